@@ -1,0 +1,239 @@
+//! The command line: argument parsing, the generate/check/schema commands, exit codes.
+
+use std::io::Write;
+use std::path::{Component, Path, PathBuf};
+
+use clap::{Parser, Subcommand};
+
+use crate::output::{self, GeneratedFile, Status};
+use crate::render::Layout;
+use crate::{description, model, render};
+
+/// Exit code: success (and, with `--check`, no drift).
+pub const EXIT_OK: i32 = 0;
+/// Exit code: `generate --check` found files that would change.
+pub const EXIT_DRIFT: i32 = 1;
+/// Exit code: the description (or an input file) is invalid.
+pub const EXIT_INVALID: i32 = 2;
+/// Exit code: app2nix could not do its job (file system, or a bug in app2nix).
+pub const EXIT_INTERNAL: i32 = 3;
+
+/// Descriptions larger than this are refused before parsing: no real one comes close.
+const MAX_DESCRIPTION_BYTES: u64 = 4 * 1024 * 1024;
+
+const EXIT_CODES: &str = "Exit codes:\n  0  success (with --check: generated files are up to date)\n  1  --check: some generated file would change\n  2  invalid description or input\n  3  environment or internal error (cannot read/write a file, or a bug in app2nix)";
+
+#[derive(Parser, Debug)]
+#[command(name = "app2nix", version, about = "Turn a short description of a web app into a NixOS module", after_help = EXIT_CODES)]
+struct Cli {
+    #[command(subcommand)]
+    command: Cmd,
+}
+
+#[derive(Subcommand, Debug)]
+enum Cmd {
+    /// Generate the NixOS module (and friends) from a description.
+    #[command(after_help = EXIT_CODES)]
+    Generate {
+        /// The description.
+        #[arg(short = 'f', long = "file", default_value = "app2nix.toml")]
+        file: PathBuf,
+        /// Directory for the generated files (default: beside the description).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Write nothing; exit 1 if any file would change.
+        #[arg(long, conflicts_with = "stdout")]
+        check: bool,
+        /// Print the generated files instead of writing them.
+        #[arg(long)]
+        stdout: bool,
+    },
+    /// Validate a description without generating anything.
+    #[command(after_help = EXIT_CODES)]
+    Check {
+        /// The description.
+        #[arg(short = 'f', long = "file", default_value = "app2nix.toml")]
+        file: PathBuf,
+    },
+    /// Print the JSON Schema of the description (for taplo / Even Better TOML).
+    Schema,
+}
+
+/// Why a command failed, with its exit code.
+#[derive(Debug)]
+pub enum Failure {
+    /// Bad input: the message is ready to print.
+    Invalid(String),
+    /// Environment or internal error.
+    Internal(String),
+}
+
+impl Failure {
+    fn code(&self) -> i32 {
+        match self {
+            Failure::Invalid(_) => EXIT_INVALID,
+            Failure::Internal(_) => EXIT_INTERNAL,
+        }
+    }
+}
+
+/// Run the command line and return the process exit code.
+pub fn run() -> i32 {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() { EXIT_INVALID } else { EXIT_OK };
+        }
+    };
+    let result = match cli.command {
+        Cmd::Generate { file, out, check, stdout } => generate_cmd(&file, out.as_deref(), check, stdout),
+        Cmd::Check { file } => load(&file).map(|_| {
+            println!("{}: ok", file.display());
+            EXIT_OK
+        }),
+        Cmd::Schema => {
+            let schema = schemars::schema_for!(description::Description);
+            match serde_json::to_string_pretty(&schema) {
+                Ok(s) => {
+                    println!("{s}");
+                    Ok(EXIT_OK)
+                }
+                Err(e) => Err(Failure::Internal(format!("internal error: schema: {e}"))),
+            }
+        }
+    };
+    match result {
+        Ok(code) => code,
+        Err(f) => {
+            let msg = match &f {
+                Failure::Invalid(m) | Failure::Internal(m) => m,
+            };
+            let mut err = std::io::stderr().lock();
+            let _ = write!(err, "{msg}");
+            if !msg.ends_with('\n') {
+                let _ = writeln!(err);
+            }
+            f.code()
+        }
+    }
+}
+
+fn generate_cmd(file: &Path, out: Option<&Path>, check: bool, stdout: bool) -> Result<i32, Failure> {
+    let files = generate(file, out)?;
+    if stdout {
+        let mut so = std::io::stdout().lock();
+        for f in &files {
+            let _ = so.write_all(f.text.as_bytes());
+        }
+        return Ok(EXIT_OK);
+    }
+    let mut drift = false;
+    for f in &files {
+        let status = output::status(f).map_err(|e| Failure::Internal(e.to_string()))?;
+        if check {
+            match status {
+                Status::Unchanged => println!("up to date: {}", f.path.display()),
+                Status::New => {
+                    drift = true;
+                    println!("missing: {}", f.path.display());
+                }
+                Status::Changed => {
+                    drift = true;
+                    println!("out of date: {}", f.path.display());
+                }
+            }
+        } else if status == Status::Unchanged {
+            println!("unchanged {}", f.path.display());
+        } else {
+            output::write_atomic(f).map_err(|e| Failure::Internal(e.to_string()))?;
+            println!("wrote {}", f.path.display());
+        }
+    }
+    if drift {
+        println!("run `app2nix generate` to update the generated files");
+        return Ok(EXIT_DRIFT);
+    }
+    Ok(EXIT_OK)
+}
+
+/// Read and validate a description.
+pub fn load(file: &Path) -> Result<model::Model, Failure> {
+    let shown = file.display().to_string();
+    let meta = std::fs::metadata(file).map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => Failure::Invalid(format!("error: {shown} does not exist\nhelp: run app2nix in the directory holding app2nix.toml, or pass it with -f FILE")),
+        _ => Failure::Internal(format!("error: cannot read {shown}: {e}")),
+    })?;
+    if meta.is_dir() {
+        return Err(Failure::Invalid(format!("error: {shown} is a directory, not a description\nhelp: pass the file, e.g. -f {}", Path::new(&shown).join("app2nix.toml").display())));
+    }
+    if meta.len() > MAX_DESCRIPTION_BYTES {
+        return Err(Failure::Invalid(format!("error: {shown} is {} bytes; descriptions are limited to {MAX_DESCRIPTION_BYTES} bytes\nhelp: is this the right file?", meta.len())));
+    }
+    let bytes = std::fs::read(file).map_err(|e| Failure::Internal(format!("error: cannot read {shown}: {e}")))?;
+    let source = String::from_utf8(bytes).map_err(|e| {
+        let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+        let line = valid.iter().filter(|b| **b == b'\n').count() + 1;
+        let col = valid.iter().rev().take_while(|b| **b != b'\n').count() + 1;
+        Failure::Invalid(format!("error: {shown}:{line}:{col}: the description is not UTF-8 text\nhelp: save it as UTF-8"))
+    })?;
+    let desc = description::parse(&source).map_err(|d| Failure::Invalid(d.render(&shown, &source)))?;
+    let project_dir = absolute(file).parent().map(Path::to_path_buf).unwrap_or_default();
+    model::build(&desc, &model::Context { project_dir: &project_dir }).map_err(|d| Failure::Invalid(d.render(&shown, &source)))
+}
+
+/// The whole pipeline: description file → checked generated files (nothing written).
+pub fn generate(file: &Path, out: Option<&Path>) -> Result<Vec<GeneratedFile>, Failure> {
+    let model = load(file)?;
+    let desc_abs = absolute(file);
+    let desc_dir = desc_abs.parent().map(Path::to_path_buf).unwrap_or_default();
+    let out_dir = out.map(absolute).unwrap_or_else(|| desc_dir.clone());
+    let to_project = relative(&out_dir, &desc_dir);
+    let layout = Layout {
+        source_label: relative(&out_dir, &desc_abs),
+        to_project: if to_project.is_empty() { String::new() } else { format!("{to_project}/") },
+    };
+    let text = render::module(&model, &layout).map_err(|e| Failure::Internal(format!("internal error: rendering the module failed: {e:#}\nThis is a bug in app2nix; please report it.")))?;
+    let shown_dir = out.map(Path::to_path_buf).unwrap_or_else(|| file.parent().map(Path::to_path_buf).unwrap_or_default());
+    let files = vec![GeneratedFile { path: shown_dir.join(format!("{}.nix", model.name)), text }];
+    output::check_all(&files).map_err(|e| Failure::Internal(e.to_string()))?;
+    Ok(files)
+}
+
+/// `p` made absolute against the current directory and normalized lexically.
+fn absolute(p: &Path) -> PathBuf {
+    let joined = if p.is_absolute() { p.to_path_buf() } else { std::env::current_dir().unwrap_or_default().join(p) };
+    let mut out = PathBuf::new();
+    for c in joined.components() {
+        match c {
+            Component::ParentDir => {
+                out.pop();
+            }
+            Component::CurDir => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// `to` relative to the directory `from` (both absolute), `/`-separated; `""` when equal.
+fn relative(from: &Path, to: &Path) -> String {
+    let f: Vec<_> = from.components().collect();
+    let t: Vec<_> = to.components().collect();
+    let common = f.iter().zip(&t).take_while(|(a, b)| a == b).count();
+    let mut parts: Vec<String> = std::iter::repeat_n("..".to_string(), f.len() - common).collect();
+    parts.extend(t[common..].iter().map(|c| c.as_os_str().to_string_lossy().into_owned()));
+    parts.join("/")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn relative_paths() {
+        assert_eq!(relative(Path::new("/a/b"), Path::new("/a/b")), "");
+        assert_eq!(relative(Path::new("/r/modules"), Path::new("/r/examples/x")), "../examples/x");
+        assert_eq!(relative(Path::new("/r/examples/x"), Path::new("/r/examples/x/app2nix.toml")), "app2nix.toml");
+    }
+}

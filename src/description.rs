@@ -1,0 +1,393 @@
+//! The description a user writes (`app2nix.toml`), exactly as serde reads it. Unknown keys are
+//! errors. Values that validation reports on carry their source span ([`Sp`]).
+//!
+//! Nothing here is checked beyond TOML types; [`crate::model`] validates.
+
+use std::collections::BTreeMap;
+use std::ops::{Deref, Range};
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Deserializer};
+
+/// A value with the byte range it came from in the description.
+#[derive(Debug, Clone)]
+pub struct Sp<T> {
+    value: T,
+    span: Range<usize>,
+}
+
+impl<T> Sp<T> {
+    /// Wrap a value with its span (used by tests and synthetic descriptions).
+    pub fn new(value: T, span: Range<usize>) -> Self {
+        Sp { value, span }
+    }
+    /// Where the value stands in the source.
+    pub fn span(&self) -> Range<usize> {
+        self.span.clone()
+    }
+}
+
+// Identity is the value alone: two keys spelled alike are the same key wherever they stand.
+impl<T: PartialEq> PartialEq for Sp<T> {
+    fn eq(&self, other: &Self) -> bool {
+        self.value == other.value
+    }
+}
+impl<T: Eq> Eq for Sp<T> {}
+impl<T: Ord> PartialOrd for Sp<T> {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl<T: Ord> Ord for Sp<T> {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.value.cmp(&other.value)
+    }
+}
+
+impl<T> Deref for Sp<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.value
+    }
+}
+
+impl<T> std::borrow::Borrow<str> for Sp<T>
+where
+    T: std::borrow::Borrow<str>,
+{
+    fn borrow(&self) -> &str {
+        self.value.borrow()
+    }
+}
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Sp<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = toml::Spanned::<T>::deserialize(d)?;
+        let span = s.span();
+        Ok(Sp { value: s.into_inner(), span })
+    }
+}
+
+impl<T: JsonSchema> JsonSchema for Sp<T> {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        T::schema_name()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        T::schema_id()
+    }
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        T::json_schema(generator)
+    }
+    fn inline_schema() -> bool {
+        T::inline_schema()
+    }
+}
+
+/// A whole `app2nix.toml`.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Description {
+    /// Name and identity of the application.
+    pub app: App,
+    /// What to run: the application's package.
+    pub package: Sp<Package>,
+    /// Static files and single-page-app build outputs, served by nginx (see sites).
+    #[serde(default)]
+    pub assets: BTreeMap<Sp<String>, Asset>,
+    /// Long-running processes, one systemd service each (`<app>-<name>.service`).
+    #[serde(default)]
+    pub processes: BTreeMap<Sp<String>, Process>,
+    /// One-shot tasks run before the processes (migrations, collectstatic, schema setup), or on
+    /// a schedule (systemd timers).
+    #[serde(default)]
+    pub tasks: BTreeMap<Sp<String>, Task>,
+    /// Plain environment variables for every process and task. Secret values do not belong here.
+    #[serde(default)]
+    pub env: BTreeMap<Sp<String>, Sp<String>>,
+    /// Environment files (`KEY=value` lines) read at start, outside the Nix store.
+    #[serde(default)]
+    pub environment_files: Vec<Sp<String>>,
+    /// Named secrets and how each reaches the processes. The description never holds a value.
+    #[serde(default)]
+    pub secrets: BTreeMap<Sp<String>, Sp<String>>,
+    /// Directory holding the encrypted secrets (`<app>-<NAME>.age`, agenix), relative to this
+    /// file (default `secrets`).
+    pub secrets_dir: Option<Sp<String>>,
+    /// State kept by the application.
+    #[serde(default)]
+    pub state: State,
+    /// A local PostgreSQL database, reached over the unix socket with peer authentication.
+    pub postgresql: Option<Sp<Postgresql>>,
+    /// A SQLite database file in the state directory.
+    pub sqlite: Option<Sp<Sqlite>>,
+    /// A local Redis server for this application (unix socket only).
+    pub redis: Option<Sp<Redis>>,
+    /// Backups of the state directory and database.
+    #[serde(default)]
+    pub backup: Backup,
+    /// An HTTP endpoint that answers 200 when the application is healthy.
+    pub health: Option<Health>,
+}
+
+/// `[app]`
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct App {
+    /// Becomes `services.<name>`, the user, the state directory and unit names:
+    /// lowercase letters, digits and `-`, starting with a letter, at most 32 characters.
+    pub name: Sp<String>,
+    /// A one-line description (used in option and unit descriptions).
+    pub description: Option<Sp<String>>,
+    /// System user the application runs as (default: the app name).
+    pub user: Option<Sp<String>>,
+}
+
+/// `[package]`: exactly one of `python`, `nixpkgs` or `flake`.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Package {
+    /// A Python application built from source in this repository.
+    pub python: Option<Sp<PythonPackage>>,
+    /// A package from nixpkgs, by attribute path (e.g. `netbox`).
+    pub nixpkgs: Option<Sp<String>>,
+    /// A package from another flake input.
+    pub flake: Option<Sp<FlakePackage>>,
+}
+
+/// `[package.python]`
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PythonPackage {
+    /// Source directory, relative to the description.
+    pub src: Sp<String>,
+    /// Interpreter version, `3.11` to `3.14` (becomes `pkgs.python3XX`).
+    pub version: Sp<String>,
+    /// `requirements`: the source tree is put on `PYTHONPATH` as is; `pyproject`: it is built
+    /// and installed as a Python package (`pyproject.toml` with a build backend).
+    pub layout: Option<Sp<String>>,
+    /// Runtime dependencies, as nixpkgs Python package attributes (`flask`, `psycopg2`). The
+    /// server (gunicorn, uvicorn) and the database driver are added for you.
+    #[serde(default)]
+    pub dependencies: Vec<Sp<String>>,
+    /// Build backend packages for `layout = "pyproject"` (default `setuptools`).
+    #[serde(default)]
+    pub build_system: Vec<Sp<String>>,
+}
+
+/// `[package.flake]`
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FlakePackage {
+    /// Name of the flake input (e.g. `myapp`).
+    pub input: Sp<String>,
+    /// Package attribute under `packages.<system>` (default `default`).
+    pub attr: Option<Sp<String>>,
+}
+
+/// `[assets.<name>]`
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Asset {
+    /// A directory of built files (e.g. a Vite `dist/`), relative to the description.
+    pub src: Sp<String>,
+    /// `spa`: unknown paths fall back to `index.html`; `static`: plain files.
+    pub kind: Option<Sp<String>>,
+}
+
+/// A command: a shell command line (string) or an argument vector (array).
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum Command {
+    /// Run by bash: pipes, `&&` and variables work.
+    Shell(String),
+    /// Run directly, each element one argument.
+    Args(Vec<String>),
+}
+
+/// `[processes.<name>]`: exactly one of `wsgi`, `asgi` or `command`.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Process {
+    /// A WSGI application (`module:variable` or `module:factory()`), served by gunicorn.
+    pub wsgi: Option<Sp<String>>,
+    /// An ASGI application (`module:variable`), served by uvicorn (or gunicorn, see `server`).
+    pub asgi: Option<Sp<String>>,
+    /// Any command; `$HOST` / `$PORT` (or `$SOCKET`) hold the listen address.
+    pub command: Option<Sp<Command>>,
+    /// For `asgi`: `uvicorn` (default) or `gunicorn` (gunicorn managing uvicorn workers).
+    pub server: Option<Sp<String>>,
+    /// `host:port` (`127.0.0.1:8000`, `[::1]:8000`, `0.0.0.0:8000`) or `unix` for a socket in
+    /// the runtime directory.
+    pub listen: Option<Sp<String>>,
+    /// Worker processes (default 2).
+    pub workers: Option<Sp<i64>>,
+    /// Seconds a worker may spend on one request before it is restarted (gunicorn `--timeout`).
+    pub timeout: Option<Sp<i64>>,
+    /// Restart a worker after this many requests (gunicorn `--max-requests`).
+    pub max_requests: Option<Sp<i64>>,
+    /// Seconds to keep idle HTTP connections open.
+    pub keepalive: Option<Sp<i64>>,
+    /// Open this process's port in the firewall (it must not listen on loopback only).
+    #[serde(default)]
+    pub expose: bool,
+    /// Write the access log to `<logs dir>/<process>-access.log` instead of the journal.
+    #[serde(default)]
+    pub access_log_file: bool,
+    /// Environment variables for this process only.
+    #[serde(default)]
+    pub env: BTreeMap<Sp<String>, Sp<String>>,
+    /// A one-line description of the process.
+    pub description: Option<Sp<String>>,
+}
+
+/// `[tasks.<name>]`: exactly one of `command` or `sql`.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Task {
+    /// The command to run, with the app's environment, secrets and working directory.
+    pub command: Option<Sp<Command>>,
+    /// A SQL file in the package source, run with `psql` against the app's database.
+    pub sql: Option<Sp<String>>,
+    /// Processes this task must finish before (default: all of them). Not with `schedule`.
+    pub before: Option<Vec<Sp<String>>>,
+    /// Run on a schedule instead (systemd `OnCalendar=`, e.g. `daily`, `*-*-* 03:00:00`).
+    pub schedule: Option<Sp<String>>,
+    /// Run only once per machine (a stamp file in the state directory marks it done).
+    #[serde(default)]
+    pub once: bool,
+    /// Environment variables for this task only.
+    #[serde(default)]
+    pub env: BTreeMap<Sp<String>, Sp<String>>,
+    /// A one-line description of the task.
+    pub description: Option<Sp<String>>,
+}
+
+/// `[state]`
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct State {
+    /// Subdirectories of the state directory to create (`media`, `static`, `uploads`).
+    #[serde(default)]
+    pub dirs: Vec<Sp<String>>,
+    /// Give the app a logs directory (`/var/log/<app>`, `LOGS_DIRECTORY`).
+    #[serde(default)]
+    pub logs: bool,
+}
+
+/// `[postgresql]`: database and role are both named after the app user.
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Postgresql {
+    /// URL dialect: `libpq` (default, `postgresql://`), `psycopg2`, `psycopg` or `asyncpg`
+    /// (SQLAlchemy `postgresql+<driver>://`).
+    pub driver: Option<Sp<String>>,
+    /// Environment variable receiving the URL (default `DATABASE_URL`).
+    pub url_env: Option<Sp<String>>,
+}
+
+/// `[sqlite]`
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Sqlite {
+    /// Database file, relative to the state directory (default `<app>.sqlite3`).
+    pub path: Option<Sp<String>>,
+    /// `sqlite` (default, `sqlite:///`) or `aiosqlite` (`sqlite+aiosqlite:///`).
+    pub driver: Option<Sp<String>>,
+    /// Environment variable receiving the URL (default `DATABASE_URL`).
+    pub url_env: Option<Sp<String>>,
+}
+
+/// `[redis]`
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Redis {
+    /// Environment variable receiving the URL (default `REDIS_URL`).
+    pub url_env: Option<Sp<String>>,
+}
+
+/// `[backup]`
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Backup {
+    /// Back up the state directory (and database dumps) with restic.
+    pub restic: Option<Sp<Restic>>,
+    /// Dump the PostgreSQL database on a schedule (`services.postgresqlBackup`).
+    pub postgresql: Option<Sp<PostgresqlBackup>>,
+}
+
+/// `[backup.restic]`
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Restic {
+    /// Repository (`/mnt/backup`, `s3:host/bucket`, `sftp:host:/path`, ...).
+    pub repository: Sp<String>,
+    /// File holding the repository password, outside the Nix store (can be set in Nix instead).
+    pub password_file: Option<Sp<String>>,
+    /// Environment file with the repository's credentials (e.g. `AWS_ACCESS_KEY_ID`).
+    pub environment_file: Option<Sp<String>>,
+    /// When to run (systemd `OnCalendar=`, default `daily`).
+    pub schedule: Option<Sp<String>>,
+    /// Snapshots to keep, by period (`daily`, `weekly`, `monthly`, `yearly`).
+    #[serde(default)]
+    pub keep: BTreeMap<Sp<String>, Sp<i64>>,
+}
+
+/// `[backup.postgresql]`
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PostgresqlBackup {
+    /// When to dump (systemd `OnCalendar=`, default `*-*-* 01:15:00`).
+    pub schedule: Option<Sp<String>>,
+    /// `none`, `gzip` or `zstd` (default).
+    pub compression: Option<Sp<String>>,
+}
+
+/// `[health]`
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Health {
+    /// URL path answering 200 when healthy (e.g. `/healthz`).
+    pub path: Sp<String>,
+    /// Process serving it (default: the first process that listens).
+    pub process: Option<Sp<String>>,
+}
+
+/// Parse TOML text into a [`Description`]; syntax, type and unknown-key errors become
+/// diagnostics (unknown keys with "did you mean").
+pub fn parse(source: &str) -> Result<Description, crate::diagnostic::Diagnostics> {
+    use crate::diagnostic::{Diagnostic, Diagnostics, did_you_mean};
+    toml::from_str::<Description>(source).map_err(|e| {
+        let span = e.span().unwrap_or(0..0);
+        let raw = e.message().trim().to_string();
+        let diag = match unknown_key(&raw) {
+            Some((got, expected)) => {
+                let help = match did_you_mean(&got, expected.iter().map(String::as_str)) {
+                    Some(s) => format!("did you mean `{s}`?"),
+                    None if expected.is_empty() => "remove it: this table takes no keys".to_string(),
+                    None => format!("remove it; known keys here: {}", expected.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ")),
+                };
+                Diagnostic::new(span, format!("unknown key `{got}`")).help(help)
+            }
+            None if raw.starts_with("missing field") => {
+                let field = raw.split('`').nth(1).unwrap_or("?").to_string();
+                Diagnostic::new(span, format!("missing key `{field}`")).help(format!("add `{field} = ...` to this table (see `app2nix schema`)"))
+            }
+            None if raw.starts_with("invalid type") => Diagnostic::new(span, format!("wrong type: {}", raw.trim_start_matches("invalid type: "))).help("see `app2nix schema` for the type of each key"),
+            None if raw.starts_with("data did not match any variant of untagged enum Command") => {
+                Diagnostic::new(span, "a command must be a string or an array of strings").help("e.g. `command = \"flask db upgrade\"` or `command = [\"python\", \"manage.py\", \"migrate\"]`")
+            }
+            None => Diagnostic::new(span, format!("invalid TOML: {raw}")).help("fix the syntax at the caret (TOML reference: https://toml.io)"),
+        };
+        Diagnostics(vec![diag])
+    })
+}
+
+/// Pull `got` and the expected names out of serde's standard unknown-field message:
+/// "unknown field `x`, expected one of `a`, `b`" / "expected `a` or `b`" / "there are no fields".
+fn unknown_key(message: &str) -> Option<(String, Vec<String>)> {
+    let rest = message.strip_prefix("unknown field `")?;
+    let (got, tail) = rest.split_once('`')?;
+    let expected = tail.split('`').skip(1).step_by(2).map(str::to_string).collect();
+    Some((got.to_string(), expected))
+}

@@ -1,0 +1,138 @@
+//! Errors about a description, rendered like a compiler's: `file:line:col`, the source line, a
+//! caret under the offending span, what is wrong and how to fix it.
+
+use std::fmt;
+use std::ops::Range;
+
+/// One problem in a description, tied to a byte range of its source.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diagnostic {
+    /// Byte range in the description source (empty ranges point between characters).
+    pub span: Range<usize>,
+    /// What is wrong, in one sentence.
+    pub message: String,
+    /// How to fix it, when app2nix knows.
+    pub help: Option<String>,
+    /// A byte range of the source line that must not be printed (a secret's value).
+    pub redact: Option<Range<usize>>,
+}
+
+impl Diagnostic {
+    /// A diagnostic at `span` without a fix.
+    pub fn new(span: Range<usize>, message: impl Into<String>) -> Self {
+        Diagnostic { span, message: message.into(), help: None, redact: None }
+    }
+
+    /// Attach a fix.
+    pub fn help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+
+    /// Render against the description's `source`, naming it `file`.
+    pub fn render(&self, file: &str, source: &str) -> String {
+        let start = source.floor_char_boundary(self.span.start.min(source.len()));
+        let line_start = source[..start].rfind('\n').map_or(0, |i| i + 1);
+        let line_end = source[start..].find('\n').map_or(source.len(), |i| start + i);
+        let line_no = source[..start].matches('\n').count() + 1;
+        let text = source[line_start..line_end].trim_end_matches('\r');
+        let col = source[line_start..start].chars().count() + 1;
+        let end = source.floor_char_boundary(self.span.end.clamp(start, line_end));
+        let width = source[start..end].chars().count().max(1);
+        let gutter = " ".repeat(line_no.to_string().len());
+        let mut out = format!("error: {}\n{gutter}--> {file}:{line_no}:{col}\n{gutter} |\n", self.message);
+        let shown = match &self.redact {
+            Some(r) => redacted(source, line_start, line_end, r),
+            None => text.to_string(),
+        };
+        out.push_str(&format!("{line_no} | {}\n", printable(&shown)));
+        out.push_str(&format!("{gutter} | {}{}\n", " ".repeat(col - 1), "^".repeat(width)));
+        if let Some(help) = &self.help {
+            out.push_str(&format!("{gutter} = help: {help}\n"));
+        }
+        out
+    }
+}
+
+/// The line with the bytes of `r` masked (column positions are kept).
+fn redacted(source: &str, line_start: usize, line_end: usize, r: &Range<usize>) -> String {
+    source[line_start..line_end]
+        .trim_end_matches('\r')
+        .char_indices()
+        .map(|(i, c)| {
+            let at = line_start + i;
+            if at >= r.start && at < r.end && c != '"' { '*' } else { c }
+        })
+        .collect()
+}
+
+/// Control characters would garble a terminal; show them as escapes.
+fn printable(line: &str) -> String {
+    line.chars()
+        .map(|c| if c.is_control() && c != '\t' { '?' } else { c })
+        .collect()
+}
+
+/// All problems found in one description, in source order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diagnostics(pub Vec<Diagnostic>);
+
+impl Diagnostics {
+    /// Render every diagnostic, followed by a count line when there are several.
+    pub fn render(&self, file: &str, source: &str) -> String {
+        let mut out: Vec<String> = self.0.iter().map(|d| d.render(file, source)).collect();
+        if self.0.len() > 1 {
+            out.push(format!("error: {} problems in {file}\n", self.0.len()));
+        }
+        out.join("\n")
+    }
+}
+
+impl fmt::Display for Diagnostics {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for d in &self.0 {
+            writeln!(f, "{}", d.message)?;
+        }
+        Ok(())
+    }
+}
+
+/// The closest candidate to `got`, when it is close enough to be a likely typo.
+pub fn did_you_mean<'a>(got: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    candidates
+        .into_iter()
+        .map(|c| (strsim::damerau_levenshtein(&got.to_lowercase(), &c.to_lowercase()), c))
+        .filter(|(d, c)| *d <= (c.len().max(got.len()) / 3).max(1))
+        .min_by_key(|(d, c)| (*d, *c))
+        .map(|(_, c)| c)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn renders_location_line_and_caret() {
+        let src = "[app]\nname = \"Bad Name\"\n";
+        let d = Diagnostic::new(13..23, "invalid app name `Bad Name`").help("use lowercase letters");
+        assert_eq!(
+            d.render("app2nix.toml", src),
+            "error: invalid app name `Bad Name`\n --> app2nix.toml:2:8\n  |\n2 | name = \"Bad Name\"\n  |        ^^^^^^^^^^\n  = help: use lowercase letters\n"
+        );
+    }
+
+    #[test]
+    fn spans_past_the_end_do_not_panic() {
+        let d = Diagnostic::new(100..200, "x");
+        assert!(d.render("f", "ab").contains("f:1:3"));
+        let d = Diagnostic::new(1..2, "x");
+        assert!(d.render("f", "é").contains("f:1:1"));
+    }
+
+    #[test]
+    fn suggestions() {
+        assert_eq!(did_you_mean("prot", ["port", "workers"]), Some("port"));
+        assert_eq!(did_you_mean("wrokers", ["port", "workers"]), Some("workers"));
+        assert_eq!(did_you_mean("zzz", ["port", "workers"]), None);
+    }
+}

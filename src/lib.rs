@@ -1,0 +1,17 @@
+//! app2nix: a short description of a web application in, a NixOS module (and its nginx, ACME,
+//! agenix, database and backup wiring) out.
+//!
+//! The pipeline, one module per step:
+//! [`description`] (serde) → [`model`] (validation) → [`render`] (typed context and embedded
+//! templates) → [`nix`] (escaping, rnix parse check) → [`output`] (header, drift check, atomic
+//! write). [`cli`] drives it.
+
+pub mod cli;
+pub mod description;
+pub mod diagnostic;
+pub mod model;
+pub mod nix;
+pub mod output;
+pub mod render;
+
+pub use cli::run;

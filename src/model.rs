@@ -1,0 +1,1170 @@
+//! The validated model: what a description means, with every rule checked. Building it is the
+//! only place descriptions are judged; everything downstream may assume a valid model.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::ops::Range;
+use std::path::{Component, Path, PathBuf};
+
+use crate::description::{self as d, Sp};
+use crate::diagnostic::{Diagnostic, Diagnostics, did_you_mean};
+
+/// A validated application.
+#[derive(Debug, Clone)]
+pub struct Model {
+    /// `services.<name>`, unit prefix, default user.
+    pub name: String,
+    /// One-line description.
+    pub description: String,
+    /// System user (and group) the app runs as.
+    pub user: String,
+    /// The application package.
+    pub package: Package,
+    /// Static / SPA build outputs.
+    pub assets: Vec<Asset>,
+    /// Long-running processes, by name.
+    pub processes: Vec<Process>,
+    /// One-shot and scheduled tasks, by name.
+    pub tasks: Vec<Task>,
+    /// Plain environment for every unit.
+    pub env: BTreeMap<String, String>,
+    /// Environment files read at start.
+    pub environment_files: Vec<String>,
+    /// Named secrets.
+    pub secrets: Vec<Secret>,
+    /// Directory of the encrypted `<app>-<NAME>.age` files, relative to the description.
+    pub secrets_dir: String,
+    /// Subdirectories of the state directory.
+    pub state_dirs: Vec<String>,
+    /// Whether the app gets `/var/log/<app>`.
+    pub logs: bool,
+    /// The database, if any.
+    pub database: Option<Database>,
+    /// Local Redis: the env var receiving its URL.
+    pub redis_url_env: Option<String>,
+    /// restic backup.
+    pub restic: Option<Restic>,
+    /// PostgreSQL dumps.
+    pub postgresql_backup: Option<PostgresqlBackup>,
+    /// Health endpoint.
+    pub health: Option<Health>,
+}
+
+/// Where the code comes from.
+#[derive(Debug, Clone)]
+pub enum Package {
+    /// Built from a source directory.
+    Python(PythonPackage),
+    /// A nixpkgs attribute path.
+    Nixpkgs(String),
+    /// `inputs.<input>.packages.<system>.<attr>`.
+    Flake {
+        /// Flake input name.
+        input: String,
+        /// Package attribute.
+        attr: String,
+    },
+}
+
+/// A Python application from source.
+#[derive(Debug, Clone)]
+pub struct PythonPackage {
+    /// Source directory relative to the description's directory (`/`-separated).
+    pub src: String,
+    /// `312` for Python 3.12.
+    pub version: String,
+    /// Built as a package (`pyproject`) rather than put on `PYTHONPATH`.
+    pub pyproject: bool,
+    /// nixpkgs Python attributes needed at run time, including server and driver.
+    pub dependencies: BTreeSet<String>,
+    /// Build backend packages (pyproject only).
+    pub build_system: BTreeSet<String>,
+    /// Version from `pyproject.toml` (`0` when it has none).
+    pub package_version: String,
+}
+
+/// A directory of built files.
+#[derive(Debug, Clone)]
+pub struct Asset {
+    /// Name (`services.<app>.assets.<name>`).
+    pub name: String,
+    /// Directory relative to the description's directory.
+    pub src: String,
+    /// Unknown paths fall back to `index.html`.
+    pub spa: bool,
+}
+
+/// What a process runs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Server {
+    /// gunicorn with sync workers (WSGI) or uvicorn workers (ASGI).
+    Gunicorn {
+        /// `module:variable`.
+        app: String,
+        /// Use `uvicorn.workers.UvicornWorker`.
+        asgi: bool,
+    },
+    /// uvicorn (ASGI).
+    Uvicorn {
+        /// `module:variable`.
+        app: String,
+    },
+    /// Any command.
+    Command(Command),
+}
+
+/// A command line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Command {
+    /// Run by bash.
+    Shell(String),
+    /// Argument vector.
+    Args(Vec<String>),
+}
+
+/// Where a process listens.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Listen {
+    /// TCP.
+    Tcp {
+        /// Address without brackets (`127.0.0.1`, `::1`, `0.0.0.0`).
+        host: String,
+        /// Port.
+        port: u16,
+    },
+    /// A unix socket at `/run/<app>/<process>.sock`.
+    Unix,
+}
+
+/// A long-running process.
+#[derive(Debug, Clone)]
+pub struct Process {
+    /// Name; the unit is `<app>-<name>.service`.
+    pub name: String,
+    /// One-line description.
+    pub description: String,
+    /// What runs.
+    pub server: Server,
+    /// Where it listens, if it does.
+    pub listen: Option<Listen>,
+    /// Worker count (servers only).
+    pub workers: u32,
+    /// Request timeout (gunicorn).
+    pub timeout: Option<u32>,
+    /// Worker recycling (gunicorn `--max-requests`, uvicorn `--limit-max-requests`).
+    pub max_requests: Option<u32>,
+    /// Keep-alive seconds.
+    pub keepalive: Option<u32>,
+    /// Port opened in the firewall.
+    pub expose: bool,
+    /// Access log to a file in the logs directory.
+    pub access_log_file: bool,
+    /// Environment for this process only.
+    pub env: BTreeMap<String, String>,
+}
+
+/// What a task runs.
+#[derive(Debug, Clone)]
+pub enum TaskRun {
+    /// A command.
+    Command(Command),
+    /// A SQL file, relative to the package source.
+    Sql(String),
+}
+
+/// A one-shot or scheduled task.
+#[derive(Debug, Clone)]
+pub struct Task {
+    /// Name; the unit is `<app>-<name>.service`.
+    pub name: String,
+    /// One-line description.
+    pub description: String,
+    /// What runs.
+    pub run: TaskRun,
+    /// Processes that start only after it succeeded (empty for scheduled tasks).
+    pub before: Vec<String>,
+    /// `OnCalendar=` for scheduled tasks.
+    pub schedule: Option<String>,
+    /// Guarded by a stamp file: runs once per machine.
+    pub once: bool,
+    /// Environment for this task only.
+    pub env: BTreeMap<String, String>,
+}
+
+/// How a secret reaches the processes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Delivery {
+    /// As an environment variable of the same name, read from the credential at start.
+    Env,
+    /// As `<NAME>_FILE`, the path of the credential file.
+    File,
+}
+
+/// A named secret.
+#[derive(Debug, Clone)]
+pub struct Secret {
+    /// Environment variable name.
+    pub name: String,
+    /// Delivery.
+    pub delivery: Delivery,
+}
+
+/// The app's database.
+#[derive(Debug, Clone)]
+pub enum Database {
+    /// Local PostgreSQL: database and role named after the user.
+    Postgresql {
+        /// URL scheme (`postgresql`, `postgresql+psycopg2`, ...).
+        scheme: String,
+        /// Env var receiving the URL.
+        url_env: String,
+    },
+    /// SQLite file in the state directory.
+    Sqlite {
+        /// Path relative to the state directory.
+        path: String,
+        /// `sqlite` or `sqlite+aiosqlite`.
+        scheme: String,
+        /// Env var receiving the URL.
+        url_env: String,
+    },
+}
+
+/// restic settings.
+#[derive(Debug, Clone)]
+pub struct Restic {
+    /// Repository.
+    pub repository: String,
+    /// Password file, if given in the description.
+    pub password_file: Option<String>,
+    /// Credentials environment file.
+    pub environment_file: Option<String>,
+    /// `OnCalendar=`.
+    pub schedule: String,
+    /// `--keep-<period> N` options, by period.
+    pub keep: BTreeMap<String, u32>,
+}
+
+/// `services.postgresqlBackup` settings.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct PostgresqlBackup {
+    /// `startAt`.
+    pub schedule: String,
+    /// `none`, `gzip` or `zstd`.
+    pub compression: String,
+}
+
+/// Health endpoint.
+#[derive(Debug, Clone)]
+pub struct Health {
+    /// URL path.
+    pub path: String,
+    /// Process serving it.
+    pub process: String,
+}
+
+/// Names and paths validation needs from outside the description.
+pub struct Context<'a> {
+    /// Directory holding the description; relative paths start here and may not leave it.
+    pub project_dir: &'a Path,
+}
+
+const PYTHON_VERSIONS: &[&str] = &["3.11", "3.12", "3.13", "3.14"];
+const SECRET_SUFFIXES: &[&str] = &["_KEY", "_PASSWORD", "_SECRET", "_TOKEN", "_PASS", "_PASSWD"];
+
+struct Checker<'a> {
+    errors: Vec<Diagnostic>,
+    ctx: &'a Context<'a>,
+}
+
+impl Checker<'_> {
+    fn err(&mut self, span: Range<usize>, message: impl Into<String>, help: impl Into<String>) {
+        self.errors.push(Diagnostic::new(span, message).help(help));
+    }
+
+    /// Text reaching Nix may hold anything but NUL, which Nix strings cannot carry.
+    fn text(&mut self, s: &Sp<String>, what: &str) -> bool {
+        if s.contains('\0') {
+            self.err(s.span(), format!("{what} contains a NUL character"), "remove it: Nix strings cannot hold NUL");
+            return false;
+        }
+        true
+    }
+
+    fn one_line(&mut self, s: &Sp<String>, what: &str) -> bool {
+        if !self.text(s, what) {
+            return false;
+        }
+        if s.contains(['\n', '\r']) {
+            self.err(s.span(), format!("{what} must be a single line"), "remove the line breaks");
+            return false;
+        }
+        true
+    }
+
+    fn name(&mut self, s: &Sp<String>, what: &str) -> bool {
+        if is_name(s) {
+            return true;
+        }
+        self.err(
+            s.span(),
+            format!("invalid {what} `{}`", shown(s)),
+            format!("a {what} starts with a lowercase letter and has only lowercase letters, digits and `-` (at most 32 characters), e.g. `{}`", suggest_name(s)),
+        );
+        false
+    }
+
+    fn env_name(&mut self, s: &Sp<String>, what: &str) -> bool {
+        if is_env_name(s) {
+            return true;
+        }
+        self.err(
+            s.span(),
+            format!("invalid {what} `{}`", shown(s)),
+            "environment variable names have letters, digits and `_`, and do not start with a digit",
+        );
+        false
+    }
+
+    /// A path relative to the project directory that must stay inside it (and exist).
+    fn project_path(&mut self, s: &Sp<String>, what: &str, must_be_dir: bool) -> Option<String> {
+        if !self.text(s, what) {
+            return None;
+        }
+        let Some(rel) = normalize_relative(s) else {
+            self.err(
+                s.span(),
+                format!("{what} `{}` escapes the project directory", shown(s)),
+                "use a path relative to the directory of app2nix.toml that stays inside it",
+            );
+            return None;
+        };
+        let full = self.ctx.project_dir.join(&rel);
+        // Symlinks could still lead out: compare canonical paths when the file exists.
+        if let (Ok(root), Ok(real)) = (self.ctx.project_dir.canonicalize(), full.canonicalize())
+            && !real.starts_with(&root)
+        {
+            self.err(
+                s.span(),
+                format!("{what} `{}` escapes the project directory through a symbolic link", shown(s)),
+                "point it at a directory inside the project",
+            );
+            return None;
+        }
+        let ok = if must_be_dir { full.is_dir() } else { full.is_file() };
+        if !ok {
+            let kind = if must_be_dir { "directory" } else { "file" };
+            self.err(
+                s.span(),
+                format!("{what} `{}` is not a {kind} (looked for {})", shown(s), full.display()),
+                format!("create it or fix the path (relative to the directory of app2nix.toml)"),
+            );
+            return None;
+        }
+        Some(path_to_slash(&rel))
+    }
+
+    fn positive(&mut self, v: &Option<Sp<i64>>, what: &str, max: i64) -> Option<u32> {
+        let v = v.as_ref()?;
+        if **v < 1 || **v > max {
+            self.err(v.span(), format!("{what} must be between 1 and {max}, not {}", **v), format!("set {what} to a value from 1 to {max}"));
+            return None;
+        }
+        u32::try_from(**v).ok()
+    }
+
+    fn choice(&mut self, v: &Option<Sp<String>>, what: &str, choices: &[&str], default: &str) -> String {
+        let Some(v) = v else { return default.to_string() };
+        if choices.contains(&v.as_str()) {
+            return v.to_string();
+        }
+        let list = choices.iter().map(|c| format!("`{c}`")).collect::<Vec<_>>().join(", ");
+        let help = match did_you_mean(v, choices.iter().copied()) {
+            Some(s) => format!("did you mean `{s}`? ({what} is one of {list})"),
+            None => format!("{what} is one of {list}"),
+        };
+        self.err(v.span(), format!("unknown {what} `{}`", shown(v)), help);
+        default.to_string()
+    }
+
+    fn env_map(&mut self, env: &BTreeMap<Sp<String>, Sp<String>>, secrets: &BTreeMap<Sp<String>, Sp<String>>) -> BTreeMap<String, String> {
+        let mut out = BTreeMap::new();
+        for (k, v) in env {
+            if !self.env_name(k, "environment variable name") {
+                continue;
+            }
+            if looks_secret(k) {
+                let mut d = Diagnostic::new(v.span(), format!("`{}` looks like a secret, but its value is written in the description", k.as_str()))
+                    .help(format!("remove it from `env` and declare it under [secrets] as `{} = \"env\"`; app2nix then delivers it from a file outside the Nix store", k.as_str()));
+                d.redact = Some(v.span());
+                self.errors.push(d);
+                continue;
+            }
+            if has_url_password(v) {
+                let mut d = Diagnostic::new(v.span(), format!("the value of `{}` contains a password (`user:password@`)", k.as_str()))
+                    .help("drop the credentials from the URL: local databases use peer authentication; for a remote one, put the URL in a secret");
+                d.redact = Some(v.span());
+                self.errors.push(d);
+                continue;
+            }
+            if secrets.contains_key(k.as_str()) {
+                self.err(k.span(), format!("`{}` is both a plain variable and a secret", k.as_str()), "keep it in one place: [secrets] if its value is sensitive, `env` otherwise");
+                continue;
+            }
+            if self.text(v, "environment value") {
+                out.insert(k.to_string(), v.to_string());
+            }
+        }
+        out
+    }
+
+    fn command(&mut self, c: &Sp<d::Command>, what: &str) -> Option<Command> {
+        match &**c {
+            d::Command::Shell(s) => {
+                if s.trim().is_empty() || s.contains('\0') {
+                    self.err(c.span(), format!("{what} is empty or contains NUL"), "write the command to run, e.g. `flask db upgrade`");
+                    return None;
+                }
+                Some(Command::Shell(s.clone()))
+            }
+            d::Command::Args(a) => {
+                if a.is_empty() || a[0].trim().is_empty() || a.iter().any(|x| x.contains('\0')) {
+                    self.err(c.span(), format!("{what} is empty or contains NUL"), "write the program and its arguments, e.g. `[\"python\", \"manage.py\", \"migrate\"]`");
+                    return None;
+                }
+                Some(Command::Args(a.clone()))
+            }
+        }
+    }
+}
+
+/// Validate a parsed description. All problems are reported together, in source order.
+pub fn build(desc: &d::Description, ctx: &Context) -> Result<Model, Diagnostics> {
+    let mut c = Checker { errors: Vec::new(), ctx };
+
+    let name = desc.app.name.to_string();
+    c.name(&desc.app.name, "app name");
+    let user = match &desc.app.user {
+        Some(u) => {
+            c.name(u, "user name");
+            u.to_string()
+        }
+        None => name.clone(),
+    };
+    let description = match &desc.app.description {
+        Some(s) => {
+            c.one_line(s, "description");
+            s.to_string()
+        }
+        None => name.clone(),
+    };
+
+    let database = database(&mut c, desc);
+    let package = package(&mut c, desc, &database);
+    let processes = processes(&mut c, desc, &package, &name);
+    let tasks = tasks(&mut c, desc, &processes, &package, &database);
+    let env = c.env_map(&desc.env, &desc.secrets);
+
+    let mut secrets = Vec::new();
+    for (k, v) in &desc.secrets {
+        if !c.env_name(k, "secret name") {
+            continue;
+        }
+        let delivery = match v.as_str() {
+            "env" => Delivery::Env,
+            "file" => Delivery::File,
+            _ => {
+                let mut diag = Diagnostic::new(v.span(), format!("secret `{}`: expected `env` or `file` (the value is not shown: it may be the secret itself)", k.as_str()))
+                    .help("write how the secret reaches the app (`env`: as the variable; `file`: its path in `<NAME>_FILE`), never its value; the value goes in a file or an agenix secret");
+                diag.redact = Some(v.span());
+                c.errors.push(diag);
+                continue;
+            }
+        };
+        secrets.push(Secret { name: k.to_string(), delivery });
+    }
+    for s in &secrets {
+        if s.delivery == Delivery::File && let Some((k, _)) = desc.env.iter().find(|(k, _)| k.as_str() == format!("{}_FILE", s.name)) {
+            c.err(k.span(), format!("`{}` is set in env, but secret `{}` delivered as `file` sets it", k.as_str(), s.name), "remove it from env");
+        }
+    }
+
+    let mut environment_files = Vec::new();
+    for f in &desc.environment_files {
+        if c.one_line(f, "environment file") {
+            if !f.starts_with('/') || f.starts_with("/nix/store") {
+                c.err(f.span(), format!("environment file `{}` must be an absolute path outside the Nix store", shown(f)), "use a path such as `/etc/<app>/env`; files in the store are world-readable");
+            } else {
+                environment_files.push(f.to_string());
+            }
+        }
+    }
+
+    let mut state_dirs = Vec::new();
+    for dir in &desc.state.dirs {
+        if !c.one_line(dir, "state directory") {
+            continue;
+        }
+        match normalize_relative(dir) {
+            Some(p) if p.as_os_str().is_empty() => c.err(dir.span(), "state directory `.` is the state directory itself", "name a subdirectory such as `media`"),
+            Some(p) => state_dirs.push(path_to_slash(&p)),
+            None => c.err(dir.span(), format!("state directory `{}` escapes the state directory", shown(dir)), "use a relative path such as `media` or `static`"),
+        }
+    }
+
+    let secrets_dir = match &desc.secrets_dir {
+        Some(dir) => match c.one_line(dir, "secrets_dir").then(|| normalize_relative(dir)).flatten() {
+            Some(p) => path_to_slash(&p),
+            None => {
+                c.err(dir.span(), format!("secrets_dir `{}` escapes the project directory", shown(dir)), "use a relative path inside the project, e.g. `secrets`");
+                String::new()
+            }
+        },
+        None => "secrets".into(),
+    };
+    let assets = assets(&mut c, desc);
+    let (restic, postgresql_backup) = backups(&mut c, desc);
+    let health = desc.health.as_ref().and_then(|h| {
+        if !c.one_line(&h.path, "health path") {
+            return None;
+        }
+        if !h.path.starts_with('/') || h.path.contains(char::is_whitespace) {
+            c.err(h.path.span(), format!("health path `{}` must start with `/` and have no spaces", shown(&h.path)), "e.g. `/healthz`");
+            return None;
+        }
+        let listening: Vec<&Process> = processes.iter().filter(|p| p.listen.is_some()).collect();
+        let process = match &h.process {
+            Some(p) => {
+                if !listening.iter().any(|l| l.name == **p) {
+                    let help = match did_you_mean(p, listening.iter().map(|l| l.name.as_str())) {
+                        Some(s) => format!("did you mean `{s}`?"),
+                        None => "name a process that has `listen`".to_string(),
+                    };
+                    c.err(p.span(), format!("health check names `{}`, which is not a listening process", shown(p)), help);
+                    return None;
+                }
+                p.to_string()
+            }
+            None => match listening.first() {
+                Some(l) => l.name.clone(),
+                None => {
+                    c.err(h.path.span(), "a health path needs a process that listens", "add `listen` to a process");
+                    return None;
+                }
+            },
+        };
+        Some(Health { path: h.path.to_string(), process })
+    });
+
+    // Variables app2nix sets itself must not also be set by hand.
+    let mut generated: Vec<&str> = Vec::new();
+    if let Some(db) = &database {
+        generated.push(match db {
+            Database::Postgresql { url_env, .. } | Database::Sqlite { url_env, .. } => url_env,
+        });
+    }
+    let redis_url_env = desc.redis.as_ref().map(|r| r.url_env.as_ref().map_or("REDIS_URL".to_string(), |u| {
+        c.env_name(u, "url_env");
+        u.to_string()
+    }));
+    if let Some(r) = &redis_url_env {
+        generated.push(r);
+    }
+    for g in generated {
+        if let Some((k, _)) = desc.env.iter().find(|(k, _)| k.as_str() == g) {
+            c.err(k.span(), format!("`{g}` is set by app2nix from the database/redis section"), format!("remove `{g}` from env (or set `url_env` to another name)"));
+        }
+        if let Some((k, _)) = desc.secrets.iter().find(|(k, _)| k.as_str() == g) {
+            c.err(k.span(), format!("`{g}` is set by app2nix from the database/redis section"), format!("remove the secret `{g}` (local services need no password)"));
+        }
+    }
+
+    if !c.errors.is_empty() {
+        c.errors.sort_by_key(|e| (e.span.start, e.span.end));
+        return Err(Diagnostics(c.errors));
+    }
+    Ok(Model {
+        name,
+        description,
+        user,
+        package,
+        assets,
+        processes,
+        tasks,
+        env,
+        environment_files,
+        secrets,
+        secrets_dir,
+        state_dirs,
+        logs: desc.state.logs,
+        database,
+        redis_url_env,
+        restic,
+        postgresql_backup,
+        health,
+    })
+}
+
+fn database(c: &mut Checker, desc: &d::Description) -> Option<Database> {
+    if let (Some(pg), Some(sq)) = (&desc.postgresql, &desc.sqlite) {
+        let later = if pg.span().start > sq.span().start { pg.span() } else { sq.span() };
+        c.err(later, "both [postgresql] and [sqlite] are declared as the database", "keep one: an app has one database URL");
+        return None;
+    }
+    if let Some(pg) = &desc.postgresql {
+        let driver = c.choice(&pg.driver, "PostgreSQL driver", &["libpq", "psycopg2", "psycopg", "asyncpg"], "libpq");
+        let scheme = if driver == "libpq" { "postgresql".to_string() } else { format!("postgresql+{driver}") };
+        let url_env = pg.url_env.as_ref().map_or("DATABASE_URL".to_string(), |u| {
+            c.env_name(u, "url_env");
+            u.to_string()
+        });
+        return Some(Database::Postgresql { scheme, url_env });
+    }
+    let sq = desc.sqlite.as_ref()?;
+    let driver = c.choice(&sq.driver, "SQLite driver", &["sqlite", "aiosqlite"], "sqlite");
+    let scheme = if driver == "sqlite" { "sqlite".to_string() } else { format!("sqlite+{driver}") };
+    let url_env = sq.url_env.as_ref().map_or("DATABASE_URL".to_string(), |u| {
+        c.env_name(u, "url_env");
+        u.to_string()
+    });
+    let path = match &sq.path {
+        Some(p) => match c.one_line(p, "SQLite path").then(|| normalize_relative(p)).flatten() {
+            Some(rel) if !rel.as_os_str().is_empty() && !p.ends_with('/') => path_to_slash(&rel),
+            _ => {
+                c.err(p.span(), format!("SQLite path `{}` must be a file inside the state directory", shown(p)), "use a relative path such as `db.sqlite3`");
+                String::new()
+            }
+        },
+        None => format!("{}.sqlite3", *desc.app.name),
+    };
+    Some(Database::Sqlite { path, scheme, url_env })
+}
+
+fn package(c: &mut Checker, desc: &d::Description, database: &Option<Database>) -> Package {
+    let p = &desc.package;
+    let given = [p.python.is_some(), p.nixpkgs.is_some(), p.flake.is_some()].iter().filter(|x| **x).count();
+    if given != 1 {
+        c.err(p.span(), if given == 0 { "[package] names no package" } else { "[package] names more than one package" }, "give exactly one of `python` (built from source), `nixpkgs` (an attribute) or `flake` (another flake's package)");
+    }
+    if let Some(py) = &p.python {
+        let src = c.project_path(&py.src, "package source", true).unwrap_or_default();
+        let version = if PYTHON_VERSIONS.contains(&py.version.as_str()) {
+            py.version.replace('.', "")
+        } else {
+            let help = format!("use one of {} (nixpkgs' python3XX interpreters)", PYTHON_VERSIONS.join(", "));
+            c.err(py.version.span(), format!("unsupported Python version `{}`", shown(&py.version)), help);
+            String::new()
+        };
+        let layout = c.choice(&py.layout, "layout", &["requirements", "pyproject"], "requirements");
+        let pyproject = layout == "pyproject";
+        if pyproject && !src.is_empty() && !c.ctx.project_dir.join(&src).join("pyproject.toml").is_file() {
+            c.err(py.layout.as_ref().map_or(py.src.span(), |l| l.span()), format!("layout is `pyproject` but `{src}/pyproject.toml` does not exist"), "add a pyproject.toml with a [build-system], or use layout = \"requirements\"");
+        }
+        let mut dependencies = BTreeSet::new();
+        for dep in &py.dependencies {
+            if is_attr_path(dep) {
+                dependencies.insert(dep.to_string());
+            } else {
+                c.err(dep.span(), format!("`{}` is not a nixpkgs Python package attribute", shown(dep)), "use the attribute name from python3Packages, e.g. `flask-sqlalchemy`");
+            }
+        }
+        let servers = desc.processes.values().filter_map(|pr| {
+            if pr.wsgi.is_some() || pr.server.as_ref().is_some_and(|s| s.as_str() == "gunicorn") {
+                Some("gunicorn")
+            } else if pr.asgi.is_some() {
+                Some("uvicorn")
+            } else {
+                None
+            }
+        });
+        dependencies.extend(servers.map(str::to_string));
+        if desc.processes.values().any(|pr| pr.asgi.is_some() && pr.server.as_ref().is_some_and(|s| s.as_str() == "gunicorn")) {
+            dependencies.insert("uvicorn".into());
+        }
+        match database {
+            Some(Database::Postgresql { scheme, .. }) => {
+                if let Some(driver) = scheme.strip_prefix("postgresql+") {
+                    dependencies.insert(driver.to_string());
+                }
+            }
+            Some(Database::Sqlite { scheme, .. }) if scheme == "sqlite+aiosqlite" => {
+                dependencies.insert("aiosqlite".into());
+            }
+            _ => {}
+        }
+        let mut build_system: BTreeSet<String> = py.build_system.iter().filter(|b| {
+            let ok = is_attr_path(b);
+            if !ok {
+                c.err(b.span(), format!("`{}` is not a nixpkgs Python package attribute", shown(b)), "e.g. `setuptools`, `hatchling`, `poetry-core`");
+            }
+            ok
+        }).map(|b| b.to_string()).collect();
+        if pyproject && build_system.is_empty() {
+            build_system.insert("setuptools".into());
+        }
+        if !pyproject && let Some(b) = py.build_system.first() {
+            c.err(b.span(), "build_system is only used with layout = \"pyproject\"", "remove it, or set layout = \"pyproject\"");
+        }
+        let package_version = if pyproject { pyproject_version(&c.ctx.project_dir.join(&src).join("pyproject.toml")) } else { "0".into() };
+        return Package::Python(PythonPackage { src, version, pyproject, dependencies, build_system, package_version });
+    }
+    if let Some(attr) = &p.nixpkgs {
+        if !is_attr_path(attr) {
+            c.err(attr.span(), format!("`{}` is not a nixpkgs attribute path", shown(attr)), "e.g. `netbox` or `python3Packages.datasette`");
+        }
+        return Package::Nixpkgs(attr.to_string());
+    }
+    if let Some(f) = &p.flake {
+        if !nix_ident(&f.input) {
+            c.err(f.input.span(), format!("`{}` is not a valid flake input name", shown(&f.input)), "input names are Nix identifiers, e.g. `myapp`");
+        }
+        let attr = match &f.attr {
+            Some(a) if !nix_ident(a) => {
+                c.err(a.span(), format!("`{}` is not a valid package attribute", shown(a)), "e.g. `default`");
+                String::new()
+            }
+            Some(a) => a.to_string(),
+            None => "default".into(),
+        };
+        return Package::Flake { input: f.input.to_string(), attr };
+    }
+    Package::Nixpkgs(String::new())
+}
+
+fn processes(c: &mut Checker, desc: &d::Description, package: &Package, app: &str) -> Vec<Process> {
+    let mut out = Vec::new();
+    let mut ports: Vec<(String, u16, String)> = Vec::new();
+    let empty = BTreeMap::new();
+    for (name, p) in &desc.processes {
+        c.name(name, "process name");
+        if desc.tasks.contains_key(name.as_str()) {
+            c.err(name.span(), format!("`{}` names both a process and a task", name.as_str()), "rename one: both would be the unit `<app>-<name>.service`");
+        }
+        let kinds = [p.wsgi.is_some(), p.asgi.is_some(), p.command.is_some()].iter().filter(|x| **x).count();
+        if kinds != 1 {
+            c.err(name.span(), format!("process `{}` must have exactly one of `wsgi`, `asgi` or `command`", name.as_str()), "`wsgi = \"pkg.wsgi:app\"` for gunicorn, `asgi = \"main:app\"` for uvicorn, or `command = \"...\"`");
+            continue;
+        }
+        let python = matches!(package, Package::Python(_));
+        let server = if let Some(app_ref) = p.wsgi.as_ref().or(p.asgi.as_ref()) {
+            let kind = if p.wsgi.is_some() { "wsgi" } else { "asgi" };
+            if !is_app_ref(app_ref) {
+                c.err(app_ref.span(), format!("`{}` is not a Python application reference", shown(app_ref)), "write `module.path:variable` (or `module:factory()`), e.g. `backend.wsgi:app`");
+            }
+            if !python {
+                c.err(app_ref.span(), format!("`{kind}` processes need [package.python]"), "for a nixpkgs or flake package, run its server with `command`");
+            }
+            let server = c.choice(&p.server, "server", if p.wsgi.is_some() { &["gunicorn"] } else { &["uvicorn", "gunicorn"] }, if p.wsgi.is_some() { "gunicorn" } else { "uvicorn" });
+            if server == "gunicorn" {
+                Server::Gunicorn { app: app_ref.to_string(), asgi: p.asgi.is_some() }
+            } else {
+                Server::Uvicorn { app: app_ref.to_string() }
+            }
+        } else {
+            if let Some(s) = &p.server {
+                c.err(s.span(), "`server` applies to `wsgi` and `asgi` processes only", "remove it");
+            }
+            let Some(cmd) = p.command.as_ref().and_then(|cmd| c.command(cmd, "command")) else { continue };
+            Server::Command(cmd)
+        };
+        let is_server = !matches!(server, Server::Command(_));
+        let listen = match &p.listen {
+            Some(l) => parse_listen(c, l),
+            None if is_server => {
+                c.err(name.span(), format!("process `{}` serves HTTP but has no `listen`", name.as_str()), "add e.g. `listen = \"127.0.0.1:8000\"` (or `listen = \"unix\"`)");
+                None
+            }
+            None => None,
+        };
+        if let (Some(Listen::Tcp { host, port }), Some(l)) = (&listen, &p.listen) {
+            if let Some((other, _, _)) = ports.iter().find(|(_, pt, h)| pt == port && (h == host || is_wildcard(h) || is_wildcard(host))) {
+                c.err(l.span(), format!("port {port} is already used by process `{other}`"), "give each process its own port");
+            }
+            ports.push((name.to_string(), *port, host.clone()));
+            if p.expose && is_loopback(host) {
+                c.err(l.span(), format!("process `{}` is exposed but listens on loopback only ({host})", name.as_str()), "listen on `0.0.0.0:PORT` (or `[::]:PORT`), or drop `expose`");
+            }
+        }
+        if p.expose && !matches!(listen, Some(Listen::Tcp { .. })) {
+            c.err(name.span(), format!("process `{}` is exposed but has no TCP port", name.as_str()), "give it `listen = \"0.0.0.0:PORT\"`, or drop `expose`");
+        }
+        let uvicorn = matches!(server, Server::Uvicorn { .. });
+        if !is_server {
+            for (v, what) in [(&p.workers, "workers"), (&p.timeout, "timeout"), (&p.max_requests, "max_requests"), (&p.keepalive, "keepalive")] {
+                if let Some(v) = v {
+                    c.err(v.span(), format!("`{what}` applies to `wsgi` and `asgi` processes only"), "pass the setting in the command instead");
+                }
+            }
+        }
+        if uvicorn && let Some(t) = &p.timeout {
+            c.err(t.span(), "uvicorn has no request timeout", "remove `timeout`, or use server = \"gunicorn\" (uvicorn workers under gunicorn)");
+        }
+        if p.access_log_file && !desc.state.logs {
+            c.err(name.span(), format!("process `{}` writes its access log to a file, but [state] has no logs directory", name.as_str()), "set `logs = true` under [state]");
+        }
+        let description = match &p.description {
+            Some(s) => {
+                c.one_line(s, "description");
+                s.to_string()
+            }
+            None => format!("{app} {}", name.as_str()),
+        };
+        out.push(Process {
+            name: name.to_string(),
+            description,
+            server,
+            listen,
+            workers: c.positive(&p.workers, "workers", 1024).unwrap_or(2),
+            timeout: c.positive(&p.timeout, "timeout", 86_400),
+            max_requests: c.positive(&p.max_requests, "max_requests", 10_000_000),
+            keepalive: c.positive(&p.keepalive, "keepalive", 3600),
+            expose: p.expose,
+            access_log_file: p.access_log_file,
+            env: c.env_map(&p.env, &empty),
+        });
+    }
+    out
+}
+
+fn tasks(c: &mut Checker, desc: &d::Description, processes: &[Process], package: &Package, database: &Option<Database>) -> Vec<Task> {
+    let mut out = Vec::new();
+    let empty = BTreeMap::new();
+    let names: Vec<&str> = processes.iter().map(|p| p.name.as_str()).collect();
+    for (name, t) in &desc.tasks {
+        c.name(name, "task name");
+        let run = match (&t.command, &t.sql) {
+            (Some(cmd), None) => c.command(cmd, "command").map(TaskRun::Command),
+            (None, Some(sql)) => {
+                if !matches!(database, Some(Database::Postgresql { .. })) {
+                    c.err(sql.span(), "`sql` tasks run against the local PostgreSQL database, but there is no [postgresql]", "add [postgresql], or run the file with a `command`");
+                }
+                match package {
+                    Package::Python(py) if !py.src.is_empty() => {
+                        let full = Sp::new(format!("{}/{}", py.src, sql.as_str()), sql.span());
+                        c.project_path(&full, "SQL file", false).map(|_| TaskRun::Sql(path_to_slash(&normalize_relative(sql).unwrap_or_default())))
+                    }
+                    Package::Python(_) => None,
+                    _ => {
+                        c.err(sql.span(), "`sql` files are read from the package source, which needs [package.python]", "use a `command` that runs psql on the file");
+                        None
+                    }
+                }
+            }
+            _ => {
+                c.err(name.span(), format!("task `{}` must have exactly one of `command` or `sql`", name.as_str()), "e.g. `command = \"flask db upgrade\"` or `sql = \"schema.sql\"`");
+                None
+            }
+        };
+        let schedule = t.schedule.as_ref().and_then(|s| {
+            (c.one_line(s, "schedule") && !s.trim().is_empty()).then(|| s.to_string()).or_else(|| {
+                c.err(s.span(), "empty schedule", "use a systemd calendar expression such as `daily` or `*-*-* 03:00:00`");
+                None
+            })
+        });
+        let mut before = Vec::new();
+        match (&t.before, &schedule) {
+            (Some(list), Some(_)) if !list.is_empty() => {
+                c.err(list[0].span(), format!("task `{}` has a schedule, so it cannot run before processes", name.as_str()), "remove `before` (scheduled tasks run on their timer), or remove `schedule`");
+            }
+            (Some(list), None) => {
+                for b in list {
+                    if names.contains(&b.as_str()) {
+                        before.push(b.to_string());
+                    } else {
+                        let help = match did_you_mean(b, names.iter().copied()) {
+                            Some(s) => format!("did you mean `{s}`?"),
+                            None if names.is_empty() => "there are no processes; remove `before`".to_string(),
+                            None => format!("known processes: {}", names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")),
+                        };
+                        c.err(b.span(), format!("task `{}` is ordered before `{}`, which is not a process", name.as_str(), shown(b)), help);
+                    }
+                }
+            }
+            (None, None) => before = names.iter().map(|n| n.to_string()).collect(),
+            _ => {}
+        }
+        if t.once && schedule.is_some() {
+            c.err(name.span(), format!("task `{}` is both `once` and scheduled", name.as_str()), "remove one of them");
+        }
+        let description = match &t.description {
+            Some(s) => {
+                c.one_line(s, "description");
+                s.to_string()
+            }
+            None => format!("{} {}", *desc.app.name, name.as_str()),
+        };
+        let env = c.env_map(&t.env, &empty);
+        if let Some(run) = run {
+            out.push(Task { name: name.to_string(), description, run, before, schedule, once: t.once, env });
+        }
+    }
+    out
+}
+
+fn assets(c: &mut Checker, desc: &d::Description) -> Vec<Asset> {
+    let mut out = Vec::new();
+    for (name, a) in &desc.assets {
+        c.name(name, "asset name");
+        let spa = c.choice(&a.kind, "asset kind", &["spa", "static"], "static") == "spa";
+        if let Some(src) = c.project_path(&a.src, "asset directory", true) {
+            if spa && !c.ctx.project_dir.join(&src).join("index.html").is_file() {
+                c.err(a.src.span(), format!("SPA asset `{}` has no index.html in `{src}`", name.as_str()), "point `src` at the build output (e.g. `frontend/dist`) and build it first");
+            }
+            out.push(Asset { name: name.to_string(), src, spa });
+        }
+    }
+    out
+}
+
+fn backups(c: &mut Checker, desc: &d::Description) -> (Option<Restic>, Option<PostgresqlBackup>) {
+    let restic = desc.backup.restic.as_ref().and_then(|r| {
+        if !c.one_line(&r.repository, "repository") || r.repository.trim().is_empty() {
+            c.err(r.repository.span(), "empty restic repository", "e.g. `/mnt/backup/app` or `s3:s3.amazonaws.com/bucket`");
+            return None;
+        }
+        let mut abs = |f: &Option<Sp<String>>, what: &str| {
+            f.as_ref().and_then(|f| {
+                if c.one_line(f, what) && f.starts_with('/') && !f.starts_with("/nix/store") {
+                    Some(f.to_string())
+                } else {
+                    c.err(f.span(), format!("{what} `{}` must be an absolute path outside the Nix store", shown(f)), "e.g. `/etc/restic/password`, readable by root only");
+                    None
+                }
+            })
+        };
+        let password_file = abs(&r.password_file, "password_file");
+        let environment_file = abs(&r.environment_file, "environment_file");
+        let mut keep = BTreeMap::new();
+        for (k, v) in &r.keep {
+            let periods = ["last", "hourly", "daily", "weekly", "monthly", "yearly"];
+            if !periods.contains(&k.as_str()) {
+                let help = match did_you_mean(k, periods) {
+                    Some(s) => format!("did you mean `{s}`?"),
+                    None => "use last, hourly, daily, weekly, monthly or yearly".into(),
+                };
+                c.err(k.span(), format!("unknown retention period `{}`", shown(k)), help);
+            } else if let Some(n) = c.positive(&Some(v.clone()), "keep count", 100_000) {
+                keep.insert(k.to_string(), n);
+            }
+        }
+        let schedule = r.schedule.as_ref().map_or("daily".into(), |s| {
+            c.one_line(s, "schedule");
+            s.to_string()
+        });
+        Some(Restic { repository: r.repository.to_string(), password_file, environment_file, schedule, keep })
+    });
+    let pg = desc.backup.postgresql.as_ref().and_then(|b| {
+        if desc.postgresql.is_none() {
+            c.err(b.span(), "[backup.postgresql] needs a local [postgresql] database", "add [postgresql], or remove [backup.postgresql]");
+            return None;
+        }
+        let compression = c.choice(&b.compression, "compression", &["none", "gzip", "zstd"], "zstd");
+        let schedule = b.schedule.as_ref().map_or("*-*-* 01:15:00".into(), |s| {
+            c.one_line(s, "schedule");
+            s.to_string()
+        });
+        Some(PostgresqlBackup { schedule, compression })
+    });
+    (restic, pg)
+}
+
+/// `[project] version` (PEP 621) or `[tool.poetry] version`; `0` when absent or dynamic.
+fn pyproject_version(path: &Path) -> String {
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    let Ok(doc) = text.parse::<toml::Table>() else { return "0".into() };
+    let get = |t: &toml::Table, keys: &[&str]| -> Option<String> {
+        let mut cur = t;
+        for k in &keys[..keys.len() - 1] {
+            cur = cur.get(*k)?.as_table()?;
+        }
+        cur.get(keys[keys.len() - 1])?.as_str().map(str::to_string)
+    };
+    get(&doc, &["project", "version"])
+        .or_else(|| get(&doc, &["tool", "poetry", "version"]))
+        .filter(|v| v.chars().all(|c| c.is_ascii_alphanumeric() || ".+-_".contains(c)))
+        .unwrap_or_else(|| "0".into())
+}
+
+fn parse_listen(c: &mut Checker, l: &Sp<String>) -> Option<Listen> {
+    if l.as_str() == "unix" {
+        return Some(Listen::Unix);
+    }
+    let bad = |c: &mut Checker, why: &str| {
+        c.err(l.span(), format!("invalid listen address `{}`: {why}", shown(l)), "write `HOST:PORT` (`127.0.0.1:8000`, `[::1]:8000`, `0.0.0.0:8000`) or `unix`");
+        None
+    };
+    let Some((host, port)) = l.rsplit_once(':') else { return bad(c, "no port") };
+    let host = if let Some(h) = host.strip_prefix('[').and_then(|h| h.strip_suffix(']')) {
+        if h.parse::<std::net::Ipv6Addr>().is_err() {
+            return bad(c, "not an IPv6 address in brackets");
+        }
+        h.to_string()
+    } else if host.parse::<std::net::Ipv4Addr>().is_ok() || host == "localhost" {
+        host.to_string()
+    } else if host.contains(':') {
+        return bad(c, "IPv6 addresses go in brackets");
+    } else {
+        return bad(c, "the host must be an IP address or `localhost`");
+    };
+    match port.parse::<u64>() {
+        Ok(p) if (1..=65535).contains(&p) => Some(Listen::Tcp { host, port: p as u16 }),
+        Ok(p) => {
+            c.err(l.span(), format!("port {p} is out of range"), "ports go from 1 to 65535");
+            None
+        }
+        Err(_) => bad(c, "the port is not a number"),
+    }
+}
+
+/// App, process, task and user names: `[a-z][a-z0-9-]*`, at most 32 characters, no trailing `-`.
+pub fn is_name(s: &str) -> bool {
+    let b = s.as_bytes();
+    !b.is_empty()
+        && b.len() <= 32
+        && b[0].is_ascii_lowercase()
+        && b.iter().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'-')
+        && !s.ends_with('-')
+        && crate::nix::is_identifier(s)
+}
+
+fn suggest_name(s: &str) -> String {
+    let mut out = String::new();
+    for ch in s.chars() {
+        if ch.is_ascii_alphanumeric() {
+            if ch.is_ascii_uppercase() && !out.is_empty() && !out.ends_with('-') {
+                out.push('-');
+            }
+            out.push(ch.to_ascii_lowercase());
+        } else if !out.is_empty() && !out.ends_with('-') {
+            out.push('-');
+        }
+    }
+    let out = out.trim_matches('-').trim_start_matches(|c: char| c.is_ascii_digit() || c == '-');
+    let mut out: String = out.chars().take(32).collect();
+    while out.ends_with('-') {
+        out.pop();
+    }
+    if out.is_empty() || !crate::nix::is_identifier(&out) { "my-app".into() } else { out }
+}
+
+/// Environment variable names.
+pub fn is_env_name(s: &str) -> bool {
+    let b = s.as_bytes();
+    !b.is_empty() && !b[0].is_ascii_digit() && b.iter().all(|c| c.is_ascii_alphanumeric() || *c == b'_')
+}
+
+fn looks_secret(name: &str) -> bool {
+    let upper = name.to_ascii_uppercase();
+    ["PASSWORD", "SECRET", "TOKEN", "SECRET_KEY", "API_KEY"].contains(&upper.as_str()) || SECRET_SUFFIXES.iter().any(|s| upper.ends_with(s))
+}
+
+fn has_url_password(v: &str) -> bool {
+    v.split_once("://").is_some_and(|(_, rest)| {
+        let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+        authority.rsplit_once('@').is_some_and(|(userinfo, _)| userinfo.contains(':'))
+    })
+}
+
+fn nix_ident(s: &str) -> bool {
+    crate::nix::is_identifier(s) && !s.contains('\'')
+}
+
+/// `a.b-c.d`: dotted Nix identifiers.
+fn is_attr_path(s: &str) -> bool {
+    s.split('.').all(nix_ident)
+}
+
+/// `pkg.module:attr`, `pkg.module:factory()`, `module:create_app(\"x\")` is not accepted: gunicorn
+/// factory arguments would need shell and systemd quoting.
+fn is_app_ref(s: &str) -> bool {
+    let Some((module, attr)) = s.split_once(':') else { return false };
+    let dotted = |x: &str| !x.is_empty() && x.split('.').all(|p| !p.is_empty() && !p.as_bytes()[0].is_ascii_digit() && p.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_'));
+    dotted(module) && (dotted(attr) || attr.strip_suffix("()").is_some_and(dotted))
+}
+
+fn is_wildcard(h: &str) -> bool {
+    h == "0.0.0.0" || h == "::"
+}
+
+fn is_loopback(h: &str) -> bool {
+    h == "localhost" || h == "::1" || h.starts_with("127.")
+}
+
+/// Normalize a relative path lexically; `None` if it is absolute or climbs out with `..`.
+fn normalize_relative(s: &str) -> Option<PathBuf> {
+    let mut out = PathBuf::new();
+    for comp in Path::new(s).components() {
+        match comp {
+            Component::Normal(p) => out.push(p),
+            Component::CurDir => {}
+            Component::ParentDir => {
+                if !out.pop() {
+                    return None;
+                }
+            }
+            Component::RootDir | Component::Prefix(_) => return None,
+        }
+    }
+    Some(out)
+}
+
+fn path_to_slash(p: &Path) -> String {
+    p.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect::<Vec<_>>().join("/")
+}
+
+/// A value as shown in a message: control characters escaped, long values cut.
+fn shown(s: &str) -> String {
+    let escaped: String = s.chars().flat_map(char::escape_debug).collect();
+    if escaped.chars().count() > 60 {
+        format!("{}…", escaped.chars().take(60).collect::<String>())
+    } else {
+        escaped
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names() {
+        assert!(is_name("nanotrace"));
+        assert!(is_name("request-tracker-utils"));
+        assert!(!is_name("Bad"));
+        assert!(!is_name("in"));
+        assert!(!is_name("a-"));
+        assert!(!is_name("9a"));
+        assert!(!is_name(&"a".repeat(33)));
+        assert_eq!(suggest_name("RequestTracker Utils"), "request-tracker-utils");
+        assert_eq!(suggest_name("!!"), "my-app");
+    }
+
+    #[test]
+    fn secrets_are_recognised_by_name() {
+        for s in ["SECRET_KEY", "MAIL_PASSWORD", "JWT_SECRET", "GITHUB_TOKEN", "api_key"] {
+            assert!(looks_secret(s), "{s}");
+        }
+        for s in ["MAIL_SERVER", "KEYCLOAK_URL", "TOKEN_TTL", "DB_POOL_SIZE"] {
+            assert!(!looks_secret(s), "{s}");
+        }
+        assert!(has_url_password("postgresql://u:pw@host/db"));
+        assert!(!has_url_password("postgresql://u@host/db"));
+        assert!(!has_url_password("https://example.org/a:b@c"));
+    }
+
+    #[test]
+    fn app_refs() {
+        assert!(is_app_ref("backend.wsgi:app"));
+        assert!(is_app_ref("app:create_app()"));
+        assert!(!is_app_ref("backend.wsgi"));
+        assert!(!is_app_ref("a:b;rm -rf /"));
+        assert!(!is_app_ref("a:$(x)"));
+    }
+
+    #[test]
+    fn relative_paths() {
+        assert_eq!(normalize_relative("a/./b/../c"), Some(PathBuf::from("a/c")));
+        assert_eq!(normalize_relative("../x"), None);
+        assert_eq!(normalize_relative("/etc"), None);
+        assert_eq!(normalize_relative("a/../../x"), None);
+    }
+}

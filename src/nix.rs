@@ -1,0 +1,201 @@
+//! The one place where values become Nix source: string and attribute-name escaping, and the
+//! rnix parse check every generated file passes before it is written.
+
+/// Nix keywords: an attribute name spelled like one must be quoted.
+const KEYWORDS: &[&str] = &[
+    "assert", "else", "if", "in", "inherit", "let", "or", "rec", "then", "with",
+];
+
+/// A Nix double-quoted string literal whose value is exactly `s`.
+///
+/// `\`, `"` and `${` are escaped so nothing in `s` can end the string or start an
+/// interpolation; newlines, carriage returns and tabs use their escapes so the output stays on
+/// one line. `s` must not contain NUL (Nix strings cannot hold it; validation rejects it).
+pub fn string(s: &str) -> String {
+    format!("\"{}\"", string_content(s))
+}
+
+/// The inside of a double-quoted Nix string whose value is exactly `s` (see [`string`]), for
+/// text placed inside a literal that also holds other text.
+pub fn string_content(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '"' => out.push_str("\\\""),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '$' if chars.peek() == Some(&'{') => out.push_str("\\$"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// True when `s` can be written as a bare Nix identifier (and so as an unquoted attribute name).
+pub fn is_identifier(s: &str) -> bool {
+    let mut chars = s.chars();
+    let first_ok = matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_');
+    first_ok
+        && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '\'' | '-'))
+        && !KEYWORDS.contains(&s)
+}
+
+/// An attribute name: bare when it is a plain identifier that is not a keyword, quoted otherwise.
+pub fn attr_name(s: &str) -> String {
+    if is_identifier(s) {
+        s.to_string()
+    } else {
+        string(s)
+    }
+}
+
+/// A Nix path expression for `rel`, a relative path (with `/` separators) from the generated
+/// file's directory. Plain paths become path literals (`./app`, `../src`); anything a path
+/// literal cannot spell is appended to `./.` as an escaped string.
+pub fn relative_path(rel: &str) -> String {
+    let rel = rel.trim_end_matches('/');
+    let literal_ok = !rel.is_empty()
+        && rel
+            .split('/')
+            .all(|seg| !seg.is_empty() && seg.chars().all(|c| c.is_ascii_alphanumeric() || "._-+".contains(c)));
+    if rel.is_empty() || rel == "." {
+        "./.".to_string()
+    } else if literal_ok && (rel.starts_with("../") || rel == "..") {
+        rel.to_string()
+    } else if literal_ok {
+        format!("./{rel}")
+    } else {
+        format!("(./. + {})", string(&format!("/{rel}")))
+    }
+}
+
+/// A syntax error in text app2nix generated. Always an app2nix bug: values are escaped, so no
+/// description can cause one.
+#[derive(Debug)]
+pub struct ParseFailure {
+    /// 1-based line of the first error.
+    pub line: usize,
+    /// 1-based column of the first error.
+    pub col: usize,
+    /// rnix's description of the error.
+    pub message: String,
+}
+
+/// Parse `text` with rnix and return the first error, if any.
+pub fn check_parses(text: &str) -> Result<(), ParseFailure> {
+    let parse = rnix::Root::parse(text);
+    let Some(err) = parse.errors().first() else {
+        return Ok(());
+    };
+    let offset = error_offset(err).min(text.len());
+    let before = &text[..text.floor_char_boundary(offset)];
+    let line = before.matches('\n').count() + 1;
+    let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    Err(ParseFailure { line, col, message: err.to_string() })
+}
+
+fn error_offset(err: &rnix::ParseError) -> usize {
+    use rnix::ParseError as E;
+    let range = match err {
+        E::Unexpected(r)
+        | E::UnexpectedExtra(r)
+        | E::UnexpectedWanted(_, r, _)
+        | E::UnexpectedDoubleBind(r)
+        | E::DuplicatedArgs(r, _) => Some(*r),
+        _ => None,
+    };
+    range.map_or(usize::MAX, |r| usize::from(r.start()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rnix::ast::{self, HasEntry, InterpolPart};
+    use rnix::ast::AstNode;
+
+    /// Parse `literal` as a whole Nix file and return the string value rnix reads back.
+    pub(crate) fn read_back(literal: &str) -> Option<String> {
+        let root = rnix::Root::parse(literal).ok().ok()?;
+        let ast::Expr::Str(s) = root.expr()? else { return None };
+        let mut out = String::new();
+        for part in s.normalized_parts() {
+            match part {
+                InterpolPart::Literal(l) => out.push_str(&l),
+                InterpolPart::Interpolation(_) => return None,
+            }
+        }
+        Some(out)
+    }
+
+    #[test]
+    fn strings_escape_the_three_dangerous_sequences() {
+        assert_eq!(string(r#"a"b"#), r#""a\"b""#);
+        assert_eq!(string(r"a\b"), r#""a\\b""#);
+        assert_eq!(string("${x}"), r#""\${x}""#);
+        assert_eq!(string("$x ${"), r#""$x \${""#);
+        assert_eq!(string("line\nnext"), r#""line\nnext""#);
+    }
+
+    #[test]
+    fn tricky_strings_round_trip() {
+        for s in ["$${x}", "\\${x}", "$", "$\\", "''${x}", "\"${\"}", "a\tb\r\n", "€ ü 😀", "$$", "${", "\\"] {
+            assert_eq!(read_back(&string(s)).as_deref(), Some(s), "{s:?}");
+        }
+    }
+
+    #[test]
+    fn attribute_names_are_quoted_only_when_needed() {
+        assert_eq!(attr_name("web"), "web");
+        assert_eq!(attr_name("nanotrace-auth"), "nanotrace-auth");
+        assert_eq!(attr_name("or"), "\"or\"");
+        assert_eq!(attr_name("let"), "\"let\"");
+        assert_eq!(attr_name("/api/"), "\"/api/\"");
+        assert_eq!(attr_name("9lives"), "\"9lives\"");
+        assert_eq!(attr_name("a.b"), "\"a.b\"");
+        assert_eq!(attr_name(""), "\"\"");
+    }
+
+    #[test]
+    fn quoted_attribute_names_read_back() {
+        for name in ["or", "a.b", "${x}", "x\"y", "/api/"] {
+            let src = format!("{{ {} = 1; }}", attr_name(name));
+            let root = rnix::Root::parse(&src).ok().expect("parses");
+            let ast::Expr::AttrSet(set) = root.expr().expect("expr") else { panic!("not a set") };
+            let entry = set.attrpath_values().next().expect("one entry");
+            let attr = entry.attrpath().expect("path").attrs().next().expect("attr");
+            let ast::Attr::Str(s) = attr else { panic!("{name} not quoted") };
+            let lit: String = s
+                .normalized_parts()
+                .into_iter()
+                .map(|p| match p {
+                    InterpolPart::Literal(l) => l,
+                    InterpolPart::Interpolation(_) => panic!("interpolation in {name}"),
+                })
+                .collect();
+            assert_eq!(lit, name);
+            assert!(set.syntax().text().len() > 0.into());
+        }
+    }
+
+    #[test]
+    fn paths() {
+        assert_eq!(relative_path("app"), "./app");
+        assert_eq!(relative_path("../examples/x/app"), "../examples/x/app");
+        assert_eq!(relative_path("."), "./.");
+        assert_eq!(relative_path("my app"), r#"(./. + "/my app")"#);
+        assert_eq!(relative_path("a/${b}"), r#"(./. + "/a/\${b}")"#);
+        for p in ["app", "../x/y", "my app", "a/${b}", "."] {
+            assert!(check_parses(&relative_path(p)).is_ok(), "{p}");
+        }
+    }
+
+    #[test]
+    fn parse_errors_have_positions() {
+        let err = check_parses("{\n  a = ;\n}").expect_err("invalid");
+        assert_eq!(err.line, 2);
+        assert!(check_parses("{ a = 1; }").is_ok());
+    }
+}
