@@ -314,7 +314,7 @@ in
           serviceConfig = serviceDefaults // {
             Type = "oneshot";
             RemainAfterExit = true;
-            ExecStart = "${lib.getExe' pkgs.postgresql "psql"} --set=ON_ERROR_STOP=1 --dbname=${cfg.user} --file=${cfg.package}/base_schema.sql";
+            ExecStart = "${lib.getExe' pkgs.postgresql "psql"} --set=ON_ERROR_STOP=1 --dbname=${cfg.user} --file=${../examples/incident-tracker/backend/base_schema.sql}";
             ExecStartPost = "${lib.getExe' pkgs.coreutils "touch"} ${cfg.stateDir}/.schema.done";
           };
         };

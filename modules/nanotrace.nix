@@ -289,7 +289,7 @@ in
                 "--workers"
                 (toString cfg.processes.auth.workers)
                 "--access-logfile"
-"-"
+                "-"
                 "backend.wsgi_auth:app"
               ]
             }";
@@ -326,7 +326,7 @@ in
                 "--workers"
                 (toString cfg.processes.web.workers)
                 "--access-logfile"
-"-"
+                "-"
                 "backend.wsgi:app"
               ]
             }";

@@ -300,7 +300,7 @@ in
                 "--workers"
                 (toString cfg.processes.web.workers)
                 "--access-logfile"
-"/var/log/request-tracker-utils/web-access.log"
+                "/var/log/request-tracker-utils/web-access.log"
                 "rtutils.wsgi:application"
               ]
             }";
@@ -367,6 +367,14 @@ in
           paths = [
             cfg.stateDir
           ];
+          # Back up a consistent copy of the SQLite database, not the live file.
+          backupPrepareCommand = "${lib.getExe pkgs.sqlite} ${
+            lib.escapeShellArgs [
+              "${cfg.stateDir}/database.sqlite"
+              ".backup ${cfg.stateDir}/database.sqlite.backup"
+            ]
+          }";
+          exclude = [ "${cfg.stateDir}/database.sqlite" ];
           initialize = true;
           timerConfig = {
             OnCalendar = "daily";

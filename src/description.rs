@@ -373,7 +373,18 @@ pub fn parse(source: &str) -> Result<Description, crate::diagnostic::Diagnostics
                 let field = raw.split('`').nth(1).unwrap_or("?").to_string();
                 Diagnostic::new(span, format!("missing key `{field}`")).help(format!("add `{field} = ...` to this table (see `app2nix schema`)"))
             }
-            None if raw.starts_with("invalid type") => Diagnostic::new(span, format!("wrong type: {}", raw.trim_start_matches("invalid type: "))).help("see `app2nix schema` for the type of each key"),
+            None if raw.starts_with("invalid type") => {
+                let (got, want) = raw.trim_start_matches("invalid type: ").split_once(", expected ").unwrap_or((&raw, "?"));
+                let want = match want {
+                    "i64" | "u32" | "u64" => "an integer",
+                    "a boolean" | "bool" => "`true` or `false`",
+                    "a sequence" => "an array",
+                    "a map" => "a table",
+                    other => other,
+                };
+                let got = got.split(' ').next().unwrap_or(got);
+                Diagnostic::new(span, format!("wrong type: expected {want}, found {got}")).help("see `app2nix schema` for the type of each key")
+            }
             None if raw.starts_with("data did not match any variant of untagged enum Command") => {
                 Diagnostic::new(span, "a command must be a string or an array of strings").help("e.g. `command = \"flask db upgrade\"` or `command = [\"python\", \"manage.py\", \"migrate\"]`")
             }

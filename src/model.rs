@@ -308,7 +308,7 @@ impl Checker<'_> {
         self.err(
             s.span(),
             format!("invalid {what} `{}`", shown(s)),
-            format!("a {what} starts with a lowercase letter and has only lowercase letters, digits and `-` (at most 32 characters), e.g. `{}`", suggest_name(s)),
+            format!("use lowercase letters, digits and `-`, starting with a letter (at most 32 characters), e.g. `{}`", suggest_name(s)),
         );
         false
     }
@@ -355,7 +355,7 @@ impl Checker<'_> {
             let kind = if must_be_dir { "directory" } else { "file" };
             self.err(
                 s.span(),
-                format!("{what} `{}` is not a {kind} (looked for {})", shown(s), full.display()),
+                format!("{what} `{}` is not a {kind}", shown(s)),
                 format!("create it or fix the path (relative to the directory of app2nix.toml)"),
             );
             return None;
@@ -734,7 +734,10 @@ fn processes(c: &mut Checker, desc: &d::Description, package: &Package, app: &st
     let mut out = Vec::new();
     let mut ports: Vec<(String, u16, String)> = Vec::new();
     let empty = BTreeMap::new();
-    for (name, p) in &desc.processes {
+    // Source order, so a clash is reported at the second occurrence.
+    let mut in_order: Vec<_> = desc.processes.iter().collect();
+    in_order.sort_by_key(|(name, _)| name.span().start);
+    for (name, p) in in_order {
         c.name(name, "process name");
         if desc.tasks.contains_key(name.as_str()) {
             c.err(name.span(), format!("`{}` names both a process and a task", name.as_str()), "rename one: both would be the unit `<app>-<name>.service`");
@@ -798,6 +801,9 @@ fn processes(c: &mut Checker, desc: &d::Description, package: &Package, app: &st
         if uvicorn && let Some(t) = &p.timeout {
             c.err(t.span(), "uvicorn has no request timeout", "remove `timeout`, or use server = \"gunicorn\" (uvicorn workers under gunicorn)");
         }
+        if p.access_log_file && uvicorn {
+            c.err(name.span(), format!("process `{}`: uvicorn logs requests to the journal only", name.as_str()), "remove `access_log_file`, or use server = \"gunicorn\"");
+        }
         if p.access_log_file && !desc.state.logs {
             c.err(name.span(), format!("process `{}` writes its access log to a file, but [state] has no logs directory", name.as_str()), "set `logs = true` under [state]");
         }
@@ -822,6 +828,7 @@ fn processes(c: &mut Checker, desc: &d::Description, package: &Package, app: &st
             env: c.env_map(&p.env, &empty),
         });
     }
+    out.sort_by(|a, b| a.name.cmp(&b.name));
     out
 }
 

@@ -98,7 +98,7 @@ struct ProcessCtx {
     timeout: Option<u32>,
     max_requests: Option<u32>,
     keepalive: Option<u32>,
-    access_log_file: bool,
+    access_log: String,
     env: BTreeMap<String, String>,
     after_tasks: Vec<String>,
     server: bool,
@@ -200,7 +200,7 @@ impl ModuleContext {
                     timeout: p.timeout,
                     max_requests: p.max_requests,
                     keepalive: p.keepalive,
-                    access_log_file: p.access_log_file,
+                    access_log: if p.access_log_file { format!("/var/log/{}/{}-access.log", m.name, p.name) } else { "-".into() },
                     env: p.env.clone(),
                     after_tasks: m
                         .tasks
@@ -219,7 +219,10 @@ impl ModuleContext {
                 let (shell, args, sql) = match &t.run {
                     TaskRun::Command(Command::Shell(s)) => (Some(s.clone()), vec![], None),
                     TaskRun::Command(Command::Args(a)) => (None, a.clone(), None),
-                    TaskRun::Sql(p) => (None, vec![], Some(p.clone())),
+                    TaskRun::Sql(p) => (None, vec![], Some(match &m.package {
+                        Package::Python(py) => rel(&format!("{}/{p}", py.src)),
+                        _ => rel(p),
+                    })),
                 };
                 TaskCtx {
                     name: t.name.clone(),
@@ -297,6 +300,7 @@ impl ModuleContext {
                 || any_command
                 || any_sql_or_once
                 || m.health.is_some()
+                || (m.restic.is_some() && matches!(m.database, Some(Database::Sqlite { .. })))
                 || m.secrets.iter().any(|s| s.delivery == Delivery::Env),
             uses_options: !m.secrets.is_empty(),
             any_tcp_server: server_tcp || health_tcp,
