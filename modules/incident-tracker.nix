@@ -267,9 +267,7 @@ in
           partOf = [ "incident-tracker.target" ];
           after = [ "network.target" ] ++ localServices;
           requires = localServices;
-          environment =
-            appEnvironment
-            // cfg.processes.api.environment;
+          environment = appEnvironment // cfg.processes.api.environment;
           # Started means healthy: units ordered after this one wait until /api/health answers.
           postStart = ''
             for _ in $(seq 1 60); do

@@ -278,9 +278,7 @@ in
           partOf = [ "nanotrace.target" ];
           after = [ "network.target" ] ++ localServices;
           requires = localServices;
-          environment =
-            appEnvironment
-            // cfg.processes.auth.environment;
+          environment = appEnvironment // cfg.processes.auth.environment;
           serviceConfig = serviceDefaults // {
             ExecStart = "${withSecrets} ${pythonEnv}/bin/gunicorn ${
               lib.escapeShellArgs [
@@ -304,9 +302,7 @@ in
           partOf = [ "nanotrace.target" ];
           after = [ "network.target" ] ++ localServices;
           requires = localServices;
-          environment =
-            appEnvironment
-            // cfg.processes.web.environment;
+          environment = appEnvironment // cfg.processes.web.environment;
           # Started means healthy: units ordered after this one wait until /healthz answers.
           postStart = ''
             for _ in $(seq 1 60); do

@@ -278,9 +278,7 @@ in
           wantedBy = [ "request-tracker-utils.target" ];
           partOf = [ "request-tracker-utils.target" ];
           after = [ "network.target" ];
-          environment =
-            appEnvironment
-            // cfg.processes.web.environment;
+          environment = appEnvironment // cfg.processes.web.environment;
           # Started means healthy: units ordered after this one wait until /healthz answers.
           postStart = ''
             for _ in $(seq 1 60); do

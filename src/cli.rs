@@ -83,11 +83,20 @@ pub fn run() -> i32 {
         Ok(cli) => cli,
         Err(e) => {
             let _ = e.print();
-            return if e.use_stderr() { EXIT_INVALID } else { EXIT_OK };
+            return if e.use_stderr() {
+                EXIT_INVALID
+            } else {
+                EXIT_OK
+            };
         }
     };
     let result = match cli.command {
-        Cmd::Generate { file, out, check, stdout } => generate_cmd(&file, out.as_deref(), check, stdout),
+        Cmd::Generate {
+            file,
+            out,
+            check,
+            stdout,
+        } => generate_cmd(&file, out.as_deref(), check, stdout),
         Cmd::Check { file } => load(&file).map(|_| {
             println!("{}: ok", file.display());
             EXIT_OK
@@ -119,7 +128,12 @@ pub fn run() -> i32 {
     }
 }
 
-fn generate_cmd(file: &Path, out: Option<&Path>, check: bool, stdout: bool) -> Result<i32, Failure> {
+fn generate_cmd(
+    file: &Path,
+    out: Option<&Path>,
+    check: bool,
+    stdout: bool,
+) -> Result<i32, Failure> {
     let files = generate(file, out)?;
     if stdout {
         let mut so = std::io::stdout().lock();
@@ -165,21 +179,40 @@ pub fn load(file: &Path) -> Result<model::Model, Failure> {
         _ => Failure::Internal(format!("error: cannot read {shown}: {e}")),
     })?;
     if meta.is_dir() {
-        return Err(Failure::Invalid(format!("error: {shown} is a directory, not a description\nhelp: pass the file, e.g. -f {}", Path::new(&shown).join("app2nix.toml").display())));
+        return Err(Failure::Invalid(format!(
+            "error: {shown} is a directory, not a description\nhelp: pass the file, e.g. -f {}",
+            Path::new(&shown).join("app2nix.toml").display()
+        )));
     }
     if meta.len() > MAX_DESCRIPTION_BYTES {
-        return Err(Failure::Invalid(format!("error: {shown} is {} bytes; descriptions are limited to {MAX_DESCRIPTION_BYTES} bytes\nhelp: is this the right file?", meta.len())));
+        return Err(Failure::Invalid(format!(
+            "error: {shown} is {} bytes; descriptions are limited to {MAX_DESCRIPTION_BYTES} bytes\nhelp: is this the right file?",
+            meta.len()
+        )));
     }
-    let bytes = std::fs::read(file).map_err(|e| Failure::Internal(format!("error: cannot read {shown}: {e}")))?;
+    let bytes = std::fs::read(file)
+        .map_err(|e| Failure::Internal(format!("error: cannot read {shown}: {e}")))?;
     let source = String::from_utf8(bytes).map_err(|e| {
         let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
         let line = valid.iter().filter(|b| **b == b'\n').count() + 1;
         let col = valid.iter().rev().take_while(|b| **b != b'\n').count() + 1;
-        Failure::Invalid(format!("error: {shown}:{line}:{col}: the description is not UTF-8 text\nhelp: save it as UTF-8"))
+        Failure::Invalid(format!(
+            "error: {shown}:{line}:{col}: the description is not UTF-8 text\nhelp: save it as UTF-8"
+        ))
     })?;
-    let desc = description::parse(&source).map_err(|d| Failure::Invalid(d.render(&shown, &source)))?;
-    let project_dir = absolute(file).parent().map(Path::to_path_buf).unwrap_or_default();
-    model::build(&desc, &model::Context { project_dir: &project_dir }).map_err(|d| Failure::Invalid(d.render(&shown, &source)))
+    let desc =
+        description::parse(&source).map_err(|d| Failure::Invalid(d.render(&shown, &source)))?;
+    let project_dir = absolute(file)
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_default();
+    model::build(
+        &desc,
+        &model::Context {
+            project_dir: &project_dir,
+        },
+    )
+    .map_err(|d| Failure::Invalid(d.render(&shown, &source)))
 }
 
 /// The whole pipeline: description file → checked generated files (nothing written).
@@ -191,18 +224,31 @@ pub fn generate(file: &Path, out: Option<&Path>) -> Result<Vec<GeneratedFile>, F
     let to_project = relative(&out_dir, &desc_dir);
     let layout = Layout {
         source_label: relative(&out_dir, &desc_abs),
-        to_project: if to_project.is_empty() { String::new() } else { format!("{to_project}/") },
+        to_project: if to_project.is_empty() {
+            String::new()
+        } else {
+            format!("{to_project}/")
+        },
     };
     let text = render::module(&model, &layout).map_err(|e| Failure::Internal(format!("internal error: rendering the module failed: {e:#}\nThis is a bug in app2nix; please report it.")))?;
-    let shown_dir = out.map(Path::to_path_buf).unwrap_or_else(|| file.parent().map(Path::to_path_buf).unwrap_or_default());
-    let files = vec![GeneratedFile { path: shown_dir.join(format!("{}.nix", model.name)), text }];
+    let shown_dir = out
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| file.parent().map(Path::to_path_buf).unwrap_or_default());
+    let files = vec![GeneratedFile {
+        path: shown_dir.join(format!("{}.nix", model.name)),
+        text,
+    }];
     output::check_all(&files).map_err(|e| Failure::Internal(e.to_string()))?;
     Ok(files)
 }
 
 /// `p` made absolute against the current directory and normalized lexically.
 fn absolute(p: &Path) -> PathBuf {
-    let joined = if p.is_absolute() { p.to_path_buf() } else { std::env::current_dir().unwrap_or_default().join(p) };
+    let joined = if p.is_absolute() {
+        p.to_path_buf()
+    } else {
+        std::env::current_dir().unwrap_or_default().join(p)
+    };
     let mut out = PathBuf::new();
     for c in joined.components() {
         match c {
@@ -222,7 +268,11 @@ fn relative(from: &Path, to: &Path) -> String {
     let t: Vec<_> = to.components().collect();
     let common = f.iter().zip(&t).take_while(|(a, b)| a == b).count();
     let mut parts: Vec<String> = std::iter::repeat_n("..".to_string(), f.len() - common).collect();
-    parts.extend(t[common..].iter().map(|c| c.as_os_str().to_string_lossy().into_owned()));
+    parts.extend(
+        t[common..]
+            .iter()
+            .map(|c| c.as_os_str().to_string_lossy().into_owned()),
+    );
     parts.join("/")
 }
 
@@ -233,7 +283,16 @@ mod tests {
     #[test]
     fn relative_paths() {
         assert_eq!(relative(Path::new("/a/b"), Path::new("/a/b")), "");
-        assert_eq!(relative(Path::new("/r/modules"), Path::new("/r/examples/x")), "../examples/x");
-        assert_eq!(relative(Path::new("/r/examples/x"), Path::new("/r/examples/x/app2nix.toml")), "app2nix.toml");
+        assert_eq!(
+            relative(Path::new("/r/modules"), Path::new("/r/examples/x")),
+            "../examples/x"
+        );
+        assert_eq!(
+            relative(
+                Path::new("/r/examples/x"),
+                Path::new("/r/examples/x/app2nix.toml")
+            ),
+            "app2nix.toml"
+        );
     }
 }

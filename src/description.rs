@@ -65,7 +65,10 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for Sp<T> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let s = toml::Spanned::<T>::deserialize(d)?;
         let span = s.span();
-        Ok(Sp { value: s.into_inner(), span })
+        Ok(Sp {
+            value: s.into_inner(),
+            span,
+        })
     }
 }
 
@@ -399,6 +402,11 @@ pub fn parse(source: &str) -> Result<Description, crate::diagnostic::Diagnostics
 fn unknown_key(message: &str) -> Option<(String, Vec<String>)> {
     let rest = message.strip_prefix("unknown field `")?;
     let (got, tail) = rest.split_once('`')?;
-    let expected = tail.split('`').skip(1).step_by(2).map(str::to_string).collect();
+    let expected = tail
+        .split('`')
+        .skip(1)
+        .step_by(2)
+        .map(str::to_string)
+        .collect();
     Some((got.to_string(), expected))
 }

@@ -20,7 +20,12 @@ pub struct Diagnostic {
 impl Diagnostic {
     /// A diagnostic at `span` without a fix.
     pub fn new(span: Range<usize>, message: impl Into<String>) -> Self {
-        Diagnostic { span, message: message.into(), help: None, redact: None }
+        Diagnostic {
+            span,
+            message: message.into(),
+            help: None,
+            redact: None,
+        }
     }
 
     /// Attach a fix.
@@ -33,20 +38,29 @@ impl Diagnostic {
     pub fn render(&self, file: &str, source: &str) -> String {
         let start = source.floor_char_boundary(self.span.start.min(source.len()));
         let line_start = source[..start].rfind('\n').map_or(0, |i| i + 1);
-        let line_end = source[start..].find('\n').map_or(source.len(), |i| start + i);
+        let line_end = source[start..]
+            .find('\n')
+            .map_or(source.len(), |i| start + i);
         let line_no = source[..start].matches('\n').count() + 1;
         let text = source[line_start..line_end].trim_end_matches('\r');
         let col = source[line_start..start].chars().count() + 1;
         let end = source.floor_char_boundary(self.span.end.clamp(start, line_end));
         let width = source[start..end].chars().count().max(1);
         let gutter = " ".repeat(line_no.to_string().len());
-        let mut out = format!("error: {}\n{gutter}--> {file}:{line_no}:{col}\n{gutter} |\n", self.message);
+        let mut out = format!(
+            "error: {}\n{gutter}--> {file}:{line_no}:{col}\n{gutter} |\n",
+            self.message
+        );
         let shown = match &self.redact {
             Some(r) => redacted(source, line_start, line_end, r),
             None => text.to_string(),
         };
         out.push_str(&format!("{line_no} | {}\n", printable(&shown)));
-        out.push_str(&format!("{gutter} | {}{}\n", " ".repeat(col - 1), "^".repeat(width)));
+        out.push_str(&format!(
+            "{gutter} | {}{}\n",
+            " ".repeat(col - 1),
+            "^".repeat(width)
+        ));
         if let Some(help) = &self.help {
             out.push_str(&format!("{gutter} = help: {help}\n"));
         }
@@ -61,7 +75,11 @@ fn redacted(source: &str, line_start: usize, line_end: usize, r: &Range<usize>) 
         .char_indices()
         .map(|(i, c)| {
             let at = line_start + i;
-            if at >= r.start && at < r.end && c != '"' { '*' } else { c }
+            if at >= r.start && at < r.end && c != '"' {
+                '*'
+            } else {
+                c
+            }
         })
         .collect()
 }
@@ -98,10 +116,18 @@ impl fmt::Display for Diagnostics {
 }
 
 /// The closest candidate to `got`, when it is close enough to be a likely typo.
-pub fn did_you_mean<'a>(got: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+pub fn did_you_mean<'a>(
+    got: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
     candidates
         .into_iter()
-        .map(|c| (strsim::damerau_levenshtein(&got.to_lowercase(), &c.to_lowercase()), c))
+        .map(|c| {
+            (
+                strsim::damerau_levenshtein(&got.to_lowercase(), &c.to_lowercase()),
+                c,
+            )
+        })
         .filter(|(d, c)| *d <= (c.len().max(got.len()) / 3).max(1))
         .min_by_key(|(d, c)| (*d, *c))
         .map(|(_, c)| c)
@@ -114,7 +140,8 @@ mod tests {
     #[test]
     fn renders_location_line_and_caret() {
         let src = "[app]\nname = \"Bad Name\"\n";
-        let d = Diagnostic::new(13..23, "invalid app name `Bad Name`").help("use lowercase letters");
+        let d =
+            Diagnostic::new(13..23, "invalid app name `Bad Name`").help("use lowercase letters");
         assert_eq!(
             d.render("app2nix.toml", src),
             "error: invalid app name `Bad Name`\n --> app2nix.toml:2:8\n  |\n2 | name = \"Bad Name\"\n  |        ^^^^^^^^^^\n  = help: use lowercase letters\n"
@@ -132,7 +159,10 @@ mod tests {
     #[test]
     fn suggestions() {
         assert_eq!(did_you_mean("prot", ["port", "workers"]), Some("port"));
-        assert_eq!(did_you_mean("wrokers", ["port", "workers"]), Some("workers"));
+        assert_eq!(
+            did_you_mean("wrokers", ["port", "workers"]),
+            Some("workers")
+        );
         assert_eq!(did_you_mean("zzz", ["port", "workers"]), None);
     }
 }

@@ -284,7 +284,11 @@ impl Checker<'_> {
     /// Text reaching Nix may hold anything but NUL, which Nix strings cannot carry.
     fn text(&mut self, s: &Sp<String>, what: &str) -> bool {
         if s.contains('\0') {
-            self.err(s.span(), format!("{what} contains a NUL character"), "remove it: Nix strings cannot hold NUL");
+            self.err(
+                s.span(),
+                format!("{what} contains a NUL character"),
+                "remove it: Nix strings cannot hold NUL",
+            );
             return false;
         }
         true
@@ -295,7 +299,11 @@ impl Checker<'_> {
             return false;
         }
         if s.contains(['\n', '\r']) {
-            self.err(s.span(), format!("{what} must be a single line"), "remove the line breaks");
+            self.err(
+                s.span(),
+                format!("{what} must be a single line"),
+                "remove the line breaks",
+            );
             return false;
         }
         true
@@ -345,18 +353,25 @@ impl Checker<'_> {
         {
             self.err(
                 s.span(),
-                format!("{what} `{}` escapes the project directory through a symbolic link", shown(s)),
+                format!(
+                    "{what} `{}` escapes the project directory through a symbolic link",
+                    shown(s)
+                ),
                 "point it at a directory inside the project",
             );
             return None;
         }
-        let ok = if must_be_dir { full.is_dir() } else { full.is_file() };
+        let ok = if must_be_dir {
+            full.is_dir()
+        } else {
+            full.is_file()
+        };
         if !ok {
             let kind = if must_be_dir { "directory" } else { "file" };
             self.err(
                 s.span(),
                 format!("{what} `{}` is not a {kind}", shown(s)),
-                format!("create it or fix the path (relative to the directory of app2nix.toml)"),
+                "create it or fix the path (relative to the directory of app2nix.toml)",
             );
             return None;
         }
@@ -366,18 +381,34 @@ impl Checker<'_> {
     fn positive(&mut self, v: &Option<Sp<i64>>, what: &str, max: i64) -> Option<u32> {
         let v = v.as_ref()?;
         if **v < 1 || **v > max {
-            self.err(v.span(), format!("{what} must be between 1 and {max}, not {}", **v), format!("set {what} to a value from 1 to {max}"));
+            self.err(
+                v.span(),
+                format!("{what} must be between 1 and {max}, not {}", **v),
+                format!("set {what} to a value from 1 to {max}"),
+            );
             return None;
         }
         u32::try_from(**v).ok()
     }
 
-    fn choice(&mut self, v: &Option<Sp<String>>, what: &str, choices: &[&str], default: &str) -> String {
-        let Some(v) = v else { return default.to_string() };
+    fn choice(
+        &mut self,
+        v: &Option<Sp<String>>,
+        what: &str,
+        choices: &[&str],
+        default: &str,
+    ) -> String {
+        let Some(v) = v else {
+            return default.to_string();
+        };
         if choices.contains(&v.as_str()) {
             return v.to_string();
         }
-        let list = choices.iter().map(|c| format!("`{c}`")).collect::<Vec<_>>().join(", ");
+        let list = choices
+            .iter()
+            .map(|c| format!("`{c}`"))
+            .collect::<Vec<_>>()
+            .join(", ");
         let help = match did_you_mean(v, choices.iter().copied()) {
             Some(s) => format!("did you mean `{s}`? ({what} is one of {list})"),
             None => format!("{what} is one of {list}"),
@@ -386,7 +417,11 @@ impl Checker<'_> {
         default.to_string()
     }
 
-    fn env_map(&mut self, env: &BTreeMap<Sp<String>, Sp<String>>, secrets: &BTreeMap<Sp<String>, Sp<String>>) -> BTreeMap<String, String> {
+    fn env_map(
+        &mut self,
+        env: &BTreeMap<Sp<String>, Sp<String>>,
+        secrets: &BTreeMap<Sp<String>, Sp<String>>,
+    ) -> BTreeMap<String, String> {
         let mut out = BTreeMap::new();
         for (k, v) in env {
             if !self.env_name(k, "environment variable name") {
@@ -407,7 +442,11 @@ impl Checker<'_> {
                 continue;
             }
             if secrets.contains_key(k.as_str()) {
-                self.err(k.span(), format!("`{}` is both a plain variable and a secret", k.as_str()), "keep it in one place: [secrets] if its value is sensitive, `env` otherwise");
+                self.err(
+                    k.span(),
+                    format!("`{}` is both a plain variable and a secret", k.as_str()),
+                    "keep it in one place: [secrets] if its value is sensitive, `env` otherwise",
+                );
                 continue;
             }
             if self.text(v, "environment value") {
@@ -421,7 +460,11 @@ impl Checker<'_> {
         match &**c {
             d::Command::Shell(s) => {
                 if s.trim().is_empty() || s.contains('\0') {
-                    self.err(c.span(), format!("{what} is empty or contains NUL"), "write the command to run, e.g. `flask db upgrade`");
+                    self.err(
+                        c.span(),
+                        format!("{what} is empty or contains NUL"),
+                        "write the command to run, e.g. `flask db upgrade`",
+                    );
                     return None;
                 }
                 Some(Command::Shell(s.clone()))
@@ -439,7 +482,10 @@ impl Checker<'_> {
 
 /// Validate a parsed description. All problems are reported together, in source order.
 pub fn build(desc: &d::Description, ctx: &Context) -> Result<Model, Diagnostics> {
-    let mut c = Checker { errors: Vec::new(), ctx };
+    let mut c = Checker {
+        errors: Vec::new(),
+        ctx,
+    };
 
     let name = desc.app.name.to_string();
     c.name(&desc.app.name, "app name");
@@ -480,11 +526,27 @@ pub fn build(desc: &d::Description, ctx: &Context) -> Result<Model, Diagnostics>
                 continue;
             }
         };
-        secrets.push(Secret { name: k.to_string(), delivery });
+        secrets.push(Secret {
+            name: k.to_string(),
+            delivery,
+        });
     }
     for s in &secrets {
-        if s.delivery == Delivery::File && let Some((k, _)) = desc.env.iter().find(|(k, _)| k.as_str() == format!("{}_FILE", s.name)) {
-            c.err(k.span(), format!("`{}` is set in env, but secret `{}` delivered as `file` sets it", k.as_str(), s.name), "remove it from env");
+        if s.delivery == Delivery::File
+            && let Some((k, _)) = desc
+                .env
+                .iter()
+                .find(|(k, _)| k.as_str() == format!("{}_FILE", s.name))
+        {
+            c.err(
+                k.span(),
+                format!(
+                    "`{}` is set in env, but secret `{}` delivered as `file` sets it",
+                    k.as_str(),
+                    s.name
+                ),
+                "remove it from env",
+            );
         }
     }
 
@@ -492,7 +554,14 @@ pub fn build(desc: &d::Description, ctx: &Context) -> Result<Model, Diagnostics>
     for f in &desc.environment_files {
         if c.one_line(f, "environment file") {
             if !f.starts_with('/') || f.starts_with("/nix/store") {
-                c.err(f.span(), format!("environment file `{}` must be an absolute path outside the Nix store", shown(f)), "use a path such as `/etc/<app>/env`; files in the store are world-readable");
+                c.err(
+                    f.span(),
+                    format!(
+                        "environment file `{}` must be an absolute path outside the Nix store",
+                        shown(f)
+                    ),
+                    "use a path such as `/etc/<app>/env`; files in the store are world-readable",
+                );
             } else {
                 environment_files.push(f.to_string());
             }
@@ -505,17 +574,36 @@ pub fn build(desc: &d::Description, ctx: &Context) -> Result<Model, Diagnostics>
             continue;
         }
         match normalize_relative(dir) {
-            Some(p) if p.as_os_str().is_empty() => c.err(dir.span(), "state directory `.` is the state directory itself", "name a subdirectory such as `media`"),
+            Some(p) if p.as_os_str().is_empty() => c.err(
+                dir.span(),
+                "state directory `.` is the state directory itself",
+                "name a subdirectory such as `media`",
+            ),
             Some(p) => state_dirs.push(path_to_slash(&p)),
-            None => c.err(dir.span(), format!("state directory `{}` escapes the state directory", shown(dir)), "use a relative path such as `media` or `static`"),
+            None => c.err(
+                dir.span(),
+                format!(
+                    "state directory `{}` escapes the state directory",
+                    shown(dir)
+                ),
+                "use a relative path such as `media` or `static`",
+            ),
         }
     }
 
     let secrets_dir = match &desc.secrets_dir {
-        Some(dir) => match c.one_line(dir, "secrets_dir").then(|| normalize_relative(dir)).flatten() {
+        Some(dir) => match c
+            .one_line(dir, "secrets_dir")
+            .then(|| normalize_relative(dir))
+            .flatten()
+        {
             Some(p) => path_to_slash(&p),
             None => {
-                c.err(dir.span(), format!("secrets_dir `{}` escapes the project directory", shown(dir)), "use a relative path inside the project, e.g. `secrets`");
+                c.err(
+                    dir.span(),
+                    format!("secrets_dir `{}` escapes the project directory", shown(dir)),
+                    "use a relative path inside the project, e.g. `secrets`",
+                );
                 String::new()
             }
         },
@@ -528,7 +616,14 @@ pub fn build(desc: &d::Description, ctx: &Context) -> Result<Model, Diagnostics>
             return None;
         }
         if !h.path.starts_with('/') || h.path.contains(char::is_whitespace) {
-            c.err(h.path.span(), format!("health path `{}` must start with `/` and have no spaces", shown(&h.path)), "e.g. `/healthz`");
+            c.err(
+                h.path.span(),
+                format!(
+                    "health path `{}` must start with `/` and have no spaces",
+                    shown(&h.path)
+                ),
+                "e.g. `/healthz`",
+            );
             return None;
         }
         let listening: Vec<&Process> = processes.iter().filter(|p| p.listen.is_some()).collect();
@@ -539,7 +634,14 @@ pub fn build(desc: &d::Description, ctx: &Context) -> Result<Model, Diagnostics>
                         Some(s) => format!("did you mean `{s}`?"),
                         None => "name a process that has `listen`".to_string(),
                     };
-                    c.err(p.span(), format!("health check names `{}`, which is not a listening process", shown(p)), help);
+                    c.err(
+                        p.span(),
+                        format!(
+                            "health check names `{}`, which is not a listening process",
+                            shown(p)
+                        ),
+                        help,
+                    );
                     return None;
                 }
                 p.to_string()
@@ -547,12 +649,19 @@ pub fn build(desc: &d::Description, ctx: &Context) -> Result<Model, Diagnostics>
             None => match listening.first() {
                 Some(l) => l.name.clone(),
                 None => {
-                    c.err(h.path.span(), "a health path needs a process that listens", "add `listen` to a process");
+                    c.err(
+                        h.path.span(),
+                        "a health path needs a process that listens",
+                        "add `listen` to a process",
+                    );
                     return None;
                 }
             },
         };
-        Some(Health { path: h.path.to_string(), process })
+        Some(Health {
+            path: h.path.to_string(),
+            process,
+        })
     });
 
     // Variables app2nix sets itself must not also be set by hand.
@@ -562,19 +671,29 @@ pub fn build(desc: &d::Description, ctx: &Context) -> Result<Model, Diagnostics>
             Database::Postgresql { url_env, .. } | Database::Sqlite { url_env, .. } => url_env,
         });
     }
-    let redis_url_env = desc.redis.as_ref().map(|r| r.url_env.as_ref().map_or("REDIS_URL".to_string(), |u| {
-        c.env_name(u, "url_env");
-        u.to_string()
-    }));
+    let redis_url_env = desc.redis.as_ref().map(|r| {
+        r.url_env.as_ref().map_or("REDIS_URL".to_string(), |u| {
+            c.env_name(u, "url_env");
+            u.to_string()
+        })
+    });
     if let Some(r) = &redis_url_env {
         generated.push(r);
     }
     for g in generated {
         if let Some((k, _)) = desc.env.iter().find(|(k, _)| k.as_str() == g) {
-            c.err(k.span(), format!("`{g}` is set by app2nix from the database/redis section"), format!("remove `{g}` from env (or set `url_env` to another name)"));
+            c.err(
+                k.span(),
+                format!("`{g}` is set by app2nix from the database/redis section"),
+                format!("remove `{g}` from env (or set `url_env` to another name)"),
+            );
         }
         if let Some((k, _)) = desc.secrets.iter().find(|(k, _)| k.as_str() == g) {
-            c.err(k.span(), format!("`{g}` is set by app2nix from the database/redis section"), format!("remove the secret `{g}` (local services need no password)"));
+            c.err(
+                k.span(),
+                format!("`{g}` is set by app2nix from the database/redis section"),
+                format!("remove the secret `{g}` (local services need no password)"),
+            );
         }
     }
 
@@ -606,13 +725,30 @@ pub fn build(desc: &d::Description, ctx: &Context) -> Result<Model, Diagnostics>
 
 fn database(c: &mut Checker, desc: &d::Description) -> Option<Database> {
     if let (Some(pg), Some(sq)) = (&desc.postgresql, &desc.sqlite) {
-        let later = if pg.span().start > sq.span().start { pg.span() } else { sq.span() };
-        c.err(later, "both [postgresql] and [sqlite] are declared as the database", "keep one: an app has one database URL");
+        let later = if pg.span().start > sq.span().start {
+            pg.span()
+        } else {
+            sq.span()
+        };
+        c.err(
+            later,
+            "both [postgresql] and [sqlite] are declared as the database",
+            "keep one: an app has one database URL",
+        );
         return None;
     }
     if let Some(pg) = &desc.postgresql {
-        let driver = c.choice(&pg.driver, "PostgreSQL driver", &["libpq", "psycopg2", "psycopg", "asyncpg"], "libpq");
-        let scheme = if driver == "libpq" { "postgresql".to_string() } else { format!("postgresql+{driver}") };
+        let driver = c.choice(
+            &pg.driver,
+            "PostgreSQL driver",
+            &["libpq", "psycopg2", "psycopg", "asyncpg"],
+            "libpq",
+        );
+        let scheme = if driver == "libpq" {
+            "postgresql".to_string()
+        } else {
+            format!("postgresql+{driver}")
+        };
         let url_env = pg.url_env.as_ref().map_or("DATABASE_URL".to_string(), |u| {
             c.env_name(u, "url_env");
             u.to_string()
@@ -620,51 +756,108 @@ fn database(c: &mut Checker, desc: &d::Description) -> Option<Database> {
         return Some(Database::Postgresql { scheme, url_env });
     }
     let sq = desc.sqlite.as_ref()?;
-    let driver = c.choice(&sq.driver, "SQLite driver", &["sqlite", "aiosqlite"], "sqlite");
-    let scheme = if driver == "sqlite" { "sqlite".to_string() } else { format!("sqlite+{driver}") };
+    let driver = c.choice(
+        &sq.driver,
+        "SQLite driver",
+        &["sqlite", "aiosqlite"],
+        "sqlite",
+    );
+    let scheme = if driver == "sqlite" {
+        "sqlite".to_string()
+    } else {
+        format!("sqlite+{driver}")
+    };
     let url_env = sq.url_env.as_ref().map_or("DATABASE_URL".to_string(), |u| {
         c.env_name(u, "url_env");
         u.to_string()
     });
     let path = match &sq.path {
-        Some(p) => match c.one_line(p, "SQLite path").then(|| normalize_relative(p)).flatten() {
+        Some(p) => match c
+            .one_line(p, "SQLite path")
+            .then(|| normalize_relative(p))
+            .flatten()
+        {
             Some(rel) if !rel.as_os_str().is_empty() && !p.ends_with('/') => path_to_slash(&rel),
             _ => {
-                c.err(p.span(), format!("SQLite path `{}` must be a file inside the state directory", shown(p)), "use a relative path such as `db.sqlite3`");
+                c.err(
+                    p.span(),
+                    format!(
+                        "SQLite path `{}` must be a file inside the state directory",
+                        shown(p)
+                    ),
+                    "use a relative path such as `db.sqlite3`",
+                );
                 String::new()
             }
         },
         None => format!("{}.sqlite3", *desc.app.name),
     };
-    Some(Database::Sqlite { path, scheme, url_env })
+    Some(Database::Sqlite {
+        path,
+        scheme,
+        url_env,
+    })
 }
 
 fn package(c: &mut Checker, desc: &d::Description, database: &Option<Database>) -> Package {
     let p = &desc.package;
-    let given = [p.python.is_some(), p.nixpkgs.is_some(), p.flake.is_some()].iter().filter(|x| **x).count();
+    let given = [p.python.is_some(), p.nixpkgs.is_some(), p.flake.is_some()]
+        .iter()
+        .filter(|x| **x)
+        .count();
     if given != 1 {
         c.err(p.span(), if given == 0 { "[package] names no package" } else { "[package] names more than one package" }, "give exactly one of `python` (built from source), `nixpkgs` (an attribute) or `flake` (another flake's package)");
     }
     if let Some(py) = &p.python {
-        let src = c.project_path(&py.src, "package source", true).unwrap_or_default();
+        let src = c
+            .project_path(&py.src, "package source", true)
+            .unwrap_or_default();
         let version = if PYTHON_VERSIONS.contains(&py.version.as_str()) {
             py.version.replace('.', "")
         } else {
-            let help = format!("use one of {} (nixpkgs' python3XX interpreters)", PYTHON_VERSIONS.join(", "));
-            c.err(py.version.span(), format!("unsupported Python version `{}`", shown(&py.version)), help);
+            let help = format!(
+                "use one of {} (nixpkgs' python3XX interpreters)",
+                PYTHON_VERSIONS.join(", ")
+            );
+            c.err(
+                py.version.span(),
+                format!("unsupported Python version `{}`", shown(&py.version)),
+                help,
+            );
             String::new()
         };
-        let layout = c.choice(&py.layout, "layout", &["requirements", "pyproject"], "requirements");
+        let layout = c.choice(
+            &py.layout,
+            "layout",
+            &["requirements", "pyproject"],
+            "requirements",
+        );
         let pyproject = layout == "pyproject";
-        if pyproject && !src.is_empty() && !c.ctx.project_dir.join(&src).join("pyproject.toml").is_file() {
-            c.err(py.layout.as_ref().map_or(py.src.span(), |l| l.span()), format!("layout is `pyproject` but `{src}/pyproject.toml` does not exist"), "add a pyproject.toml with a [build-system], or use layout = \"requirements\"");
+        if pyproject
+            && !src.is_empty()
+            && !c
+                .ctx
+                .project_dir
+                .join(&src)
+                .join("pyproject.toml")
+                .is_file()
+        {
+            c.err(
+                py.layout.as_ref().map_or(py.src.span(), |l| l.span()),
+                format!("layout is `pyproject` but `{src}/pyproject.toml` does not exist"),
+                "add a pyproject.toml with a [build-system], or use layout = \"requirements\"",
+            );
         }
         let mut dependencies = BTreeSet::new();
         for dep in &py.dependencies {
             if is_attr_path(dep) {
                 dependencies.insert(dep.to_string());
             } else {
-                c.err(dep.span(), format!("`{}` is not a nixpkgs Python package attribute", shown(dep)), "use the attribute name from python3Packages, e.g. `flask-sqlalchemy`");
+                c.err(
+                    dep.span(),
+                    format!("`{}` is not a nixpkgs Python package attribute", shown(dep)),
+                    "use the attribute name from python3Packages, e.g. `flask-sqlalchemy`",
+                );
             }
         }
         let servers = desc.processes.values().filter_map(|pr| {
@@ -677,7 +870,9 @@ fn package(c: &mut Checker, desc: &d::Description, database: &Option<Database>) 
             }
         });
         dependencies.extend(servers.map(str::to_string));
-        if desc.processes.values().any(|pr| pr.asgi.is_some() && pr.server.as_ref().is_some_and(|s| s.as_str() == "gunicorn")) {
+        if desc.processes.values().any(|pr| {
+            pr.asgi.is_some() && pr.server.as_ref().is_some_and(|s| s.as_str() == "gunicorn")
+        }) {
             dependencies.insert("uvicorn".into());
         }
         match database {
@@ -691,41 +886,80 @@ fn package(c: &mut Checker, desc: &d::Description, database: &Option<Database>) 
             }
             _ => {}
         }
-        let mut build_system: BTreeSet<String> = py.build_system.iter().filter(|b| {
-            let ok = is_attr_path(b);
-            if !ok {
-                c.err(b.span(), format!("`{}` is not a nixpkgs Python package attribute", shown(b)), "e.g. `setuptools`, `hatchling`, `poetry-core`");
-            }
-            ok
-        }).map(|b| b.to_string()).collect();
+        let mut build_system: BTreeSet<String> = py
+            .build_system
+            .iter()
+            .filter(|b| {
+                let ok = is_attr_path(b);
+                if !ok {
+                    c.err(
+                        b.span(),
+                        format!("`{}` is not a nixpkgs Python package attribute", shown(b)),
+                        "e.g. `setuptools`, `hatchling`, `poetry-core`",
+                    );
+                }
+                ok
+            })
+            .map(|b| b.to_string())
+            .collect();
         if pyproject && build_system.is_empty() {
             build_system.insert("setuptools".into());
         }
         if !pyproject && let Some(b) = py.build_system.first() {
-            c.err(b.span(), "build_system is only used with layout = \"pyproject\"", "remove it, or set layout = \"pyproject\"");
+            c.err(
+                b.span(),
+                "build_system is only used with layout = \"pyproject\"",
+                "remove it, or set layout = \"pyproject\"",
+            );
         }
-        let package_version = if pyproject { pyproject_version(&c.ctx.project_dir.join(&src).join("pyproject.toml")) } else { "0".into() };
-        return Package::Python(PythonPackage { src, version, pyproject, dependencies, build_system, package_version });
+        let package_version = if pyproject {
+            pyproject_version(&c.ctx.project_dir.join(&src).join("pyproject.toml"))
+        } else {
+            "0".into()
+        };
+        return Package::Python(PythonPackage {
+            src,
+            version,
+            pyproject,
+            dependencies,
+            build_system,
+            package_version,
+        });
     }
     if let Some(attr) = &p.nixpkgs {
         if !is_attr_path(attr) {
-            c.err(attr.span(), format!("`{}` is not a nixpkgs attribute path", shown(attr)), "e.g. `netbox` or `python3Packages.datasette`");
+            c.err(
+                attr.span(),
+                format!("`{}` is not a nixpkgs attribute path", shown(attr)),
+                "e.g. `netbox` or `python3Packages.datasette`",
+            );
         }
         return Package::Nixpkgs(attr.to_string());
     }
     if let Some(f) = &p.flake {
         if !nix_ident(&f.input) {
-            c.err(f.input.span(), format!("`{}` is not a valid flake input name", shown(&f.input)), "input names are Nix identifiers, e.g. `myapp`");
+            c.err(
+                f.input.span(),
+                format!("`{}` is not a valid flake input name", shown(&f.input)),
+                "input names are Nix identifiers, e.g. `myapp`",
+            );
         }
         let attr = match &f.attr {
             Some(a) if !nix_ident(a) => {
-                c.err(a.span(), format!("`{}` is not a valid package attribute", shown(a)), "e.g. `default`");
+                c.err(
+                    a.span(),
+                    format!("`{}` is not a valid package attribute", shown(a)),
+                    "e.g. `default`",
+                );
                 String::new()
             }
             Some(a) => a.to_string(),
             None => "default".into(),
         };
-        return Package::Flake { input: f.input.to_string(), attr };
+        return Package::Flake {
+            input: f.input.to_string(),
+            attr,
+        };
     }
     Package::Nixpkgs(String::new())
 }
@@ -740,9 +974,16 @@ fn processes(c: &mut Checker, desc: &d::Description, package: &Package, app: &st
     for (name, p) in in_order {
         c.name(name, "process name");
         if desc.tasks.contains_key(name.as_str()) {
-            c.err(name.span(), format!("`{}` names both a process and a task", name.as_str()), "rename one: both would be the unit `<app>-<name>.service`");
+            c.err(
+                name.span(),
+                format!("`{}` names both a process and a task", name.as_str()),
+                "rename one: both would be the unit `<app>-<name>.service`",
+            );
         }
-        let kinds = [p.wsgi.is_some(), p.asgi.is_some(), p.command.is_some()].iter().filter(|x| **x).count();
+        let kinds = [p.wsgi.is_some(), p.asgi.is_some(), p.command.is_some()]
+            .iter()
+            .filter(|x| **x)
+            .count();
         if kinds != 1 {
             c.err(name.span(), format!("process `{}` must have exactly one of `wsgi`, `asgi` or `command`", name.as_str()), "`wsgi = \"pkg.wsgi:app\"` for gunicorn, `asgi = \"main:app\"` for uvicorn, or `command = \"...\"`");
             continue;
@@ -751,58 +992,135 @@ fn processes(c: &mut Checker, desc: &d::Description, package: &Package, app: &st
         let server = if let Some(app_ref) = p.wsgi.as_ref().or(p.asgi.as_ref()) {
             let kind = if p.wsgi.is_some() { "wsgi" } else { "asgi" };
             if !is_app_ref(app_ref) {
-                c.err(app_ref.span(), format!("`{}` is not a Python application reference", shown(app_ref)), "write `module.path:variable` (or `module:factory()`), e.g. `backend.wsgi:app`");
+                c.err(
+                    app_ref.span(),
+                    format!("`{}` is not a Python application reference", shown(app_ref)),
+                    "write `module.path:variable` (or `module:factory()`), e.g. `backend.wsgi:app`",
+                );
             }
             if !python {
-                c.err(app_ref.span(), format!("`{kind}` processes need [package.python]"), "for a nixpkgs or flake package, run its server with `command`");
+                c.err(
+                    app_ref.span(),
+                    format!("`{kind}` processes need [package.python]"),
+                    "for a nixpkgs or flake package, run its server with `command`",
+                );
             }
-            let server = c.choice(&p.server, "server", if p.wsgi.is_some() { &["gunicorn"] } else { &["uvicorn", "gunicorn"] }, if p.wsgi.is_some() { "gunicorn" } else { "uvicorn" });
+            let server = c.choice(
+                &p.server,
+                "server",
+                if p.wsgi.is_some() {
+                    &["gunicorn"]
+                } else {
+                    &["uvicorn", "gunicorn"]
+                },
+                if p.wsgi.is_some() {
+                    "gunicorn"
+                } else {
+                    "uvicorn"
+                },
+            );
             if server == "gunicorn" {
-                Server::Gunicorn { app: app_ref.to_string(), asgi: p.asgi.is_some() }
+                Server::Gunicorn {
+                    app: app_ref.to_string(),
+                    asgi: p.asgi.is_some(),
+                }
             } else {
-                Server::Uvicorn { app: app_ref.to_string() }
+                Server::Uvicorn {
+                    app: app_ref.to_string(),
+                }
             }
         } else {
             if let Some(s) = &p.server {
-                c.err(s.span(), "`server` applies to `wsgi` and `asgi` processes only", "remove it");
+                c.err(
+                    s.span(),
+                    "`server` applies to `wsgi` and `asgi` processes only",
+                    "remove it",
+                );
             }
-            let Some(cmd) = p.command.as_ref().and_then(|cmd| c.command(cmd, "command")) else { continue };
+            let Some(cmd) = p.command.as_ref().and_then(|cmd| c.command(cmd, "command")) else {
+                continue;
+            };
             Server::Command(cmd)
         };
         let is_server = !matches!(server, Server::Command(_));
         let listen = match &p.listen {
             Some(l) => parse_listen(c, l),
             None if is_server => {
-                c.err(name.span(), format!("process `{}` serves HTTP but has no `listen`", name.as_str()), "add e.g. `listen = \"127.0.0.1:8000\"` (or `listen = \"unix\"`)");
+                c.err(
+                    name.span(),
+                    format!(
+                        "process `{}` serves HTTP but has no `listen`",
+                        name.as_str()
+                    ),
+                    "add e.g. `listen = \"127.0.0.1:8000\"` (or `listen = \"unix\"`)",
+                );
                 None
             }
             None => None,
         };
         if let (Some(Listen::Tcp { host, port }), Some(l)) = (&listen, &p.listen) {
-            if let Some((other, _, _)) = ports.iter().find(|(_, pt, h)| pt == port && (h == host || is_wildcard(h) || is_wildcard(host))) {
-                c.err(l.span(), format!("port {port} is already used by process `{other}`"), "give each process its own port");
+            if let Some((other, _, _)) = ports
+                .iter()
+                .find(|(_, pt, h)| pt == port && (h == host || is_wildcard(h) || is_wildcard(host)))
+            {
+                c.err(
+                    l.span(),
+                    format!("port {port} is already used by process `{other}`"),
+                    "give each process its own port",
+                );
             }
             ports.push((name.to_string(), *port, host.clone()));
             if p.expose && is_loopback(host) {
-                c.err(l.span(), format!("process `{}` is exposed but listens on loopback only ({host})", name.as_str()), "listen on `0.0.0.0:PORT` (or `[::]:PORT`), or drop `expose`");
+                c.err(
+                    l.span(),
+                    format!(
+                        "process `{}` is exposed but listens on loopback only ({host})",
+                        name.as_str()
+                    ),
+                    "listen on `0.0.0.0:PORT` (or `[::]:PORT`), or drop `expose`",
+                );
             }
         }
         if p.expose && !matches!(listen, Some(Listen::Tcp { .. })) {
-            c.err(name.span(), format!("process `{}` is exposed but has no TCP port", name.as_str()), "give it `listen = \"0.0.0.0:PORT\"`, or drop `expose`");
+            c.err(
+                name.span(),
+                format!("process `{}` is exposed but has no TCP port", name.as_str()),
+                "give it `listen = \"0.0.0.0:PORT\"`, or drop `expose`",
+            );
         }
         let uvicorn = matches!(server, Server::Uvicorn { .. });
         if !is_server {
-            for (v, what) in [(&p.workers, "workers"), (&p.timeout, "timeout"), (&p.max_requests, "max_requests"), (&p.keepalive, "keepalive")] {
+            for (v, what) in [
+                (&p.workers, "workers"),
+                (&p.timeout, "timeout"),
+                (&p.max_requests, "max_requests"),
+                (&p.keepalive, "keepalive"),
+            ] {
                 if let Some(v) = v {
-                    c.err(v.span(), format!("`{what}` applies to `wsgi` and `asgi` processes only"), "pass the setting in the command instead");
+                    c.err(
+                        v.span(),
+                        format!("`{what}` applies to `wsgi` and `asgi` processes only"),
+                        "pass the setting in the command instead",
+                    );
                 }
             }
         }
         if uvicorn && let Some(t) = &p.timeout {
-            c.err(t.span(), "uvicorn has no request timeout", "remove `timeout`, or use server = \"gunicorn\" (uvicorn workers under gunicorn)");
+            c.err(
+                t.span(),
+                "uvicorn has no request timeout",
+                "remove `timeout`, or use server = \"gunicorn\" (uvicorn workers under gunicorn)",
+            );
         }
         if p.access_log_file && uvicorn {
-            c.err(name.span(), format!("process `{}`: uvicorn logs requests to the journal only", name.as_str()), "remove `access_log_file`, or use server = \"gunicorn\"");
+            c.err(
+                name.span(),
+                format!(
+                    "process `{}`: uvicorn logs requests to the journal only",
+                    name.as_str()
+                ),
+                "remove `access_log_file`, or use server = \"gunicorn\"",
+            );
         }
         if p.access_log_file && !desc.state.logs {
             c.err(name.span(), format!("process `{}` writes its access log to a file, but [state] has no logs directory", name.as_str()), "set `logs = true` under [state]");
@@ -832,7 +1150,13 @@ fn processes(c: &mut Checker, desc: &d::Description, package: &Package, app: &st
     out
 }
 
-fn tasks(c: &mut Checker, desc: &d::Description, processes: &[Process], package: &Package, database: &Option<Database>) -> Vec<Task> {
+fn tasks(
+    c: &mut Checker,
+    desc: &d::Description,
+    processes: &[Process],
+    package: &Package,
+    database: &Option<Database>,
+) -> Vec<Task> {
     let mut out = Vec::new();
     let empty = BTreeMap::new();
     let names: Vec<&str> = processes.iter().map(|p| p.name.as_str()).collect();
@@ -847,7 +1171,11 @@ fn tasks(c: &mut Checker, desc: &d::Description, processes: &[Process], package:
                 match package {
                     Package::Python(py) if !py.src.is_empty() => {
                         let full = Sp::new(format!("{}/{}", py.src, sql.as_str()), sql.span());
-                        c.project_path(&full, "SQL file", false).map(|_| TaskRun::Sql(path_to_slash(&normalize_relative(sql).unwrap_or_default())))
+                        c.project_path(&full, "SQL file", false).map(|_| {
+                            TaskRun::Sql(path_to_slash(
+                                &normalize_relative(sql).unwrap_or_default(),
+                            ))
+                        })
                     }
                     Package::Python(_) => None,
                     _ => {
@@ -857,20 +1185,40 @@ fn tasks(c: &mut Checker, desc: &d::Description, processes: &[Process], package:
                 }
             }
             _ => {
-                c.err(name.span(), format!("task `{}` must have exactly one of `command` or `sql`", name.as_str()), "e.g. `command = \"flask db upgrade\"` or `sql = \"schema.sql\"`");
+                c.err(
+                    name.span(),
+                    format!(
+                        "task `{}` must have exactly one of `command` or `sql`",
+                        name.as_str()
+                    ),
+                    "e.g. `command = \"flask db upgrade\"` or `sql = \"schema.sql\"`",
+                );
                 None
             }
         };
         let schedule = t.schedule.as_ref().and_then(|s| {
-            (c.one_line(s, "schedule") && !s.trim().is_empty()).then(|| s.to_string()).or_else(|| {
-                c.err(s.span(), "empty schedule", "use a systemd calendar expression such as `daily` or `*-*-* 03:00:00`");
-                None
-            })
+            (c.one_line(s, "schedule") && !s.trim().is_empty())
+                .then(|| s.to_string())
+                .or_else(|| {
+                    c.err(
+                        s.span(),
+                        "empty schedule",
+                        "use a systemd calendar expression such as `daily` or `*-*-* 03:00:00`",
+                    );
+                    None
+                })
         });
         let mut before = Vec::new();
         match (&t.before, &schedule) {
             (Some(list), Some(_)) if !list.is_empty() => {
-                c.err(list[0].span(), format!("task `{}` has a schedule, so it cannot run before processes", name.as_str()), "remove `before` (scheduled tasks run on their timer), or remove `schedule`");
+                c.err(
+                    list[0].span(),
+                    format!(
+                        "task `{}` has a schedule, so it cannot run before processes",
+                        name.as_str()
+                    ),
+                    "remove `before` (scheduled tasks run on their timer), or remove `schedule`",
+                );
             }
             (Some(list), None) => {
                 for b in list {
@@ -879,10 +1227,27 @@ fn tasks(c: &mut Checker, desc: &d::Description, processes: &[Process], package:
                     } else {
                         let help = match did_you_mean(b, names.iter().copied()) {
                             Some(s) => format!("did you mean `{s}`?"),
-                            None if names.is_empty() => "there are no processes; remove `before`".to_string(),
-                            None => format!("known processes: {}", names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")),
+                            None if names.is_empty() => {
+                                "there are no processes; remove `before`".to_string()
+                            }
+                            None => format!(
+                                "known processes: {}",
+                                names
+                                    .iter()
+                                    .map(|n| format!("`{n}`"))
+                                    .collect::<Vec<_>>()
+                                    .join(", ")
+                            ),
                         };
-                        c.err(b.span(), format!("task `{}` is ordered before `{}`, which is not a process", name.as_str(), shown(b)), help);
+                        c.err(
+                            b.span(),
+                            format!(
+                                "task `{}` is ordered before `{}`, which is not a process",
+                                name.as_str(),
+                                shown(b)
+                            ),
+                            help,
+                        );
                     }
                 }
             }
@@ -890,7 +1255,11 @@ fn tasks(c: &mut Checker, desc: &d::Description, processes: &[Process], package:
             _ => {}
         }
         if t.once && schedule.is_some() {
-            c.err(name.span(), format!("task `{}` is both `once` and scheduled", name.as_str()), "remove one of them");
+            c.err(
+                name.span(),
+                format!("task `{}` is both `once` and scheduled", name.as_str()),
+                "remove one of them",
+            );
         }
         let description = match &t.description {
             Some(s) => {
@@ -901,7 +1270,15 @@ fn tasks(c: &mut Checker, desc: &d::Description, processes: &[Process], package:
         };
         let env = c.env_map(&t.env, &empty);
         if let Some(run) = run {
-            out.push(Task { name: name.to_string(), description, run, before, schedule, once: t.once, env });
+            out.push(Task {
+                name: name.to_string(),
+                description,
+                run,
+                before,
+                schedule,
+                once: t.once,
+                env,
+            });
         }
     }
     out
@@ -914,9 +1291,17 @@ fn assets(c: &mut Checker, desc: &d::Description) -> Vec<Asset> {
         let spa = c.choice(&a.kind, "asset kind", &["spa", "static"], "static") == "spa";
         if let Some(src) = c.project_path(&a.src, "asset directory", true) {
             if spa && !c.ctx.project_dir.join(&src).join("index.html").is_file() {
-                c.err(a.src.span(), format!("SPA asset `{}` has no index.html in `{src}`", name.as_str()), "point `src` at the build output (e.g. `frontend/dist`) and build it first");
+                c.err(
+                    a.src.span(),
+                    format!("SPA asset `{}` has no index.html in `{src}`", name.as_str()),
+                    "point `src` at the build output (e.g. `frontend/dist`) and build it first",
+                );
             }
-            out.push(Asset { name: name.to_string(), src, spa });
+            out.push(Asset {
+                name: name.to_string(),
+                src,
+                spa,
+            });
         }
     }
     out
@@ -925,7 +1310,11 @@ fn assets(c: &mut Checker, desc: &d::Description) -> Vec<Asset> {
 fn backups(c: &mut Checker, desc: &d::Description) -> (Option<Restic>, Option<PostgresqlBackup>) {
     let restic = desc.backup.restic.as_ref().and_then(|r| {
         if !c.one_line(&r.repository, "repository") || r.repository.trim().is_empty() {
-            c.err(r.repository.span(), "empty restic repository", "e.g. `/mnt/backup/app` or `s3:s3.amazonaws.com/bucket`");
+            c.err(
+                r.repository.span(),
+                "empty restic repository",
+                "e.g. `/mnt/backup/app` or `s3:s3.amazonaws.com/bucket`",
+            );
             return None;
         }
         let mut abs = |f: &Option<Sp<String>>, what: &str| {
@@ -933,7 +1322,14 @@ fn backups(c: &mut Checker, desc: &d::Description) -> (Option<Restic>, Option<Po
                 if c.one_line(f, what) && f.starts_with('/') && !f.starts_with("/nix/store") {
                     Some(f.to_string())
                 } else {
-                    c.err(f.span(), format!("{what} `{}` must be an absolute path outside the Nix store", shown(f)), "e.g. `/etc/restic/password`, readable by root only");
+                    c.err(
+                        f.span(),
+                        format!(
+                            "{what} `{}` must be an absolute path outside the Nix store",
+                            shown(f)
+                        ),
+                        "e.g. `/etc/restic/password`, readable by root only",
+                    );
                     None
                 }
             })
@@ -948,7 +1344,11 @@ fn backups(c: &mut Checker, desc: &d::Description) -> (Option<Restic>, Option<Po
                     Some(s) => format!("did you mean `{s}`?"),
                     None => "use last, hourly, daily, weekly, monthly or yearly".into(),
                 };
-                c.err(k.span(), format!("unknown retention period `{}`", shown(k)), help);
+                c.err(
+                    k.span(),
+                    format!("unknown retention period `{}`", shown(k)),
+                    help,
+                );
             } else if let Some(n) = c.positive(&Some(v.clone()), "keep count", 100_000) {
                 keep.insert(k.to_string(), n);
             }
@@ -957,19 +1357,37 @@ fn backups(c: &mut Checker, desc: &d::Description) -> (Option<Restic>, Option<Po
             c.one_line(s, "schedule");
             s.to_string()
         });
-        Some(Restic { repository: r.repository.to_string(), password_file, environment_file, schedule, keep })
+        Some(Restic {
+            repository: r.repository.to_string(),
+            password_file,
+            environment_file,
+            schedule,
+            keep,
+        })
     });
     let pg = desc.backup.postgresql.as_ref().and_then(|b| {
         if desc.postgresql.is_none() {
-            c.err(b.span(), "[backup.postgresql] needs a local [postgresql] database", "add [postgresql], or remove [backup.postgresql]");
+            c.err(
+                b.span(),
+                "[backup.postgresql] needs a local [postgresql] database",
+                "add [postgresql], or remove [backup.postgresql]",
+            );
             return None;
         }
-        let compression = c.choice(&b.compression, "compression", &["none", "gzip", "zstd"], "zstd");
+        let compression = c.choice(
+            &b.compression,
+            "compression",
+            &["none", "gzip", "zstd"],
+            "zstd",
+        );
         let schedule = b.schedule.as_ref().map_or("*-*-* 01:15:00".into(), |s| {
             c.one_line(s, "schedule");
             s.to_string()
         });
-        Some(PostgresqlBackup { schedule, compression })
+        Some(PostgresqlBackup {
+            schedule,
+            compression,
+        })
     });
     (restic, pg)
 }
@@ -977,7 +1395,9 @@ fn backups(c: &mut Checker, desc: &d::Description) -> (Option<Restic>, Option<Po
 /// `[project] version` (PEP 621) or `[tool.poetry] version`; `0` when absent or dynamic.
 fn pyproject_version(path: &Path) -> String {
     let text = std::fs::read_to_string(path).unwrap_or_default();
-    let Ok(doc) = text.parse::<toml::Table>() else { return "0".into() };
+    let Ok(doc) = text.parse::<toml::Table>() else {
+        return "0".into();
+    };
     let get = |t: &toml::Table, keys: &[&str]| -> Option<String> {
         let mut cur = t;
         for k in &keys[..keys.len() - 1] {
@@ -987,7 +1407,10 @@ fn pyproject_version(path: &Path) -> String {
     };
     get(&doc, &["project", "version"])
         .or_else(|| get(&doc, &["tool", "poetry", "version"]))
-        .filter(|v| v.chars().all(|c| c.is_ascii_alphanumeric() || ".+-_".contains(c)))
+        .filter(|v| {
+            v.chars()
+                .all(|c| c.is_ascii_alphanumeric() || ".+-_".contains(c))
+        })
         .unwrap_or_else(|| "0".into())
 }
 
@@ -996,10 +1419,16 @@ fn parse_listen(c: &mut Checker, l: &Sp<String>) -> Option<Listen> {
         return Some(Listen::Unix);
     }
     let bad = |c: &mut Checker, why: &str| {
-        c.err(l.span(), format!("invalid listen address `{}`: {why}", shown(l)), "write `HOST:PORT` (`127.0.0.1:8000`, `[::1]:8000`, `0.0.0.0:8000`) or `unix`");
+        c.err(
+            l.span(),
+            format!("invalid listen address `{}`: {why}", shown(l)),
+            "write `HOST:PORT` (`127.0.0.1:8000`, `[::1]:8000`, `0.0.0.0:8000`) or `unix`",
+        );
         None
     };
-    let Some((host, port)) = l.rsplit_once(':') else { return bad(c, "no port") };
+    let Some((host, port)) = l.rsplit_once(':') else {
+        return bad(c, "no port");
+    };
     let host = if let Some(h) = host.strip_prefix('[').and_then(|h| h.strip_suffix(']')) {
         if h.parse::<std::net::Ipv6Addr>().is_err() {
             return bad(c, "not an IPv6 address in brackets");
@@ -1013,9 +1442,16 @@ fn parse_listen(c: &mut Checker, l: &Sp<String>) -> Option<Listen> {
         return bad(c, "the host must be an IP address or `localhost`");
     };
     match port.parse::<u64>() {
-        Ok(p) if (1..=65535).contains(&p) => Some(Listen::Tcp { host, port: p as u16 }),
+        Ok(p) if (1..=65535).contains(&p) => Some(Listen::Tcp {
+            host,
+            port: p as u16,
+        }),
         Ok(p) => {
-            c.err(l.span(), format!("port {p} is out of range"), "ports go from 1 to 65535");
+            c.err(
+                l.span(),
+                format!("port {p} is out of range"),
+                "ports go from 1 to 65535",
+            );
             None
         }
         Err(_) => bad(c, "the port is not a number"),
@@ -1028,7 +1464,8 @@ pub fn is_name(s: &str) -> bool {
     !b.is_empty()
         && b.len() <= 32
         && b[0].is_ascii_lowercase()
-        && b.iter().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'-')
+        && b.iter()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'-')
         && !s.ends_with('-')
         && crate::nix::is_identifier(s)
 }
@@ -1045,29 +1482,40 @@ fn suggest_name(s: &str) -> String {
             out.push('-');
         }
     }
-    let out = out.trim_matches('-').trim_start_matches(|c: char| c.is_ascii_digit() || c == '-');
+    let out = out
+        .trim_matches('-')
+        .trim_start_matches(|c: char| c.is_ascii_digit() || c == '-');
     let mut out: String = out.chars().take(32).collect();
     while out.ends_with('-') {
         out.pop();
     }
-    if out.is_empty() || !crate::nix::is_identifier(&out) { "my-app".into() } else { out }
+    if out.is_empty() || !crate::nix::is_identifier(&out) {
+        "my-app".into()
+    } else {
+        out
+    }
 }
 
 /// Environment variable names.
 pub fn is_env_name(s: &str) -> bool {
     let b = s.as_bytes();
-    !b.is_empty() && !b[0].is_ascii_digit() && b.iter().all(|c| c.is_ascii_alphanumeric() || *c == b'_')
+    !b.is_empty()
+        && !b[0].is_ascii_digit()
+        && b.iter().all(|c| c.is_ascii_alphanumeric() || *c == b'_')
 }
 
 fn looks_secret(name: &str) -> bool {
     let upper = name.to_ascii_uppercase();
-    ["PASSWORD", "SECRET", "TOKEN", "SECRET_KEY", "API_KEY"].contains(&upper.as_str()) || SECRET_SUFFIXES.iter().any(|s| upper.ends_with(s))
+    ["PASSWORD", "SECRET", "TOKEN", "SECRET_KEY", "API_KEY"].contains(&upper.as_str())
+        || SECRET_SUFFIXES.iter().any(|s| upper.ends_with(s))
 }
 
 fn has_url_password(v: &str) -> bool {
     v.split_once("://").is_some_and(|(_, rest)| {
         let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
-        authority.rsplit_once('@').is_some_and(|(userinfo, _)| userinfo.contains(':'))
+        authority
+            .rsplit_once('@')
+            .is_some_and(|(userinfo, _)| userinfo.contains(':'))
     })
 }
 
@@ -1083,8 +1531,17 @@ fn is_attr_path(s: &str) -> bool {
 /// `pkg.module:attr`, `pkg.module:factory()`, `module:create_app(\"x\")` is not accepted: gunicorn
 /// factory arguments would need shell and systemd quoting.
 fn is_app_ref(s: &str) -> bool {
-    let Some((module, attr)) = s.split_once(':') else { return false };
-    let dotted = |x: &str| !x.is_empty() && x.split('.').all(|p| !p.is_empty() && !p.as_bytes()[0].is_ascii_digit() && p.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_'));
+    let Some((module, attr)) = s.split_once(':') else {
+        return false;
+    };
+    let dotted = |x: &str| {
+        !x.is_empty()
+            && x.split('.').all(|p| {
+                !p.is_empty()
+                    && !p.as_bytes()[0].is_ascii_digit()
+                    && p.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+            })
+    };
     dotted(module) && (dotted(attr) || attr.strip_suffix("()").is_some_and(dotted))
 }
 
@@ -1115,7 +1572,10 @@ fn normalize_relative(s: &str) -> Option<PathBuf> {
 }
 
 fn path_to_slash(p: &Path) -> String {
-    p.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect::<Vec<_>>().join("/")
+    p.components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect::<Vec<_>>()
+        .join("/")
 }
 
 /// A value as shown in a message: control characters escaped, long values cut.
@@ -1141,13 +1601,22 @@ mod tests {
         assert!(!is_name("a-"));
         assert!(!is_name("9a"));
         assert!(!is_name(&"a".repeat(33)));
-        assert_eq!(suggest_name("RequestTracker Utils"), "request-tracker-utils");
+        assert_eq!(
+            suggest_name("RequestTracker Utils"),
+            "request-tracker-utils"
+        );
         assert_eq!(suggest_name("!!"), "my-app");
     }
 
     #[test]
     fn secrets_are_recognised_by_name() {
-        for s in ["SECRET_KEY", "MAIL_PASSWORD", "JWT_SECRET", "GITHUB_TOKEN", "api_key"] {
+        for s in [
+            "SECRET_KEY",
+            "MAIL_PASSWORD",
+            "JWT_SECRET",
+            "GITHUB_TOKEN",
+            "api_key",
+        ] {
             assert!(looks_secret(s), "{s}");
         }
         for s in ["MAIL_SERVER", "KEYCLOAK_URL", "TOKEN_TTL", "DB_POOL_SIZE"] {

@@ -58,9 +58,12 @@ pub fn attr_name(s: &str) -> String {
 pub fn relative_path(rel: &str) -> String {
     let rel = rel.trim_end_matches('/');
     let literal_ok = !rel.is_empty()
-        && rel
-            .split('/')
-            .all(|seg| !seg.is_empty() && seg.chars().all(|c| c.is_ascii_alphanumeric() || "._-+".contains(c)));
+        && rel.split('/').all(|seg| {
+            !seg.is_empty()
+                && seg
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "._-+".contains(c))
+        });
     if rel.is_empty() || rel == "." {
         "./.".to_string()
     } else if literal_ok && (rel.starts_with("../") || rel == "..") {
@@ -94,7 +97,11 @@ pub fn check_parses(text: &str) -> Result<(), ParseFailure> {
     let before = &text[..text.floor_char_boundary(offset)];
     let line = before.matches('\n').count() + 1;
     let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
-    Err(ParseFailure { line, col, message: err.to_string() })
+    Err(ParseFailure {
+        line,
+        col,
+        message: err.to_string(),
+    })
 }
 
 fn error_offset(err: &rnix::ParseError) -> usize {
@@ -114,12 +121,14 @@ fn error_offset(err: &rnix::ParseError) -> usize {
 mod tests {
     use super::*;
     use rnix::ast::{self, HasEntry, InterpolPart};
-    use rnix::ast::AstNode;
+    use rowan::ast::AstNode;
 
     /// Parse `literal` as a whole Nix file and return the string value rnix reads back.
     pub(crate) fn read_back(literal: &str) -> Option<String> {
         let root = rnix::Root::parse(literal).ok().ok()?;
-        let ast::Expr::Str(s) = root.expr()? else { return None };
+        let ast::Expr::Str(s) = root.expr()? else {
+            return None;
+        };
         let mut out = String::new();
         for part in s.normalized_parts() {
             match part {
@@ -141,7 +150,19 @@ mod tests {
 
     #[test]
     fn tricky_strings_round_trip() {
-        for s in ["$${x}", "\\${x}", "$", "$\\", "''${x}", "\"${\"}", "a\tb\r\n", "€ ü 😀", "$$", "${", "\\"] {
+        for s in [
+            "$${x}",
+            "\\${x}",
+            "$",
+            "$\\",
+            "''${x}",
+            "\"${\"}",
+            "a\tb\r\n",
+            "€ ü 😀",
+            "$$",
+            "${",
+            "\\",
+        ] {
             assert_eq!(read_back(&string(s)).as_deref(), Some(s), "{s:?}");
         }
     }
@@ -163,10 +184,19 @@ mod tests {
         for name in ["or", "a.b", "${x}", "x\"y", "/api/"] {
             let src = format!("{{ {} = 1; }}", attr_name(name));
             let root = rnix::Root::parse(&src).ok().expect("parses");
-            let ast::Expr::AttrSet(set) = root.expr().expect("expr") else { panic!("not a set") };
+            let ast::Expr::AttrSet(set) = root.expr().expect("expr") else {
+                panic!("not a set")
+            };
             let entry = set.attrpath_values().next().expect("one entry");
-            let attr = entry.attrpath().expect("path").attrs().next().expect("attr");
-            let ast::Attr::Str(s) = attr else { panic!("{name} not quoted") };
+            let attr = entry
+                .attrpath()
+                .expect("path")
+                .attrs()
+                .next()
+                .expect("attr");
+            let ast::Attr::Str(s) = attr else {
+                panic!("{name} not quoted")
+            };
             let lit: String = s
                 .normalized_parts()
                 .into_iter()

@@ -60,7 +60,10 @@ impl std::error::Error for OutputError {}
 pub fn check_all(files: &[GeneratedFile]) -> Result<(), OutputError> {
     for f in files {
         if f.path.extension().is_some_and(|e| e == "nix") {
-            nix::check_parses(&f.text).map_err(|failure| OutputError::InvalidNix { path: f.path.clone(), failure })?;
+            nix::check_parses(&f.text).map_err(|failure| OutputError::InvalidNix {
+                path: f.path.clone(),
+                failure,
+            })?;
         }
     }
     Ok(())
@@ -97,9 +100,16 @@ pub fn status(file: &GeneratedFile) -> Result<Status, OutputError> {
 /// reader sees the old or the new content, never a mix.
 pub fn write_atomic(file: &GeneratedFile) -> Result<(), OutputError> {
     let io = |e| OutputError::Io(file.path.clone(), e);
-    let dir = file.path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let dir = file
+        .path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir).map_err(io)?;
-    let mut tmp = tempfile::Builder::new().prefix(".app2nix-").tempfile_in(dir).map_err(io)?;
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".app2nix-")
+        .tempfile_in(dir)
+        .map_err(io)?;
     tmp.write_all(file.text.as_bytes()).map_err(io)?;
     tmp.as_file().sync_all().map_err(io)?;
     tmp.persist(&file.path).map_err(|e| io(e.error))?;
@@ -114,21 +124,34 @@ mod tests {
     fn refuses_foreign_files_and_replaces_ours() {
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join("m.nix");
-        let ours = GeneratedFile { path: path.clone(), text: format!("{HEADER_PREFIX} from x.\n{{ }}\n") };
+        let ours = GeneratedFile {
+            path: path.clone(),
+            text: format!("{HEADER_PREFIX} from x.\n{{ }}\n"),
+        };
         assert_eq!(status(&ours).expect("status"), Status::New);
         write_atomic(&ours).expect("write");
         assert_eq!(status(&ours).expect("status"), Status::Unchanged);
-        let newer = GeneratedFile { path: path.clone(), text: format!("{HEADER_PREFIX} from y.\n{{ }}\n") };
+        let newer = GeneratedFile {
+            path: path.clone(),
+            text: format!("{HEADER_PREFIX} from y.\n{{ }}\n"),
+        };
         assert_eq!(status(&newer).expect("status"), Status::Changed);
         std::fs::write(&path, "{ hand = \"written\"; }\n").expect("write");
         assert!(matches!(status(&ours), Err(OutputError::WouldClobber(_))));
-        let leftovers: Vec<_> = std::fs::read_dir(dir.path()).expect("ls").filter_map(Result::ok).filter(|e| e.file_name().to_string_lossy().starts_with(".app2nix-")).collect();
+        let leftovers: Vec<_> = std::fs::read_dir(dir.path())
+            .expect("ls")
+            .filter_map(Result::ok)
+            .filter(|e| e.file_name().to_string_lossy().starts_with(".app2nix-"))
+            .collect();
         assert!(leftovers.is_empty());
     }
 
     #[test]
     fn unparsable_nix_is_an_internal_error() {
-        let bad = GeneratedFile { path: "x.nix".into(), text: "{ a = ; }".into() };
+        let bad = GeneratedFile {
+            path: "x.nix".into(),
+            text: "{ a = ; }".into(),
+        };
         let err = check_all(&[bad]).expect_err("invalid");
         assert!(err.to_string().contains("bug in app2nix"));
     }

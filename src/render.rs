@@ -174,10 +174,16 @@ impl ModuleContext {
             .iter()
             .map(|p| {
                 let (kind, app, asgi, shell, args) = match &p.server {
-                    Server::Gunicorn { app, asgi } => ("gunicorn", app.clone(), *asgi, None, vec![]),
+                    Server::Gunicorn { app, asgi } => {
+                        ("gunicorn", app.clone(), *asgi, None, vec![])
+                    }
                     Server::Uvicorn { app } => ("uvicorn", app.clone(), true, None, vec![]),
-                    Server::Command(Command::Shell(s)) => ("command", String::new(), false, Some(s.clone()), vec![]),
-                    Server::Command(Command::Args(a)) => ("command", String::new(), false, None, a.clone()),
+                    Server::Command(Command::Shell(s)) => {
+                        ("command", String::new(), false, Some(s.clone()), vec![])
+                    }
+                    Server::Command(Command::Args(a)) => {
+                        ("command", String::new(), false, None, a.clone())
+                    }
                 };
                 let (address, port) = match &p.listen {
                     Some(Listen::Tcp { host, port }) => (host.clone(), *port),
@@ -200,7 +206,11 @@ impl ModuleContext {
                     timeout: p.timeout,
                     max_requests: p.max_requests,
                     keepalive: p.keepalive,
-                    access_log: if p.access_log_file { format!("/var/log/{}/{}-access.log", m.name, p.name) } else { "-".into() },
+                    access_log: if p.access_log_file {
+                        format!("/var/log/{}/{}-access.log", m.name, p.name)
+                    } else {
+                        "-".into()
+                    },
                     env: p.env.clone(),
                     after_tasks: m
                         .tasks
@@ -219,10 +229,14 @@ impl ModuleContext {
                 let (shell, args, sql) = match &t.run {
                     TaskRun::Command(Command::Shell(s)) => (Some(s.clone()), vec![], None),
                     TaskRun::Command(Command::Args(a)) => (None, a.clone(), None),
-                    TaskRun::Sql(p) => (None, vec![], Some(match &m.package {
-                        Package::Python(py) => rel(&format!("{}/{p}", py.src)),
-                        _ => rel(p),
-                    })),
+                    TaskRun::Sql(p) => (
+                        None,
+                        vec![],
+                        Some(match &m.package {
+                            Package::Python(py) => rel(&format!("{}/{p}", py.src)),
+                            _ => rel(p),
+                        }),
+                    ),
                 };
                 TaskCtx {
                     name: t.name.clone(),
@@ -231,7 +245,11 @@ impl ModuleContext {
                     shell,
                     args,
                     sql,
-                    before: t.before.iter().map(|b| format!("{}-{}.service", m.name, b)).collect(),
+                    before: t
+                        .before
+                        .iter()
+                        .map(|b| format!("{}-{}.service", m.name, b))
+                        .collect(),
                     schedule: t.schedule.clone(),
                     once: t.once,
                     env: t.env.clone(),
@@ -239,20 +257,53 @@ impl ModuleContext {
             })
             .collect();
         let (postgresql, sqlite) = match &m.database {
-            Some(Database::Postgresql { scheme, url_env }) => (Some(DbCtx { url_env: url_env.clone(), scheme: scheme.clone(), path: String::new() }), None),
-            Some(Database::Sqlite { path, scheme, url_env }) => (None, Some(DbCtx { url_env: url_env.clone(), scheme: scheme.clone(), path: path.clone() })),
+            Some(Database::Postgresql { scheme, url_env }) => (
+                Some(DbCtx {
+                    url_env: url_env.clone(),
+                    scheme: scheme.clone(),
+                    path: String::new(),
+                }),
+                None,
+            ),
+            Some(Database::Sqlite {
+                path,
+                scheme,
+                url_env,
+            }) => (
+                None,
+                Some(DbCtx {
+                    url_env: url_env.clone(),
+                    scheme: scheme.clone(),
+                    path: path.clone(),
+                }),
+            ),
             None => (None, None),
         };
-        let any_command = m.processes.iter().any(|p| matches!(p.server, Server::Command(_)))
+        let any_command = m
+            .processes
+            .iter()
+            .any(|p| matches!(p.server, Server::Command(_)))
             || m.tasks.iter().any(|t| matches!(t.run, TaskRun::Command(_)));
-        let any_sql_or_once = m.tasks.iter().any(|t| t.once || matches!(t.run, TaskRun::Sql(_)));
+        let any_sql_or_once = m
+            .tasks
+            .iter()
+            .any(|t| t.once || matches!(t.run, TaskRun::Sql(_)));
         let health_tcp = m.health.as_ref().is_some_and(|h| {
-            m.processes.iter().any(|p| p.name == h.process && matches!(p.listen, Some(Listen::Tcp { .. })))
+            m.processes
+                .iter()
+                .any(|p| p.name == h.process && matches!(p.listen, Some(Listen::Tcp { .. })))
         });
         let server_tcp = m.processes.iter().any(|p| {
-            matches!(p.server, Server::Gunicorn { .. }) && matches!(p.listen, Some(Listen::Tcp { .. }))
+            matches!(p.server, Server::Gunicorn { .. })
+                && matches!(p.listen, Some(Listen::Tcp { .. }))
         });
-        let of = |d: Delivery| m.secrets.iter().filter(|s| s.delivery == d).map(|s| s.name.clone()).collect::<Vec<_>>();
+        let of = |d: Delivery| {
+            m.secrets
+                .iter()
+                .filter(|s| s.delivery == d)
+                .map(|s| s.name.clone())
+                .collect::<Vec<_>>()
+        };
         ModuleContext {
             header: header(&layout.source_label),
             name: m.name.clone(),
@@ -265,10 +316,21 @@ impl ModuleContext {
                 _ => None,
             },
             flake: match &m.package {
-                Package::Flake { input, attr } => Some(FlakeCtx { input: input.clone(), attr: attr.clone() }),
+                Package::Flake { input, attr } => Some(FlakeCtx {
+                    input: input.clone(),
+                    attr: attr.clone(),
+                }),
                 _ => None,
             },
-            assets: m.assets.iter().map(|a| AssetCtx { name: a.name.clone(), src: rel(&a.src), spa: a.spa }).collect(),
+            assets: m
+                .assets
+                .iter()
+                .map(|a| AssetCtx {
+                    name: a.name.clone(),
+                    src: rel(&a.src),
+                    spa: a.spa,
+                })
+                .collect(),
             processes,
             tasks,
             env: m.env.clone(),
@@ -281,19 +343,39 @@ impl ModuleContext {
             logs: m.logs,
             postgresql,
             sqlite,
-            redis: m.redis_url_env.as_ref().map(|u| RedisCtx { url_env: u.clone() }),
+            redis: m
+                .redis_url_env
+                .as_ref()
+                .map(|u| RedisCtx { url_env: u.clone() }),
             restic: m.restic.as_ref().map(|r| ResticCtx {
                 repository: r.repository.clone(),
                 password_file: r.password_file.clone(),
                 environment_file: r.environment_file.clone(),
                 schedule: r.schedule.clone(),
-                prune: r.keep.iter().map(|(k, v)| format!("--keep-{k} {v}")).collect(),
+                prune: r
+                    .keep
+                    .iter()
+                    .map(|(k, v)| format!("--keep-{k} {v}"))
+                    .collect(),
             }),
             postgresql_backup: m.postgresql_backup.clone(),
-            health: m.health.as_ref().map(|h| HealthCtx { path: h.path.clone(), process: h.process.clone() }),
-            exposed: m.processes.iter().filter(|p| p.expose).map(|p| p.name.clone()).collect(),
+            health: m.health.as_ref().map(|h| HealthCtx {
+                path: h.path.clone(),
+                process: h.process.clone(),
+            }),
+            exposed: m
+                .processes
+                .iter()
+                .filter(|p| p.expose)
+                .map(|p| p.name.clone())
+                .collect(),
             server_packages: match &m.package {
-                Package::Python(py) => py.dependencies.iter().filter(|d| *d == "gunicorn" || *d == "uvicorn").cloned().collect(),
+                Package::Python(py) => py
+                    .dependencies
+                    .iter()
+                    .filter(|d| *d == "gunicorn" || *d == "uvicorn")
+                    .cloned()
+                    .collect(),
                 _ => vec![],
             },
             uses_pkgs: !matches!(m.package, Package::Flake { .. })
@@ -304,7 +386,8 @@ impl ModuleContext {
                 || m.secrets.iter().any(|s| s.delivery == Delivery::Env),
             uses_options: !m.secrets.is_empty(),
             any_tcp_server: server_tcp || health_tcp,
-            requires_local: matches!(m.database, Some(Database::Postgresql { .. })) || m.redis_url_env.is_some(),
+            requires_local: matches!(m.database, Some(Database::Postgresql { .. }))
+                || m.redis_url_env.is_some(),
         }
     }
 }
@@ -312,8 +395,13 @@ impl ModuleContext {
 /// The header comment. The label is the description's file name; anything that could end the
 /// comment line is replaced.
 fn header(source_label: &str) -> String {
-    let label: String = source_label.chars().map(|c| if c.is_control() { '?' } else { c }).collect();
-    format!("{HEADER_PREFIX} from {label}. Do not edit: change the description and run `app2nix generate`.")
+    let label: String = source_label
+        .chars()
+        .map(|c| if c.is_control() { '?' } else { c })
+        .collect();
+    format!(
+        "{HEADER_PREFIX} from {label}. Do not edit: change the description and run `app2nix generate`."
+    )
 }
 
 /// The template environment: strict undefined, and a formatter that writes every value as a
@@ -321,7 +409,12 @@ fn header(source_label: &str) -> String {
 pub fn environment() -> Environment<'static> {
     let mut env = Environment::new();
     env.set_undefined_behavior(UndefinedBehavior::Strict);
-    match minijinja::syntax::SyntaxConfig::builder().trim_blocks(true).lstrip_blocks(true).keep_trailing_newline(true).build() {
+    match minijinja::syntax::SyntaxConfig::builder()
+        .trim_blocks(true)
+        .lstrip_blocks(true)
+        .keep_trailing_newline(true)
+        .build()
+    {
         Ok(syntax) => env.set_syntax(syntax),
         Err(e) => panic!("default syntax with whitespace control is valid: {e}"),
     }
@@ -331,17 +424,31 @@ pub fn environment() -> Environment<'static> {
             value.to_string()
         } else if let Some(s) = value.as_str() {
             nix::string(s)
-        } else if value.is_integer() || value.kind() == minijinja::value::ValueKind::Bool {
+        } else if value.kind() == minijinja::value::ValueKind::Bool {
+            if value.is_true() {
+                "true".to_string()
+            } else {
+                "false".to_string()
+            }
+        } else if value.is_integer() {
             value.to_string()
         } else {
-            return Err(Error::new(ErrorKind::InvalidOperation, format!("cannot write {} as Nix here", value.kind())));
+            return Err(Error::new(
+                ErrorKind::InvalidOperation,
+                format!("cannot write {} as Nix here", value.kind()),
+            ));
         };
-        out.write_str(&text).map_err(|_| Error::new(ErrorKind::WriteFailure, "write failed"))
+        out.write_str(&text)
+            .map_err(|_| Error::new(ErrorKind::WriteFailure, "write failed"))
     });
     env.add_filter("attr", |s: &str| Value::from_safe_string(nix::attr_name(s)));
-    env.add_filter("path", |s: &str| Value::from_safe_string(nix::relative_path(s)));
+    env.add_filter("path", |s: &str| {
+        Value::from_safe_string(nix::relative_path(s))
+    });
     env.add_filter("str", |s: &str| Value::from_safe_string(nix::string(s)));
-    env.add_filter("inner", |s: &str| Value::from_safe_string(nix::string_content(s)));
+    env.add_filter("inner", |s: &str| {
+        Value::from_safe_string(nix::string_content(s))
+    });
     for (name, source) in TEMPLATES {
         // Templates are part of the binary; a broken one is a bug caught by every test.
         if let Err(e) = env.add_template(name, source) {
@@ -355,7 +462,8 @@ pub fn environment() -> Environment<'static> {
 pub fn module(m: &Model, layout: &Layout) -> Result<String, Error> {
     let env = environment();
     let ctx = ModuleContext::new(m, layout);
-    env.get_template("module.nix")?.render(Value::from(minijinja::value::Serde(&ctx)))
+    env.get_template("module.nix")?
+        .render(Value::from(minijinja::value::Serde(&ctx)))
 }
 
 #[cfg(test)]
@@ -372,8 +480,14 @@ mod tests {
     #[test]
     fn undefined_is_an_error_and_lists_cannot_be_printed() {
         let env = environment();
-        assert!(env.render_str("{{ missing }}", minijinja::context! {}).is_err());
-        assert!(env.render_str("{{ v }}", minijinja::context! { v => vec![1] }).is_err());
+        assert!(
+            env.render_str("{{ missing }}", minijinja::context! {})
+                .is_err()
+        );
+        assert!(
+            env.render_str("{{ v }}", minijinja::context! { v => vec![1] })
+                .is_err()
+        );
     }
 
     #[test]
