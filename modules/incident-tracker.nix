@@ -27,6 +27,26 @@ let
   localServices =
     lib.optional cfg.database.createLocally "postgresql.target";
 
+  # Secrets the app's units receive as systemd credentials (LoadCredential).
+  appSecrets = [
+    "JWT_SECRET"
+  ];
+
+  # agenix has no restartUnits: restart the units when an encrypted secret changes.
+  secretTriggers = lib.optionals (options ? age) (
+    map (name: config.age.secrets."incident-tracker-${name}".file) appSecrets
+  );
+
+  # Added to every site; nginx drops inherited add_header lines in locations that set their own,
+  # and no generated location does.
+  securityHeaders = [
+    "add_header X-Content-Type-Options \"nosniff\" always;"
+    "add_header X-Frame-Options \"SAMEORIGIN\" always;"
+    "add_header Referrer-Policy \"strict-origin-when-cross-origin\" always;"
+  ];
+  # Browsers only honour HSTS over HTTPS.
+  hstsHeader = "add_header Strict-Transport-Security \"max-age=31536000\" always;";
+
   # Secrets delivered as environment variables. systemd hands each file to the unit as a
   # credential (LoadCredential) and this wrapper exports it right before the program starts, so
   # no value enters the Nix store, the unit file or `systemctl show`.
@@ -59,7 +79,7 @@ let
     LogsDirectoryMode = "0750";
     WorkingDirectory = cfg.stateDir;
     EnvironmentFile = cfg.environmentFiles;
-    LoadCredential = lib.mapAttrsToList (name: file: "${name}:${file}") cfg.secretFiles;
+    LoadCredential = map (name: "${name}:${cfg.secretFiles.${name}}") appSecrets;
     AmbientCapabilities = "";
     CapabilityBoundingSet = "";
     DevicePolicy = "closed";
@@ -172,7 +192,7 @@ in
       JWT_SECRET = lib.mkOption {
         type = lib.types.str;
         default = config.age.secrets.incident-tracker-JWT_SECRET.path;
-        defaultText = lib.literalExpression "\"config.age.secrets.\"incident-tracker-JWT_SECRET\".path\"";
+        defaultText = lib.literalExpression "config.age.secrets.incident-tracker-JWT_SECRET.path";
         description = "File holding the secret `JWT_SECRET`, outside the Nix store. Defaults to the agenix secret `incident-tracker-JWT_SECRET`.";
       };
     };
@@ -181,6 +201,22 @@ in
       type = lib.types.bool;
       default = true;
       description = "Create a local PostgreSQL database and role named after the user, reached over the unix socket with peer authentication. When false, set `DATABASE_URL` yourself (e.g. in an environment file).";
+    };
+
+    openFirewall = lib.mkOption {
+      type = lib.types.bool;
+      default = true;
+      description = "Open HTTP and HTTPS for the sites in the firewall.";
+    };
+
+    sites = {
+      main.domains = lib.mkOption {
+        type = lib.types.nonEmptyListOf lib.types.str;
+        default = [
+          "inctra.thisisvoid.in"
+        ];
+        description = "Domains of the `main` site: the first is nginx's `serverName`, the others its `serverAliases`.";
+      };
     };
 
     processes = {
@@ -245,14 +281,16 @@ in
           );
         };
 
-        users.users = lib.mkIf (cfg.user == "incident-tracker") {
-          incident-tracker = {
-            isSystemUser = true;
-            group = cfg.group;
-            home = cfg.stateDir;
-            description = "Incident Tracker service user";
-          };
-        };
+        users.users = lib.mkMerge [
+          (lib.mkIf (cfg.user == "incident-tracker") {
+            incident-tracker = {
+              isSystemUser = true;
+              group = cfg.group;
+              home = cfg.stateDir;
+              description = "Incident Tracker service user";
+            };
+          })
+        ];
 
         users.groups = lib.mkIf (cfg.group == "incident-tracker") { incident-tracker = { }; };
 
@@ -265,6 +303,7 @@ in
           description = "Incident Tracker API (uvicorn)";
           wantedBy = [ "incident-tracker.target" ];
           partOf = [ "incident-tracker.target" ];
+          restartTriggers = secretTriggers;
           after = [ "network.target" ] ++ localServices;
           requires = localServices;
           environment = appEnvironment // cfg.processes.api.environment;
@@ -299,6 +338,7 @@ in
 
         systemd.services.incident-tracker-schema = {
           description = "Incident Tracker schema from base_schema.sql";
+          restartTriggers = secretTriggers;
           before = [
             "incident-tracker-api.service"
           ];
@@ -333,6 +373,59 @@ in
           databases = [ cfg.user ];
           startAt = lib.mkDefault "*-*-* 01:15:00";
           compression = lib.mkDefault "zstd";
+        };
+
+        networking.firewall.allowedTCPPorts = lib.mkIf cfg.openFirewall [
+          80
+          443
+        ];
+services.nginx = {
+          enable = true;
+          recommendedProxySettings = lib.mkDefault true;
+          recommendedTlsSettings = lib.mkDefault true;
+          recommendedGzipSettings = lib.mkDefault true;
+          recommendedOptimisation = lib.mkDefault true;
+
+          upstreams = {
+            incident-tracker-api = {
+              servers.${hostPort cfg.processes.api} = { };
+              # Reuse connections to the app (recommendedProxySettings speaks HTTP/1.1 to it).
+              extraConfig = "keepalive 16;";
+            };
+          };
+
+          virtualHosts = lib.mkMerge [
+            {
+              ${builtins.head cfg.sites.main.domains} = {
+                serverAliases = builtins.tail cfg.sites.main.domains;
+                forceSSL = true;
+                enableACME = true;
+                extraConfig = lib.concatLines (
+                  securityHeaders
+                  ++ [ hstsHeader ]
+                );
+                locations = {
+                  "/" = {
+                    root = cfg.assets.frontend;
+                    tryFiles = "$uri $uri/ /index.html";
+                    extraConfig = lib.concatLines [ "expires epoch;" ];
+                  };
+                  "/assets/" = {
+                    root = cfg.assets.frontend;
+                    extraConfig = lib.concatLines [ "expires 1y;" "access_log off;" ];
+                  };
+                  "/api/" = {
+                    proxyPass = "http://incident-tracker-api";
+                  };
+                };
+              };
+            }
+          ];
+        };
+
+        security.acme = {
+          acceptTerms = true;
+          defaults.email = lib.mkDefault "admin@thisisvoid.in";
         };
       }
       (lib.optionalAttrs (options ? age) {

@@ -29,6 +29,33 @@ let
   localServices =
     lib.optional cfg.database.createLocally "postgresql.target";
 
+  # Secrets the app's units receive as systemd credentials (LoadCredential).
+  appSecrets = [
+    "MAIL_PASSWORD"
+    "SECRET_KEY"
+  ];
+
+  # agenix has no restartUnits: restart the units when an encrypted secret changes.
+  secretTriggers = lib.optionals (options ? age) (
+    map (name: config.age.secrets."nanotrace-${name}".file) appSecrets
+  );
+
+  # Added to every site; nginx drops inherited add_header lines in locations that set their own,
+  # and no generated location does.
+  securityHeaders = [
+    "add_header X-Content-Type-Options \"nosniff\" always;"
+    "add_header X-Frame-Options \"SAMEORIGIN\" always;"
+    "add_header Referrer-Policy \"strict-origin-when-cross-origin\" always;"
+  ];
+  # Browsers only honour HSTS over HTTPS.
+  hstsHeader = "add_header Strict-Transport-Security \"max-age=31536000\" always;";
+
+  # Every domain of every site that uses the shared certificate.
+  acmeDomains =
+    cfg.sites.main.domains
+    ++ cfg.sites.admin.domains
+    ++ cfg.sites.auth.domains;
+
   # Secrets delivered as environment variables. systemd hands each file to the unit as a
   # credential (LoadCredential) and this wrapper exports it right before the program starts, so
   # no value enters the Nix store, the unit file or `systemctl show`.
@@ -60,7 +87,7 @@ let
     StateDirectoryMode = "0750";
     WorkingDirectory = cfg.stateDir;
     EnvironmentFile = cfg.environmentFiles;
-    LoadCredential = lib.mapAttrsToList (name: file: "${name}:${file}") cfg.secretFiles;
+    LoadCredential = map (name: "${name}:${cfg.secretFiles.${name}}") appSecrets;
     AmbientCapabilities = "";
     CapabilityBoundingSet = "";
     DevicePolicy = "closed";
@@ -154,13 +181,13 @@ in
       MAIL_PASSWORD = lib.mkOption {
         type = lib.types.str;
         default = config.age.secrets.nanotrace-MAIL_PASSWORD.path;
-        defaultText = lib.literalExpression "\"config.age.secrets.\"nanotrace-MAIL_PASSWORD\".path\"";
+        defaultText = lib.literalExpression "config.age.secrets.nanotrace-MAIL_PASSWORD.path";
         description = "File holding the secret `MAIL_PASSWORD`, outside the Nix store. Defaults to the agenix secret `nanotrace-MAIL_PASSWORD`.";
       };
       SECRET_KEY = lib.mkOption {
         type = lib.types.str;
         default = config.age.secrets.nanotrace-SECRET_KEY.path;
-        defaultText = lib.literalExpression "\"config.age.secrets.\"nanotrace-SECRET_KEY\".path\"";
+        defaultText = lib.literalExpression "config.age.secrets.nanotrace-SECRET_KEY.path";
         description = "File holding the secret `SECRET_KEY`, outside the Nix store. Defaults to the agenix secret `nanotrace-SECRET_KEY`.";
       };
     };
@@ -169,6 +196,37 @@ in
       type = lib.types.bool;
       default = true;
       description = "Create a local PostgreSQL database and role named after the user, reached over the unix socket with peer authentication. When false, set `DATABASE_URL` yourself (e.g. in an environment file).";
+    };
+
+    openFirewall = lib.mkOption {
+      type = lib.types.bool;
+      default = true;
+      description = "Open HTTP and HTTPS for the sites in the firewall.";
+    };
+
+    sites = {
+      main.domains = lib.mkOption {
+        type = lib.types.nonEmptyListOf lib.types.str;
+        default = [
+          "nanotrace.org"
+          "www.nanotrace.org"
+        ];
+        description = "Domains of the `main` site: the first is nginx's `serverName`, the others its `serverAliases`.";
+      };
+      admin.domains = lib.mkOption {
+        type = lib.types.nonEmptyListOf lib.types.str;
+        default = [
+          "admin.nanotrace.org"
+        ];
+        description = "Domains of the `admin` site: the first is nginx's `serverName`, the others its `serverAliases`.";
+      };
+      auth.domains = lib.mkOption {
+        type = lib.types.nonEmptyListOf lib.types.str;
+        default = [
+          "auth.nanotrace.org"
+        ];
+        description = "Domains of the `auth` site: the first is nginx's `serverName`, the others its `serverAliases`.";
+      };
     };
 
     processes = {
@@ -256,14 +314,16 @@ in
           );
         };
 
-        users.users = lib.mkIf (cfg.user == "nanotrace") {
-          nanotrace = {
-            isSystemUser = true;
-            group = cfg.group;
-            home = cfg.stateDir;
-            description = "NanoTrace service user";
-          };
-        };
+        users.users = lib.mkMerge [
+          (lib.mkIf (cfg.user == "nanotrace") {
+            nanotrace = {
+              isSystemUser = true;
+              group = cfg.group;
+              home = cfg.stateDir;
+              description = "NanoTrace service user";
+            };
+          })
+        ];
 
         users.groups = lib.mkIf (cfg.group == "nanotrace") { nanotrace = { }; };
 
@@ -276,6 +336,7 @@ in
           description = "NanoTrace auth microservice";
           wantedBy = [ "nanotrace.target" ];
           partOf = [ "nanotrace.target" ];
+          restartTriggers = secretTriggers;
           after = [ "network.target" ] ++ localServices;
           requires = localServices;
           environment = appEnvironment // cfg.processes.auth.environment;
@@ -300,6 +361,7 @@ in
           description = "NanoTrace main app (apex and admin)";
           wantedBy = [ "nanotrace.target" ];
           partOf = [ "nanotrace.target" ];
+          restartTriggers = secretTriggers;
           after = [ "network.target" ] ++ localServices;
           requires = localServices;
           environment = appEnvironment // cfg.processes.web.environment;
@@ -333,6 +395,7 @@ in
 
         systemd.services.nanotrace-migrate = {
           description = "NanoTrace database migrations";
+          restartTriggers = secretTriggers;
           before = [
             "nanotrace-auth.service"
             "nanotrace-web.service"
@@ -361,6 +424,98 @@ in
               ensureDBOwnership = true;
             }
           ];
+        };
+
+        networking.firewall.allowedTCPPorts = lib.mkIf cfg.openFirewall [
+          80
+          443
+        ];
+services.nginx = {
+          enable = true;
+          recommendedProxySettings = lib.mkDefault true;
+          recommendedTlsSettings = lib.mkDefault true;
+          recommendedGzipSettings = lib.mkDefault true;
+          recommendedOptimisation = lib.mkDefault true;
+
+          upstreams = {
+            nanotrace-auth = {
+              servers.${hostPort cfg.processes.auth} = { };
+              # Reuse connections to the app (recommendedProxySettings speaks HTTP/1.1 to it).
+              extraConfig = "keepalive 16;";
+            };
+            nanotrace-web = {
+              servers.${hostPort cfg.processes.web} = { };
+              # Reuse connections to the app (recommendedProxySettings speaks HTTP/1.1 to it).
+              extraConfig = "keepalive 16;";
+            };
+          };
+
+          virtualHosts = lib.mkMerge [
+            {
+              ${builtins.head cfg.sites.main.domains} = {
+                serverAliases = builtins.tail cfg.sites.main.domains;
+                forceSSL = true;
+                useACMEHost = "nanotrace";
+                extraConfig = lib.concatLines (
+                  securityHeaders
+                  ++ [ hstsHeader ]
+                  ++ [ "client_max_body_size 20m;" "proxy_read_timeout 300s;" ]
+                );
+                locations = {
+                  "/" = {
+                    proxyPass = "http://nanotrace-web";
+                  };
+                };
+              };
+            }
+            {
+              ${builtins.head cfg.sites.admin.domains} = {
+                serverAliases = builtins.tail cfg.sites.admin.domains;
+                forceSSL = true;
+                useACMEHost = "nanotrace";
+                extraConfig = lib.concatLines (
+                  securityHeaders
+                  ++ [ hstsHeader ]
+                  ++ [ "proxy_read_timeout 300s;" ]
+                );
+                locations = {
+                  "/" = {
+                    proxyPass = "http://nanotrace-web";
+                  };
+                };
+              };
+            }
+            {
+              ${builtins.head cfg.sites.auth.domains} = {
+                serverAliases = builtins.tail cfg.sites.auth.domains;
+                forceSSL = true;
+                useACMEHost = "nanotrace";
+                extraConfig = lib.concatLines (
+                  securityHeaders
+                  ++ [ hstsHeader ]
+                  ++ [ "proxy_read_timeout 300s;" ]
+                );
+                locations = {
+                  "/" = {
+                    proxyPass = "http://nanotrace-auth";
+                  };
+                };
+              };
+            }
+          ];
+        };
+
+        security.acme = {
+          acceptTerms = true;
+          defaults.email = lib.mkDefault "admin@nanotrace.org";
+          # One certificate for every domain of every site.
+          certs.nanotrace = {
+            domain = builtins.head acmeDomains;
+            extraDomainNames = builtins.tail acmeDomains;
+            group = config.services.nginx.group;
+            reloadServices = [ "nginx.service" ];
+            webroot = "/var/lib/acme/acme-challenge";
+          };
         };
       }
       (lib.optionalAttrs (options ? age) {

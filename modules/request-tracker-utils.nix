@@ -23,6 +23,28 @@ let
     else
       "${p.address}:${toString p.port}";
 
+  # Secrets the app's units receive as systemd credentials (LoadCredential).
+  appSecrets = [
+    "RT_PASSWORD"
+    "RT_USERNAME"
+    "SECRET_KEY"
+  ];
+
+  # agenix has no restartUnits: restart the units when an encrypted secret changes.
+  secretTriggers = lib.optionals (options ? age) (
+    map (name: config.age.secrets."request-tracker-utils-${name}".file) appSecrets
+  );
+
+  # Added to every site; nginx drops inherited add_header lines in locations that set their own,
+  # and no generated location does.
+  securityHeaders = [
+    "add_header X-Content-Type-Options \"nosniff\" always;"
+    "add_header X-Frame-Options \"SAMEORIGIN\" always;"
+    "add_header Referrer-Policy \"strict-origin-when-cross-origin\" always;"
+  ];
+  # Browsers only honour HSTS over HTTPS.
+  hstsHeader = "add_header Strict-Transport-Security \"max-age=31536000\" always;";
+
   # Secrets delivered as environment variables. systemd hands each file to the unit as a
   # credential (LoadCredential) and this wrapper exports it right before the program starts, so
   # no value enters the Nix store, the unit file or `systemctl show`.
@@ -60,7 +82,7 @@ let
     LogsDirectoryMode = "0750";
     WorkingDirectory = cfg.stateDir;
     EnvironmentFile = cfg.environmentFiles;
-    LoadCredential = lib.mapAttrsToList (name: file: "${name}:${file}") cfg.secretFiles;
+    LoadCredential = map (name: "${name}:${cfg.secretFiles.${name}}") appSecrets;
     AmbientCapabilities = "";
     CapabilityBoundingSet = "";
     DevicePolicy = "closed";
@@ -154,20 +176,36 @@ in
       RT_PASSWORD = lib.mkOption {
         type = lib.types.str;
         default = config.age.secrets.request-tracker-utils-RT_PASSWORD.path;
-        defaultText = lib.literalExpression "\"config.age.secrets.\"request-tracker-utils-RT_PASSWORD\".path\"";
+        defaultText = lib.literalExpression "config.age.secrets.request-tracker-utils-RT_PASSWORD.path";
         description = "File holding the secret `RT_PASSWORD`, outside the Nix store. Defaults to the agenix secret `request-tracker-utils-RT_PASSWORD`.";
       };
       RT_USERNAME = lib.mkOption {
         type = lib.types.str;
         default = config.age.secrets.request-tracker-utils-RT_USERNAME.path;
-        defaultText = lib.literalExpression "\"config.age.secrets.\"request-tracker-utils-RT_USERNAME\".path\"";
+        defaultText = lib.literalExpression "config.age.secrets.request-tracker-utils-RT_USERNAME.path";
         description = "File holding the secret `RT_USERNAME`, outside the Nix store. Defaults to the agenix secret `request-tracker-utils-RT_USERNAME`.";
       };
       SECRET_KEY = lib.mkOption {
         type = lib.types.str;
         default = config.age.secrets.request-tracker-utils-SECRET_KEY.path;
-        defaultText = lib.literalExpression "\"config.age.secrets.\"request-tracker-utils-SECRET_KEY\".path\"";
+        defaultText = lib.literalExpression "config.age.secrets.request-tracker-utils-SECRET_KEY.path";
         description = "File holding the secret `SECRET_KEY`, outside the Nix store. Defaults to the agenix secret `request-tracker-utils-SECRET_KEY`.";
+      };
+    };
+
+    openFirewall = lib.mkOption {
+      type = lib.types.bool;
+      default = true;
+      description = "Open HTTP and HTTPS for the sites in the firewall.";
+    };
+
+    sites = {
+      main.domains = lib.mkOption {
+        type = lib.types.nonEmptyListOf lib.types.str;
+        default = [
+          "rtutils.example.com"
+        ];
+        description = "Domains of the `main` site: the first is nginx's `serverName`, the others its `serverAliases`.";
       };
     };
 
@@ -257,14 +295,18 @@ in
           DATABASE_URL = lib.mkDefault "sqlite:///${cfg.stateDir}/database.sqlite";
         };
 
-        users.users = lib.mkIf (cfg.user == "rtutils") {
-          rtutils = {
-            isSystemUser = true;
-            group = cfg.group;
-            home = cfg.stateDir;
-            description = "Request Tracker Utils service user";
-          };
-        };
+        users.users = lib.mkMerge [
+          (lib.mkIf (cfg.user == "rtutils") {
+            rtutils = {
+              isSystemUser = true;
+              group = cfg.group;
+              home = cfg.stateDir;
+              description = "Request Tracker Utils service user";
+            };
+          })
+          # nginx reads the app's sockets and state files through its group.
+          { ${config.services.nginx.user}.extraGroups = [ cfg.group ]; }
+        ];
 
         users.groups = lib.mkIf (cfg.group == "rtutils") { rtutils = { }; };
 
@@ -277,6 +319,7 @@ in
           description = "Request Tracker Utils (gunicorn)";
           wantedBy = [ "request-tracker-utils.target" ];
           partOf = [ "request-tracker-utils.target" ];
+          restartTriggers = secretTriggers;
           after = [ "network.target" ];
           environment = appEnvironment // cfg.processes.web.environment;
           # Started means healthy: units ordered after this one wait until /healthz answers.
@@ -309,6 +352,7 @@ in
 
         systemd.services.request-tracker-utils-collectstatic = {
           description = "Request Tracker Utils static files";
+          restartTriggers = secretTriggers;
           before = [
             "request-tracker-utils-web.service"
           ];
@@ -336,6 +380,7 @@ in
 
         systemd.services.request-tracker-utils-migrate = {
           description = "Request Tracker Utils database migrations";
+          restartTriggers = secretTriggers;
           before = [
             "request-tracker-utils-web.service"
           ];
@@ -383,6 +428,58 @@ in
             "--keep-monthly 6"
             "--keep-weekly 4"
           ];
+        };
+
+        networking.firewall.allowedTCPPorts = lib.mkIf cfg.openFirewall [
+          80
+          443
+        ];
+services.nginx = {
+          enable = true;
+          recommendedProxySettings = lib.mkDefault true;
+          recommendedTlsSettings = lib.mkDefault true;
+          recommendedGzipSettings = lib.mkDefault true;
+          recommendedOptimisation = lib.mkDefault true;
+
+          upstreams = {
+            request-tracker-utils-web = {
+              servers.${hostPort cfg.processes.web} = { };
+              # Reuse connections to the app (recommendedProxySettings speaks HTTP/1.1 to it).
+              extraConfig = "keepalive 16;";
+            };
+          };
+
+          virtualHosts = lib.mkMerge [
+            {
+              ${builtins.head cfg.sites.main.domains} = {
+                serverAliases = builtins.tail cfg.sites.main.domains;
+                forceSSL = true;
+                enableACME = true;
+                extraConfig = lib.concatLines (
+                  securityHeaders
+                  ++ [ hstsHeader ]
+                );
+                locations = {
+                  "/" = {
+                    proxyPass = "http://request-tracker-utils-web";
+                  };
+                  "/media/" = {
+                    alias = "${cfg.stateDir}/media/";
+                    extraConfig = lib.concatLines [ "expires 7d;" ];
+                  };
+                  "/static/" = {
+                    alias = "${cfg.stateDir}/static/";
+                    extraConfig = lib.concatLines [ "expires 7d;" ];
+                  };
+                };
+              };
+            }
+          ];
+        };
+
+        security.acme = {
+          acceptTerms = true;
+          defaults.email = lib.mkDefault "admin@example.com";
         };
       }
       (lib.optionalAttrs (options ? age) {

@@ -234,10 +234,21 @@ pub fn generate(file: &Path, out: Option<&Path>) -> Result<Vec<GeneratedFile>, F
     let shown_dir = out
         .map(Path::to_path_buf)
         .unwrap_or_else(|| file.parent().map(Path::to_path_buf).unwrap_or_default());
-    let files = vec![GeneratedFile {
+    let mut files = vec![GeneratedFile {
         path: shown_dir.join(format!("{}.nix", model.name)),
         text,
     }];
+    // secrets.nix lives with the encrypted files, where `agenix -e` is run.
+    let secrets_dir = desc_dir.join(&model.secrets_dir);
+    let secrets = render::secrets_nix(&model, &relative(&secrets_dir, &desc_abs))
+        .map_err(|e| Failure::Internal(format!("internal error: rendering secrets.nix failed: {e:#}\nThis is a bug in app2nix; please report it.")))?;
+    if let Some(text) = secrets {
+        let shown_desc_dir = file.parent().map(Path::to_path_buf).unwrap_or_default();
+        files.push(GeneratedFile {
+            path: shown_desc_dir.join(&model.secrets_dir).join("secrets.nix"),
+            text,
+        });
+    }
     output::check_all(&files).map_err(|e| Failure::Internal(e.to_string()))?;
     Ok(files)
 }

@@ -131,6 +131,141 @@ pub struct Description {
     pub backup: Backup,
     /// An HTTP endpoint that answers 200 when the application is healthy.
     pub health: Option<Health>,
+    /// Public sites served by nginx, by name.
+    #[serde(default)]
+    pub sites: BTreeMap<Sp<String>, Site>,
+    /// Let's Encrypt (ACME) settings, required when a site uses ACME certificates.
+    pub acme: Option<Sp<Acme>>,
+    /// agenix recipients, used to generate `secrets.nix` beside the encrypted secrets.
+    pub agenix: Option<Agenix>,
+}
+
+/// `[sites.<name>]`
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Site {
+    /// Domains: the first is nginx's `serverName`, the others its `serverAliases`.
+    pub domains: Sp<Vec<Sp<String>>>,
+    /// Serve `www.X` (listed beside `X`) as a redirect to `X`.
+    #[serde(default)]
+    pub redirect_www: bool,
+    /// `acme` (default: Let's Encrypt, see [acme]), `none` (plain HTTP), or
+    /// `{ certificate = "/path/fullchain.pem", key = "/path/key.pem" }`.
+    pub tls: Option<Sp<Tls>>,
+    /// Largest request body, nginx syntax (`20m`).
+    pub client_max_body_size: Option<Sp<String>>,
+    /// How long to wait for the app's response (`300s`).
+    pub proxy_read_timeout: Option<Sp<String>>,
+    /// Add HSTS, X-Content-Type-Options, X-Frame-Options and Referrer-Policy (default true).
+    pub security_headers: Option<bool>,
+    /// URL path prefix → where it goes: a process name, or a table (see [`RouteTable`]).
+    #[serde(default)]
+    pub routes: BTreeMap<Sp<String>, Sp<Route>>,
+}
+
+/// A site's TLS: `"acme"`, `"none"`, or certificate files.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum Tls {
+    /// `acme` or `none`.
+    Mode(String),
+    /// Bring your own certificate.
+    Files {
+        /// Certificate chain (PEM), outside the Nix store.
+        certificate: String,
+        /// Private key (PEM), outside the Nix store.
+        key: String,
+    },
+}
+
+/// Where a route goes: a process name, or a table.
+#[derive(Debug, JsonSchema)]
+#[serde(untagged)]
+pub enum Route {
+    /// Shorthand for `{ process = "name" }`.
+    Process(String),
+    /// The full form.
+    Table(Box<RouteTable>),
+}
+
+impl<'de> Deserialize<'de> for Route {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = Route;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a process name or a route table")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Route, E> {
+                Ok(Route::Process(v.to_string()))
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<Route, A::Error> {
+                RouteTable::deserialize(serde::de::value::MapAccessDeserializer::new(map))
+                    .map(|t| Route::Table(Box::new(t)))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// `{ process = ..., ... }`: exactly one of `process`, `asset`, `state` or `redirect`.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RouteTable {
+    /// Proxy to this process (through an nginx upstream).
+    pub process: Option<Sp<String>>,
+    /// Serve this asset (`[assets.<name>]`); an SPA falls back to `index.html`.
+    pub asset: Option<Sp<String>>,
+    /// Serve this subdirectory of the state directory (e.g. `static`, `media`).
+    pub state: Option<Sp<String>>,
+    /// Redirect to this URL.
+    pub redirect: Option<Sp<String>>,
+    /// Redirect status (301, 302, 307 or 308; default 301).
+    pub code: Option<Sp<i64>>,
+    /// Remove the route's prefix before proxying (`/api/x` reaches the app as `/x`).
+    #[serde(default)]
+    pub strip_prefix: bool,
+    /// Pass WebSocket upgrades through.
+    #[serde(default)]
+    pub websockets: bool,
+    /// Per-route `client_max_body_size`.
+    pub client_max_body_size: Option<Sp<String>>,
+    /// Per-route `proxy_read_timeout`.
+    pub proxy_read_timeout: Option<Sp<String>>,
+}
+
+/// `[acme]`
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Acme {
+    /// Account email for Let's Encrypt.
+    pub email: Option<Sp<String>>,
+    /// You accept the CA's terms of service (required: `security.acme.acceptTerms`).
+    #[serde(default)]
+    pub accept_terms: bool,
+    /// Use Let's Encrypt's staging server (untrusted certificates, generous rate limits).
+    #[serde(default)]
+    pub staging: bool,
+    /// `per-site` (default: one certificate per site) or `shared` (one certificate for every
+    /// domain of every site).
+    pub certificate: Option<Sp<String>>,
+    /// DNS-01 with this lego provider (`cloudflare`, `route53`, ...): needed for wildcards.
+    pub dns_provider: Option<Sp<String>>,
+    /// Secret (declared with `= "acme"` under [secrets]) holding the provider's credentials as
+    /// `KEY=value` lines.
+    pub dns_credentials: Option<Sp<String>>,
+}
+
+/// `[agenix]`
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Agenix {
+    /// SSH host public keys of the machines that decrypt the secrets.
+    #[serde(default)]
+    pub host_keys: Vec<Sp<String>>,
+    /// Public keys (SSH or age) of the people who edit the secrets.
+    #[serde(default)]
+    pub admin_keys: Vec<Sp<String>>,
 }
 
 /// `[app]`
@@ -387,6 +522,13 @@ pub fn parse(source: &str) -> Result<Description, crate::diagnostic::Diagnostics
                 };
                 let got = got.split(' ').next().unwrap_or(got);
                 Diagnostic::new(span, format!("wrong type: expected {want}, found {got}")).help("see `app2nix schema` for the type of each key")
+            }
+            None if raw.starts_with("data did not match any variant of untagged enum Tls") => {
+                Diagnostic::new(span, "`tls` must be `\"acme\"`, `\"none\"` or `{ certificate = \"...\", key = \"...\" }`").help("certificate files are absolute paths outside the Nix store")
+            }
+            None if raw.starts_with("duplicate key") => {
+                let key = source.get(span.clone()).unwrap_or("this key").to_string();
+                Diagnostic::new(span, format!("{key} is declared twice")).help("keep one of them (for routes: two routes cannot share a path)")
             }
             None if raw.starts_with("data did not match any variant of untagged enum Command") => {
                 Diagnostic::new(span, "a command must be a string or an array of strings").help("e.g. `command = \"flask db upgrade\"` or `command = [\"python\", \"manage.py\", \"migrate\"]`")

@@ -47,6 +47,115 @@ pub struct Model {
     pub postgresql_backup: Option<PostgresqlBackup>,
     /// Health endpoint.
     pub health: Option<Health>,
+    /// nginx sites.
+    pub sites: Vec<Site>,
+    /// ACME settings (present when some site uses ACME).
+    pub acme: Option<Acme>,
+    /// agenix recipients (`secrets.nix` is generated when present and secrets exist).
+    pub agenix: Option<Agenix>,
+}
+
+/// A public site.
+#[derive(Debug, Clone)]
+pub struct Site {
+    /// Name (`services.<app>.sites.<name>`).
+    pub name: String,
+    /// Domains, first is the server name.
+    pub domains: Vec<String>,
+    /// `www.X` beside `X` becomes a redirect.
+    pub redirect_www: bool,
+    /// Certificates.
+    pub tls: Tls,
+    /// `client_max_body_size`.
+    pub client_max_body_size: Option<String>,
+    /// `proxy_read_timeout`.
+    pub proxy_read_timeout: Option<String>,
+    /// Add the security header preset.
+    pub security_headers: bool,
+    /// Routes, by path.
+    pub routes: Vec<Route>,
+}
+
+/// A site's certificates.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Tls {
+    /// Let's Encrypt, per site or shared (see [`Acme`]).
+    Acme,
+    /// Plain HTTP.
+    None,
+    /// Certificate files provisioned by the user.
+    Files {
+        /// Certificate chain.
+        certificate: String,
+        /// Private key.
+        key: String,
+    },
+}
+
+/// One location of a site.
+#[derive(Debug, Clone)]
+pub struct Route {
+    /// URL path prefix.
+    pub path: String,
+    /// Where it goes.
+    pub target: RouteTarget,
+    /// Drop the prefix before proxying.
+    pub strip_prefix: bool,
+    /// Pass WebSocket upgrades.
+    pub websockets: bool,
+    /// `client_max_body_size`.
+    pub client_max_body_size: Option<String>,
+    /// `proxy_read_timeout`.
+    pub proxy_read_timeout: Option<String>,
+}
+
+/// Route targets.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RouteTarget {
+    /// A process, by name.
+    Process(String),
+    /// An asset, by name.
+    Asset {
+        /// Asset name.
+        name: String,
+        /// Single-page app.
+        spa: bool,
+        /// Subdirectory of content-hashed files (Vite's `assets`), cached for long.
+        hashed_dir: Option<String>,
+    },
+    /// A subdirectory of the state directory.
+    State(String),
+    /// A redirect.
+    Redirect {
+        /// Target URL.
+        url: String,
+        /// Status code.
+        code: u16,
+    },
+}
+
+/// ACME settings.
+#[derive(Debug, Clone)]
+pub struct Acme {
+    /// Account email.
+    pub email: String,
+    /// Staging server.
+    pub staging: bool,
+    /// One certificate for every domain.
+    pub shared: bool,
+    /// DNS-01 provider.
+    pub dns_provider: Option<String>,
+    /// Secret holding the provider's credentials.
+    pub dns_credentials: Option<String>,
+}
+
+/// agenix recipients.
+#[derive(Debug, Clone)]
+pub struct Agenix {
+    /// Host keys.
+    pub host_keys: Vec<String>,
+    /// Admin keys.
+    pub admin_keys: Vec<String>,
 }
 
 /// Where the code comes from.
@@ -91,6 +200,8 @@ pub struct Asset {
     pub src: String,
     /// Unknown paths fall back to `index.html`.
     pub spa: bool,
+    /// `assets/` (content-hashed build output) when the directory has one.
+    pub hashed_dir: Option<String>,
 }
 
 /// What a process runs.
@@ -197,6 +308,8 @@ pub enum Delivery {
     Env,
     /// As `<NAME>_FILE`, the path of the credential file.
     File,
+    /// Not given to the app: ACME's DNS-01 credentials.
+    Acme,
 }
 
 /// A named secret.
@@ -518,8 +631,9 @@ pub fn build(desc: &d::Description, ctx: &Context) -> Result<Model, Diagnostics>
         let delivery = match v.as_str() {
             "env" => Delivery::Env,
             "file" => Delivery::File,
+            "acme" => Delivery::Acme,
             _ => {
-                let mut diag = Diagnostic::new(v.span(), format!("secret `{}`: expected `env` or `file` (the value is not shown: it may be the secret itself)", k.as_str()))
+                let mut diag = Diagnostic::new(v.span(), format!("secret `{}`: expected `env`, `file` or `acme` (the value is not shown: it may be the secret itself)", k.as_str()))
                     .help("write how the secret reaches the app (`env`: as the variable; `file`: its path in `<NAME>_FILE`), never its value; the value goes in a file or an agenix secret");
                 diag.redact = Some(v.span());
                 c.errors.push(diag);
@@ -697,6 +811,24 @@ pub fn build(desc: &d::Description, ctx: &Context) -> Result<Model, Diagnostics>
         }
     }
 
+    let acme = acme(&mut c, desc, &secrets);
+    let sites = sites(&mut c, desc, &processes, &assets, &state_dirs, &acme);
+    let agenix = desc.agenix.as_ref().map(|a| {
+        let mut keys = |list: &[Sp<String>]| {
+            list.iter()
+                .filter(|k| {
+                    let ok = ["ssh-ed25519 ", "ssh-rsa ", "ecdsa-sha2-nistp256 ", "age1"].iter().any(|p| k.starts_with(p)) && !k.contains(['\n', '\r', '"', '\\', '\0']);
+                    if !ok {
+                        c.err(k.span(), format!("`{}` is not an SSH or age public key", shown(k)), "paste a public key: `ssh-ed25519 AAAA...` (from /etc/ssh/ssh_host_ed25519_key.pub or ~/.ssh/id_ed25519.pub) or `age1...`");
+                    }
+                    ok
+                })
+                .map(|k| k.to_string())
+                .collect::<Vec<_>>()
+        };
+        Agenix { host_keys: keys(&a.host_keys), admin_keys: keys(&a.admin_keys) }
+    });
+
     if !c.errors.is_empty() {
         c.errors.sort_by_key(|e| (e.span.start, e.span.end));
         return Err(Diagnostics(c.errors));
@@ -720,7 +852,503 @@ pub fn build(desc: &d::Description, ctx: &Context) -> Result<Model, Diagnostics>
         restic,
         postgresql_backup,
         health,
+        sites,
+        acme,
+        agenix,
     })
+}
+
+fn acme(c: &mut Checker, desc: &d::Description, secrets: &[Secret]) -> Option<Acme> {
+    let uses_acme = desc.sites.values().any(|s| {
+        s.tls
+            .as_ref()
+            .is_none_or(|t| matches!(&**t, d::Tls::Mode(m) if m == "acme"))
+    });
+    let Some(a) = &desc.acme else {
+        if let Some((_, site)) = desc.sites.iter().find(|(_, s)| {
+            s.tls
+                .as_ref()
+                .is_none_or(|t| matches!(&**t, d::Tls::Mode(m) if m == "acme"))
+        }) {
+            c.err(site.domains.span(), "this site gets a Let's Encrypt certificate, but there is no [acme] section", "add [acme] with `email = \"you@example.org\"` and `accept_terms = true`, or set `tls = \"none\"` on the site");
+        }
+        return None;
+    };
+    if !uses_acme {
+        c.err(
+            a.span(),
+            "[acme] is declared but no site uses ACME certificates",
+            "remove [acme], or give a site `tls = \"acme\"` (the default)",
+        );
+        return None;
+    }
+    if !a.accept_terms {
+        c.err(
+            a.span(),
+            "the CA's terms of service are not accepted",
+            "add `accept_terms = true` to [acme] after reading https://letsencrypt.org/repository/",
+        );
+    }
+    let email = match &a.email {
+        Some(e) if c.one_line(e, "email") && is_email(e) => e.to_string(),
+        Some(e) => {
+            c.err(
+                e.span(),
+                format!("`{}` is not an email address", shown(e)),
+                "Let's Encrypt sends expiry warnings there, e.g. `admin@example.org`",
+            );
+            String::new()
+        }
+        None => {
+            c.err(
+                a.span(),
+                "[acme] needs an `email`",
+                "add `email = \"admin@example.org\"` (security.acme.defaults.email)",
+            );
+            String::new()
+        }
+    };
+    let shared = c.choice(
+        &a.certificate,
+        "certificate",
+        &["per-site", "shared"],
+        "per-site",
+    ) == "shared";
+    let dns_provider = a.dns_provider.as_ref().and_then(|p| {
+        if p.chars()
+            .all(|ch| ch.is_ascii_alphanumeric() || ch == '.' || ch == '-' || ch == '_')
+            && !p.is_empty()
+        {
+            Some(p.to_string())
+        } else {
+            c.err(
+                p.span(),
+                format!("`{}` is not a lego DNS provider name", shown(p)),
+                "e.g. `cloudflare`, `route53`, `hetzner` (see https://go-acme.github.io/lego/dns/)",
+            );
+            None
+        }
+    });
+    let dns_credentials = a.dns_credentials.as_ref().and_then(|n| {
+        let acme_secrets: Vec<&str> = secrets
+            .iter()
+            .filter(|s| s.delivery == Delivery::Acme)
+            .map(|s| s.name.as_str())
+            .collect();
+        if acme_secrets.contains(&n.as_str()) {
+            if dns_provider.is_none() {
+                c.err(
+                    n.span(),
+                    "`dns_credentials` without `dns_provider`",
+                    "add `dns_provider` (e.g. `cloudflare`), or remove `dns_credentials`",
+                );
+            }
+            Some(n.to_string())
+        } else {
+            let help = match did_you_mean(n, acme_secrets.iter().copied()) {
+                Some(s) => format!("did you mean `{s}`?"),
+                None => format!("declare it under [secrets] as `{} = \"acme\"`", shown(n)),
+            };
+            c.err(
+                n.span(),
+                format!("`{}` is not a secret declared with `= \"acme\"`", shown(n)),
+                help,
+            );
+            None
+        }
+    });
+    for s in secrets.iter().filter(|s| s.delivery == Delivery::Acme) {
+        if dns_credentials.as_deref() != Some(s.name.as_str())
+            && let Some((k, _)) = desc.secrets.iter().find(|(k, _)| k.as_str() == s.name)
+        {
+            c.err(k.span(), format!("secret `{}` is for ACME, but [acme] does not use it", s.name), "set `dns_credentials` in [acme] to it, or deliver it to the app with `env` / `file`");
+        }
+    }
+    Some(Acme {
+        email,
+        staging: a.staging,
+        shared,
+        dns_provider,
+        dns_credentials,
+    })
+}
+
+fn sites(
+    c: &mut Checker,
+    desc: &d::Description,
+    processes: &[Process],
+    assets: &[Asset],
+    state_dirs: &[String],
+    acme: &Option<Acme>,
+) -> Vec<Site> {
+    let mut out = Vec::new();
+    let mut seen_domains: Vec<(String, String)> = Vec::new();
+    let mut in_order: Vec<_> = desc.sites.iter().collect();
+    in_order.sort_by_key(|(name, _)| name.span().start);
+    for (name, s) in in_order {
+        c.name(name, "site name");
+        let mut domains = Vec::new();
+        if s.domains.is_empty() {
+            c.err(
+                s.domains.span(),
+                format!("site `{}` has no domains", name.as_str()),
+                "list at least one, e.g. `domains = [\"example.org\"]`",
+            );
+        }
+        for dom in s.domains.iter() {
+            if !is_domain(dom) {
+                c.err(dom.span(), format!("`{}` is not a valid domain name", shown(dom)), "use lowercase letters, digits, `-` and dots, e.g. `app.example.org` (`*.example.org` for a wildcard)");
+                continue;
+            }
+            if let Some((_, site)) = seen_domains.iter().find(|(d, _)| d == dom.as_str()) {
+                c.err(dom.span(), format!("`{}` is already served by site `{site}`", dom.as_str()), "each domain belongs to one site (nginx would ignore the second: \"conflicting server name\")");
+                continue;
+            }
+            if dom.starts_with("*.")
+                && acme.as_ref().is_some_and(|a| a.dns_provider.is_none())
+                && s.tls
+                    .as_ref()
+                    .is_none_or(|t| matches!(&**t, d::Tls::Mode(m) if m == "acme"))
+            {
+                c.err(dom.span(), format!("wildcard domain `{}` needs a DNS-01 challenge", dom.as_str()), "set `dns_provider` and `dns_credentials` in [acme] (Let's Encrypt issues wildcards only over DNS-01)");
+            }
+            seen_domains.push((dom.to_string(), name.to_string()));
+            domains.push(dom.to_string());
+        }
+        if s.redirect_www
+            && !domains.iter().any(|d| {
+                d.strip_prefix("www.")
+                    .is_some_and(|apex| domains.iter().any(|x| x == apex))
+            })
+        {
+            c.err(s.domains.span(), format!("site `{}` redirects www, but lists no `www.X` beside `X`", name.as_str()), "add the www domain (e.g. `www.example.org` next to `example.org`), or remove `redirect_www`");
+        }
+        let tls = match s.tls.as_ref().map(|t| (t, &**t)) {
+            None => Tls::Acme,
+            Some((_, d::Tls::Mode(m))) if m == "acme" => Tls::Acme,
+            Some((_, d::Tls::Mode(m))) if m == "none" => Tls::None,
+            Some((t, d::Tls::Mode(m))) => {
+                c.err(
+                    t.span(),
+                    format!("unknown tls `{}`", shown(m)),
+                    "use `\"acme\"`, `\"none\"` or `{ certificate = \"...\", key = \"...\" }`",
+                );
+                Tls::None
+            }
+            Some((t, d::Tls::Files { certificate, key })) => {
+                for f in [certificate, key] {
+                    if !f.starts_with('/')
+                        || f.starts_with("/nix/store")
+                        || f.contains(['\n', '\0', '"', '\\', ';', '{', '}', ' '])
+                    {
+                        c.err(t.span(), format!("certificate file `{}` must be an absolute path outside the Nix store", shown(f)), "a private key in the store would be world-readable");
+                    }
+                }
+                Tls::Files {
+                    certificate: certificate.clone(),
+                    key: key.clone(),
+                }
+            }
+        };
+        let client_max_body_size = size(c, &s.client_max_body_size);
+        let proxy_read_timeout = duration(c, &s.proxy_read_timeout);
+        if s.routes.is_empty() {
+            c.err(
+                name.span(),
+                format!("site `{}` has no routes", name.as_str()),
+                "add e.g. `routes = { \"/\" = \"web\" }`",
+            );
+        }
+        let mut routes = Vec::new();
+        for (path, r) in &s.routes {
+            if let Some(route) = route(c, path, r, processes, assets, state_dirs) {
+                routes.push(route);
+            }
+        }
+        out.push(Site {
+            name: name.to_string(),
+            domains,
+            redirect_www: s.redirect_www,
+            tls,
+            client_max_body_size,
+            proxy_read_timeout,
+            security_headers: s.security_headers.unwrap_or(true),
+            routes,
+        });
+    }
+    // Source order: the first site's first domain names the shared certificate.
+    out
+}
+
+fn route(
+    c: &mut Checker,
+    path: &Sp<String>,
+    r: &Sp<d::Route>,
+    processes: &[Process],
+    assets: &[Asset],
+    state_dirs: &[String],
+) -> Option<Route> {
+    let path_ok = path.starts_with('/')
+        && path
+            .chars()
+            .all(|ch| ch.is_ascii_alphanumeric() || "/_.~%-".contains(ch))
+        && !path.contains("//");
+    if !path_ok {
+        c.err(path.span(), format!("`{}` is not a route path", shown(path)), "a route is a URL path prefix such as `/`, `/api/` or `/static/` (letters, digits, `/ _ . ~ % -`)");
+        return None;
+    }
+    let empty = d::RouteTable {
+        process: None,
+        asset: None,
+        state: None,
+        redirect: None,
+        code: None,
+        strip_prefix: false,
+        websockets: false,
+        client_max_body_size: None,
+        proxy_read_timeout: None,
+    };
+    let (table, shorthand) = match &**r {
+        d::Route::Process(p) => (&empty, Some(Sp::new(p.clone(), r.span()))),
+        d::Route::Table(t) => (&**t, None),
+    };
+    let process = shorthand.as_ref().or(table.process.as_ref());
+    let kinds = [
+        process.is_some(),
+        table.asset.is_some(),
+        table.state.is_some(),
+        table.redirect.is_some(),
+    ]
+    .iter()
+    .filter(|x| **x)
+    .count();
+    if kinds != 1 {
+        c.err(
+            r.span(),
+            format!(
+                "route `{}` must have exactly one of `process`, `asset`, `state` or `redirect`",
+                path.as_str()
+            ),
+            "e.g. `\"/\" = \"web\"` or `\"/static/\" = { state = \"static\" }`",
+        );
+        return None;
+    }
+    let mut target = None;
+    if let Some(p) = process {
+        let listening: Vec<&str> = processes
+            .iter()
+            .filter(|x| x.listen.is_some())
+            .map(|x| x.name.as_str())
+            .collect();
+        if listening.contains(&p.as_str()) {
+            target = Some(RouteTarget::Process(p.to_string()));
+        } else {
+            let all: Vec<&str> = processes.iter().map(|x| x.name.as_str()).collect();
+            let help = if all.contains(&p.as_str()) {
+                format!("`{}` has no `listen`; give it one", p.as_str())
+            } else {
+                match did_you_mean(p, listening.iter().copied()) {
+                    Some(s) => format!("did you mean `{s}`?"),
+                    None => "route to a process that has `listen`".to_string(),
+                }
+            };
+            c.err(
+                p.span(),
+                format!(
+                    "route `{}` goes to `{}`, which is not a listening process",
+                    path.as_str(),
+                    shown(p)
+                ),
+                help,
+            );
+        }
+    }
+    if let Some(a) = &table.asset {
+        match assets.iter().find(|x| x.name == **a) {
+            Some(asset) => {
+                if asset.spa && path.as_str() != "/" {
+                    c.err(
+                        path.span(),
+                        format!("single-page app `{}` must be served at `/`", asset.name),
+                        "serve the SPA at `/` and route the API under a prefix such as `/api/`",
+                    );
+                }
+                target = Some(RouteTarget::Asset {
+                    name: asset.name.clone(),
+                    spa: asset.spa,
+                    hashed_dir: asset.hashed_dir.clone(),
+                });
+            }
+            None => {
+                let help = match did_you_mean(a, assets.iter().map(|x| x.name.as_str())) {
+                    Some(s) => format!("did you mean `{s}`?"),
+                    None => "declare it under [assets.<name>]".into(),
+                };
+                c.err(
+                    a.span(),
+                    format!(
+                        "route `{}` serves asset `{}`, which is not declared",
+                        path.as_str(),
+                        shown(a)
+                    ),
+                    help,
+                );
+            }
+        }
+    }
+    if let Some(sd) = &table.state {
+        if state_dirs.iter().any(|x| x == sd.as_str()) {
+            target = Some(RouteTarget::State(sd.to_string()));
+        } else {
+            let help = match did_you_mean(sd, state_dirs.iter().map(String::as_str)) {
+                Some(s) => format!("did you mean `{s}`?"),
+                None => format!("add `{}` to `dirs` under [state]", shown(sd)),
+            };
+            c.err(
+                sd.span(),
+                format!(
+                    "route `{}` serves state directory `{}`, which is not in [state] dirs",
+                    path.as_str(),
+                    shown(sd)
+                ),
+                help,
+            );
+        }
+    }
+    if let Some(u) = &table.redirect {
+        let ok = (u.starts_with("https://") || u.starts_with("http://") || u.starts_with('/'))
+            && !u
+                .chars()
+                .any(|ch| ch.is_whitespace() || ch.is_control() || "\"';{}\\".contains(ch));
+        let code = match &table.code {
+            None => 301,
+            Some(code) if [301, 302, 303, 307, 308].contains(&**code) => **code as u16,
+            Some(code) => {
+                c.err(
+                    code.span(),
+                    format!("{} is not a redirect status", **code),
+                    "use 301 (permanent), 302, 303, 307 or 308",
+                );
+                301
+            }
+        };
+        if ok {
+            target = Some(RouteTarget::Redirect {
+                url: u.to_string(),
+                code,
+            });
+        } else {
+            c.err(u.span(), format!("`{}` is not a redirect target", shown(u)), "use an absolute URL (`https://example.org/new`) or a path (`/new`) without spaces or quotes");
+        }
+    } else if let Some(code) = &table.code {
+        c.err(code.span(), "`code` applies to redirects only", "remove it");
+    }
+    let is_process = matches!(target, Some(RouteTarget::Process(_)));
+    if table.strip_prefix && !(is_process && path.ends_with('/')) {
+        c.err(
+            r.span(),
+            format!(
+                "route `{}`: `strip_prefix` needs a process route whose path ends with `/`",
+                path.as_str()
+            ),
+            "e.g. `\"/api/\" = { process = \"api\", strip_prefix = true }`",
+        );
+    }
+    if table.websockets && !is_process {
+        c.err(
+            r.span(),
+            format!(
+                "route `{}`: `websockets` applies to process routes only",
+                path.as_str()
+            ),
+            "remove it",
+        );
+    }
+    if matches!(
+        target,
+        Some(RouteTarget::State(_)) | Some(RouteTarget::Asset { spa: false, .. })
+    ) && path.as_str() != "/"
+        && !path.ends_with('/')
+    {
+        c.err(
+            path.span(),
+            format!(
+                "route `{}` serves a directory, so its path must end with `/`",
+                path.as_str()
+            ),
+            format!("use `{}/`", path.as_str()),
+        );
+    }
+    let client_max_body_size = size(c, &table.client_max_body_size);
+    let proxy_read_timeout = duration(c, &table.proxy_read_timeout);
+    Some(Route {
+        path: path.to_string(),
+        target: target?,
+        strip_prefix: table.strip_prefix,
+        websockets: table.websockets,
+        client_max_body_size,
+        proxy_read_timeout,
+    })
+}
+
+/// nginx sizes: `20m`, `512k`, `1g`, `1000`.
+fn size(c: &mut Checker, v: &Option<Sp<String>>) -> Option<String> {
+    let v = v.as_ref()?;
+    let digits = v.trim_end_matches(['k', 'K', 'm', 'M', 'g', 'G']);
+    if !digits.is_empty()
+        && digits.len() + 1 >= v.len()
+        && digits.bytes().all(|b| b.is_ascii_digit())
+        && digits.len() <= 9
+    {
+        return Some(v.to_string());
+    }
+    c.err(
+        v.span(),
+        format!("`{}` is not an nginx size", shown(v)),
+        "use a number with an optional unit: `20m`, `512k`, `1g`",
+    );
+    None
+}
+
+/// nginx durations: `300s`, `5m`, `1h`, `60`.
+fn duration(c: &mut Checker, v: &Option<Sp<String>>) -> Option<String> {
+    let v = v.as_ref()?;
+    let digits = v.trim_end_matches(['s', 'm', 'h', 'd']);
+    let unit = &v[digits.len()..];
+    if !digits.is_empty()
+        && ["", "s", "m", "h", "d", "ms"].contains(&unit)
+        && digits.bytes().all(|b| b.is_ascii_digit())
+        && digits.len() <= 9
+    {
+        return Some(v.to_string());
+    }
+    c.err(
+        v.span(),
+        format!("`{}` is not an nginx duration", shown(v)),
+        "use a number with an optional unit: `300s`, `5m`, `1h`",
+    );
+    None
+}
+
+/// Lowercase DNS names (optionally `*.` wildcards): labels of letters, digits and inner `-`.
+pub fn is_domain(s: &str) -> bool {
+    let rest = s.strip_prefix("*.").unwrap_or(s);
+    !rest.is_empty()
+        && s.len() <= 253
+        && rest.split('.').all(|l| {
+            !l.is_empty()
+                && l.len() <= 63
+                && !l.starts_with('-')
+                && !l.ends_with('-')
+                && l.bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        })
+}
+
+fn is_email(s: &str) -> bool {
+    s.split_once('@')
+        .is_some_and(|(user, host)| !user.is_empty() && is_domain(host) && host.contains('.'))
+        && !s.contains(|ch: char| ch.is_whitespace() || "\"\\<>;".contains(ch))
 }
 
 fn database(c: &mut Checker, desc: &d::Description) -> Option<Database> {
@@ -1297,10 +1925,18 @@ fn assets(c: &mut Checker, desc: &d::Description) -> Vec<Asset> {
                     "point `src` at the build output (e.g. `frontend/dist`) and build it first",
                 );
             }
+            let hashed_dir = c
+                .ctx
+                .project_dir
+                .join(&src)
+                .join("assets")
+                .is_dir()
+                .then(|| "assets".to_string());
             out.push(Asset {
                 name: name.to_string(),
                 src,
                 spa,
+                hashed_dir,
             });
         }
     }

@@ -103,3 +103,110 @@ proptest! {
         }
     }
 }
+
+/// A description with one site whose domain, route path, body size, timeout and redirect come
+/// from the strategy.
+fn site_description(domain: &str, path: &str, size: &str, timeout: &str, redirect: &str) -> String {
+    let q = |s: &str| toml::Value::String(s.to_string()).to_string();
+    format!(
+        "[app]\nname = \"demo\"\n\n[package.python]\nsrc = \"app\"\nversion = \"3.12\"\n\n[processes.web]\nwsgi = \"demo.wsgi:app\"\nlisten = \"127.0.0.1:8000\"\n\n[sites.main]\ndomains = [{}]\nclient_max_body_size = {}\nproxy_read_timeout = {}\n\n[sites.main.routes]\n{} = \"web\"\n\"/go/\" = {{ redirect = {} }}\n\n[acme]\nemail = \"ops@example.org\"\naccept_terms = true\n",
+        q(domain),
+        q(size),
+        q(timeout),
+        q(path),
+        q(redirect)
+    )
+}
+
+proptest! {
+    /// Site values either fail validation (exit 2, no panic) or reach the module unchanged, as
+    /// whole string literals or whole nginx directives, and the module parses.
+    #[test]
+    fn site_values_are_rejected_or_round_trip(
+        domain in prop_oneof![nasty(), "[a-z0-9.-]{1,30}", "\\*\\.[a-z]{1,10}\\.org"],
+        path in prop_oneof![nasty(), "/[a-zA-Z0-9/_.~%-]{0,20}"],
+        size in prop_oneof![nasty(), "[0-9]{1,4}[kmgKMG]?"],
+        timeout in prop_oneof![nasty(), "[0-9]{1,4}(s|m|h|ms)?"],
+        redirect in prop_oneof![nasty(), "https://[a-z]{1,10}\\.org/[a-z/]{0,10}"],
+    ) {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::create_dir(dir.path().join("app")).expect("app");
+        let file = dir.path().join("app2nix.toml");
+        std::fs::write(&file, site_description(&domain, &path, &size, &timeout, &redirect)).expect("write");
+        match app2nix::cli::generate(&file, None) {
+            Err(app2nix::cli::Failure::Invalid(msg)) => prop_assert!(msg.starts_with("error: "), "{msg}"),
+            Err(app2nix::cli::Failure::Internal(e)) => prop_assert!(false, "internal error: {e}"),
+            Ok(files) => {
+                let parse = rnix::Root::parse(&files[0].text);
+                prop_assert!(parse.errors().is_empty(), "does not parse: {:?}", parse.errors());
+                let values = string_values(&parse.syntax());
+                let expected = [
+                    domain.clone(),
+                    path.clone(),
+                    format!("client_max_body_size {size};"),
+                    format!("proxy_read_timeout {timeout};"),
+                    format!("301 {redirect}"),
+                ];
+                for e in &expected {
+                    prop_assert!(values.iter().any(|v| v == e), "{:?} not found as a string literal", e);
+                }
+            }
+        }
+    }
+
+    /// A secret's value can never reach a generated file: written where a delivery mode belongs,
+    /// it is refused, and the refusal does not print it either.
+    #[test]
+    fn secret_values_never_reach_output(value in "[A-Za-z0-9+/=_-]{8,40}") {
+        let canary = format!("CANARY{value}");
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::create_dir(dir.path().join("app")).expect("app");
+        let file = dir.path().join("app2nix.toml");
+        for (table, key) in [("secrets", "SECRET_KEY"), ("env", "SECRET_KEY"), ("env", "DB_PASSWORD"), ("env", "GITHUB_TOKEN")] {
+            let text = format!("[app]\nname = \"demo\"\n\n[package.python]\nsrc = \"app\"\nversion = \"3.12\"\n\n[{table}]\n{key} = \"{canary}\"\n");
+            std::fs::write(&file, text).expect("write");
+            match app2nix::cli::generate(&file, None) {
+                Err(app2nix::cli::Failure::Invalid(msg)) => prop_assert!(!msg.contains(&canary), "message shows the secret: {msg}"),
+                Err(app2nix::cli::Failure::Internal(e)) => prop_assert!(false, "internal error: {e}"),
+                Ok(files) => prop_assert!(false, "[{table}] {key} with a value was accepted: {}", files[0].text.len()),
+            }
+        }
+    }
+}
+
+/// The examples' secrets are declared by name only: their generated files mention each secret
+/// as a name and a file path, never with a value assigned.
+#[test]
+fn example_outputs_assign_no_secret_values() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    for example in ["nanotrace", "request-tracker-utils", "incident-tracker"] {
+        let file = root.join("examples").join(example).join("app2nix.toml");
+        let desc: toml::Table = std::fs::read_to_string(&file)
+            .expect("read")
+            .parse()
+            .expect("toml");
+        let secrets: Vec<String> = desc
+            .get("secrets")
+            .and_then(|s| s.as_table())
+            .map(|t| t.keys().cloned().collect())
+            .unwrap_or_default();
+        assert!(!secrets.is_empty(), "{example} declares secrets");
+        let files =
+            app2nix::cli::generate(&file, None).unwrap_or_else(|e| panic!("{example}: {e:?}"));
+        for f in &files {
+            for name in &secrets {
+                for bad in [
+                    format!("{name} = \""),
+                    format!("{name}=\""),
+                    format!("{name} = lib.mkDefault"),
+                ] {
+                    assert!(
+                        !f.text.contains(&bad),
+                        "{} assigns {name}",
+                        f.path.display()
+                    );
+                }
+            }
+        }
+    }
+}
