@@ -24,8 +24,9 @@ fn examples(bencher: divan::Bencher, name: &str) {
     });
 }
 
-/// A description with `n` processes, `n` tasks and `n` environment variables.
-fn synthetic(n: usize) -> (tempfile::TempDir, PathBuf) {
+/// A description with `n` processes, `n` tasks, `n` environment variables and `sites` sites of
+/// three routes each (proxy, prefix-stripping proxy, redirect).
+fn synthetic(n: usize, sites: usize) -> (tempfile::TempDir, PathBuf) {
     let dir = tempfile::tempdir().expect("tempdir");
     std::fs::create_dir(dir.path().join("app")).expect("app");
     let mut s = String::from(
@@ -43,6 +44,15 @@ fn synthetic(n: usize) -> (tempfile::TempDir, PathBuf) {
             "\n[tasks.t{i}]\ncommand = \"echo {i}\"\nbefore = [\"p{i}\"]\n"
         ));
     }
+    if sites > 0 {
+        s.push_str("\n[acme]\nemail = \"ops@example.org\"\naccept_terms = true\ncertificate = \"shared\"\n");
+    }
+    for i in 0..sites {
+        let p = i % n;
+        s.push_str(&format!(
+            "\n[sites.s{i}]\ndomains = [\"s{i}.example.org\", \"www.s{i}.example.org\"]\nroutes = {{ \"/\" = \"p{p}\", \"/api/\" = {{ process = \"p{p}\", strip_prefix = true }}, \"/old/\" = {{ redirect = \"https://s{i}.example.org/\" }} }}\n"
+        ));
+    }
     let file = dir.path().join("app2nix.toml");
     std::fs::write(&file, s).expect("write");
     (dir, file)
@@ -50,8 +60,22 @@ fn synthetic(n: usize) -> (tempfile::TempDir, PathBuf) {
 
 #[divan::bench(args = [10, 50, 200])]
 fn processes(bencher: divan::Bencher, n: usize) {
-    let (_dir, file) = synthetic(n);
+    let (_dir, file) = synthetic(n, 0);
     assert!(app2nix::cli::generate(&file, None).is_ok());
+    bencher.bench(|| {
+        app2nix::cli::generate(divan::black_box(&file), None)
+            .map(|f| f[0].text.len())
+            .ok()
+    });
+}
+
+/// 200 processes behind 50, 200 or 500 sites (1,500 routes at the top).
+#[divan::bench(args = [50, 200, 500])]
+fn sites(bencher: divan::Bencher, sites: usize) {
+    let (_dir, file) = synthetic(200, sites);
+    if let Err(e) = app2nix::cli::generate(&file, None) {
+        panic!("synthetic description is invalid: {e:?}");
+    }
     bencher.bench(|| {
         app2nix::cli::generate(divan::black_box(&file), None)
             .map(|f| f[0].text.len())
