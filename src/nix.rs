@@ -75,6 +75,24 @@ pub fn relative_path(rel: &str) -> String {
     }
 }
 
+/// The value of `text` when it is exactly one Nix string literal without interpolation, as rnix
+/// reads it back; `None` otherwise. The inverse of [`string`], used to prove escaping round-trips.
+pub fn read_string_literal(text: &str) -> Option<String> {
+    use rnix::ast::{Expr, InterpolPart};
+    let root = rnix::Root::parse(text).ok().ok()?;
+    let Expr::Str(s) = root.expr()? else {
+        return None;
+    };
+    let mut out = String::new();
+    for part in s.normalized_parts() {
+        match part {
+            InterpolPart::Literal(l) => out.push_str(&l),
+            InterpolPart::Interpolation(_) => return None,
+        }
+    }
+    Some(out)
+}
+
 /// A syntax error in text app2nix generated. Always an app2nix bug: values are escaped, so no
 /// description can cause one.
 #[derive(Debug)]
@@ -121,23 +139,11 @@ fn error_offset(err: &rnix::ParseError) -> usize {
 mod tests {
     use super::*;
     use rnix::ast::{self, HasEntry, InterpolPart};
-    use rowan::ast::AstNode;
 
-    /// Parse `literal` as a whole Nix file and return the string value rnix reads back.
-    pub(crate) fn read_back(literal: &str) -> Option<String> {
-        let root = rnix::Root::parse(literal).ok().ok()?;
-        let ast::Expr::Str(s) = root.expr()? else {
-            return None;
-        };
-        let mut out = String::new();
-        for part in s.normalized_parts() {
-            match part {
-                InterpolPart::Literal(l) => out.push_str(&l),
-                InterpolPart::Interpolation(_) => return None,
-            }
-        }
-        Some(out)
+    fn read_back(literal: &str) -> Option<String> {
+        read_string_literal(literal)
     }
+    use rowan::ast::AstNode;
 
     #[test]
     fn strings_escape_the_three_dangerous_sequences() {

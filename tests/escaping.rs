@@ -25,18 +25,7 @@ fn string_values(node: &rnix::SyntaxNode) -> Vec<String> {
 }
 
 fn read_back(literal: &str) -> Option<String> {
-    let root = rnix::Root::parse(literal).ok().ok()?;
-    let ast::Expr::Str(s) = root.expr()? else {
-        return None;
-    };
-    let mut out = String::new();
-    for part in s.normalized_parts() {
-        match part {
-            InterpolPart::Literal(l) => out.push_str(&l),
-            InterpolPart::Interpolation(_) => return None,
-        }
-    }
-    Some(out)
+    nix::read_string_literal(literal)
 }
 
 /// Strings biased toward what breaks Nix: quotes, backslashes, `$`, `{`, `''`, newlines.
