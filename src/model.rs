@@ -2273,6 +2273,36 @@ mod tests {
     }
 
     #[test]
+    fn domains() {
+        for ok in [
+            "example.org",
+            "www.example.org",
+            "*.apps.example.org",
+            "localhost",
+            "a-b.c1.io",
+        ] {
+            assert!(is_domain(ok), "{ok}");
+        }
+        for bad in [
+            "Example.org",
+            "-a.org",
+            "a-.org",
+            "a..org",
+            "*.",
+            "a b.org",
+            "exa_mple.org",
+            "a.org;",
+            "*.*.org",
+            "",
+        ] {
+            assert!(!is_domain(bad), "{bad}");
+        }
+        assert!(is_email("ops@example.org"));
+        assert!(!is_email("ops at example.org"));
+        assert!(!is_email("ops@localhost"));
+    }
+
+    #[test]
     fn relative_paths() {
         assert_eq!(normalize_relative("a/./b/../c"), Some(PathBuf::from("a/c")));
         assert_eq!(normalize_relative("../x"), None);
