@@ -26,14 +26,24 @@ let
       "${p.address}:${toString p.port}";
 
   # Local services the app's units need running first.
-  localServices =
-    lib.optional cfg.database.createLocally "postgresql.target";
+  localServices = lib.optional cfg.database.createLocally "postgresql.target";
 
-  # Secrets the app's units receive as systemd credentials (LoadCredential).
-  appSecrets = [
+  # Secrets delivered as environment variables. systemd hands each file to the unit as a
+  # credential (LoadCredential) and this wrapper exports it right before the program starts, so
+  # no value enters the Nix store, the unit file or `systemctl show`.
+  envSecrets = [
     "MAIL_PASSWORD"
     "SECRET_KEY"
   ];
+  withSecrets = pkgs.writeShellScript "nanotrace-with-secrets" ''
+    ${lib.concatMapStrings (name: ''
+      export ${name}="$(< "$CREDENTIALS_DIRECTORY/${name}")"
+    '') envSecrets}
+    exec "$@"
+  '';
+
+  # Secrets the app's units receive as systemd credentials (LoadCredential).
+  appSecrets = envSecrets;
 
   # agenix has no restartUnits: restart the units when an encrypted secret changes.
   secretTriggers = lib.optionals (options ? age) (
@@ -55,20 +65,6 @@ let
     cfg.sites.main.domains
     ++ cfg.sites.admin.domains
     ++ cfg.sites.auth.domains;
-
-  # Secrets delivered as environment variables. systemd hands each file to the unit as a
-  # credential (LoadCredential) and this wrapper exports it right before the program starts, so
-  # no value enters the Nix store, the unit file or `systemctl show`.
-  envSecrets = [
-    "MAIL_PASSWORD"
-    "SECRET_KEY"
-  ];
-  withSecrets = pkgs.writeShellScript "nanotrace-with-secrets" ''
-    ${lib.concatMapStrings (name: ''
-      export ${name}="$(< "$CREDENTIALS_DIRECTORY/${name}")"
-    '') envSecrets}
-    exec "$@"
-  '';
 
   # Environment of every unit: the configurable variables plus what the module wires itself.
   appEnvironment =
@@ -171,7 +167,8 @@ in
     };
 
     environmentFiles = lib.mkOption {
-      type = lib.types.listOf lib.types.path;
+      # Strings, not paths: a path literal would copy the file into the world-readable store.
+      type = lib.types.listOf lib.types.str;
       default = [ ];
       example = [ "/etc/nanotrace/env" ];
       description = "Files of `KEY=value` lines read by systemd when a unit starts (`EnvironmentFile=`), kept outside the Nix store.";
@@ -293,6 +290,10 @@ in
             message = "services.nanotrace.stateDir must be below /var/lib (it is a systemd StateDirectory).";
           }
           {
+            assertion = lib.all (f: !lib.hasPrefix builtins.storeDir f) cfg.environmentFiles;
+            message = "services.nanotrace.environmentFiles must be outside the Nix store, which is world-readable.";
+          }
+          {
             assertion =
               options ? age
               || lib.all (o: o.highestPrio < (lib.mkOptionDefault null).priority) (
@@ -314,16 +315,14 @@ in
           );
         };
 
-        users.users = lib.mkMerge [
-          (lib.mkIf (cfg.user == "nanotrace") {
-            nanotrace = {
-              isSystemUser = true;
-              group = cfg.group;
-              home = cfg.stateDir;
-              description = "NanoTrace service user";
-            };
-          })
-        ];
+        users.users = lib.mkIf (cfg.user == "nanotrace") {
+          nanotrace = {
+            isSystemUser = true;
+            group = cfg.group;
+            home = cfg.stateDir;
+            description = "NanoTrace service user";
+          };
+        };
 
         users.groups = lib.mkIf (cfg.group == "nanotrace") { nanotrace = { }; };
 

@@ -23,12 +23,23 @@ let
     else
       "${p.address}:${toString p.port}";
 
-  # Secrets the app's units receive as systemd credentials (LoadCredential).
-  appSecrets = [
+  # Secrets delivered as environment variables. systemd hands each file to the unit as a
+  # credential (LoadCredential) and this wrapper exports it right before the program starts, so
+  # no value enters the Nix store, the unit file or `systemctl show`.
+  envSecrets = [
     "RT_PASSWORD"
     "RT_USERNAME"
     "SECRET_KEY"
   ];
+  withSecrets = pkgs.writeShellScript "request-tracker-utils-with-secrets" ''
+    ${lib.concatMapStrings (name: ''
+      export ${name}="$(< "$CREDENTIALS_DIRECTORY/${name}")"
+    '') envSecrets}
+    exec "$@"
+  '';
+
+  # Secrets the app's units receive as systemd credentials (LoadCredential).
+  appSecrets = envSecrets;
 
   # agenix has no restartUnits: restart the units when an encrypted secret changes.
   secretTriggers = lib.optionals (options ? age) (
@@ -44,21 +55,6 @@ let
   ];
   # Browsers only honour HSTS over HTTPS.
   hstsHeader = "add_header Strict-Transport-Security \"max-age=31536000\" always;";
-
-  # Secrets delivered as environment variables. systemd hands each file to the unit as a
-  # credential (LoadCredential) and this wrapper exports it right before the program starts, so
-  # no value enters the Nix store, the unit file or `systemctl show`.
-  envSecrets = [
-    "RT_PASSWORD"
-    "RT_USERNAME"
-    "SECRET_KEY"
-  ];
-  withSecrets = pkgs.writeShellScript "request-tracker-utils-with-secrets" ''
-    ${lib.concatMapStrings (name: ''
-      export ${name}="$(< "$CREDENTIALS_DIRECTORY/${name}")"
-    '') envSecrets}
-    exec "$@"
-  '';
 
   # Environment of every unit: the configurable variables plus what the module wires itself.
   appEnvironment =
@@ -166,7 +162,8 @@ in
     };
 
     environmentFiles = lib.mkOption {
-      type = lib.types.listOf lib.types.path;
+      # Strings, not paths: a path literal would copy the file into the world-readable store.
+      type = lib.types.listOf lib.types.str;
       default = [ ];
       example = [ "/etc/request-tracker-utils/env" ];
       description = "Files of `KEY=value` lines read by systemd when a unit starts (`EnvironmentFile=`), kept outside the Nix store.";
@@ -271,6 +268,10 @@ in
           {
             assertion = lib.hasPrefix "/var/lib/" cfg.stateDir;
             message = "services.request-tracker-utils.stateDir must be below /var/lib (it is a systemd StateDirectory).";
+          }
+          {
+            assertion = lib.all (f: !lib.hasPrefix builtins.storeDir f) cfg.environmentFiles;
+            message = "services.request-tracker-utils.environmentFiles must be outside the Nix store, which is world-readable.";
           }
           {
             assertion =
