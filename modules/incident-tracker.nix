@@ -120,25 +120,8 @@ in
 
     package = lib.mkOption {
       type = lib.types.package;
-      default = cfg.python.pkgs.buildPythonPackage {
-        pname = "incident-tracker";
-        version = "0.3.0";
-        pyproject = true;
-        src = lib.cleanSourceWith {
-          name = "incident-tracker-source";
-          src = lib.cleanSource ../examples/incident-tracker/backend;
-        };
-        build-system = [
-          cfg.python.pkgs.setuptools
-        ];
-        dependencies = [
-          cfg.python.pkgs.fastapi
-          cfg.python.pkgs.psycopg2
-          cfg.python.pkgs.sqlalchemy
-          cfg.python.pkgs.uvicorn
-        ];
-      };
-      defaultText = lib.literalMD "built from ../examples/incident-tracker/backend with `buildPythonPackage`";
+      default = pkgs.callPackage ./incident-tracker-package.nix { python3 = cfg.python; };
+      defaultText = lib.literalExpression "pkgs.callPackage ./incident-tracker-package.nix { python3 = cfg.python; }";
       description = "The Incident Tracker Python package.";
     };
 
@@ -379,7 +362,8 @@ in
           80
           443
         ];
-services.nginx = {
+
+        services.nginx = {
           enable = true;
           recommendedProxySettings = lib.mkDefault true;
           recommendedTlsSettings = lib.mkDefault true;

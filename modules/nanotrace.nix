@@ -127,13 +127,8 @@ in
 
     package = lib.mkOption {
       type = lib.types.package;
-      default = pkgs.runCommandLocal "nanotrace-source" { } "cp -r ${
-        lib.cleanSourceWith {
-          name = "nanotrace-source";
-          src = lib.cleanSource ../examples/nanotrace/app;
-        }
-      } $out";
-      defaultText = lib.literalMD "the source tree in ../examples/nanotrace/app";
+      default = pkgs.callPackage ./nanotrace-package.nix { };
+      defaultText = lib.literalExpression "pkgs.callPackage ./nanotrace-package.nix { }";
       description = "The NanoTrace source tree, put on `PYTHONPATH`.";
     };
 
@@ -429,7 +424,8 @@ in
           80
           443
         ];
-services.nginx = {
+
+        services.nginx = {
           enable = true;
           recommendedProxySettings = lib.mkDefault true;
           recommendedTlsSettings = lib.mkDefault true;

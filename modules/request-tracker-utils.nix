@@ -122,13 +122,8 @@ in
 
     package = lib.mkOption {
       type = lib.types.package;
-      default = pkgs.runCommandLocal "request-tracker-utils-source" { } "cp -r ${
-        lib.cleanSourceWith {
-          name = "request-tracker-utils-source";
-          src = lib.cleanSource ../examples/request-tracker-utils/app;
-        }
-      } $out";
-      defaultText = lib.literalMD "the source tree in ../examples/request-tracker-utils/app";
+      default = pkgs.callPackage ./request-tracker-utils-package.nix { };
+      defaultText = lib.literalExpression "pkgs.callPackage ./request-tracker-utils-package.nix { }";
       description = "The Request Tracker Utils source tree, put on `PYTHONPATH`.";
     };
 
@@ -284,7 +279,7 @@ in
         ];
 
         services.request-tracker-utils.environment = {
-          ALLOWED_HOSTS = lib.mkDefault "rtutils.example.com,localhost";
+          ALLOWED_HOSTS = lib.mkDefault "rtutils.example.com,localhost,127.0.0.1";
           API_ENDPOINT = lib.mkDefault "/REST/2.0";
           DEBUG = lib.mkDefault "false";
           DJANGO_SETTINGS_MODULE = lib.mkDefault "rtutils.settings";
@@ -435,7 +430,8 @@ in
           80
           443
         ];
-services.nginx = {
+
+        services.nginx = {
           enable = true;
           recommendedProxySettings = lib.mkDefault true;
           recommendedTlsSettings = lib.mkDefault true;

@@ -6,7 +6,7 @@ use std::path::{Component, Path, PathBuf};
 use clap::{Parser, Subcommand};
 
 use crate::output::{self, GeneratedFile, Status};
-use crate::render::Layout;
+use crate::render::{Layout, flake};
 use crate::{description, model, render};
 
 /// Exit code: success (and, with `--check`, no drift).
@@ -47,6 +47,9 @@ enum Cmd {
         /// Print the generated files instead of writing them.
         #[arg(long)]
         stdout: bool,
+        /// Only the module (and its package and secrets.nix): no flake.nix, flake.lock or VM test.
+        #[arg(long)]
+        module_only: bool,
     },
     /// Validate a description without generating anything.
     #[command(after_help = EXIT_CODES)]
@@ -96,7 +99,8 @@ pub fn run() -> i32 {
             out,
             check,
             stdout,
-        } => generate_cmd(&file, out.as_deref(), check, stdout),
+            module_only,
+        } => generate_cmd(&file, out.as_deref(), check, stdout, !module_only),
         Cmd::Check { file } => load(&file).map(|_| {
             println!("{}: ok", file.display());
             EXIT_OK
@@ -133,8 +137,9 @@ fn generate_cmd(
     out: Option<&Path>,
     check: bool,
     stdout: bool,
+    flake: bool,
 ) -> Result<i32, Failure> {
-    let files = generate(file, out)?;
+    let files = generate_files(file, out, flake)?;
     if stdout {
         let mut so = std::io::stdout().lock();
         for f in &files {
@@ -145,7 +150,12 @@ fn generate_cmd(
     let mut drift = false;
     for f in &files {
         let status = output::status(f).map_err(|e| Failure::Internal(e.to_string()))?;
-        if check {
+        if f.seed && status == Status::Unchanged {
+            println!(
+                "kept {} (written once; `nix flake update` maintains it)",
+                f.path.display()
+            );
+        } else if check {
             match status {
                 Status::Unchanged => println!("up to date: {}", f.path.display()),
                 Status::New => {
@@ -215,8 +225,25 @@ pub fn load(file: &Path) -> Result<model::Model, Failure> {
     .map_err(|d| Failure::Invalid(d.render(&shown, &source)))
 }
 
-/// The whole pipeline: description file → checked generated files (nothing written).
+/// The whole pipeline: description file → checked generated files (nothing written), the flake
+/// and its VM test included.
 pub fn generate(file: &Path, out: Option<&Path>) -> Result<Vec<GeneratedFile>, Failure> {
+    generate_files(file, out, true)
+}
+
+fn internal(what: &str) -> impl Fn(minijinja::Error) -> Failure + '_ {
+    move |e| {
+        Failure::Internal(format!(
+            "internal error: rendering {what} failed: {e:#}\nThis is a bug in app2nix; please report it."
+        ))
+    }
+}
+
+fn generate_files(
+    file: &Path,
+    out: Option<&Path>,
+    flake: bool,
+) -> Result<Vec<GeneratedFile>, Failure> {
     let model = load(file)?;
     let desc_abs = absolute(file);
     let desc_dir = desc_abs.parent().map(Path::to_path_buf).unwrap_or_default();
@@ -230,24 +257,64 @@ pub fn generate(file: &Path, out: Option<&Path>) -> Result<Vec<GeneratedFile>, F
             format!("{to_project}/")
         },
     };
-    let text = render::module(&model, &layout).map_err(|e| Failure::Internal(format!("internal error: rendering the module failed: {e:#}\nThis is a bug in app2nix; please report it.")))?;
+    let text = render::module(&model, &layout).map_err(internal("the module"))?;
     let shown_dir = out
         .map(Path::to_path_buf)
         .unwrap_or_else(|| file.parent().map(Path::to_path_buf).unwrap_or_default());
-    let mut files = vec![GeneratedFile {
-        path: shown_dir.join(format!("{}.nix", model.name)),
+    let shown_desc_dir = file.parent().map(Path::to_path_buf).unwrap_or_default();
+    let mut files = vec![GeneratedFile::owned(
+        shown_dir.join(format!("{}.nix", model.name)),
         text,
-    }];
+    )];
+    if let Some(text) = render::package(&model, &layout).map_err(internal("the package"))? {
+        files.push(GeneratedFile::owned(
+            shown_dir.join(render::package_file_name(&model.name)),
+            text,
+        ));
+    }
+    if flake {
+        let (test_nix, test_py) =
+            flake::vm_test(&model, &layout.source_label).map_err(internal("the VM test"))?;
+        files.push(GeneratedFile::owned(
+            shown_dir.join(flake::vm_test_file_name(&model.name)),
+            test_nix,
+        ));
+        files.push(GeneratedFile::owned(
+            shown_dir.join(flake::vm_test_script_name(&model.name)),
+            test_py,
+        ));
+        let to_out = relative(&desc_dir, &out_dir);
+        let flake_layout = flake::FlakeLayout {
+            module: layout.clone(),
+            flake_source_label: relative(&desc_dir, &desc_abs),
+            to_out: if to_out.is_empty() {
+                String::new()
+            } else {
+                format!("{to_out}/")
+            },
+        };
+        let text = flake::flake_nix(&model, &flake_layout).map_err(internal("flake.nix"))?;
+        files.push(GeneratedFile::owned(shown_desc_dir.join("flake.nix"), text));
+        let lock = flake::flake_lock(&model).map_err(|e| {
+            Failure::Internal(format!(
+                "internal error: writing flake.lock failed: {e}\nThis is a bug in app2nix; please report it."
+            ))
+        })?;
+        files.push(GeneratedFile {
+            path: shown_desc_dir.join("flake.lock"),
+            text: lock,
+            seed: true,
+        });
+    }
     // secrets.nix lives with the encrypted files, where `agenix -e` is run.
     let secrets_dir = desc_dir.join(&model.secrets_dir);
     let secrets = render::secrets_nix(&model, &relative(&secrets_dir, &desc_abs))
-        .map_err(|e| Failure::Internal(format!("internal error: rendering secrets.nix failed: {e:#}\nThis is a bug in app2nix; please report it.")))?;
+        .map_err(internal("secrets.nix"))?;
     if let Some(text) = secrets {
-        let shown_desc_dir = file.parent().map(Path::to_path_buf).unwrap_or_default();
-        files.push(GeneratedFile {
-            path: shown_desc_dir.join(&model.secrets_dir).join("secrets.nix"),
+        files.push(GeneratedFile::owned(
+            shown_desc_dir.join(&model.secrets_dir).join("secrets.nix"),
             text,
-        });
+        ));
     }
     output::check_all(&files).map_err(|e| Failure::Internal(e.to_string()))?;
     Ok(files)

@@ -138,6 +138,22 @@ pub struct Description {
     pub acme: Option<Sp<Acme>>,
     /// agenix recipients, used to generate `secrets.nix` beside the encrypted secrets.
     pub agenix: Option<Agenix>,
+    /// The NixOS machine that runs the application: the generated flake gets a
+    /// `nixosConfigurations.<name>` for `nixos-rebuild switch --flake .#<name>`.
+    pub host: Option<Host>,
+}
+
+/// `[host]`
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Host {
+    /// Host name (`networking.hostName`, and the flake's configuration name).
+    pub name: Sp<String>,
+    /// The machine's own NixOS configuration (hardware, boot loader, users), relative to this
+    /// file; typically the `configuration.nix` that `nixos-generate-config` wrote.
+    pub configuration: Sp<String>,
+    /// Platform, `x86_64-linux` (default) or `aarch64-linux`.
+    pub system: Option<Sp<String>>,
 }
 
 /// `[sites.<name>]`

@@ -53,6 +53,19 @@ pub struct Model {
     pub acme: Option<Acme>,
     /// agenix recipients (`secrets.nix` is generated when present and secrets exist).
     pub agenix: Option<Agenix>,
+    /// The machine the flake deploys to.
+    pub host: Option<Host>,
+}
+
+/// A NixOS machine of the flake (`nixosConfigurations.<name>`).
+#[derive(Debug, Clone)]
+pub struct Host {
+    /// Host name.
+    pub name: String,
+    /// Its own configuration file, relative to the description's directory.
+    pub configuration: String,
+    /// `x86_64-linux` or `aarch64-linux`.
+    pub system: String,
 }
 
 /// A public site.
@@ -381,6 +394,8 @@ pub struct Context<'a> {
     pub project_dir: &'a Path,
 }
 
+/// Platforms a generated flake builds for (NixOS VM tests need Linux).
+pub const SYSTEMS: &[&str] = &["x86_64-linux", "aarch64-linux"];
 const PYTHON_VERSIONS: &[&str] = &["3.11", "3.12", "3.13", "3.14"];
 const SECRET_SUFFIXES: &[&str] = &["_KEY", "_PASSWORD", "_SECRET", "_TOKEN", "_PASS", "_PASSWD"];
 
@@ -829,6 +844,17 @@ pub fn build(desc: &d::Description, ctx: &Context) -> Result<Model, Diagnostics>
         Agenix { host_keys: keys(&a.host_keys), admin_keys: keys(&a.admin_keys) }
     });
 
+    let host = desc.host.as_ref().and_then(|h| {
+        let ok = c.name(&h.name, "host name");
+        let system = c.choice(&h.system, "system", SYSTEMS, SYSTEMS[0]);
+        let configuration = c.project_path(&h.configuration, "host configuration", false)?;
+        ok.then(|| Host {
+            name: h.name.to_string(),
+            configuration,
+            system,
+        })
+    });
+
     if !c.errors.is_empty() {
         c.errors.sort_by_key(|e| (e.span.start, e.span.end));
         return Err(Diagnostics(c.errors));
@@ -855,6 +881,7 @@ pub fn build(desc: &d::Description, ctx: &Context) -> Result<Model, Diagnostics>
         sites,
         acme,
         agenix,
+        host,
     })
 }
 

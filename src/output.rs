@@ -15,6 +15,20 @@ pub struct GeneratedFile {
     pub path: PathBuf,
     /// Its full text.
     pub text: String,
+    /// Written only when missing, never compared or replaced: `flake.lock`, which carries no
+    /// header and which `nix flake update` owns once it exists.
+    pub seed: bool,
+}
+
+impl GeneratedFile {
+    /// A file app2nix owns (it carries the header and is kept up to date).
+    pub fn owned(path: PathBuf, text: String) -> Self {
+        GeneratedFile {
+            path,
+            text,
+            seed: false,
+        }
+    }
 }
 
 /// Why files could not be written.
@@ -86,6 +100,17 @@ pub enum Status {
 
 /// Compare `file` with what is on disk; errors when the existing file is not ours.
 pub fn status(file: &GeneratedFile) -> Result<Status, OutputError> {
+    if file.seed {
+        return match std::fs::metadata(&file.path) {
+            Ok(m) if m.is_file() => Ok(Status::Unchanged),
+            Ok(_) => Err(OutputError::Io(
+                file.path.clone(),
+                std::io::Error::other("a directory is in the way"),
+            )),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Status::New),
+            Err(e) => Err(OutputError::Io(file.path.clone(), e)),
+        };
+    }
     match std::fs::read(&file.path) {
         Ok(bytes) if bytes == file.text.as_bytes() => Ok(Status::Unchanged),
         Ok(bytes) => {
@@ -128,17 +153,11 @@ mod tests {
     fn refuses_foreign_files_and_replaces_ours() {
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join("m.nix");
-        let ours = GeneratedFile {
-            path: path.clone(),
-            text: format!("{HEADER_PREFIX} from x.\n{{ }}\n"),
-        };
+        let ours = GeneratedFile::owned(path.clone(), format!("{HEADER_PREFIX} from x.\n{{ }}\n"));
         assert_eq!(status(&ours).expect("status"), Status::New);
         write_atomic(&ours).expect("write");
         assert_eq!(status(&ours).expect("status"), Status::Unchanged);
-        let newer = GeneratedFile {
-            path: path.clone(),
-            text: format!("{HEADER_PREFIX} from y.\n{{ }}\n"),
-        };
+        let newer = GeneratedFile::owned(path.clone(), format!("{HEADER_PREFIX} from y.\n{{ }}\n"));
         assert_eq!(status(&newer).expect("status"), Status::Changed);
         std::fs::write(&path, "{ hand = \"written\"; }\n").expect("write");
         assert!(matches!(status(&ours), Err(OutputError::WouldClobber(_))));
@@ -151,11 +170,21 @@ mod tests {
     }
 
     #[test]
-    fn unparsable_nix_is_an_internal_error() {
-        let bad = GeneratedFile {
-            path: "x.nix".into(),
-            text: "{ a = ; }".into(),
+    fn seeds_are_written_once_and_never_compared() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let lock = GeneratedFile {
+            path: dir.path().join("flake.lock"),
+            text: "{}\n".into(),
+            seed: true,
         };
+        assert_eq!(status(&lock).expect("status"), Status::New);
+        std::fs::write(&lock.path, "{ \"updated\": true }\n").expect("write");
+        assert_eq!(status(&lock).expect("status"), Status::Unchanged);
+    }
+
+    #[test]
+    fn unparsable_nix_is_an_internal_error() {
+        let bad = GeneratedFile::owned("x.nix".into(), "{ a = ; }".into());
         let err = check_all(&[bad]).expect_err("invalid");
         assert!(err.to_string().contains("bug in app2nix"));
     }

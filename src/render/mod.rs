@@ -15,12 +15,27 @@ use crate::model::{
 };
 use crate::nix;
 
+pub mod flake;
+
 /// Templates, embedded at build time.
 const TEMPLATES: &[(&str, &str)] = &[
-    ("module.nix", include_str!("../templates/module.nix.j2")),
-    ("secrets.nix", include_str!("../templates/secrets.nix.j2")),
-    ("nginx", include_str!("../templates/nginx.nix.j2")),
-    ("tls", include_str!("../templates/tls.nix.j2")),
+    ("module.nix", include_str!("../../templates/module.nix.j2")),
+    (
+        "secrets.nix",
+        include_str!("../../templates/secrets.nix.j2"),
+    ),
+    ("nginx", include_str!("../../templates/nginx.nix.j2")),
+    ("tls", include_str!("../../templates/tls.nix.j2")),
+    (
+        "package.nix",
+        include_str!("../../templates/package.nix.j2"),
+    ),
+    ("flake.nix", include_str!("../../templates/flake.nix.j2")),
+    (
+        "vm-test.nix",
+        include_str!("../../templates/vm-test.nix.j2"),
+    ),
+    ("vm-test.py", include_str!("../../templates/vm-test.py.j2")),
 ];
 
 /// First line of every generated file; [`crate::output`] refuses to overwrite files without it.
@@ -238,6 +253,8 @@ fn sites_ctx(m: &Model) -> Vec<SiteCtx> {
 struct PythonCtx {
     attr: String,
     src: String,
+    /// The package file, relative to the module.
+    package_file: String,
     pyproject: bool,
     version: String,
     dependencies: Vec<String>,
@@ -325,6 +342,7 @@ struct HealthCtx {
 }
 
 /// Where the generated files go, relative to the description, so paths in them resolve.
+#[derive(Debug, Clone)]
 pub struct Layout {
     /// The description's path as shown in the header (relative to the output directory).
     pub source_label: String,
@@ -341,6 +359,7 @@ impl ModuleContext {
             Package::Python(py) => Some(PythonCtx {
                 attr: format!("python{}", py.version),
                 src: rel(&py.src),
+                package_file: package_file_name(&m.name),
                 pyproject: py.pyproject,
                 version: py.package_version.clone(),
                 dependencies: py.dependencies.iter().cloned().collect(),
@@ -625,6 +644,11 @@ impl ModuleContext {
     }
 }
 
+/// File name of the package expression generated beside the module for apps built from source.
+pub fn package_file_name(app: &str) -> String {
+    format!("{app}-package.nix")
+}
+
 /// A one-line Nix list of escaped strings.
 fn nix_list(items: &[String]) -> String {
     if items.is_empty() {
@@ -666,9 +690,21 @@ pub fn environment() -> Environment<'static> {
         Ok(syntax) => env.set_syntax(syntax),
         Err(e) => panic!("default syntax with whitespace control is valid: {e}"),
     }
-    env.set_auto_escape_callback(|_| AutoEscape::Custom("nix".into()));
-    env.set_formatter(|out, _state, value| {
+    // Python templates (the VM test script) print values as Python literals, the rest as Nix.
+    env.set_auto_escape_callback(|name| {
+        if name.ends_with(".py") {
+            AutoEscape::Custom("python".into())
+        } else {
+            AutoEscape::Custom("nix".into())
+        }
+    });
+    env.set_formatter(|out, state, value| {
+        let python = matches!(state.auto_escape(), AutoEscape::Custom(k) if k == "python");
         let text = if value.is_safe() {
+            value.to_string()
+        } else if python {
+            flake::python_literal(value)?
+        } else if value.is_safe() {
             value.to_string()
         } else if let Some(s) = value.as_str() {
             nix::string(s)
@@ -696,6 +732,14 @@ pub fn environment() -> Environment<'static> {
     env.add_filter("str", |s: &str| Value::from_safe_string(nix::string(s)));
     env.add_filter("lines", |v: Vec<String>| {
         Value::from_safe_string(nix_list(&v))
+    });
+    // For comments (Nix or Python): control characters could end the comment line.
+    env.add_filter("comment", |s: &str| {
+        Value::from_safe_string(
+            s.chars()
+                .map(|c| if c.is_control() { '?' } else { c })
+                .collect(),
+        )
     });
     env.add_filter("inner", |s: &str| {
         Value::from_safe_string(nix::string_content(s))
@@ -739,6 +783,19 @@ pub fn module(m: &Model, layout: &Layout) -> Result<String, Error> {
     let ctx = ModuleContext::new(m, layout);
     env.get_template("module.nix")?
         .render(Value::from(minijinja::value::Serde(&ctx)))
+}
+
+/// Render the package expression (`callPackage` style) of an app built from source, written
+/// beside the module; `None` for packages taken from nixpkgs or a flake input.
+pub fn package(m: &Model, layout: &Layout) -> Result<Option<String>, Error> {
+    if !matches!(m.package, Package::Python(_)) {
+        return Ok(None);
+    }
+    let ctx = ModuleContext::new(m, layout);
+    environment()
+        .get_template("package.nix")?
+        .render(Value::from(minijinja::value::Serde(&ctx)))
+        .map(Some)
 }
 
 #[cfg(test)]
