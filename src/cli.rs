@@ -60,6 +60,36 @@ enum Cmd {
     },
     /// Print the JSON Schema of the description (for taplo / Even Better TOML).
     Schema,
+    /// Write a first app2nix.toml for a source tree (Django, Flask, FastAPI, Vite, .env, Procfile).
+    #[command(after_help = EXIT_CODES)]
+    Init {
+        /// The project directory.
+        #[arg(default_value = ".")]
+        dir: PathBuf,
+        /// Print the description instead of writing DIR/app2nix.toml.
+        #[arg(long)]
+        stdout: bool,
+    },
+    /// Turn existing deployment files into a description: systemd units, nginx configuration,
+    /// .env files, Compose files, Dockerfiles, requirements.txt, pyproject.toml, .python-version.
+    #[command(after_help = EXIT_CODES)]
+    Import {
+        /// The files to import (the kind of each is detected from its name and content).
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Write the description here instead of standard output (never over an existing file).
+        #[arg(short = 'o', long = "output")]
+        output: Option<PathBuf>,
+        /// Exit 1 when something could not be mapped.
+        #[arg(long)]
+        strict: bool,
+        /// The app's name (default: from the unit or Compose project names).
+        #[arg(long)]
+        name: Option<String>,
+        /// The Python source directory, relative to the description (default `.`).
+        #[arg(long)]
+        src: Option<String>,
+    },
 }
 
 /// Why a command failed, with its exit code.
@@ -105,6 +135,19 @@ pub fn run() -> i32 {
             println!("{}: ok", file.display());
             EXIT_OK
         }),
+        Cmd::Init { dir, stdout } => init_cmd(&dir, stdout),
+        Cmd::Import {
+            files,
+            output,
+            strict,
+            name,
+            src,
+        } => import_cmd(
+            &files,
+            output.as_deref(),
+            strict,
+            crate::import::Options { name, src },
+        ),
         Cmd::Schema => {
             let schema = schemars::schema_for!(description::Description);
             match serde_json::to_string_pretty(&schema) {
@@ -147,9 +190,15 @@ fn generate_cmd(
         }
         return Ok(EXIT_OK);
     }
+    // Every file is checked before any is written: a refusal or an unusable path leaves the
+    // project as it was, never half-generated.
+    let statuses = files
+        .iter()
+        .map(output::status)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| Failure::Internal(e.to_string()))?;
     let mut drift = false;
-    for f in &files {
-        let status = output::status(f).map_err(|e| Failure::Internal(e.to_string()))?;
+    for (f, status) in files.iter().zip(statuses) {
         if f.seed && status == Status::Unchanged {
             println!(
                 "kept {} (written once; `nix flake update` maintains it)",
@@ -181,12 +230,118 @@ fn generate_cmd(
     Ok(EXIT_OK)
 }
 
+fn import_cmd(
+    files: &[PathBuf],
+    output: Option<&Path>,
+    strict: bool,
+    opts: crate::import::Options,
+) -> Result<i32, Failure> {
+    let mut inputs = Vec::new();
+    for f in files {
+        let shown = f.display().to_string();
+        let bytes = std::fs::read(f).map_err(|e| {
+            Failure::Internal(format!(
+                "error: cannot read {shown}: {e}\nhelp: check that the path names a file you can read"
+            ))
+        })?;
+        let text = String::from_utf8(bytes).map_err(|_| {
+            Failure::Invalid(format!(
+                "error: {shown} is not UTF-8 text\nhelp: save it as UTF-8"
+            ))
+        })?;
+        inputs.push(crate::import::Input { name: shown, text });
+    }
+    let (draft, report) = crate::import::import(&inputs, &opts).map_err(Failure::Invalid)?;
+    let dir = match output {
+        Some(o) => absolute(o)
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_default(),
+        None => std::env::current_dir().unwrap_or_default(),
+    };
+    let code = emit(&draft.to_toml(), &report, &dir, output)?;
+    if code == EXIT_OK && strict && report.unmapped() > 0 {
+        return Ok(EXIT_DRIFT);
+    }
+    Ok(code)
+}
+
+fn init_cmd(dir: &Path, stdout: bool) -> Result<i32, Failure> {
+    if !dir.is_dir() {
+        return Err(Failure::Invalid(format!(
+            "error: {} is not a directory\nhelp: pass the project's directory, e.g. `app2nix init .`",
+            dir.display()
+        )));
+    }
+    let (draft, report) = crate::init::init(dir).map_err(Failure::Internal)?;
+    let target = dir.join("app2nix.toml");
+    emit(
+        &draft.to_toml(),
+        &report,
+        &absolute(dir),
+        (!stdout).then_some(target.as_path()),
+    )
+}
+
+/// Print the report, check the description where it will live, and write it (or print it).
+fn emit(
+    text: &str,
+    report: &crate::draft::Report,
+    dir: &Path,
+    output: Option<&Path>,
+) -> Result<i32, Failure> {
+    let text = text.to_string();
+    let probe = tempfile::Builder::new()
+        .prefix(".app2nix-import-")
+        .suffix(".toml")
+        .tempfile_in(dir)
+        .and_then(|mut t| t.write_all(text.as_bytes()).map(|_| t))
+        .map_err(|e| {
+            Failure::Internal(format!(
+                "error: cannot write in {}: {e}\nhelp: run import in a writable directory",
+                dir.display()
+            ))
+        })?;
+    let verdict = load(probe.path());
+    let mut err = std::io::stderr().lock();
+    let _ = write!(err, "{}", report.render());
+    if let Err(Failure::Invalid(msg)) = &verdict {
+        let shown = probe.path().display().to_string();
+        let _ = writeln!(
+            err,
+            "the imported description does not pass `app2nix check` yet:\n{}",
+            msg.replace(&shown, "app2nix.toml")
+        );
+    }
+    drop(probe);
+    match output {
+        Some(o) => {
+            if o.exists() {
+                return Err(Failure::Internal(format!(
+                    "error: refusing to overwrite {}\nhelp: choose another file with -o, or move it away",
+                    o.display()
+                )));
+            }
+            output::write_atomic(&GeneratedFile::owned(o.to_path_buf(), text))
+                .map_err(|e| Failure::Internal(e.to_string()))?;
+            let _ = writeln!(err, "wrote {}", o.display());
+        }
+        None => {
+            let _ = std::io::stdout().lock().write_all(text.as_bytes());
+        }
+    }
+    if verdict.is_err() {
+        return Ok(EXIT_INVALID);
+    }
+    Ok(EXIT_OK)
+}
+
 /// Read and validate a description.
 pub fn load(file: &Path) -> Result<model::Model, Failure> {
     let shown = file.display().to_string();
     let meta = std::fs::metadata(file).map_err(|e| match e.kind() {
         std::io::ErrorKind::NotFound => Failure::Invalid(format!("error: {shown} does not exist\nhelp: run app2nix in the directory holding app2nix.toml, or pass it with -f FILE")),
-        _ => Failure::Internal(format!("error: cannot read {shown}: {e}")),
+        _ => Failure::Internal(format!("error: cannot read {shown}: {e}\nhelp: check that the path names a file you can read")),
     })?;
     if meta.is_dir() {
         return Err(Failure::Invalid(format!(
@@ -200,8 +355,11 @@ pub fn load(file: &Path) -> Result<model::Model, Failure> {
             meta.len()
         )));
     }
-    let bytes = std::fs::read(file)
-        .map_err(|e| Failure::Internal(format!("error: cannot read {shown}: {e}")))?;
+    let bytes = std::fs::read(file).map_err(|e| {
+        Failure::Internal(format!(
+            "error: cannot read {shown}: {e}\nhelp: check that the path names a file you can read"
+        ))
+    })?;
     let source = String::from_utf8(bytes).map_err(|e| {
         let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
         let line = valid.iter().filter(|b| **b == b'\n').count() + 1;

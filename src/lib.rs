@@ -9,6 +9,9 @@
 pub mod cli;
 pub mod description;
 pub mod diagnostic;
+pub mod draft;
+pub mod import;
+pub mod init;
 pub mod model;
 pub mod nix;
 pub mod output;

@@ -2167,7 +2167,8 @@ pub fn is_env_name(s: &str) -> bool {
         && b.iter().all(|c| c.is_ascii_alphanumeric() || *c == b'_')
 }
 
-fn looks_secret(name: &str) -> bool {
+/// Whether a variable name looks like it holds a secret (`SECRET_KEY`, `DB_PASSWORD`, ...).
+pub fn looks_secret(name: &str) -> bool {
     let upper = name.to_ascii_uppercase();
     ["PASSWORD", "SECRET", "TOKEN", "SECRET_KEY", "API_KEY"].contains(&upper.as_str())
         || SECRET_SUFFIXES.iter().any(|s| upper.ends_with(s))

@@ -66,7 +66,10 @@ pub fn relative_path(rel: &str) -> String {
         });
     if rel.is_empty() || rel == "." {
         "./.".to_string()
-    } else if literal_ok && (rel.starts_with("../") || rel == "..") {
+    } else if rel == ".." {
+        // A path literal needs a slash: `..` alone is not one.
+        "../.".to_string()
+    } else if literal_ok && rel.starts_with("../") {
         rel.to_string()
     } else if literal_ok {
         format!("./{rel}")
@@ -221,6 +224,8 @@ mod tests {
         assert_eq!(relative_path("app"), "./app");
         assert_eq!(relative_path("../examples/x/app"), "../examples/x/app");
         assert_eq!(relative_path("."), "./.");
+        assert_eq!(relative_path(".."), "../.");
+        assert_eq!(relative_path("../"), "../.");
         assert_eq!(relative_path("my app"), r#"(./. + "/my app")"#);
         assert_eq!(relative_path("a/${b}"), r#"(./. + "/a/\${b}")"#);
         for p in ["app", "../x/y", "my app", "a/${b}", "."] {

@@ -1,5 +1,5 @@
 //! Runs the real binary in temporary directories: exit codes, exact stderr for invalid
-//! descriptions (`tests/errors/*.toml` next to `*.stderr`), generate / --check / --stdout and the
+//! descriptions (`tests/bad-inputs/*.toml` next to `*.stderr`), generate / --check / --stdout and the
 //! refusal to overwrite files app2nix did not write.
 //!
 //! `APP2NIX_BLESS=1 cargo test --test cli` rewrites the `.stderr` files; review the diff.
@@ -16,6 +16,10 @@ struct Project {
 
 impl Project {
     fn new(description: &str) -> Project {
+        Project::with_bytes(description.as_bytes())
+    }
+
+    fn with_bytes(description: &[u8]) -> Project {
         let dir = tempfile::tempdir().expect("tempdir");
         std::fs::create_dir(dir.path().join("app")).expect("mkdir app");
         std::fs::write(dir.path().join("app2nix.toml"), description).expect("write");
@@ -58,23 +62,23 @@ listen = "127.0.0.1:8000"
 
 #[test]
 fn every_bad_description_exits_2_with_its_exact_message() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/errors");
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/bad-inputs");
     let mut cases: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .expect("tests/errors")
+        .expect("tests/bad-inputs")
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.extension().is_some_and(|e| e == "toml"))
         .collect();
     cases.sort();
     assert!(
-        cases.len() >= 25,
-        "expected the error corpus, found {} cases",
+        cases.len() >= 40,
+        "expected the bad-input corpus, found {} cases",
         cases.len()
     );
     let bless = std::env::var_os("APP2NIX_BLESS").is_some();
     let mut failures = Vec::new();
     for case in &cases {
-        let text = std::fs::read_to_string(case).expect("read case");
-        let project = Project::new(&text);
+        let bytes = std::fs::read(case).expect("read case");
+        let project = Project::with_bytes(&bytes);
         for args in [&["check"][..], &["generate", "--check"][..]] {
             let out = project.run(args);
             let expected_path = case.with_extension("stderr");
@@ -82,7 +86,12 @@ fn every_bad_description_exits_2_with_its_exact_message() {
                 std::fs::write(&expected_path, stderr(&out)).expect("bless");
             }
             let expected = std::fs::read_to_string(&expected_path).unwrap_or_default();
-            if out.status.code() != Some(2) || stderr(&out) != expected || !stdout(&out).is_empty()
+            // Every message names the file (with a position where there is one) and says what to do.
+            let clear = stderr(&out).contains("app2nix.toml") && stderr(&out).contains("help");
+            if out.status.code() != Some(2)
+                || stderr(&out) != expected
+                || !stdout(&out).is_empty()
+                || !clear
             {
                 failures.push(format!(
                     "{} ({}): exit {:?}\n--- expected\n{expected}--- got\n{}",
@@ -117,7 +126,7 @@ fn secret_values_never_reach_the_terminal() {
         "password-in-url",
     ] {
         let text = std::fs::read_to_string(
-            Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("tests/errors/{case}.toml")),
+            Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("tests/bad-inputs/{case}.toml")),
         )
         .expect("case");
         let out = Project::new(&text).run(&["check"]);
@@ -349,4 +358,70 @@ fn outputs_that_cannot_be_written_exit_3_and_leave_nothing() {
         names.iter().all(|n| !n.starts_with(".app2nix-")),
         "temporary files left: {names:?}"
     );
+
+    // A later file in the way: nothing at all is written, not even the files before it.
+    let q = Project::new(MINIMAL);
+    std::fs::create_dir(q.path("flake.nix")).expect("a directory where flake.nix goes");
+    let out = q.run(&["generate"]);
+    assert_eq!(out.status.code(), Some(3));
+    assert!(
+        stderr(&out).starts_with("error: cannot write flake.nix: Is a directory"),
+        "{}",
+        stderr(&out)
+    );
+    let mut names: Vec<_> = std::fs::read_dir(q.dir.path())
+        .expect("ls")
+        .filter_map(Result::ok)
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        ["app", "app2nix.toml", "flake.nix"],
+        "partial output"
+    );
+
+    // Read-only output directory. Root ignores permissions, so this part runs for other users.
+    let r = Project::new(MINIMAL);
+    std::fs::create_dir(r.path("ro")).expect("mkdir");
+    let mut perms = std::fs::metadata(r.path("ro")).expect("meta").permissions();
+    std::os::unix::fs::PermissionsExt::set_mode(&mut perms, 0o555);
+    std::fs::set_permissions(r.path("ro"), perms).expect("chmod");
+    if std::fs::write(r.path("ro/probe"), "").is_err() {
+        let out = r.run(&["generate", "--out", "ro"]);
+        assert_eq!(out.status.code(), Some(3));
+        assert!(
+            stderr(&out).starts_with("error: cannot write ro/demo.nix: Permission denied"),
+            "{}",
+            stderr(&out)
+        );
+    }
+}
+
+#[test]
+fn descriptions_that_cannot_be_read_exit_3() {
+    let p = Project::new(MINIMAL);
+    std::fs::write(p.path("plainfile"), "").expect("a file where a directory goes");
+    let out = p.run(&["check", "-f", "plainfile/app2nix.toml"]);
+    assert_eq!(out.status.code(), Some(3));
+    assert_eq!(
+        stderr(&out),
+        "error: cannot read plainfile/app2nix.toml: Not a directory (os error 20)\nhelp: check that the path names a file you can read\n"
+    );
+
+    // Unreadable file (skipped for root, which reads it anyway).
+    let mut perms = std::fs::metadata(p.path("app2nix.toml"))
+        .expect("meta")
+        .permissions();
+    std::os::unix::fs::PermissionsExt::set_mode(&mut perms, 0o000);
+    std::fs::set_permissions(p.path("app2nix.toml"), perms).expect("chmod");
+    if std::fs::read(p.path("app2nix.toml")).is_err() {
+        let out = p.run(&["check"]);
+        assert_eq!(out.status.code(), Some(3));
+        assert!(
+            stderr(&out).starts_with("error: cannot read app2nix.toml: Permission denied"),
+            "{}",
+            stderr(&out)
+        );
+    }
 }

@@ -676,9 +676,14 @@ fn header(source_label: &str) -> String {
     )
 }
 
-/// The template environment: strict undefined, and a formatter that writes every value as a
-/// Nix literal.
-pub fn environment() -> Environment<'static> {
+/// The template environment (built once): strict undefined, and a formatter that writes every
+/// value as a Nix literal (a Python literal in `.py` templates).
+pub fn environment() -> &'static Environment<'static> {
+    static ENV: std::sync::OnceLock<Environment<'static>> = std::sync::OnceLock::new();
+    ENV.get_or_init(build_environment)
+}
+
+fn build_environment() -> Environment<'static> {
     let mut env = Environment::new();
     env.set_undefined_behavior(UndefinedBehavior::Strict);
     match minijinja::syntax::SyntaxConfig::builder()

@@ -1,0 +1,506 @@
+//! A description being assembled by `init` or `import`, and its text: a commented
+//! `app2nix.toml` in the order a person would write it. Every value is written as a TOML string
+//! through the `toml` crate, so nothing read from a project or a deployment file can change the
+//! description's structure.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+/// Where a decision came from, for the report.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Source {
+    /// File, as given on the command line or relative to the project.
+    pub file: String,
+    /// 1-based line, 0 when the decision concerns the whole file.
+    pub line: usize,
+}
+
+impl Source {
+    /// `file:line`.
+    pub fn new(file: &str, line: usize) -> Self {
+        Source {
+            file: file.to_string(),
+            line,
+        }
+    }
+}
+
+impl std::fmt::Display for Source {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.line == 0 {
+            write!(f, "{}", self.file)
+        } else {
+            write!(f, "{}:{}", self.file, self.line)
+        }
+    }
+}
+
+/// What happened to one thing found in the inputs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// Became part of the description.
+    Mapped(String),
+    /// Covered by what app2nix generates anyway (nothing to write).
+    Covered(String),
+    /// A choice made without certainty: check it.
+    Decided(String),
+    /// Could not be expressed: listed so nothing is dropped silently (`--strict` fails on it).
+    Unmapped(String),
+}
+
+/// One line of the report.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finding {
+    /// Where.
+    pub source: Source,
+    /// What was found (`ExecStart=…`, `server_name …`).
+    pub what: String,
+    /// What became of it.
+    pub outcome: Outcome,
+}
+
+/// The report of an `init` or `import` run.
+#[derive(Debug, Clone, Default)]
+pub struct Report {
+    /// Findings in the order they were made.
+    pub findings: Vec<Finding>,
+}
+
+impl Report {
+    /// Record a finding.
+    pub fn add(&mut self, source: Source, what: impl Into<String>, outcome: Outcome) {
+        self.findings.push(Finding {
+            source,
+            what: what.into(),
+            outcome,
+        });
+    }
+
+    /// Findings that could not be mapped.
+    pub fn unmapped(&self) -> usize {
+        self.findings
+            .iter()
+            .filter(|f| matches!(f.outcome, Outcome::Unmapped(_)))
+            .count()
+    }
+
+    /// The report as printed on stderr.
+    pub fn render(&self) -> String {
+        let mut out = String::new();
+        for f in &self.findings {
+            let (tag, text) = match &f.outcome {
+                Outcome::Mapped(t) => ("mapped", t),
+                Outcome::Covered(t) => ("covered", t),
+                Outcome::Decided(t) => ("decided", t),
+                Outcome::Unmapped(t) => ("not mapped", t),
+            };
+            let _ = writeln!(out, "{}: {}: {tag}: {text}", f.source, f.what);
+        }
+        let unmapped = self.unmapped();
+        if unmapped > 0 {
+            let _ = writeln!(
+                out,
+                "{unmapped} item(s) could not be mapped (listed above as `not mapped`); review them before deploying"
+            );
+        }
+        out
+    }
+}
+
+/// A process.
+#[derive(Debug, Clone, Default)]
+pub struct Process {
+    /// One-line description.
+    pub description: Option<String>,
+    /// `wsgi`, `asgi` or `command`.
+    pub kind: ProcessKind,
+    /// `HOST:PORT` or `unix`.
+    pub listen: Option<String>,
+    /// Server workers.
+    pub workers: Option<i64>,
+    /// gunicorn `--timeout`.
+    pub timeout: Option<i64>,
+    /// Process-only environment.
+    pub env: BTreeMap<String, String>,
+}
+
+/// What a process runs.
+#[derive(Debug, Clone)]
+pub enum ProcessKind {
+    /// gunicorn, `module:variable`.
+    Wsgi(String),
+    /// uvicorn, `module:variable`.
+    Asgi(String),
+    /// Anything else, as an argument vector.
+    Command(Vec<String>),
+}
+
+impl Default for ProcessKind {
+    fn default() -> Self {
+        ProcessKind::Command(Vec::new())
+    }
+}
+
+/// A task.
+#[derive(Debug, Clone, Default)]
+pub struct Task {
+    /// One-line description.
+    pub description: Option<String>,
+    /// Shell command line.
+    pub command: Option<String>,
+    /// SQL file relative to the source.
+    pub sql: Option<String>,
+    /// Run once per machine.
+    pub once: bool,
+}
+
+/// A route target.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Route {
+    /// A process.
+    Process(String),
+    /// An asset.
+    Asset(String),
+    /// A redirect.
+    Redirect(String, Option<i64>),
+}
+
+/// A site.
+#[derive(Debug, Clone, Default)]
+pub struct Site {
+    /// Domains (first = server name).
+    pub domains: Vec<String>,
+    /// `acme` (default), `none`, or certificate files.
+    pub tls: Tls,
+    /// `client_max_body_size`.
+    pub client_max_body_size: Option<String>,
+    /// `proxy_read_timeout`.
+    pub proxy_read_timeout: Option<String>,
+    /// Routes by path.
+    pub routes: Vec<(String, Route)>,
+}
+
+/// A site's TLS.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum Tls {
+    /// Let's Encrypt.
+    #[default]
+    Acme,
+    /// Plain HTTP.
+    None,
+}
+
+/// The description being built.
+#[derive(Debug, Clone, Default)]
+pub struct Draft {
+    /// Comment lines at the top.
+    pub intro: Vec<String>,
+    /// `[app] name`.
+    pub name: Option<String>,
+    /// `[app] description`.
+    pub description: Option<String>,
+    /// `[package.python] src`.
+    pub python_src: Option<String>,
+    /// `[package.python] version`.
+    pub python_version: Option<String>,
+    /// `[package.python] layout = "pyproject"`.
+    pub pyproject: bool,
+    /// `[package.python] dependencies`.
+    pub dependencies: Vec<String>,
+    /// `[assets.*]`: src and SPA flag.
+    pub assets: BTreeMap<String, (String, bool)>,
+    /// `[processes.*]`.
+    pub processes: BTreeMap<String, Process>,
+    /// `[tasks.*]`.
+    pub tasks: BTreeMap<String, Task>,
+    /// `[env]`.
+    pub env: BTreeMap<String, String>,
+    /// `[secrets]`: name → delivery.
+    pub secrets: BTreeMap<String, String>,
+    /// `[state] logs`.
+    pub logs: bool,
+    /// `[postgresql] driver`.
+    pub postgresql: Option<Option<String>>,
+    /// `[redis]`.
+    pub redis: bool,
+    /// `[health] path` and process.
+    pub health: Option<(String, Option<String>)>,
+    /// `[sites.*]`, in order.
+    pub sites: Vec<(String, Site)>,
+    /// `[acme]`: email and shared certificate.
+    pub acme: Option<(String, bool)>,
+    /// Comments above a section, by its header (`processes.web`).
+    pub comments: BTreeMap<String, Vec<String>>,
+    /// A site written as comments (name, site, ACME email): `init` cannot know the domain.
+    pub commented_sites: Option<(String, Site, String)>,
+}
+
+/// A TOML string literal.
+pub fn toml_str(s: &str) -> String {
+    toml::Value::String(s.to_string()).to_string()
+}
+
+/// A TOML key: bare when it can be, quoted otherwise.
+pub fn toml_key(s: &str) -> String {
+    if !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+    {
+        s.to_string()
+    } else {
+        toml_str(s)
+    }
+}
+
+fn list(items: &[String]) -> String {
+    format!(
+        "[{}]",
+        items
+            .iter()
+            .map(|i| toml_str(i))
+            .collect::<Vec<_>>()
+            .join(", ")
+    )
+}
+
+/// One-line comment text (line breaks would end the comment).
+fn comment(s: &str) -> String {
+    s.chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect()
+}
+
+impl Draft {
+    fn section(&self, out: &mut String, header: &str) {
+        out.push('\n');
+        for c in self.comments.get(header).into_iter().flatten() {
+            let _ = writeln!(out, "# {}", comment(c));
+        }
+        let _ = writeln!(out, "[{header}]");
+    }
+
+    /// The description as TOML text.
+    pub fn to_toml(&self) -> String {
+        let mut out = String::new();
+        for line in &self.intro {
+            let _ = writeln!(out, "# {}", comment(line));
+        }
+        self.section(&mut out, "app");
+        let _ = writeln!(
+            out,
+            "name = {}",
+            toml_str(self.name.as_deref().unwrap_or("app"))
+        );
+        if let Some(d) = &self.description {
+            let _ = writeln!(out, "description = {}", toml_str(d));
+        }
+
+        self.section(&mut out, "package.python");
+        let _ = writeln!(
+            out,
+            "src = {}",
+            toml_str(self.python_src.as_deref().unwrap_or("."))
+        );
+        let _ = writeln!(
+            out,
+            "version = {}",
+            toml_str(self.python_version.as_deref().unwrap_or("3.13"))
+        );
+        if self.pyproject {
+            let _ = writeln!(out, "layout = \"pyproject\"");
+        }
+        if !self.dependencies.is_empty() {
+            let _ = writeln!(out, "dependencies = {}", list(&self.dependencies));
+        }
+
+        for (name, (src, spa)) in &self.assets {
+            self.section(&mut out, &format!("assets.{}", toml_key(name)));
+            let _ = writeln!(out, "src = {}", toml_str(src));
+            let _ = writeln!(
+                out,
+                "kind = {}",
+                toml_str(if *spa { "spa" } else { "static" })
+            );
+        }
+
+        for (name, p) in &self.processes {
+            self.section(&mut out, &format!("processes.{}", toml_key(name)));
+            if let Some(d) = &p.description {
+                let _ = writeln!(out, "description = {}", toml_str(d));
+            }
+            match &p.kind {
+                ProcessKind::Wsgi(app) => {
+                    let _ = writeln!(out, "wsgi = {}", toml_str(app));
+                }
+                ProcessKind::Asgi(app) => {
+                    let _ = writeln!(out, "asgi = {}", toml_str(app));
+                }
+                ProcessKind::Command(args) => {
+                    let _ = writeln!(out, "command = {}", list(args));
+                }
+            }
+            if let Some(l) = &p.listen {
+                let _ = writeln!(out, "listen = {}", toml_str(l));
+            }
+            if let Some(w) = p.workers {
+                let _ = writeln!(out, "workers = {w}");
+            }
+            if let Some(t) = p.timeout {
+                let _ = writeln!(out, "timeout = {t}");
+            }
+            if !p.env.is_empty() {
+                let pairs: Vec<String> = p
+                    .env
+                    .iter()
+                    .map(|(k, v)| format!("{} = {}", toml_key(k), toml_str(v)))
+                    .collect();
+                let _ = writeln!(out, "env = {{ {} }}", pairs.join(", "));
+            }
+        }
+
+        for (name, t) in &self.tasks {
+            self.section(&mut out, &format!("tasks.{}", toml_key(name)));
+            if let Some(d) = &t.description {
+                let _ = writeln!(out, "description = {}", toml_str(d));
+            }
+            if let Some(c) = &t.command {
+                let _ = writeln!(out, "command = {}", toml_str(c));
+            }
+            if let Some(s) = &t.sql {
+                let _ = writeln!(out, "sql = {}", toml_str(s));
+            }
+            if t.once {
+                let _ = writeln!(out, "once = true");
+            }
+        }
+
+        if !self.env.is_empty() {
+            self.section(&mut out, "env");
+            for (k, v) in &self.env {
+                let _ = writeln!(out, "{} = {}", toml_key(k), toml_str(v));
+            }
+        }
+        if !self.secrets.is_empty() {
+            self.section(&mut out, "secrets");
+            for (k, v) in &self.secrets {
+                let _ = writeln!(out, "{} = {}", toml_key(k), toml_str(v));
+            }
+        }
+        if self.logs {
+            self.section(&mut out, "state");
+            let _ = writeln!(out, "logs = true");
+        }
+        if let Some(driver) = &self.postgresql {
+            self.section(&mut out, "postgresql");
+            if let Some(d) = driver {
+                let _ = writeln!(out, "driver = {}", toml_str(d));
+            }
+        }
+        if self.redis {
+            self.section(&mut out, "redis");
+        }
+        if let Some((path, process)) = &self.health {
+            self.section(&mut out, "health");
+            let _ = writeln!(out, "path = {}", toml_str(path));
+            if let Some(p) = process {
+                let _ = writeln!(out, "process = {}", toml_str(p));
+            }
+        }
+        for (name, s) in &self.sites {
+            out.push_str(&site_toml(name, s, &self.comments));
+        }
+        if let Some((email, shared)) = &self.acme {
+            self.section(&mut out, "acme");
+            let _ = writeln!(out, "email = {}", toml_str(email));
+            let _ = writeln!(out, "accept_terms = true");
+            if *shared {
+                let _ = writeln!(out, "certificate = \"shared\"");
+            }
+        }
+        if let Some((name, site, email)) = &self.commented_sites {
+            out.push_str(
+                "\n# The public site: set its domain(s) and your email, then uncomment.\n",
+            );
+            let mut text = site_toml(name, site, &BTreeMap::new());
+            text.push_str(&format!(
+                "\n[acme]\nemail = {}\naccept_terms = true\n",
+                toml_str(email)
+            ));
+            for l in text.lines().skip_while(|l| l.is_empty()) {
+                if l.is_empty() {
+                    out.push_str("#\n");
+                } else {
+                    let _ = writeln!(out, "# {l}");
+                }
+            }
+        }
+        out
+    }
+}
+
+/// One `[sites.<name>]` table and its routes.
+fn site_toml(name: &str, s: &Site, comments: &BTreeMap<String, Vec<String>>) -> String {
+    let mut out = String::new();
+    {
+        {
+            out.push('\n');
+            for c in comments.get(&format!("sites.{name}")).into_iter().flatten() {
+                let _ = writeln!(out, "# {}", comment(c));
+            }
+            let _ = writeln!(out, "[sites.{}]", toml_key(name));
+            let _ = writeln!(out, "domains = {}", list(&s.domains));
+            if s.tls == Tls::None {
+                let _ = writeln!(out, "tls = \"none\"");
+            }
+            if let Some(v) = &s.client_max_body_size {
+                let _ = writeln!(out, "client_max_body_size = {}", toml_str(v));
+            }
+            if let Some(v) = &s.proxy_read_timeout {
+                let _ = writeln!(out, "proxy_read_timeout = {}", toml_str(v));
+            }
+            if !s.routes.is_empty() {
+                let _ = writeln!(out, "\n[sites.{}.routes]", toml_key(name));
+                for (path, r) in &s.routes {
+                    let target = match r {
+                        Route::Process(p) => toml_str(p),
+                        Route::Asset(a) => format!("{{ asset = {} }}", toml_str(a)),
+                        Route::Redirect(url, code) => match code {
+                            Some(c) => format!("{{ redirect = {}, code = {c} }}", toml_str(url)),
+                            None => format!("{{ redirect = {} }}", toml_str(url)),
+                        },
+                    };
+                    let _ = writeln!(out, "{} = {target}", toml_str(path));
+                }
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn values_cannot_change_the_structure() {
+        let mut d = Draft {
+            name: Some("demo".into()),
+            ..Draft::default()
+        };
+        d.env.insert("X".into(), "a\"\n[secrets]\nY = \"env".into());
+        d.intro.push("line\n[evil]".into());
+        let text = d.to_toml();
+        let table: toml::Table = text.parse().expect("valid TOML");
+        assert_eq!(
+            table["env"]["X"].as_str(),
+            Some("a\"\n[secrets]\nY = \"env")
+        );
+        assert!(!table.contains_key("evil") && !table.contains_key("secrets"));
+    }
+
+    #[test]
+    fn keys_are_quoted_when_needed() {
+        assert_eq!(toml_key("web"), "web");
+        assert_eq!(toml_key("a.b"), "\"a.b\"");
+    }
+}

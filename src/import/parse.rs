@@ -1,0 +1,456 @@
+//! Readers for the deployment files `import` understands, keeping line numbers for the report:
+//! systemd units, nginx configuration, `.env` files, Dockerfiles and Compose files (YAML).
+
+use yaml_rust2::parser::{Event, MarkedEventReceiver, Parser};
+use yaml_rust2::scanner::Marker;
+
+/// One `Key=Value` of a systemd unit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnitEntry {
+    /// `Service`, `Unit`, `Install`.
+    pub section: String,
+    /// Setting name.
+    pub key: String,
+    /// Value (continuation lines joined).
+    pub value: String,
+    /// 1-based line.
+    pub line: usize,
+}
+
+/// Read a systemd unit file.
+pub fn systemd_unit(text: &str) -> Vec<UnitEntry> {
+    let mut out = Vec::new();
+    let mut section = String::new();
+    let mut pending: Option<UnitEntry> = None;
+    for (i, raw) in text.lines().enumerate() {
+        let line = raw.trim();
+        if let Some(mut p) = pending.take() {
+            let (part, more) = match line.strip_suffix('\\') {
+                Some(x) => (x, true),
+                None => (line, false),
+            };
+            p.value.push(' ');
+            p.value.push_str(part.trim());
+            if more {
+                pending = Some(p);
+            } else {
+                out.push(p);
+            }
+            continue;
+        }
+        if line.is_empty() || line.starts_with('#') || line.starts_with(';') {
+            continue;
+        }
+        if let Some(s) = line.strip_prefix('[').and_then(|l| l.strip_suffix(']')) {
+            section = s.to_string();
+            continue;
+        }
+        if let Some((k, v)) = line.split_once('=') {
+            let v = v.trim();
+            let (v, more) = match v.strip_suffix('\\') {
+                Some(x) => (x.trim_end(), true),
+                None => (v, false),
+            };
+            let entry = UnitEntry {
+                section: section.clone(),
+                key: k.trim().to_string(),
+                value: v.to_string(),
+                line: i + 1,
+            };
+            if more {
+                pending = Some(entry);
+            } else {
+                out.push(entry);
+            }
+        }
+    }
+    out.extend(pending);
+    out
+}
+
+/// Split a command line the way systemd and POSIX shells do for simple cases: whitespace
+/// separates words, single and double quotes group, backslash escapes in double quotes.
+pub fn words(s: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    let mut in_word = false;
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\'' => {
+                in_word = true;
+                for d in chars.by_ref() {
+                    if d == '\'' {
+                        break;
+                    }
+                    cur.push(d);
+                }
+            }
+            '"' => {
+                in_word = true;
+                while let Some(d) = chars.next() {
+                    match d {
+                        '"' => break,
+                        '\\' => {
+                            if let Some(e) = chars.next() {
+                                cur.push(e);
+                            }
+                        }
+                        d => cur.push(d),
+                    }
+                }
+            }
+            '\\' => {
+                in_word = true;
+                if let Some(e) = chars.next() {
+                    cur.push(e);
+                }
+            }
+            c if c.is_whitespace() => {
+                if in_word {
+                    out.push(std::mem::take(&mut cur));
+                    in_word = false;
+                }
+            }
+            c => {
+                in_word = true;
+                cur.push(c);
+            }
+        }
+    }
+    if in_word {
+        out.push(cur);
+    }
+    out
+}
+
+/// An nginx directive: `name args;` or `name args { children }`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Directive {
+    /// Directive name.
+    pub name: String,
+    /// Arguments, unquoted.
+    pub args: Vec<String>,
+    /// Block contents (`None` for simple directives).
+    pub block: Option<Vec<Directive>>,
+    /// 1-based line of the name.
+    pub line: usize,
+}
+
+/// Read an nginx configuration file (or fragment).
+pub fn nginx(text: &str) -> Result<Vec<Directive>, String> {
+    let mut tokens: Vec<(String, usize, bool)> = Vec::new(); // (text, line, quoted)
+    let mut line = 1;
+    let mut chars = text.chars().peekable();
+    while let Some(&c) = chars.peek() {
+        match c {
+            '\n' => {
+                line += 1;
+                chars.next();
+            }
+            c if c.is_whitespace() => {
+                chars.next();
+            }
+            '#' => {
+                while let Some(&d) = chars.peek() {
+                    if d == '\n' {
+                        break;
+                    }
+                    chars.next();
+                }
+            }
+            ';' | '{' | '}' => {
+                tokens.push((c.to_string(), line, false));
+                chars.next();
+            }
+            '"' | '\'' => {
+                let quote = c;
+                chars.next();
+                let start = line;
+                let mut s = String::new();
+                while let Some(d) = chars.next() {
+                    match d {
+                        d if d == quote => break,
+                        '\\' => {
+                            if let Some(e) = chars.next() {
+                                s.push(e);
+                            }
+                        }
+                        '\n' => {
+                            line += 1;
+                            s.push('\n');
+                        }
+                        d => s.push(d),
+                    }
+                }
+                tokens.push((s, start, true));
+            }
+            _ => {
+                let mut s = String::new();
+                while let Some(&d) = chars.peek() {
+                    if d.is_whitespace() || d == ';' || d == '{' || d == '}' {
+                        break;
+                    }
+                    // `${var}` stays one word.
+                    s.push(d);
+                    chars.next();
+                }
+                tokens.push((s, line, false));
+            }
+        }
+    }
+    let mut pos = 0;
+    let result = block(&tokens, &mut pos, false)?;
+    Ok(result)
+}
+
+fn block(
+    tokens: &[(String, usize, bool)],
+    pos: &mut usize,
+    nested: bool,
+) -> Result<Vec<Directive>, String> {
+    let mut out = Vec::new();
+    while *pos < tokens.len() {
+        let (t, line, quoted) = &tokens[*pos];
+        if t == "}" && !quoted {
+            if nested {
+                *pos += 1;
+                return Ok(out);
+            }
+            return Err(format!("line {line}: unexpected `}}`"));
+        }
+        let name = t.clone();
+        let name_line = *line;
+        *pos += 1;
+        let mut args = Vec::new();
+        loop {
+            let Some((t, line, quoted)) = tokens.get(*pos) else {
+                return Err(format!(
+                    "line {name_line}: `{name}` is not terminated by `;` or a block"
+                ));
+            };
+            *pos += 1;
+            if !quoted && t == ";" {
+                out.push(Directive {
+                    name,
+                    args,
+                    block: None,
+                    line: name_line,
+                });
+                break;
+            }
+            if !quoted && t == "{" {
+                let children = block(tokens, pos, true)?;
+                out.push(Directive {
+                    name,
+                    args,
+                    block: Some(children),
+                    line: name_line,
+                });
+                break;
+            }
+            if !quoted && t == "}" {
+                return Err(format!("line {line}: unexpected `}}`"));
+            }
+            args.push(t.clone());
+        }
+    }
+    if nested {
+        return Err("unterminated block: a `}` is missing".into());
+    }
+    Ok(out)
+}
+
+/// One `KEY=value` of an environment file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EnvEntry {
+    /// Variable name.
+    pub key: String,
+    /// Value, unquoted.
+    pub value: String,
+    /// 1-based line.
+    pub line: usize,
+}
+
+/// Read a `.env` file (`KEY=value`, optional `export`, quotes, comments).
+pub fn dotenv(text: &str) -> Vec<EnvEntry> {
+    let mut out = Vec::new();
+    for (i, raw) in text.lines().enumerate() {
+        let line = raw.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let line = line.strip_prefix("export ").unwrap_or(line);
+        let Some((k, v)) = line.split_once('=') else {
+            continue;
+        };
+        let v = v.trim();
+        let value = if (v.starts_with('"') && v.ends_with('"') && v.len() >= 2)
+            || (v.starts_with('\'') && v.ends_with('\'') && v.len() >= 2)
+        {
+            v[1..v.len() - 1].to_string()
+        } else {
+            // An unquoted value ends at ` #`.
+            v.split(" #").next().unwrap_or("").trim().to_string()
+        };
+        out.push(EnvEntry {
+            key: k.trim().to_string(),
+            value,
+            line: i + 1,
+        });
+    }
+    out
+}
+
+/// A YAML node with the line it starts on.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Yaml {
+    /// A scalar, as written.
+    Scalar(String, usize),
+    /// A sequence.
+    Seq(Vec<Yaml>, usize),
+    /// A mapping with keys in order.
+    Map(Vec<(String, Yaml)>, usize),
+    /// `~` / empty.
+    Null(usize),
+}
+
+impl Yaml {
+    /// 1-based line.
+    pub fn line(&self) -> usize {
+        match self {
+            Yaml::Scalar(_, l) | Yaml::Seq(_, l) | Yaml::Map(_, l) | Yaml::Null(l) => *l,
+        }
+    }
+
+    /// `self[key]` for mappings.
+    pub fn get(&self, key: &str) -> Option<&Yaml> {
+        match self {
+            Yaml::Map(items, _) => items.iter().find(|(k, _)| k == key).map(|(_, v)| v),
+            _ => None,
+        }
+    }
+
+    /// The scalar's text.
+    pub fn str(&self) -> Option<&str> {
+        match self {
+            Yaml::Scalar(s, _) => Some(s),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Default)]
+struct Builder {
+    stack: Vec<(Yaml, Option<String>)>,
+    done: Option<Yaml>,
+    anchors: std::collections::BTreeMap<usize, Yaml>,
+}
+
+impl Builder {
+    fn push_value(&mut self, v: Yaml, anchor: usize) {
+        if anchor > 0 {
+            self.anchors.insert(anchor, v.clone());
+        }
+        match self.stack.last_mut() {
+            None => self.done = Some(v),
+            Some((Yaml::Seq(items, _), _)) => items.push(v),
+            Some((Yaml::Map(items, _), key)) => match key.take() {
+                None => {
+                    *key = Some(match &v {
+                        Yaml::Scalar(s, _) => s.clone(),
+                        _ => String::new(),
+                    })
+                }
+                Some(k) => items.push((k, v)),
+            },
+            Some(_) => {}
+        }
+    }
+}
+
+impl MarkedEventReceiver for Builder {
+    fn on_event(&mut self, ev: Event, mark: Marker) {
+        let line = mark.line();
+        match ev {
+            Event::Scalar(s, style, anchor, _) => {
+                let v = if s == "~"
+                    || (s.is_empty() && style == yaml_rust2::scanner::TScalarStyle::Plain)
+                    || s == "null"
+                {
+                    Yaml::Null(line)
+                } else {
+                    Yaml::Scalar(s, line)
+                };
+                self.push_value(v, anchor);
+            }
+            Event::SequenceStart(_, _) => self.stack.push((Yaml::Seq(Vec::new(), line), None)),
+            Event::MappingStart(_, _) => self.stack.push((Yaml::Map(Vec::new(), line), None)),
+            Event::SequenceEnd | Event::MappingEnd => {
+                if let Some((v, _)) = self.stack.pop() {
+                    self.push_value(v, 0);
+                }
+            }
+            Event::Alias(id) => {
+                let v = self.anchors.get(&id).cloned().unwrap_or(Yaml::Null(line));
+                self.push_value(v, 0);
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Read a YAML document (the first one).
+pub fn yaml(text: &str) -> Result<Yaml, String> {
+    let mut b = Builder::default();
+    let mut parser = Parser::new_from_str(text);
+    parser.load(&mut b, false).map_err(|e| e.to_string())?;
+    Ok(b.done.unwrap_or(Yaml::Null(1)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn units_keep_lines_and_continuations() {
+        let u = systemd_unit("[Service]\n# c\nExecStart=/bin/x \\\n  --flag\nUser=me\n");
+        assert_eq!(u[0].value, "/bin/x --flag");
+        assert_eq!((u[1].key.as_str(), u[1].line), ("User", 5));
+    }
+
+    #[test]
+    fn words_follow_shell_quoting() {
+        assert_eq!(words(r#"a "b c" 'd e' f\ g"#), ["a", "b c", "d e", "f g"]);
+    }
+
+    #[test]
+    fn nginx_blocks_nest() {
+        let d =
+            nginx("server {\n  listen 443 ssl; # tls\n  location / { proxy_pass http://x; }\n}\n")
+                .expect("parses");
+        let server = &d[0];
+        let body = server.block.as_ref().expect("block");
+        assert_eq!(body[0].args, ["443", "ssl"]);
+        assert_eq!(body[1].line, 3);
+        assert!(nginx("server {").is_err());
+    }
+
+    #[test]
+    fn dotenv_values() {
+        let e = dotenv("A=1\nexport B=\"x y\"\n# c\nC=v # note\n");
+        assert_eq!(
+            e.iter().map(|e| e.value.as_str()).collect::<Vec<_>>(),
+            ["1", "x y", "v"]
+        );
+    }
+
+    #[test]
+    fn yaml_with_lines() {
+        let y =
+            yaml("services:\n  web:\n    image: x\n    ports:\n      - \"80:80\"\n").expect("yaml");
+        let web = y.get("services").and_then(|s| s.get("web")).expect("web");
+        assert_eq!(web.get("image").and_then(Yaml::str), Some("x"));
+        assert_eq!(web.get("ports").map(Yaml::line), Some(5));
+    }
+}

@@ -1,0 +1,110 @@
+//! `app2nix init` on fixture source trees (`tests/init/`): a Django project, a Flask app with a
+//! factory and gunicorn.conf.py, a FastAPI app with Poetry and a Procfile, and a Vite SPA beside
+//! a FastAPI API. Each description and report is a snapshot; each description must pass
+//! `check` and generate; secret values never reach the description.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+const BIN: &str = env!("CARGO_BIN_EXE_app2nix");
+const TREES: &[&str] = &["django", "fastapi", "flask-factory", "vite"];
+
+fn run(dir: &Path, args: &[&str]) -> Output {
+    Command::new(BIN)
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("run app2nix")
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("mkdir");
+    for e in std::fs::read_dir(from).expect("ls") {
+        let e = e.expect("entry");
+        let target = to.join(e.file_name());
+        if e.file_type().expect("type").is_dir() {
+            copy_dir(&e.path(), &target);
+        } else {
+            std::fs::copy(e.path(), &target).expect("copy");
+        }
+    }
+}
+
+/// A copy of a fixture tree, in a directory with the fixture's name (the app name comes from it).
+fn tree(name: &str) -> (tempfile::TempDir, std::path::PathBuf) {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = tmp.path().join(name);
+    copy_dir(
+        &Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/init")
+            .join(name),
+        &dir,
+    );
+    (tmp, dir)
+}
+
+#[test]
+fn init_describes_each_tree() {
+    for name in TREES {
+        let (_tmp, dir) = tree(name);
+        let out = run(&dir, &["init"]);
+        let report =
+            String::from_utf8_lossy(&out.stderr).replace(&dir.display().to_string(), "<tree>");
+        assert_eq!(out.status.code(), Some(0), "{name}: {report}");
+        let description = std::fs::read_to_string(dir.join("app2nix.toml")).expect("written");
+        insta::assert_snapshot!(format!("init-{name}"), description);
+        insta::assert_snapshot!(format!("init-report-{name}"), report);
+
+        let check = run(&dir, &["check"]);
+        assert_eq!(
+            check.status.code(),
+            Some(0),
+            "{name}: {}",
+            String::from_utf8_lossy(&check.stderr)
+        );
+        let generate = run(&dir, &["generate", "--module-only", "--stdout"]);
+        assert_eq!(
+            generate.status.code(),
+            Some(0),
+            "{name}: {}",
+            String::from_utf8_lossy(&generate.stderr)
+        );
+
+        for env in [".env", ".env.example"] {
+            let Ok(text) = std::fs::read_to_string(dir.join(env)) else {
+                continue;
+            };
+            for line in text.lines() {
+                if let Some((k, v)) = line.split_once('=')
+                    && (app2nix::model::looks_secret(k) || k.ends_with("_URL"))
+                    && !v.is_empty()
+                {
+                    assert!(
+                        !description.contains(v),
+                        "{name}: the value of {k} was copied"
+                    );
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn init_never_overwrites_and_needs_a_directory() {
+    let (_tmp, dir) = tree("django");
+    std::fs::write(dir.join("app2nix.toml"), "# mine\n").expect("write");
+    let out = run(&dir, &["init"]);
+    assert_eq!(out.status.code(), Some(3));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("error: refusing to overwrite"));
+    assert_eq!(
+        std::fs::read_to_string(dir.join("app2nix.toml")).expect("kept"),
+        "# mine\n"
+    );
+
+    let out = run(&dir, &["init", "manage.py"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "error: manage.py is not a directory\nhelp: pass the project's directory, e.g. `app2nix init .`\n"
+    );
+}

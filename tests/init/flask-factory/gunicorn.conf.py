@@ -1,0 +1,4 @@
+bind = "0.0.0.0:5000"
+workers = 4
+timeout = 60
+accesslog = "-"

@@ -1,0 +1,8 @@
+from fastapi import FastAPI
+
+api = FastAPI()
+
+
+@api.get("/api/healthz")
+def healthz():
+    return {"ok": True}
