@@ -240,16 +240,26 @@ pub fn toml_str(s: &str) -> String {
     toml::Value::String(s.to_string()).to_string()
 }
 
-/// A TOML key: bare when it can be, quoted otherwise.
+/// A TOML key: bare when it can be, otherwise a one-line basic string (multi-line strings, which
+/// `toml` may choose for values, are not allowed as keys).
 pub fn toml_key(s: &str) -> String {
     if !s.is_empty()
         && s.chars()
             .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
     {
-        s.to_string()
-    } else {
-        toml_str(s)
+        return s.to_string();
     }
+    let mut out = String::from("\"");
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c if c.is_control() => out.push_str(&format!("\\u{:04X}", u32::from(c))),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
 }
 
 fn list(items: &[String]) -> String {
@@ -502,5 +512,11 @@ mod tests {
     fn keys_are_quoted_when_needed() {
         assert_eq!(toml_key("web"), "web");
         assert_eq!(toml_key("a.b"), "\"a.b\"");
+        // Found by fuzzing: quotes and line breaks made `toml` pick a multi-line string.
+        for k in ["a\"b\nc", "x\\y", "\u{0}\u{1f}\u{7f}", "'''", "\"\"\""] {
+            let text = format!("{} = 1\n", toml_key(k));
+            let t: toml::Table = text.parse().unwrap_or_else(|e| panic!("{text}: {e}"));
+            assert!(t.contains_key(k), "{text}");
+        }
     }
 }

@@ -783,6 +783,14 @@ pub fn init(dir: &Path) -> Result<(Draft, Report), String> {
             continue;
         };
         for e in parse::dotenv(&t) {
+            if !crate::model::is_env_name(&e.key) {
+                report.add(
+                    Source::new(f, e.line),
+                    "a line that is not `NAME=value`",
+                    Outcome::Unmapped("not an environment variable name".into()),
+                );
+                continue;
+            }
             let what = format!("{}=…", e.key);
             if e.key == "DATABASE_URL" && e.value.starts_with("postgres")
                 || e.key == "DATABASE_URL"

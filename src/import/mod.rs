@@ -260,6 +260,19 @@ impl Importer {
 
     /// One environment variable from an env file, a unit or a Compose service.
     fn variable(&mut self, file: &str, line: usize, key: &str, value: &str, process: Option<&str>) {
+        if !crate::model::is_env_name(key) {
+            let shown: String = key
+                .chars()
+                .map(|c| if c.is_control() { '?' } else { c })
+                .collect();
+            self.add(
+                file,
+                line,
+                format!("{shown}=…"),
+                Outcome::Unmapped("not an environment variable name".into()),
+            );
+            return;
+        }
         let what = format!("{key}=…");
         if key == "DATABASE_URL" || key.ends_with("_DATABASE_URL") {
             let scheme = value.split("://").next().unwrap_or("");
@@ -1381,6 +1394,13 @@ impl Importer {
         }
         let _ = spa;
         match target {
+            // Found by fuzzing: a second `location` with the same path made a duplicate key.
+            Some(_) if site.routes.iter().any(|(p, _)| *p == path) => self.add(
+                &input.name,
+                d.line,
+                format!("location {path}"),
+                Outcome::Unmapped("a second location with this path: the first one is kept".into()),
+            ),
             Some(t) => site.routes.push((path, t)),
             None => self.add(
                 &input.name,
@@ -1601,5 +1621,46 @@ mod tests {
             "main"
         );
         assert_eq!(site_name(&d(&["admin.nanotrace.org"]), &[]), "admin");
+    }
+}
+
+#[cfg(test)]
+mod regressions {
+    use super::*;
+
+    /// Found by fuzzing: `.env` lines whose names are not variable names (quotes, control
+    /// characters) made the description invalid TOML. They are now reported, not imported.
+    #[test]
+    fn odd_env_lines_keep_the_description_valid() {
+        let input = Input {
+            name: ".env".into(),
+            text: "r%K;\u{1}\u{0}=rains\" always;\n\"\"\"A\"\"\"=x\nMAIL_PASSWORD=hunter2\nOK=1\n"
+                .into(),
+        };
+        let (draft, report) = import(&[input], &Options::default()).expect("imports");
+        let text = draft.to_toml();
+        let table: toml::Table = text.parse().unwrap_or_else(|e| panic!("{text}\n{e}"));
+        assert_eq!(table["env"].as_table().map(|t| t.len()), Some(1));
+        assert!(report.unmapped() >= 2, "{}", report.render());
+        assert!(!text.contains("hunter2") && !report.render().contains("hunter2"));
+    }
+
+    /// Found by fuzzing: two `location /` blocks made a duplicate TOML key.
+    #[test]
+    fn repeated_locations_keep_the_first() {
+        let input = Input {
+            name: "site.conf".into(),
+            text: "server {\n  server_name a.org;\n  location / { return 301 https://b.org/; }\n  location / { return 302 https://c.org/; }\n}\n".into(),
+        };
+        let (draft, report) = import(&[input], &Options::default()).expect("imports");
+        let text = draft.to_toml();
+        let table: toml::Table = text.parse().unwrap_or_else(|e| panic!("{text}\n{e}"));
+        let routes = &table["sites"]["main"]["routes"];
+        assert_eq!(routes["/"]["redirect"].as_str(), Some("https://b.org/"));
+        assert!(
+            report
+                .render()
+                .contains("site.conf:4: location /: not mapped")
+        );
     }
 }
