@@ -3,6 +3,7 @@
 # The checks of Incident Tracker's NixOS VM test (machines: incident-tracker-vm-test.nix). The test driver
 # provides start_all, subtest and the machines acme, server and client; it lints this file with
 # pyflakes and type-checks it before the VMs start.
+import re
 import shlex
 
 
@@ -124,6 +125,10 @@ with subtest("Site main: every route goes where the description says"):
     assert code == 200 and index, "/: " + str(code)
     code, _ = fetch(base + "/app2nix/deep/link", "pebble")
     assert code == 200 and body() == index, "/: deep link: " + str(code)
+    # The scripts and styles index.html loads are served too (e.g. Vite's hashed assets/).
+    for asset in re.findall(r'(?:src|href)="(/[^"]+\.(?:js|css))"', index)[:3]:
+        code, _ = fetch(base + asset, "pebble")
+        assert code == 200, asset + ": " + str(code)
     # Proxied to incident-tracker-api.service.
     token = "app2nix-probe-main-2"
     code, _ = fetch(base + "/api/" + token, "pebble")

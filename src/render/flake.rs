@@ -191,6 +191,8 @@ struct VmTestContext {
     https: bool,
     /// Something listens (a process, nginx or an exposed port).
     listens: bool,
+    /// Some route serves a single-page app.
+    spa_routes: bool,
 }
 
 #[derive(Debug, Serialize)]
@@ -527,7 +529,11 @@ fn vm_test_context(m: &Model, source_label: &str) -> VmTestContext {
         .any(|s: &SiteTest| s.routes.iter().any(|r| r.access_log.is_some()));
     let https = sites.iter().any(|s| s.tls != "none");
     let listens = !sites.is_empty() || m.processes.iter().any(|p| p.listen.is_some());
+    let spa_routes = sites
+        .iter()
+        .any(|s| s.routes.iter().any(|r| r.kind == "spa"));
     VmTestContext {
+        spa_routes,
         logged_routes,
         https,
         listens,
