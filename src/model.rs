@@ -57,6 +57,33 @@ pub struct Model {
     pub host: Option<Host>,
 }
 
+impl Model {
+    /// `<app>-<part>`: the name of one of the app's units, timers, upstreams or agenix secrets.
+    pub fn prefixed(&self, part: &str) -> String {
+        format!("{}-{part}", self.name)
+    }
+
+    /// The state directory the module defaults to (a systemd `StateDirectory=`).
+    pub fn state_dir(&self) -> String {
+        format!("/var/lib/{}", self.name)
+    }
+
+    /// The logs directory (`[state] logs`, a systemd `LogsDirectory=`).
+    pub fn logs_dir(&self) -> String {
+        format!("/var/log/{}", self.name)
+    }
+
+    /// The socket of a process that listens on a unix socket (in its `RuntimeDirectory=`).
+    pub fn socket_path(&self, process: &str) -> String {
+        format!("/run/{}/{process}.sock", self.prefixed(process))
+    }
+
+    /// The access log of a process with `access_log_file`.
+    pub fn access_log_path(&self, process: &str) -> String {
+        format!("{}/{process}-access.log", self.logs_dir())
+    }
+}
+
 /// A NixOS machine of the flake (`nixosConfigurations.<name>`).
 #[derive(Debug, Clone)]
 pub struct Host {
@@ -2133,7 +2160,9 @@ pub fn is_name(s: &str) -> bool {
         && crate::nix::is_identifier(s)
 }
 
-fn suggest_name(s: &str) -> String {
+/// A valid name close to `s` (`MyApp` → `my-app`), for "did you mean" help and for names
+/// `init` / `import` derive from directories, units and services.
+pub fn suggest_name(s: &str) -> String {
     let mut out = String::new();
     for ch in s.chars() {
         if ch.is_ascii_alphanumeric() {

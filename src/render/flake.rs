@@ -288,12 +288,9 @@ fn access_log(m: &Model, process: &str) -> Option<Vec<String>> {
         return None;
     }
     Some(if p.access_log_file {
-        vec![
-            "file".into(),
-            format!("/var/log/{}/{}-access.log", m.name, p.name),
-        ]
+        vec!["file".into(), m.access_log_path(&p.name)]
     } else {
-        vec!["journal".into(), format!("{}-{}.service", m.name, p.name)]
+        vec!["journal".into(), format!("{}.service", m.prefixed(&p.name))]
     })
 }
 
@@ -316,7 +313,7 @@ fn vm_test_context(m: &Model, source_label: &str) -> VmTestContext {
     let dns01 = acme.is_some_and(|a| a.dns_provider.is_some());
     let staging = acme.is_some_and(|a| a.staging);
 
-    let unit = |n: &str| format!("{}-{n}.service", m.name);
+    let unit = |n: &str| format!("{}.service", m.prefixed(n));
     let processes = m
         .processes
         .iter()
@@ -330,11 +327,7 @@ fn vm_test_context(m: &Model, source_label: &str) -> VmTestContext {
                     };
                     (Some(probe.to_string()), Some(*port), None)
                 }
-                Some(Listen::Unix) => (
-                    None,
-                    None,
-                    Some(format!("/run/{}-{}/{}.sock", m.name, p.name, p.name)),
-                ),
+                Some(Listen::Unix) => (None, None, Some(m.socket_path(&p.name))),
                 None => (None, None, None),
             };
             ProcessTest {
@@ -351,7 +344,7 @@ fn vm_test_context(m: &Model, source_label: &str) -> VmTestContext {
         .iter()
         .map(|t| TaskTest {
             unit: if t.schedule.is_some() {
-                format!("{}-{}.timer", m.name, t.name)
+                format!("{}.timer", m.prefixed(&t.name))
             } else {
                 unit(&t.name)
             },
@@ -375,7 +368,7 @@ fn vm_test_context(m: &Model, source_label: &str) -> VmTestContext {
             }
             Some(Listen::Unix) => Some(HealthTest {
                 url: format!("http://localhost{}", h.path),
-                socket: Some(format!("/run/{}-{}/{}.sock", m.name, p.name, p.name)),
+                socket: Some(m.socket_path(&p.name)),
             }),
             None => None,
         }
@@ -456,7 +449,7 @@ fn vm_test_context(m: &Model, source_label: &str) -> VmTestContext {
                     }
                     RouteTarget::State(dir) => {
                         t.kind = "state".into();
-                        t.dir = format!("/var/lib/{}/{dir}", m.name);
+                        t.dir = format!("{}/{dir}", m.state_dir());
                     }
                     RouteTarget::Redirect { url, code } => {
                         t.kind = "redirect".into();
@@ -486,7 +479,7 @@ fn vm_test_context(m: &Model, source_label: &str) -> VmTestContext {
         .secrets
         .iter()
         .map(|s| SecretTest {
-            age: format!("{}-{}", m.name, s.name),
+            age: m.prefixed(&s.name),
             value: test_value(&m.name, &s.name),
         })
         .collect();
@@ -505,7 +498,7 @@ fn vm_test_context(m: &Model, source_label: &str) -> VmTestContext {
                 &m.user
             };
             (
-                format!("/run/agenix/{}-{}", m.name, s.name),
+                format!("/run/agenix/{}", m.prefixed(&s.name)),
                 format!("{owner} 400"),
             )
         })
@@ -561,7 +554,7 @@ fn vm_test_context(m: &Model, source_label: &str) -> VmTestContext {
         postgresql: matches!(m.database, Some(Database::Postgresql { .. })).then(|| m.user.clone()),
         sqlite: match &m.database {
             Some(Database::Sqlite { path, .. }) => {
-                let file = format!("/var/lib/{}/{path}", m.name);
+                let file = format!("{}/{path}", m.state_dir());
                 Some(match file.rsplit_once('/') {
                     Some((dir, _)) => dir.to_string(),
                     None => file,
@@ -578,7 +571,7 @@ fn vm_test_context(m: &Model, source_label: &str) -> VmTestContext {
         restic: m.restic.is_some(),
         certs,
         sites,
-        state_dir: format!("/var/lib/{}", m.name),
+        state_dir: m.state_dir(),
         exposed_ports: m
             .processes
             .iter()

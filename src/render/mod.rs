@@ -47,6 +47,8 @@ pub struct ModuleContext {
     header: String,
     name: String,
     title: String,
+    state_dir: String,
+    logs_dir: String,
     user: String,
     python: Option<PythonCtx>,
     nixpkgs: Option<String>,
@@ -278,6 +280,8 @@ struct AssetCtx {
 struct ProcessCtx {
     name: String,
     unit: String,
+    /// Where a unix-socket process listens.
+    socket: String,
     description: String,
     /// `gunicorn`, `uvicorn` or `command`.
     kind: String,
@@ -389,7 +393,8 @@ impl ModuleContext {
                 };
                 ProcessCtx {
                     name: p.name.clone(),
-                    unit: format!("{}-{}", m.name, p.name),
+                    unit: m.prefixed(&p.name),
+                    socket: m.socket_path(&p.name),
                     description: p.description.clone(),
                     kind: kind.into(),
                     app,
@@ -405,7 +410,7 @@ impl ModuleContext {
                     max_requests: p.max_requests,
                     keepalive: p.keepalive,
                     access_log: if p.access_log_file {
-                        format!("/var/log/{}/{}-access.log", m.name, p.name)
+                        m.access_log_path(&p.name)
                     } else {
                         "-".into()
                     },
@@ -414,7 +419,7 @@ impl ModuleContext {
                         .tasks
                         .iter()
                         .filter(|t| t.before.contains(&p.name))
-                        .map(|t| format!("{}-{}.service", m.name, t.name))
+                        .map(|t| format!("{}.service", m.prefixed(&t.name)))
                         .collect(),
                     server: kind != "command",
                 }
@@ -438,7 +443,7 @@ impl ModuleContext {
                 };
                 TaskCtx {
                     name: t.name.clone(),
-                    unit: format!("{}-{}", m.name, t.name),
+                    unit: m.prefixed(&t.name),
                     description: t.description.clone(),
                     shell,
                     args,
@@ -446,7 +451,7 @@ impl ModuleContext {
                     before: t
                         .before
                         .iter()
-                        .map(|b| format!("{}-{}.service", m.name, b))
+                        .map(|b| format!("{}.service", m.prefixed(b)))
                         .collect(),
                     schedule: t.schedule.clone(),
                     once: t.once,
@@ -510,7 +515,7 @@ impl ModuleContext {
             .iter()
             .filter(|p| routed.contains(p.name.as_str()))
             .map(|p| UpstreamCtx {
-                name: format!("{}-{}", m.name, p.name),
+                name: m.prefixed(&p.name),
                 process: p.name.clone(),
                 unix: p.listen == Some(Listen::Unix),
             })
@@ -535,6 +540,8 @@ impl ModuleContext {
                 .collect::<Vec<_>>()
         };
         ModuleContext {
+            state_dir: m.state_dir(),
+            logs_dir: m.logs_dir(),
             header: header(&layout.source_label),
             name: m.name.clone(),
             title: m.description.clone(),
@@ -773,7 +780,7 @@ pub fn secrets_nix(m: &Model, source_label: &str) -> Result<Option<String>, Erro
         files: m
             .secrets
             .iter()
-            .map(|s| format!("{}-{}.age", m.name, s.name))
+            .map(|s| format!("{}.age", m.prefixed(&s.name)))
             .collect(),
     };
     environment()
