@@ -11,7 +11,6 @@ use tree_sitter::{Node, Parser};
 
 use crate::draft::{Draft, Outcome, Process, ProcessKind, Report, Route, Site, Source, Task};
 use crate::import::{line_of, parse};
-use crate::model::looks_secret;
 
 /// Directories never searched.
 const SKIP: &[&str] = &[
@@ -290,7 +289,7 @@ pub fn init(dir: &Path) -> Result<(Draft, Report), String> {
         .ok()
         .and_then(|d| d.file_name().map(|n| n.to_string_lossy().into_owned()))
         .unwrap_or_else(|| "app".into());
-    let name = crate::import::slug_name(&app);
+    let name = crate::model::suggest_name(&app);
     report.add(
         Source::new(".", 0),
         "app name",
@@ -386,53 +385,17 @@ pub fn init(dir: &Path) -> Result<(Draft, Report), String> {
             report.add(Source::new(lock, 0), lock, Outcome::Decided("locked versions are not reproduced: nixpkgs' versions of the same packages are used".into()));
         }
     }
-    let mut dep_names = Vec::new();
+    let mut im = crate::import::Importer::resume(draft, report);
     for (spec, file, line) in &deps {
-        let n: String = spec
-            .chars()
-            .take_while(|c| c.is_ascii_alphanumeric() || "-_.".contains(*c))
-            .collect();
-        let attr = n.to_ascii_lowercase().replace(['_', '.'], "-");
-        if attr.is_empty() {
-            continue;
-        }
-        dep_names.push(attr.clone());
-        if [
-            "gunicorn",
-            "uvicorn",
-            "psycopg2",
-            "psycopg2-binary",
-            "psycopg",
-            "psycopg-binary",
-            "asyncpg",
-        ]
-        .contains(&attr.as_str())
-        {
-            report.add(
-                Source::new(file, *line),
-                spec.clone(),
-                Outcome::Covered("added by app2nix with the server / database driver".into()),
-            );
-        } else {
-            draft.dependencies.push(attr.clone());
-            report.add(
-                Source::new(file, *line),
-                spec.clone(),
-                Outcome::Mapped(format!("python3Packages.{attr}")),
-            );
-        }
+        im.dependency(file, *line, spec);
     }
+    let (d, r, drivers) = im.into_parts();
+    (draft, report) = (d, r);
     // The interpreter: an exact pin wins over a range.
     let mut version = None;
     for f in [".python-version", "runtime.txt"] {
         if let Some(t) = read(f) {
-            let v: String = t
-                .trim()
-                .trim_start_matches("python-")
-                .split('.')
-                .take(2)
-                .collect::<Vec<_>>()
-                .join(".");
+            let v = crate::import::python_minor(&t).unwrap_or_default();
             if VERSIONS.contains(&v.as_str()) {
                 report.add(
                     Source::new(f, 1),
@@ -451,26 +414,17 @@ pub fn init(dir: &Path) -> Result<(Draft, Report), String> {
     }
     if version.is_none()
         && let Some((rp, file, line)) = &requires_python
+        && let Some(bound) = crate::import::python_minor(rp)
+        && VERSIONS.contains(&bound.as_str())
     {
-        let bound: String = rp
-            .trim_start_matches(['>', '=', '^', '~', ' '])
-            .split(',')
-            .next()
-            .unwrap_or("")
-            .split('.')
-            .take(2)
-            .collect::<Vec<_>>()
-            .join(".");
-        if VERSIONS.contains(&bound.as_str()) {
-            report.add(
-                Source::new(file, *line),
-                format!("requires-python {rp}"),
-                Outcome::Decided(format!(
-                    "version = \"{bound}\", the lowest the project supports"
-                )),
-            );
-            version = Some(bound);
-        }
+        report.add(
+            Source::new(file, *line),
+            format!("requires-python {rp}"),
+            Outcome::Decided(format!(
+                "version = \"{bound}\", the lowest the project supports"
+            )),
+        );
+        version = Some(bound);
     }
     if version.is_none() {
         report.add(
@@ -538,13 +492,13 @@ pub fn init(dir: &Path) -> Result<(Draft, Report), String> {
                         i + 1,
                         &mut report,
                     ) {
-                        draft.processes.insert(crate::import::slug_name(other), p);
+                        draft.processes.insert(crate::model::suggest_name(other), p);
                         report.add(
                             Source::new("Procfile", i + 1),
                             format!("{other}: {cmd}"),
                             Outcome::Mapped(format!(
                                 "[processes.{}]",
-                                crate::import::slug_name(other)
+                                crate::model::suggest_name(other)
                             )),
                         );
                     }
@@ -732,7 +686,7 @@ pub fn init(dir: &Path) -> Result<(Draft, Report), String> {
                 ),
             );
         } else if has("alembic.ini") {
-            let cmd = if dep_names.iter().any(|d| d == "flask-migrate") {
+            let cmd = if draft.dependencies.iter().any(|d| d == "flask-migrate") {
                 "flask db upgrade".to_string()
             } else {
                 "alembic upgrade head".to_string()
@@ -750,7 +704,7 @@ pub fn init(dir: &Path) -> Result<(Draft, Report), String> {
                 },
             );
         } else if names.iter().any(|n| n.ends_with("migrations/env.py"))
-            && dep_names.iter().any(|d| d == "flask-migrate")
+            && draft.dependencies.iter().any(|d| d == "flask-migrate")
         {
             report.add(
                 Source::new("migrations/env.py", 0),
@@ -782,67 +736,12 @@ pub fn init(dir: &Path) -> Result<(Draft, Report), String> {
         let Some(t) = std::fs::read_to_string(dir.join(f)).ok() else {
             continue;
         };
+        let mut im = crate::import::Importer::resume(draft, report);
+        im.use_drivers(&drivers);
         for e in parse::dotenv(&t) {
-            if !crate::model::is_env_name(&e.key) {
-                report.add(
-                    Source::new(f, e.line),
-                    "a line that is not `NAME=value`",
-                    Outcome::Unmapped("not an environment variable name".into()),
-                );
-                continue;
-            }
-            let what = format!("{}=…", e.key);
-            if e.key == "DATABASE_URL" && e.value.starts_with("postgres")
-                || e.key == "DATABASE_URL"
-                    && e.value.is_empty()
-                    && dep_names.iter().any(|d| d.starts_with("psycopg"))
-            {
-                let driver = dep_names
-                    .iter()
-                    .find(|d| {
-                        ["psycopg2", "psycopg2-binary", "psycopg", "asyncpg"].contains(&d.as_str())
-                    })
-                    .map(|d| d.trim_end_matches("-binary").to_string())
-                    .unwrap_or_else(|| "libpq".into());
-                draft.postgresql = Some(Some(driver.clone()));
-                report.add(
-                    Source::new(f, e.line),
-                    what,
-                    Outcome::Mapped(format!(
-                        "[postgresql] driver = {driver:?} (app2nix sets DATABASE_URL)"
-                    )),
-                );
-            } else if e.key == "DATABASE_URL" && e.value.starts_with("sqlite") {
-                report.add(
-                    Source::new(f, e.line),
-                    what,
-                    Outcome::Unmapped(
-                        "SQLite: add [sqlite] with the file's path in the state directory".into(),
-                    ),
-                );
-            } else if e.key == "REDIS_URL" {
-                draft.redis = true;
-                report.add(
-                    Source::new(f, e.line),
-                    what,
-                    Outcome::Mapped("[redis] (app2nix sets REDIS_URL)".into()),
-                );
-            } else if looks_secret(&e.key) {
-                draft.secrets.insert(e.key.clone(), "env".into());
-                report.add(
-                    Source::new(f, e.line),
-                    what,
-                    Outcome::Mapped(format!("[secrets] {} (the value is not copied)", e.key)),
-                );
-            } else if !draft.env.contains_key(&e.key) && !draft.secrets.contains_key(&e.key) {
-                draft.env.insert(e.key.clone(), e.value.clone());
-                report.add(
-                    Source::new(f, e.line),
-                    what,
-                    Outcome::Mapped("[env]".into()),
-                );
-            }
+            im.variable(f, e.line, &e.key, &e.value, None);
         }
+        (draft, report, _) = im.into_parts();
     }
 
     // A Vite single-page app.

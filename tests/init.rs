@@ -4,31 +4,11 @@
 //! `check` and generate; secret values never reach the description.
 
 use std::path::Path;
-use std::process::{Command, Output};
 
-const BIN: &str = env!("CARGO_BIN_EXE_app2nix");
+mod common;
+use common::{copy_dir, run};
+
 const TREES: &[&str] = &["django", "fastapi", "flask-factory", "vite"];
-
-fn run(dir: &Path, args: &[&str]) -> Output {
-    Command::new(BIN)
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("run app2nix")
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).expect("mkdir");
-    for e in std::fs::read_dir(from).expect("ls") {
-        let e = e.expect("entry");
-        let target = to.join(e.file_name());
-        if e.file_type().expect("type").is_dir() {
-            copy_dir(&e.path(), &target);
-        } else {
-            std::fs::copy(e.path(), &target).expect("copy");
-        }
-    }
-}
 
 /// A copy of a fixture tree, in a directory with the fixture's name (the app name comes from it).
 fn tree(name: &str) -> (tempfile::TempDir, std::path::PathBuf) {

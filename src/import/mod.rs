@@ -102,7 +102,8 @@ const IMPLIED: &[&str] = &[
     "asyncpg",
 ];
 
-struct Importer {
+/// The state of an import; `init` borrows it for dependencies and environment files.
+pub(crate) struct Importer {
     draft: Draft,
     report: Report,
     opts: Options,
@@ -138,12 +139,13 @@ pub fn import(inputs: &[Input], opts: &Options) -> Result<(Draft, Report), Strin
     }
     let mut im = Importer::new(opts);
     im.draft.python_src = Some(opts.src.clone().unwrap_or_else(|| ".".into()));
-    // Environment and Python facts first, then processes, then the sites that route to them.
+    // Python packaging first (its database drivers decide DATABASE_URLs), then environment files,
+    // then processes, then the sites that route to them.
     let order = [
-        Kind::Env,
         Kind::PythonVersion,
         Kind::Requirements,
         Kind::Pyproject,
+        Kind::Env,
         Kind::Dockerfile,
         Kind::Systemd,
         Kind::Compose,
@@ -178,25 +180,25 @@ fn stem(name: &str) -> String {
     base.trim_end_matches(".service").to_string()
 }
 
-/// A name app2nix accepts (lowercase letters, digits, `-`), made from `s`.
-pub fn slug_name(s: &str) -> String {
-    slug(s)
+fn slug(s: &str) -> String {
+    crate::model::suggest_name(s)
 }
 
-fn slug(s: &str) -> String {
-    let mut out = String::new();
-    for c in s.chars() {
-        let c = c.to_ascii_lowercase();
-        if c.is_ascii_alphanumeric() {
-            out.push(c);
-        } else if !out.ends_with('-') && !out.is_empty() {
-            out.push('-');
-        }
-    }
-    let out = out.trim_end_matches('-').to_string();
-    match out.chars().next() {
-        Some(c) if c.is_ascii_lowercase() => out.chars().take(32).collect(),
-        _ => format!("app-{out}").chars().take(32).collect(),
+/// The interpreter's minor version in a pin or a bound: `3.12` from `3.12.4`, `python-3.12.4`,
+/// `3.11-slim`, `>=3.11,<4` or `^3.11`.
+pub(crate) fn python_minor(text: &str) -> Option<String> {
+    let t = text
+        .trim()
+        .trim_start_matches("python-")
+        .trim_start_matches(['>', '=', '^', '~', ' ']);
+    let digits: String = t
+        .chars()
+        .take_while(|c| c.is_ascii_digit() || *c == '.')
+        .collect();
+    let mut parts = digits.split('.');
+    match (parts.next(), parts.next()) {
+        (Some(a), Some(b)) if !a.is_empty() && !b.is_empty() => Some(format!("{a}.{b}")),
+        _ => None,
     }
 }
 
@@ -224,6 +226,25 @@ pub fn server_from_command(
 }
 
 impl Importer {
+    /// Continue `draft` and `report` (used by `init`).
+    pub(crate) fn resume(draft: Draft, report: Report) -> Self {
+        Importer {
+            draft,
+            report,
+            ..Importer::new(&Options::default())
+        }
+    }
+
+    /// Database drivers found in the dependencies beforehand (they decide DATABASE_URLs).
+    pub(crate) fn use_drivers(&mut self, drivers: &[String]) {
+        self.drivers = drivers.to_vec();
+    }
+
+    /// The draft, the report and the database drivers among the dependencies.
+    pub(crate) fn into_parts(self) -> (Draft, Report, Vec<String>) {
+        (self.draft, self.report, self.drivers)
+    }
+
     fn new(opts: &Options) -> Self {
         Importer {
             draft: Draft::default(),
@@ -259,7 +280,14 @@ impl Importer {
     }
 
     /// One environment variable from an env file, a unit or a Compose service.
-    fn variable(&mut self, file: &str, line: usize, key: &str, value: &str, process: Option<&str>) {
+    pub(crate) fn variable(
+        &mut self,
+        file: &str,
+        line: usize,
+        key: &str,
+        value: &str,
+        process: Option<&str>,
+    ) {
         if !crate::model::is_env_name(key) {
             let shown: String = key
                 .chars()
@@ -276,12 +304,15 @@ impl Importer {
         let what = format!("{key}=…");
         if key == "DATABASE_URL" || key.ends_with("_DATABASE_URL") {
             let scheme = value.split("://").next().unwrap_or("");
-            if scheme.starts_with("postgres") {
-                let driver = scheme.split_once('+').map(|(_, d)| d.to_string());
-                let driver = match driver.as_deref() {
-                    Some("psycopg2" | "psycopg" | "asyncpg") => driver,
-                    _ => Some("libpq".to_string()),
-                };
+            // `.env.example` often leaves the URL empty: the dependencies say which database.
+            if scheme.starts_with("postgres") || (value.is_empty() && !self.drivers.is_empty()) {
+                // A URL without a driver: SQLAlchemy picks the one among the dependencies.
+                let driver = scheme
+                    .split_once('+')
+                    .map(|(_, d)| d.to_string())
+                    .filter(|d| ["psycopg2", "psycopg", "asyncpg"].contains(&d.as_str()))
+                    .or_else(|| self.drivers.first().cloned())
+                    .or_else(|| Some("libpq".to_string()));
                 self.draft.postgresql = Some(driver.clone());
                 self.add(file, line, what, Outcome::Mapped(format!(
                     "[postgresql] driver = {:?}: a local PostgreSQL reached over its unix socket with peer authentication; app2nix sets {key} itself, so the URL (and its password) is not copied",
@@ -384,10 +415,8 @@ impl Importer {
     }
 
     fn python_version(&mut self, input: &Input) {
-        let text = input.text.trim().trim_start_matches("python-");
-        let mut parts = text.split('.');
-        if let (Some(a), Some(b)) = (parts.next(), parts.next()) {
-            let v = format!("{a}.{b}");
+        let text = input.text.trim();
+        if let Some(v) = python_minor(text) {
             self.add(
                 &input.name,
                 1,
@@ -398,7 +427,8 @@ impl Importer {
         }
     }
 
-    fn dependency(&mut self, file: &str, line: usize, spec: &str) {
+    /// One Python requirement (`flask>=3`): a nixpkgs attribute, or covered by app2nix.
+    pub(crate) fn dependency(&mut self, file: &str, line: usize, spec: &str) {
         let name: String = spec
             .chars()
             .take_while(|c| c.is_ascii_alphanumeric() || "-_.".contains(*c))
@@ -497,14 +527,8 @@ impl Importer {
             let upper = line.to_ascii_uppercase();
             if let Some(image) = upper.strip_prefix("FROM ").map(|_| line[5..].trim()) {
                 let image = image.split_whitespace().next().unwrap_or("");
-                if let Some(tag) = image.strip_prefix("python:") {
-                    let v: String = tag
-                        .chars()
-                        .take_while(|c| c.is_ascii_digit() || *c == '.')
-                        .collect();
-                    let mut p = v.split('.');
-                    if let (Some(a), Some(b)) = (p.next(), p.next()) {
-                        let v = format!("{a}.{b}");
+                if let Some(v) = image.strip_prefix("python:").and_then(python_minor) {
+                    {
                         self.add(
                             &input.name,
                             i + 1,
@@ -1413,19 +1437,6 @@ impl Importer {
 
     fn finish(&mut self) {
         let name = self.app_name_guess();
-        // A plain `postgresql://` URL with a driver among the dependencies: SQLAlchemy picks it.
-        if self.draft.postgresql == Some(Some("libpq".into()))
-            && let Some(d) = self.drivers.first()
-        {
-            self.report.add(
-                Source::new("(import)", 0),
-                "PostgreSQL driver",
-                Outcome::Decided(format!(
-                    "{d}, from the dependencies (the URL names no driver)"
-                )),
-            );
-            self.draft.postgresql = Some(Some(d.clone()));
-        }
         self.draft.name = Some(name.clone());
         // Every domain of an HTTP-only redirect server belongs to an HTTPS site already.
         for d in std::mem::take(&mut self.redirect_only) {
@@ -1611,6 +1622,20 @@ mod tests {
         );
         assert_eq!(detect(".env.prod", ""), Some(Kind::Env));
         assert_eq!(detect("notes.txt", "hello"), None);
+    }
+
+    #[test]
+    fn python_versions_from_pins_and_bounds() {
+        for (t, v) in [
+            ("3.12.4\n", "3.12"),
+            ("python-3.11.9", "3.11"),
+            ("3.11-slim", "3.11"),
+            (">=3.12,<4", "3.12"),
+            ("^3.13", "3.13"),
+        ] {
+            assert_eq!(python_minor(t).as_deref(), Some(v), "{t}");
+        }
+        assert_eq!(python_minor("latest"), None);
     }
 
     #[test]
