@@ -443,7 +443,6 @@ fn generate_files(
         ));
         let to_out = relative(&desc_dir, &out_dir);
         let flake_layout = flake::FlakeLayout {
-            module: layout.clone(),
             flake_source_label: relative(&desc_dir, &desc_abs),
             to_out: if to_out.is_empty() {
                 String::new()

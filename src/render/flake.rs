@@ -12,7 +12,7 @@ use minijinja::value::{Value, ValueKind};
 use serde::Serialize;
 use serde_json::json;
 
-use super::{Layout, environment, header, package_file_name};
+use super::{environment, header, package_file_name};
 use crate::model::{Database, Delivery, Listen, Model, Package, RouteTarget, Server, Tls};
 
 /// The NixOS release the generated flake follows.
@@ -25,8 +25,6 @@ const TEST_CA_DOMAIN: &str = "acme.test";
 /// Paths between the generated files, all `/`-separated and relative.
 #[derive(Debug, Clone)]
 pub struct FlakeLayout {
-    /// Module layout (paths relative to the output directory).
-    pub module: Layout,
     /// The description's path as shown in the flake's header (relative to the flake).
     pub flake_source_label: String,
     /// From the flake's directory (the description's) to the output directory: `""` or
@@ -167,8 +165,8 @@ struct VmTestContext {
     /// Sites with their own certificate files: replaced by a test certificate.
     test_cert_vhosts: Vec<String>,
     test_cert_domains: Vec<String>,
-    /// Per-certificate ACME server overrides (staging) to point at Pebble.
-    acme_server_certs: Vec<String>,
+    /// The certificates name the staging server themselves: Pebble must override each.
+    staging: bool,
     redis: bool,
     // The script's data.
     processes: Vec<ProcessTest>,
@@ -380,7 +378,6 @@ fn vm_test_context(m: &Model, source_label: &str) -> VmTestContext {
     let mut server_names = Vec::new();
     let mut test_cert_vhosts = Vec::new();
     let mut test_cert_domains = Vec::new();
-    let mut acme_server_certs = Vec::new();
     for s in &m.sites {
         let www = if s.redirect_www {
             www_aliases(&s.domains)
@@ -413,12 +410,6 @@ fn vm_test_context(m: &Model, source_label: &str) -> VmTestContext {
                         name: cert.clone(),
                         pebble: !dns01,
                     });
-                    if staging && !shared {
-                        acme_server_certs.push(cert.clone());
-                    }
-                }
-                if staging && shared && acme_server_certs.is_empty() {
-                    acme_server_certs.push(cert);
                 }
                 if dns01 { "self-signed" } else { "pebble" }
             }
@@ -546,7 +537,7 @@ fn vm_test_context(m: &Model, source_label: &str) -> VmTestContext {
         file_secrets,
         test_cert_vhosts,
         test_cert_domains,
-        acme_server_certs,
+        staging,
         redis: m.redis_url_env.is_some(),
         processes,
         tasks,

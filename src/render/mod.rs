@@ -346,7 +346,6 @@ struct HealthCtx {
 }
 
 /// Where the generated files go, relative to the description, so paths in them resolve.
-#[derive(Debug, Clone)]
 pub struct Layout {
     /// The description's path as shown in the header (relative to the output directory).
     pub source_label: String,
