@@ -94,7 +94,7 @@
             chmod -R u+w source
             cd source
             for description in examples/*/app2nix.toml; do
-              app2nix generate -f "$description" --out modules --check
+              app2nix generate -f "$description" --out modules --with-flake --check
             done
             touch $out
           '';

@@ -7,6 +7,9 @@
   python3,
 }:
 
+let
+  secretFileNames = "(\\.env.*|.*\\.pem|.*\\.key|.*\\.p12|.*\\.pfx|.*\\.jks|.*\\.keystore|.*\\.kdbx|id_rsa|id_dsa|id_ecdsa|id_ed25519|\\.netrc|\\.pgpass|\\.htpasswd|credentials\\.json|client_secret.*\\.json|service-account.*\\.json|secrets\\.json|secrets\\.yaml|secrets\\.yml|secrets\\.toml|secrets\\.ini)";
+in
 python3.pkgs.buildPythonPackage {
   pname = "incident-tracker";
   version = "0.3.0";
@@ -14,6 +17,8 @@ python3.pkgs.buildPythonPackage {
 
   src = lib.cleanSourceWith {
     name = "incident-tracker-source";
+    # Files that can hold secrets (`.env`, keys, certificates) never enter the world-readable store.
+    filter = path: _type: builtins.match secretFileNames (baseNameOf path) == null;
     src = lib.cleanSource ../examples/incident-tracker/backend;
   };
 

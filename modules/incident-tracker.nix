@@ -15,6 +15,17 @@ let
     ps.uvicorn
   ]);
 
+  # The application's source tree (read-only): where the commands copied from its documentation
+  # run, and where its SQL files are read.
+  appSource = "${withoutSecretFiles ../examples/incident-tracker/backend}";
+
+  # systemd expands `%` specifiers in unit settings, and `$` variables in command lines too:
+  # escaped, every value reaches the program exactly as configured.
+  escapeSpecifiers = lib.replaceStrings [ "%" ] [ "%%" ];
+  escapeExecArgs = lib.concatMapStringsSep " " (
+    arg: lib.replaceStrings [ "%" "$" ] [ "%%" "$$" ] (builtins.toJSON arg)
+  );
+
   # `address:port` as servers want it, with IPv6 addresses in brackets.
   hostPort =
     p:
@@ -25,6 +36,18 @@ let
 
   # Local services the app's units need running first.
   localServices = lib.optional cfg.database.createLocally "postgresql.target";
+
+  # A secret's file: the one set in `secretFiles`, or else the agenix secret decrypted from the
+  # committed `.age` file. Only secrets left to agenix are declared to it.
+  secretPath =
+    name:
+    if cfg.secretFiles.${name} != null then
+      cfg.secretFiles.${name}
+    else
+      config.age.secrets."incident-tracker-${name}".path;
+  agenixSecrets = lib.filter (name: cfg.secretFiles.${name} == null) [
+    "JWT_SECRET"
+  ];
 
   # Secrets delivered as environment variables. systemd hands each file to the unit as a
   # credential (LoadCredential) and this wrapper exports it right before the program starts, so
@@ -44,7 +67,9 @@ let
 
   # agenix has no restartUnits: restart the units when an encrypted secret changes.
   secretTriggers = lib.optionals (options ? age) (
-    map (name: config.age.secrets."incident-tracker-${name}".file) appSecrets
+    map (name: config.age.secrets."incident-tracker-${name}".file) (
+      lib.intersectLists agenixSecrets appSecrets
+    )
   );
 
   # Added to every site; nginx drops inherited add_header lines in locations that set their own,
@@ -57,12 +82,22 @@ let
   # Browsers only honour HSTS over HTTPS.
   hstsHeader = "add_header Strict-Transport-Security \"max-age=31536000\" always;";
 
-  # Environment of every unit: the configurable variables plus what the module wires itself.
-  appEnvironment =
-    cfg.environment
-    // {
-      LOGS_DIRECTORY = "/var/log/incident-tracker";
+  # Files that can hold secrets (`.env`, keys, certificates) never enter the world-readable store.
+  secretFileNames = "(\\.env.*|.*\\.pem|.*\\.key|.*\\.p12|.*\\.pfx|.*\\.jks|.*\\.keystore|.*\\.kdbx|id_rsa|id_dsa|id_ecdsa|id_ed25519|\\.netrc|\\.pgpass|\\.htpasswd|credentials\\.json|client_secret.*\\.json|service-account.*\\.json|secrets\\.json|secrets\\.yaml|secrets\\.yml|secrets\\.toml|secrets\\.ini)";
+  withoutSecretFiles =
+    src:
+    lib.cleanSourceWith {
+      filter = path: _type: builtins.match secretFileNames (baseNameOf path) == null;
+      src = lib.cleanSource src;
     };
+
+  # Environment of every unit: the configurable variables plus what the module wires itself.
+  appEnvironment = cfg.environment // {
+    LOGS_DIRECTORY = "/var/log/incident-tracker";
+  };
+  # A unit's `Environment=` lines: values escaped for systemd; the credential paths (`%d`) of
+  # file secrets are app2nix's own specifiers.
+  unitEnvironment = extra: lib.mapAttrs (_: escapeSpecifiers) (appEnvironment // extra);
 
   # Sandboxing shared by every unit, in the spirit of nixpkgs' pretix and paperless modules.
   serviceDefaults = {
@@ -74,9 +109,9 @@ let
     StateDirectoryMode = "0750";
     LogsDirectory = "incident-tracker";
     LogsDirectoryMode = "0750";
-    WorkingDirectory = cfg.stateDir;
-    EnvironmentFile = cfg.environmentFiles;
-    LoadCredential = map (name: "${name}:${cfg.secretFiles.${name}}") appSecrets;
+    WorkingDirectory = escapeSpecifiers cfg.workingDirectory;
+    EnvironmentFile = map escapeSpecifiers cfg.environmentFiles;
+    LoadCredential = map (name: "${name}:${escapeSpecifiers (secretPath name)}") appSecrets;
     AmbientCapabilities = "";
     CapabilityBoundingSet = "";
     DevicePolicy = "closed";
@@ -125,12 +160,12 @@ in
       description = "The Incident Tracker Python package.";
     };
 
-    python = lib.mkPackageOption pkgs "python311" { };
+    python = lib.mkPackageOption pkgs "python3" { };
 
     assets.frontend = lib.mkOption {
       type = lib.types.path;
-      default = lib.cleanSource ../examples/incident-tracker/frontend/dist;
-      defaultText = lib.literalMD "the files in ../examples/incident-tracker/frontend/dist";
+      default = withoutSecretFiles ../examples/incident-tracker/frontend/dist;
+      defaultText = lib.literalMD "the files in ../examples/incident-tracker/frontend/dist, without files that can hold secrets";
       description = "Built single-page app `frontend`, served by nginx.";
     };
 
@@ -149,7 +184,14 @@ in
     stateDir = lib.mkOption {
       type = lib.types.str;
       default = "/var/lib/incident-tracker";
-      description = "Directory holding the application's state; its working directory. Must be below `/var/lib` (it is a systemd `StateDirectory=`).";
+      description = "Directory holding the application's state (`$STATE_DIRECTORY` in its units). Must be below `/var/lib` (it is a systemd `StateDirectory=`).";
+    };
+
+    workingDirectory = lib.mkOption {
+      type = lib.types.str;
+      default = appSource;
+      defaultText = lib.literalMD "the source tree `backend`, without files that can hold secrets";
+      description = "Directory the processes and tasks run in: the application's source tree (read-only), so commands written as in its documentation (`python init_db.py`, `alembic upgrade head`, `flask db upgrade`) find their files. State belongs in `stateDir`.";
     };
 
     environment = lib.mkOption {
@@ -171,10 +213,9 @@ in
 
     secretFiles = {
       JWT_SECRET = lib.mkOption {
-        type = lib.types.str;
-        default = config.age.secrets.incident-tracker-JWT_SECRET.path;
-        defaultText = lib.literalExpression "config.age.secrets.incident-tracker-JWT_SECRET.path";
-        description = "File holding the secret `JWT_SECRET`, outside the Nix store. Defaults to the agenix secret `incident-tracker-JWT_SECRET`.";
+        type = lib.types.nullOr lib.types.str;
+        default = null;
+        description = "File holding the secret `JWT_SECRET`, outside the Nix store. When null, the agenix secret `incident-tracker-JWT_SECRET` (`secrets/incident-tracker-JWT_SECRET.age` beside the description) is declared and used.";
       };
     };
 
@@ -198,6 +239,12 @@ in
         ];
         description = "Domains of the `main` site: the first is nginx's `serverName`, the others its `serverAliases`.";
       };
+    };
+
+    acme.email = lib.mkOption {
+      type = lib.types.str;
+      default = "admin@thisisvoid.in";
+      description = "Account email for the sites' Let's Encrypt certificates. It is set on each certificate, not as the host's default, so apps sharing a host may use different ones.";
     };
 
     processes = {
@@ -234,20 +281,31 @@ in
       {
         assertions = [
           {
-            assertion = lib.hasPrefix "/var/lib/" cfg.stateDir;
-            message = "services.incident-tracker.stateDir must be below /var/lib (it is a systemd StateDirectory).";
+            # Plain path segments: the directory is named in unit settings and nginx aliases.
+            assertion = builtins.match "/var/lib(/[A-Za-z0-9_][A-Za-z0-9._-]*)+" cfg.stateDir != null;
+            message = "services.incident-tracker.stateDir must be a directory below /var/lib (it is a systemd StateDirectory) named with letters, digits, `.`, `_` and `-`.";
           }
           {
             assertion = lib.all (f: !lib.hasPrefix builtins.storeDir f) cfg.environmentFiles;
             message = "services.incident-tracker.environmentFiles must be outside the Nix store, which is world-readable.";
           }
           {
-            assertion =
-              options ? age
-              || lib.all (o: o.highestPrio < (lib.mkOptionDefault null).priority) (
-                lib.attrValues options.services.incident-tracker.secretFiles
-              );
-            message = "services.incident-tracker has secrets (JWT_SECRET): import agenix's NixOS module (agenix.nixosModules.default), or set every services.incident-tracker.secretFiles.* to a file you provision.";
+            assertion = options ? age || agenixSecrets == [ ];
+            message = "services.incident-tracker: the secrets ${lib.concatStringsSep ", " agenixSecrets} have no file: import agenix's NixOS module (agenix.nixosModules.default), or set services.incident-tracker.secretFiles.<NAME> to files you provision.";
+          }
+          {
+            assertion = lib.all (p: builtins.match "[0-9A-Fa-f.:]+|localhost" p.address != null) [
+              cfg.processes.api
+            ];
+            message = "services.incident-tracker.processes.*.address must be an IP address or `localhost`.";
+          }
+          {
+            # Domains become nginx server names and certificate names as they are.
+            assertion = lib.all (
+              d:
+              builtins.match "(\\*\\.)?([a-z0-9]([a-z0-9-]*[a-z0-9])?\\.)*[a-z0-9]([a-z0-9-]*[a-z0-9])?" d != null
+            ) (lib.concatMap (site: site.domains) (lib.attrValues cfg.sites));
+            message = "services.incident-tracker.sites.*.domains must be lowercase domain names.";
           }
         ];
 
@@ -282,18 +340,30 @@ in
           wantedBy = [ "multi-user.target" ];
         };
 
+        # The tasks that run before every process are ordered before this target, which every
+        # process requires: one dependency each, however many tasks and processes there are.
+        systemd.targets.incident-tracker-setup = {
+          description = "Incident Tracker: setup before the processes start";
+        };
+
         systemd.services.incident-tracker-api = {
           description = "Incident Tracker API (uvicorn)";
           wantedBy = [ "incident-tracker.target" ];
           partOf = [ "incident-tracker.target" ];
           restartTriggers = secretTriggers;
-          after = [ "network.target" ] ++ localServices;
-          requires = localServices;
-          environment = appEnvironment // cfg.processes.api.environment;
+          after = [
+            "network.target"
+            "incident-tracker-setup.target"
+          ]
+          ++ localServices;
+          requires = [ "incident-tracker-setup.target" ] ++ localServices;
+          environment = unitEnvironment cfg.processes.api.environment;
           # Started means healthy: units ordered after this one wait until /api/health answers.
           postStart = ''
             for _ in $(seq 1 60); do
-              if ${lib.getExe pkgs.curl} --silent --fail --output /dev/null ${lib.escapeShellArg ("http://${hostPort cfg.processes.api}" + "/api/health")}; then
+              if ${lib.getExe pkgs.curl} --silent --fail --output /dev/null ${
+                lib.escapeShellArg ("http://${hostPort cfg.processes.api}" + "/api/health")
+              }; then
                 exit 0
               fi
               sleep 1
@@ -303,7 +373,7 @@ in
           '';
           serviceConfig = serviceDefaults // {
             ExecStart = "${withSecrets} ${pythonEnv}/bin/uvicorn ${
-              lib.escapeShellArgs [
+              escapeExecArgs [
                 "--host"
                 cfg.processes.api.address
                 "--port"
@@ -323,20 +393,28 @@ in
           description = "Incident Tracker schema from base_schema.sql";
           restartTriggers = secretTriggers;
           before = [
-            "incident-tracker-api.service"
+            "incident-tracker-setup.target"
           ];
           requiredBy = [
-            "incident-tracker-api.service"
+            "incident-tracker-setup.target"
           ];
           after = [ "network.target" ] ++ localServices;
           requires = localServices;
-          environment = appEnvironment;
+          environment = unitEnvironment { };
           unitConfig.ConditionPathExists = "!${cfg.stateDir}/.schema.done";
           serviceConfig = serviceDefaults // {
             Type = "oneshot";
             RemainAfterExit = true;
-            ExecStart = "${lib.getExe' pkgs.postgresql "psql"} --set=ON_ERROR_STOP=1 --dbname=${cfg.user} --file=${../examples/incident-tracker/backend/base_schema.sql}";
-            ExecStartPost = "${lib.getExe' pkgs.coreutils "touch"} ${cfg.stateDir}/.schema.done";
+            ExecStart = "${lib.getExe' pkgs.postgresql "psql"} ${
+              escapeExecArgs [
+                "--set=ON_ERROR_STOP=1"
+                "--dbname=${cfg.user}"
+                "--file=${appSource}/base_schema.sql"
+              ]
+            }";
+            ExecStartPost = "${lib.getExe' pkgs.coreutils "touch"} ${
+              escapeExecArgs [ "${cfg.stateDir}/.schema.done" ]
+            }";
           };
         };
 
@@ -351,11 +429,11 @@ in
           ];
         };
 
+        # Dumps of the app's database; schedule-wide settings (compression, location) stay the
+        # host's, so several apps can share services.postgresqlBackup.
         services.postgresqlBackup = lib.mkIf cfg.database.createLocally {
           enable = true;
           databases = [ cfg.user ];
-          startAt = lib.mkDefault "*-*-* 01:15:00";
-          compression = lib.mkDefault "zstd";
         };
 
         networking.firewall.allowedTCPPorts = lib.mkIf cfg.openFirewall [
@@ -373,8 +451,13 @@ in
           upstreams = {
             incident-tracker-api = {
               servers.${hostPort cfg.processes.api} = { };
-              # Reuse connections to the app (recommendedProxySettings speaks HTTP/1.1 to it).
-              extraConfig = "keepalive 16;";
+              # Idle connections to the app are kept for reuse (recommendedProxySettings speaks
+              # HTTP/1.1; the locations proxying here clear the Connection header), for a second
+              # less than the app keeps them.
+              extraConfig = ''
+                keepalive 16;
+                keepalive_timeout 4s;
+              '';
             };
           };
 
@@ -384,10 +467,7 @@ in
                 serverAliases = builtins.tail cfg.sites.main.domains;
                 forceSSL = true;
                 enableACME = true;
-                extraConfig = lib.concatLines (
-                  securityHeaders
-                  ++ [ hstsHeader ]
-                );
+                extraConfig = lib.concatLines (securityHeaders ++ [ hstsHeader ]);
                 locations = {
                   "/" = {
                     root = cfg.assets.frontend;
@@ -396,10 +476,14 @@ in
                   };
                   "/assets/" = {
                     root = cfg.assets.frontend;
-                    extraConfig = lib.concatLines [ "expires 1y;" "access_log off;" ];
+                    extraConfig = lib.concatLines [
+                      "expires 1y;"
+                      "access_log off;"
+                    ];
                   };
                   "/api/" = {
                     proxyPass = "http://incident-tracker-api";
+                    extraConfig = lib.concatLines [ "proxy_set_header Connection \"\";" ];
                   };
                 };
               };
@@ -409,18 +493,30 @@ in
 
         security.acme = {
           acceptTerms = true;
-          defaults.email = lib.mkDefault "admin@thisisvoid.in";
+          # nginx declares each site's certificate; these are the settings it leaves to us, per
+          # certificate rather than in security.acme.defaults, which another app may set too.
+          certs = lib.mkMerge [
+            {
+              ${builtins.head cfg.sites.main.domains} = {
+                email = cfg.acme.email;
+              };
+            }
+          ];
         };
       }
       (lib.optionalAttrs (options ? age) {
-        age.secrets = {
-          incident-tracker-JWT_SECRET = {
-            file = ../examples/incident-tracker/secrets/incident-tracker-JWT_SECRET.age;
-            owner = cfg.user;
-            group = cfg.group;
-            mode = "0400";
-          };
-        };
+        # Declared only while its file is left to agenix: a secret given its own file in
+        # `secretFiles` is never decrypted from the committed `.age` file.
+        age.secrets = lib.mkMerge [
+          (lib.mkIf (cfg.secretFiles.JWT_SECRET == null) {
+            incident-tracker-JWT_SECRET = {
+              file = ../examples/incident-tracker/secrets/incident-tracker-JWT_SECRET.age;
+              owner = cfg.user;
+              group = cfg.group;
+              mode = "0400";
+            };
+          })
+        ];
       })
     ]
   );

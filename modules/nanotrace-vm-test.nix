@@ -19,18 +19,16 @@ let
     nanotrace-SECRET_KEY = "app2nix-vm-test-nanotrace-SECRET_KEY-value";
   };
 
-  testSecrets =
-    pkgs.runCommand "nanotrace-vm-test-secrets" { nativeBuildInputs = [ pkgs.age ]; }
-      ''
-        mkdir $out
-        age-keygen -o $out/identity.txt 2> /dev/null
-        recipient=$(age-keygen -y $out/identity.txt)
-        ${lib.concatLines (
-          lib.mapAttrsToList (
-            name: value: "printf %s ${lib.escapeShellArg value} | age -r \"$recipient\" -o $out/${name}.age"
-          ) testValues
-        )}
-      '';
+  testSecrets = pkgs.runCommand "nanotrace-vm-test-secrets" { nativeBuildInputs = [ pkgs.age ]; } ''
+    mkdir $out
+    age-keygen -o $out/identity.txt 2> /dev/null
+    recipient=$(age-keygen -y $out/identity.txt)
+    ${lib.concatLines (
+      lib.mapAttrsToList (
+        name: value: "printf %s ${lib.escapeShellArg value} | age -r \"$recipient\" -o $out/${name}.age"
+      ) testValues
+    )}
+  '';
 
   # Every name of every site, published by the server (through the test resolver, for Pebble's
   # HTTP-01 validation) and resolved by the client.
@@ -45,12 +43,19 @@ in
   name = "nanotrace";
 
   nodes = {
-    # The test ACME server, with a DNS resolver for every node's `networking.extraHosts`.
-    acme.imports = [ "${nixpkgs}/nixos/tests/common/acme/server" ];
+    # The test ACME server (Pebble), reached as `acme.test`, which the test network puts in every
+    # node's /etc/hosts. Its own /etc/hosts sends every name of every site to the server for
+    # HTTP-01 validation: nixpkgs' module adds the certificates' names, which are not the domains
+    # of a certificate named otherwise (a shared one).
+    acme =
+      { nodes, ... }:
+      {
+        imports = [ "${nixpkgs}/nixos/tests/common/acme/server" ];
+        networking.hosts.${nodes.server.networking.primaryIPAddress} = serverNames;
+      };
 
     server =
       {
-        config,
         nodes,
         pkgs,
         ...
@@ -67,16 +72,24 @@ in
         ];
 
         age.identityPaths = [ "${testSecrets}/identity.txt" ];
-        age.secrets = lib.mapAttrs (
-          name: _: { file = lib.mkForce "${testSecrets}/${name}.age"; }
-        ) testValues;
+        age.secrets = lib.mapAttrs (name: _: {
+          file = lib.mkForce "${testSecrets}/${name}.age";
+        }) testValues;
 
-        # Certificates come from Pebble; its resolver publishes the sites' names with this
-        # machine's address, so HTTP-01 validation reaches nginx here.
-        networking.nameservers = lib.mkForce [ nodes.acme.networking.primaryIPAddress ];
-        networking.extraHosts = "${config.networking.primaryIPAddress} ${toString serverNames}";
+        # Certificates come from Pebble.
         security.pki.certificateFiles = [ nodes.acme.test-support.acme.caCert ];
         security.acme.defaults.server = lib.mkForce "https://${nodes.acme.test-support.acme.caDomain}/dir";
+
+        services.nginx.virtualHosts = {
+          # Answers every name no site claims (HTTP 421, TLS refused), so a site whose vhost is
+          # missing fails its checks instead of being served by another site's vhost under a
+          # certificate that covers both.
+          app2nix-catch-all = {
+            default = true;
+            rejectSSL = true;
+            locations."/".return = "421";
+          };
+        };
       };
 
     client =

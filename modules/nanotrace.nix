@@ -17,6 +17,17 @@ let
     ps.psycopg2
   ]);
 
+  # The application's source tree (read-only): where the commands copied from its documentation
+  # run, and where its SQL files are read.
+  appSource = "${cfg.package}";
+
+  # systemd expands `%` specifiers in unit settings, and `$` variables in command lines too:
+  # escaped, every value reaches the program exactly as configured.
+  escapeSpecifiers = lib.replaceStrings [ "%" ] [ "%%" ];
+  escapeExecArgs = lib.concatMapStringsSep " " (
+    arg: lib.replaceStrings [ "%" "$" ] [ "%%" "$$" ] (builtins.toJSON arg)
+  );
+
   # `address:port` as servers want it, with IPv6 addresses in brackets.
   hostPort =
     p:
@@ -27,6 +38,19 @@ let
 
   # Local services the app's units need running first.
   localServices = lib.optional cfg.database.createLocally "postgresql.target";
+
+  # A secret's file: the one set in `secretFiles`, or else the agenix secret decrypted from the
+  # committed `.age` file. Only secrets left to agenix are declared to it.
+  secretPath =
+    name:
+    if cfg.secretFiles.${name} != null then
+      cfg.secretFiles.${name}
+    else
+      config.age.secrets."nanotrace-${name}".path;
+  agenixSecrets = lib.filter (name: cfg.secretFiles.${name} == null) [
+    "MAIL_PASSWORD"
+    "SECRET_KEY"
+  ];
 
   # Secrets delivered as environment variables. systemd hands each file to the unit as a
   # credential (LoadCredential) and this wrapper exports it right before the program starts, so
@@ -47,7 +71,9 @@ let
 
   # agenix has no restartUnits: restart the units when an encrypted secret changes.
   secretTriggers = lib.optionals (options ? age) (
-    map (name: config.age.secrets."nanotrace-${name}".file) appSecrets
+    map (name: config.age.secrets."nanotrace-${name}".file) (
+      lib.intersectLists agenixSecrets appSecrets
+    )
   );
 
   # Added to every site; nginx drops inherited add_header lines in locations that set their own,
@@ -61,17 +87,15 @@ let
   hstsHeader = "add_header Strict-Transport-Security \"max-age=31536000\" always;";
 
   # Every domain of every site that uses the shared certificate.
-  acmeDomains =
-    cfg.sites.main.domains
-    ++ cfg.sites.admin.domains
-    ++ cfg.sites.auth.domains;
+  acmeDomains = cfg.sites.main.domains ++ cfg.sites.admin.domains ++ cfg.sites.auth.domains;
 
   # Environment of every unit: the configurable variables plus what the module wires itself.
-  appEnvironment =
-    cfg.environment
-    // {
-      PYTHONPATH = "${cfg.package}";
-    };
+  appEnvironment = cfg.environment // {
+    PYTHONPATH = "${cfg.package}";
+  };
+  # A unit's `Environment=` lines: values escaped for systemd; the credential paths (`%d`) of
+  # file secrets are app2nix's own specifiers.
+  unitEnvironment = extra: lib.mapAttrs (_: escapeSpecifiers) (appEnvironment // extra);
 
   # Sandboxing shared by every unit, in the spirit of nixpkgs' pretix and paperless modules.
   serviceDefaults = {
@@ -81,9 +105,9 @@ let
       (lib.removePrefix "/var/lib/" cfg.stateDir)
     ];
     StateDirectoryMode = "0750";
-    WorkingDirectory = cfg.stateDir;
-    EnvironmentFile = cfg.environmentFiles;
-    LoadCredential = map (name: "${name}:${cfg.secretFiles.${name}}") appSecrets;
+    WorkingDirectory = escapeSpecifiers cfg.workingDirectory;
+    EnvironmentFile = map escapeSpecifiers cfg.environmentFiles;
+    LoadCredential = map (name: "${name}:${escapeSpecifiers (secretPath name)}") appSecrets;
     AmbientCapabilities = "";
     CapabilityBoundingSet = "";
     DevicePolicy = "closed";
@@ -132,7 +156,7 @@ in
       description = "The NanoTrace source tree, put on `PYTHONPATH`.";
     };
 
-    python = lib.mkPackageOption pkgs "python312" { };
+    python = lib.mkPackageOption pkgs "python3" { };
 
     user = lib.mkOption {
       type = lib.types.str;
@@ -149,7 +173,14 @@ in
     stateDir = lib.mkOption {
       type = lib.types.str;
       default = "/var/lib/nanotrace";
-      description = "Directory holding the application's state; its working directory. Must be below `/var/lib` (it is a systemd `StateDirectory=`).";
+      description = "Directory holding the application's state (`$STATE_DIRECTORY` in its units). Must be below `/var/lib` (it is a systemd `StateDirectory=`).";
+    };
+
+    workingDirectory = lib.mkOption {
+      type = lib.types.str;
+      default = appSource;
+      defaultText = lib.literalExpression "\"''${config.services.nanotrace.package}\"";
+      description = "Directory the processes and tasks run in: the application's source tree (read-only), so commands written as in its documentation (`python init_db.py`, `alembic upgrade head`, `flask db upgrade`) find their files. State belongs in `stateDir`.";
     };
 
     environment = lib.mkOption {
@@ -171,16 +202,14 @@ in
 
     secretFiles = {
       MAIL_PASSWORD = lib.mkOption {
-        type = lib.types.str;
-        default = config.age.secrets.nanotrace-MAIL_PASSWORD.path;
-        defaultText = lib.literalExpression "config.age.secrets.nanotrace-MAIL_PASSWORD.path";
-        description = "File holding the secret `MAIL_PASSWORD`, outside the Nix store. Defaults to the agenix secret `nanotrace-MAIL_PASSWORD`.";
+        type = lib.types.nullOr lib.types.str;
+        default = null;
+        description = "File holding the secret `MAIL_PASSWORD`, outside the Nix store. When null, the agenix secret `nanotrace-MAIL_PASSWORD` (`secrets/nanotrace-MAIL_PASSWORD.age` beside the description) is declared and used.";
       };
       SECRET_KEY = lib.mkOption {
-        type = lib.types.str;
-        default = config.age.secrets.nanotrace-SECRET_KEY.path;
-        defaultText = lib.literalExpression "config.age.secrets.nanotrace-SECRET_KEY.path";
-        description = "File holding the secret `SECRET_KEY`, outside the Nix store. Defaults to the agenix secret `nanotrace-SECRET_KEY`.";
+        type = lib.types.nullOr lib.types.str;
+        default = null;
+        description = "File holding the secret `SECRET_KEY`, outside the Nix store. When null, the agenix secret `nanotrace-SECRET_KEY` (`secrets/nanotrace-SECRET_KEY.age` beside the description) is declared and used.";
       };
     };
 
@@ -219,6 +248,12 @@ in
         ];
         description = "Domains of the `auth` site: the first is nginx's `serverName`, the others its `serverAliases`.";
       };
+    };
+
+    acme.email = lib.mkOption {
+      type = lib.types.str;
+      default = "admin@nanotrace.org";
+      description = "Account email for the sites' Let's Encrypt certificates. It is set on each certificate, not as the host's default, so apps sharing a host may use different ones.";
     };
 
     processes = {
@@ -281,20 +316,32 @@ in
       {
         assertions = [
           {
-            assertion = lib.hasPrefix "/var/lib/" cfg.stateDir;
-            message = "services.nanotrace.stateDir must be below /var/lib (it is a systemd StateDirectory).";
+            # Plain path segments: the directory is named in unit settings and nginx aliases.
+            assertion = builtins.match "/var/lib(/[A-Za-z0-9_][A-Za-z0-9._-]*)+" cfg.stateDir != null;
+            message = "services.nanotrace.stateDir must be a directory below /var/lib (it is a systemd StateDirectory) named with letters, digits, `.`, `_` and `-`.";
           }
           {
             assertion = lib.all (f: !lib.hasPrefix builtins.storeDir f) cfg.environmentFiles;
             message = "services.nanotrace.environmentFiles must be outside the Nix store, which is world-readable.";
           }
           {
-            assertion =
-              options ? age
-              || lib.all (o: o.highestPrio < (lib.mkOptionDefault null).priority) (
-                lib.attrValues options.services.nanotrace.secretFiles
-              );
-            message = "services.nanotrace has secrets (MAIL_PASSWORD, SECRET_KEY): import agenix's NixOS module (agenix.nixosModules.default), or set every services.nanotrace.secretFiles.* to a file you provision.";
+            assertion = options ? age || agenixSecrets == [ ];
+            message = "services.nanotrace: the secrets ${lib.concatStringsSep ", " agenixSecrets} have no file: import agenix's NixOS module (agenix.nixosModules.default), or set services.nanotrace.secretFiles.<NAME> to files you provision.";
+          }
+          {
+            assertion = lib.all (p: builtins.match "[0-9A-Fa-f.:]+|localhost" p.address != null) [
+              cfg.processes.auth
+              cfg.processes.web
+            ];
+            message = "services.nanotrace.processes.*.address must be an IP address or `localhost`.";
+          }
+          {
+            # Domains become nginx server names and certificate names as they are.
+            assertion = lib.all (
+              d:
+              builtins.match "(\\*\\.)?([a-z0-9]([a-z0-9-]*[a-z0-9])?\\.)*[a-z0-9]([a-z0-9-]*[a-z0-9])?" d != null
+            ) (lib.concatMap (site: site.domains) (lib.attrValues cfg.sites));
+            message = "services.nanotrace.sites.*.domains must be lowercase domain names.";
           }
         ];
 
@@ -326,17 +373,27 @@ in
           wantedBy = [ "multi-user.target" ];
         };
 
+        # The tasks that run before every process are ordered before this target, which every
+        # process requires: one dependency each, however many tasks and processes there are.
+        systemd.targets.nanotrace-setup = {
+          description = "NanoTrace: setup before the processes start";
+        };
+
         systemd.services.nanotrace-auth = {
           description = "NanoTrace auth microservice";
           wantedBy = [ "nanotrace.target" ];
           partOf = [ "nanotrace.target" ];
           restartTriggers = secretTriggers;
-          after = [ "network.target" ] ++ localServices;
-          requires = localServices;
-          environment = appEnvironment // cfg.processes.auth.environment;
+          after = [
+            "network.target"
+            "nanotrace-setup.target"
+          ]
+          ++ localServices;
+          requires = [ "nanotrace-setup.target" ] ++ localServices;
+          environment = unitEnvironment cfg.processes.auth.environment;
           serviceConfig = serviceDefaults // {
             ExecStart = "${withSecrets} ${pythonEnv}/bin/gunicorn ${
-              lib.escapeShellArgs [
+              escapeExecArgs [
                 "--bind"
                 (hostPort cfg.processes.auth)
                 "--workers"
@@ -356,13 +413,19 @@ in
           wantedBy = [ "nanotrace.target" ];
           partOf = [ "nanotrace.target" ];
           restartTriggers = secretTriggers;
-          after = [ "network.target" ] ++ localServices;
-          requires = localServices;
-          environment = appEnvironment // cfg.processes.web.environment;
+          after = [
+            "network.target"
+            "nanotrace-setup.target"
+          ]
+          ++ localServices;
+          requires = [ "nanotrace-setup.target" ] ++ localServices;
+          environment = unitEnvironment cfg.processes.web.environment;
           # Started means healthy: units ordered after this one wait until /healthz answers.
           postStart = ''
             for _ in $(seq 1 60); do
-              if ${lib.getExe pkgs.curl} --silent --fail --output /dev/null ${lib.escapeShellArg ("http://${hostPort cfg.processes.web}" + "/healthz")}; then
+              if ${lib.getExe pkgs.curl} --silent --fail --output /dev/null ${
+                lib.escapeShellArg ("http://${hostPort cfg.processes.web}" + "/healthz")
+              }; then
                 exit 0
               fi
               sleep 1
@@ -372,7 +435,7 @@ in
           '';
           serviceConfig = serviceDefaults // {
             ExecStart = "${withSecrets} ${pythonEnv}/bin/gunicorn ${
-              lib.escapeShellArgs [
+              escapeExecArgs [
                 "--bind"
                 (hostPort cfg.processes.web)
                 "--workers"
@@ -391,17 +454,15 @@ in
           description = "NanoTrace database migrations";
           restartTriggers = secretTriggers;
           before = [
-            "nanotrace-auth.service"
-            "nanotrace-web.service"
+            "nanotrace-setup.target"
           ];
           requiredBy = [
-            "nanotrace-auth.service"
-            "nanotrace-web.service"
+            "nanotrace-setup.target"
           ];
           after = [ "network.target" ] ++ localServices;
           requires = localServices;
           path = [ pythonEnv ];
-          environment = appEnvironment;
+          environment = unitEnvironment { };
           serviceConfig = serviceDefaults // {
             Type = "oneshot";
             RemainAfterExit = true;
@@ -435,13 +496,13 @@ in
           upstreams = {
             nanotrace-auth = {
               servers.${hostPort cfg.processes.auth} = { };
-              # Reuse connections to the app (recommendedProxySettings speaks HTTP/1.1 to it).
-              extraConfig = "keepalive 16;";
+              # No keepalive: the app closes connections after each request (gunicorn's sync
+              # workers) or keeps them too briefly.
             };
             nanotrace-web = {
               servers.${hostPort cfg.processes.web} = { };
-              # Reuse connections to the app (recommendedProxySettings speaks HTTP/1.1 to it).
-              extraConfig = "keepalive 16;";
+              # No keepalive: the app closes connections after each request (gunicorn's sync
+              # workers) or keeps them too briefly.
             };
           };
 
@@ -454,7 +515,10 @@ in
                 extraConfig = lib.concatLines (
                   securityHeaders
                   ++ [ hstsHeader ]
-                  ++ [ "client_max_body_size 20m;" "proxy_read_timeout 300s;" ]
+                  ++ [
+                    "client_max_body_size 20m;"
+                    "proxy_read_timeout 300s;"
+                  ]
                 );
                 locations = {
                   "/" = {
@@ -468,11 +532,7 @@ in
                 serverAliases = builtins.tail cfg.sites.admin.domains;
                 forceSSL = true;
                 useACMEHost = "nanotrace";
-                extraConfig = lib.concatLines (
-                  securityHeaders
-                  ++ [ hstsHeader ]
-                  ++ [ "proxy_read_timeout 300s;" ]
-                );
+                extraConfig = lib.concatLines (securityHeaders ++ [ hstsHeader ] ++ [ "proxy_read_timeout 300s;" ]);
                 locations = {
                   "/" = {
                     proxyPass = "http://nanotrace-web";
@@ -485,11 +545,7 @@ in
                 serverAliases = builtins.tail cfg.sites.auth.domains;
                 forceSSL = true;
                 useACMEHost = "nanotrace";
-                extraConfig = lib.concatLines (
-                  securityHeaders
-                  ++ [ hstsHeader ]
-                  ++ [ "proxy_read_timeout 300s;" ]
-                );
+                extraConfig = lib.concatLines (securityHeaders ++ [ hstsHeader ] ++ [ "proxy_read_timeout 300s;" ]);
                 locations = {
                   "/" = {
                     proxyPass = "http://nanotrace-auth";
@@ -502,11 +558,12 @@ in
 
         security.acme = {
           acceptTerms = true;
-          defaults.email = lib.mkDefault "admin@nanotrace.org";
           # One certificate for every domain of every site.
           certs.nanotrace = {
             domain = builtins.head acmeDomains;
             extraDomainNames = builtins.tail acmeDomains;
+            # Per certificate, not security.acme.defaults: another app on the host may set its own.
+            email = cfg.acme.email;
             group = config.services.nginx.group;
             reloadServices = [ "nginx.service" ];
             webroot = "/var/lib/acme/acme-challenge";
@@ -514,20 +571,26 @@ in
         };
       }
       (lib.optionalAttrs (options ? age) {
-        age.secrets = {
-          nanotrace-MAIL_PASSWORD = {
-            file = ../examples/nanotrace/secrets/nanotrace-MAIL_PASSWORD.age;
-            owner = cfg.user;
-            group = cfg.group;
-            mode = "0400";
-          };
-          nanotrace-SECRET_KEY = {
-            file = ../examples/nanotrace/secrets/nanotrace-SECRET_KEY.age;
-            owner = cfg.user;
-            group = cfg.group;
-            mode = "0400";
-          };
-        };
+        # Declared only while its file is left to agenix: a secret given its own file in
+        # `secretFiles` is never decrypted from the committed `.age` file.
+        age.secrets = lib.mkMerge [
+          (lib.mkIf (cfg.secretFiles.MAIL_PASSWORD == null) {
+            nanotrace-MAIL_PASSWORD = {
+              file = ../examples/nanotrace/secrets/nanotrace-MAIL_PASSWORD.age;
+              owner = cfg.user;
+              group = cfg.group;
+              mode = "0400";
+            };
+          })
+          (lib.mkIf (cfg.secretFiles.SECRET_KEY == null) {
+            nanotrace-SECRET_KEY = {
+              file = ../examples/nanotrace/secrets/nanotrace-SECRET_KEY.age;
+              owner = cfg.user;
+              group = cfg.group;
+              mode = "0400";
+            };
+          })
+        ];
       })
     ]
   );

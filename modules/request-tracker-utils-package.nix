@@ -6,9 +6,15 @@
   runCommandLocal,
 }:
 
-runCommandLocal "request-tracker-utils-source" { } "cp -r ${
-  lib.cleanSourceWith {
-    name = "request-tracker-utils-source";
-    src = lib.cleanSource ../examples/request-tracker-utils/app;
-  }
-} $out"
+let
+  secretFileNames = "(\\.env.*|.*\\.pem|.*\\.key|.*\\.p12|.*\\.pfx|.*\\.jks|.*\\.keystore|.*\\.kdbx|id_rsa|id_dsa|id_ecdsa|id_ed25519|\\.netrc|\\.pgpass|\\.htpasswd|credentials\\.json|client_secret.*\\.json|service-account.*\\.json|secrets\\.json|secrets\\.yaml|secrets\\.yml|secrets\\.toml|secrets\\.ini)";
+in
+runCommandLocal "request-tracker-utils-source" { }
+  "cp -r ${
+    lib.cleanSourceWith {
+      name = "request-tracker-utils-source";
+      # Files that can hold secrets (`.env`, keys, certificates) never enter the world-readable store.
+      filter = path: _type: builtins.match secretFileNames (baseNameOf path) == null;
+      src = lib.cleanSource ../examples/request-tracker-utils/app;
+    }
+  } $out"

@@ -43,12 +43,19 @@ in
   name = "request-tracker-utils";
 
   nodes = {
-    # The test ACME server, with a DNS resolver for every node's `networking.extraHosts`.
-    acme.imports = [ "${nixpkgs}/nixos/tests/common/acme/server" ];
+    # The test ACME server (Pebble), reached as `acme.test`, which the test network puts in every
+    # node's /etc/hosts. Its own /etc/hosts sends every name of every site to the server for
+    # HTTP-01 validation: nixpkgs' module adds the certificates' names, which are not the domains
+    # of a certificate named otherwise (a shared one).
+    acme =
+      { nodes, ... }:
+      {
+        imports = [ "${nixpkgs}/nixos/tests/common/acme/server" ];
+        networking.hosts.${nodes.server.networking.primaryIPAddress} = serverNames;
+      };
 
     server =
       {
-        config,
         nodes,
         pkgs,
         ...
@@ -65,16 +72,31 @@ in
         ];
 
         age.identityPaths = [ "${testSecrets}/identity.txt" ];
-        age.secrets = lib.mapAttrs (
-          name: _: { file = lib.mkForce "${testSecrets}/${name}.age"; }
-        ) testValues;
+        age.secrets = lib.mapAttrs (name: _: {
+          file = lib.mkForce "${testSecrets}/${name}.age";
+        }) testValues;
 
-        # Certificates come from Pebble; its resolver publishes the sites' names with this
-        # machine's address, so HTTP-01 validation reaches nginx here.
-        networking.nameservers = lib.mkForce [ nodes.acme.networking.primaryIPAddress ];
-        networking.extraHosts = "${config.networking.primaryIPAddress} ${toString serverNames}";
+        # Certificates come from Pebble.
         security.pki.certificateFiles = [ nodes.acme.test-support.acme.caCert ];
         security.acme.defaults.server = lib.mkForce "https://${nodes.acme.test-support.acme.caDomain}/dir";
+
+        # Backups go to a local repository with a test-only password.
+        services.request-tracker-utils.backup.restic = {
+          repository = lib.mkForce "/var/lib/app2nix-vm-test-restic";
+          passwordFile = lib.mkForce "${pkgs.writeText "restic-vm-test-password" "app2nix-vm-test"}";
+          environmentFile = lib.mkForce null;
+        };
+
+        services.nginx.virtualHosts = {
+          # Answers every name no site claims (HTTP 421, TLS refused), so a site whose vhost is
+          # missing fails its checks instead of being served by another site's vhost under a
+          # certificate that covers both.
+          app2nix-catch-all = {
+            default = true;
+            rejectSSL = true;
+            locations."/".return = "421";
+          };
+        };
       };
 
     client =

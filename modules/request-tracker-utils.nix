@@ -15,6 +15,17 @@ let
     ps.gunicorn
   ]);
 
+  # The application's source tree (read-only): where the commands copied from its documentation
+  # run, and where its SQL files are read.
+  appSource = "${cfg.package}";
+
+  # systemd expands `%` specifiers in unit settings, and `$` variables in command lines too:
+  # escaped, every value reaches the program exactly as configured.
+  escapeSpecifiers = lib.replaceStrings [ "%" ] [ "%%" ];
+  escapeExecArgs = lib.concatMapStringsSep " " (
+    arg: lib.replaceStrings [ "%" "$" ] [ "%%" "$$" ] (builtins.toJSON arg)
+  );
+
   # `address:port` as servers want it, with IPv6 addresses in brackets.
   hostPort =
     p:
@@ -22,6 +33,20 @@ let
       "[${p.address}]:${toString p.port}"
     else
       "${p.address}:${toString p.port}";
+
+  # A secret's file: the one set in `secretFiles`, or else the agenix secret decrypted from the
+  # committed `.age` file. Only secrets left to agenix are declared to it.
+  secretPath =
+    name:
+    if cfg.secretFiles.${name} != null then
+      cfg.secretFiles.${name}
+    else
+      config.age.secrets."request-tracker-utils-${name}".path;
+  agenixSecrets = lib.filter (name: cfg.secretFiles.${name} == null) [
+    "RT_PASSWORD"
+    "RT_USERNAME"
+    "SECRET_KEY"
+  ];
 
   # Secrets delivered as environment variables. systemd hands each file to the unit as a
   # credential (LoadCredential) and this wrapper exports it right before the program starts, so
@@ -43,7 +68,9 @@ let
 
   # agenix has no restartUnits: restart the units when an encrypted secret changes.
   secretTriggers = lib.optionals (options ? age) (
-    map (name: config.age.secrets."request-tracker-utils-${name}".file) appSecrets
+    map (name: config.age.secrets."request-tracker-utils-${name}".file) (
+      lib.intersectLists agenixSecrets appSecrets
+    )
   );
 
   # Added to every site; nginx drops inherited add_header lines in locations that set their own,
@@ -56,13 +83,17 @@ let
   # Browsers only honour HSTS over HTTPS.
   hstsHeader = "add_header Strict-Transport-Security \"max-age=31536000\" always;";
 
+  # The consistent copy of the SQLite database that restic backs up (root only).
+  sqliteBackupDir = "/var/backup/request-tracker-utils";
+
   # Environment of every unit: the configurable variables plus what the module wires itself.
-  appEnvironment =
-    cfg.environment
-    // {
-      PYTHONPATH = "${cfg.package}";
-      LOGS_DIRECTORY = "/var/log/request-tracker-utils";
-    };
+  appEnvironment = cfg.environment // {
+    PYTHONPATH = "${cfg.package}";
+    LOGS_DIRECTORY = "/var/log/request-tracker-utils";
+  };
+  # A unit's `Environment=` lines: values escaped for systemd; the credential paths (`%d`) of
+  # file secrets are app2nix's own specifiers.
+  unitEnvironment = extra: lib.mapAttrs (_: escapeSpecifiers) (appEnvironment // extra);
 
   # Sandboxing shared by every unit, in the spirit of nixpkgs' pretix and paperless modules.
   serviceDefaults = {
@@ -76,9 +107,9 @@ let
     StateDirectoryMode = "0750";
     LogsDirectory = "request-tracker-utils";
     LogsDirectoryMode = "0750";
-    WorkingDirectory = cfg.stateDir;
-    EnvironmentFile = cfg.environmentFiles;
-    LoadCredential = map (name: "${name}:${cfg.secretFiles.${name}}") appSecrets;
+    WorkingDirectory = escapeSpecifiers cfg.workingDirectory;
+    EnvironmentFile = map escapeSpecifiers cfg.environmentFiles;
+    LoadCredential = map (name: "${name}:${escapeSpecifiers (secretPath name)}") appSecrets;
     AmbientCapabilities = "";
     CapabilityBoundingSet = "";
     DevicePolicy = "closed";
@@ -127,7 +158,7 @@ in
       description = "The Request Tracker Utils source tree, put on `PYTHONPATH`.";
     };
 
-    python = lib.mkPackageOption pkgs "python312" { };
+    python = lib.mkPackageOption pkgs "python3" { };
 
     user = lib.mkOption {
       type = lib.types.str;
@@ -144,7 +175,14 @@ in
     stateDir = lib.mkOption {
       type = lib.types.str;
       default = "/var/lib/request-tracker-utils";
-      description = "Directory holding the application's state; its working directory. Must be below `/var/lib` (it is a systemd `StateDirectory=`).";
+      description = "Directory holding the application's state (`$STATE_DIRECTORY` in its units). Must be below `/var/lib` (it is a systemd `StateDirectory=`).";
+    };
+
+    workingDirectory = lib.mkOption {
+      type = lib.types.str;
+      default = appSource;
+      defaultText = lib.literalExpression "\"''${config.services.request-tracker-utils.package}\"";
+      description = "Directory the processes and tasks run in: the application's source tree (read-only), so commands written as in its documentation (`python init_db.py`, `alembic upgrade head`, `flask db upgrade`) find their files. State belongs in `stateDir`.";
     };
 
     environment = lib.mkOption {
@@ -166,22 +204,19 @@ in
 
     secretFiles = {
       RT_PASSWORD = lib.mkOption {
-        type = lib.types.str;
-        default = config.age.secrets.request-tracker-utils-RT_PASSWORD.path;
-        defaultText = lib.literalExpression "config.age.secrets.request-tracker-utils-RT_PASSWORD.path";
-        description = "File holding the secret `RT_PASSWORD`, outside the Nix store. Defaults to the agenix secret `request-tracker-utils-RT_PASSWORD`.";
+        type = lib.types.nullOr lib.types.str;
+        default = null;
+        description = "File holding the secret `RT_PASSWORD`, outside the Nix store. When null, the agenix secret `request-tracker-utils-RT_PASSWORD` (`secrets/request-tracker-utils-RT_PASSWORD.age` beside the description) is declared and used.";
       };
       RT_USERNAME = lib.mkOption {
-        type = lib.types.str;
-        default = config.age.secrets.request-tracker-utils-RT_USERNAME.path;
-        defaultText = lib.literalExpression "config.age.secrets.request-tracker-utils-RT_USERNAME.path";
-        description = "File holding the secret `RT_USERNAME`, outside the Nix store. Defaults to the agenix secret `request-tracker-utils-RT_USERNAME`.";
+        type = lib.types.nullOr lib.types.str;
+        default = null;
+        description = "File holding the secret `RT_USERNAME`, outside the Nix store. When null, the agenix secret `request-tracker-utils-RT_USERNAME` (`secrets/request-tracker-utils-RT_USERNAME.age` beside the description) is declared and used.";
       };
       SECRET_KEY = lib.mkOption {
-        type = lib.types.str;
-        default = config.age.secrets.request-tracker-utils-SECRET_KEY.path;
-        defaultText = lib.literalExpression "config.age.secrets.request-tracker-utils-SECRET_KEY.path";
-        description = "File holding the secret `SECRET_KEY`, outside the Nix store. Defaults to the agenix secret `request-tracker-utils-SECRET_KEY`.";
+        type = lib.types.nullOr lib.types.str;
+        default = null;
+        description = "File holding the secret `SECRET_KEY`, outside the Nix store. When null, the agenix secret `request-tracker-utils-SECRET_KEY` (`secrets/request-tracker-utils-SECRET_KEY.age` beside the description) is declared and used.";
       };
     };
 
@@ -199,6 +234,12 @@ in
         ];
         description = "Domains of the `main` site: the first is nginx's `serverName`, the others its `serverAliases`.";
       };
+    };
+
+    acme.email = lib.mkOption {
+      type = lib.types.str;
+      default = "admin@example.com";
+      description = "Account email for the sites' Let's Encrypt certificates. It is set on each certificate, not as the host's default, so apps sharing a host may use different ones.";
     };
 
     processes = {
@@ -261,20 +302,37 @@ in
       {
         assertions = [
           {
-            assertion = lib.hasPrefix "/var/lib/" cfg.stateDir;
-            message = "services.request-tracker-utils.stateDir must be below /var/lib (it is a systemd StateDirectory).";
+            # Plain path segments: the directory is named in unit settings and nginx aliases.
+            assertion = builtins.match "/var/lib(/[A-Za-z0-9_][A-Za-z0-9._-]*)+" cfg.stateDir != null;
+            message = "services.request-tracker-utils.stateDir must be a directory below /var/lib (it is a systemd StateDirectory) named with letters, digits, `.`, `_` and `-`.";
           }
           {
             assertion = lib.all (f: !lib.hasPrefix builtins.storeDir f) cfg.environmentFiles;
             message = "services.request-tracker-utils.environmentFiles must be outside the Nix store, which is world-readable.";
           }
           {
+            assertion = options ? age || agenixSecrets == [ ];
+            message = "services.request-tracker-utils: the secrets ${lib.concatStringsSep ", " agenixSecrets} have no file: import agenix's NixOS module (agenix.nixosModules.default), or set services.request-tracker-utils.secretFiles.<NAME> to files you provision.";
+          }
+          {
+            assertion = lib.all (p: builtins.match "[0-9A-Fa-f.:]+|localhost" p.address != null) [
+              cfg.processes.web
+            ];
+            message = "services.request-tracker-utils.processes.*.address must be an IP address or `localhost`.";
+          }
+          {
+            # Domains become nginx server names and certificate names as they are.
+            assertion = lib.all (
+              d:
+              builtins.match "(\\*\\.)?([a-z0-9]([a-z0-9-]*[a-z0-9])?\\.)*[a-z0-9]([a-z0-9-]*[a-z0-9])?" d != null
+            ) (lib.concatMap (site: site.domains) (lib.attrValues cfg.sites));
+            message = "services.request-tracker-utils.sites.*.domains must be lowercase domain names.";
+          }
+          {
+            # The restic module puts these in Environment= lines and its wrapper script alike.
             assertion =
-              options ? age
-              || lib.all (o: o.highestPrio < (lib.mkOptionDefault null).priority) (
-                lib.attrValues options.services.request-tracker-utils.secretFiles
-              );
-            message = "services.request-tracker-utils has secrets (RT_PASSWORD, RT_USERNAME, SECRET_KEY): import agenix's NixOS module (agenix.nixosModules.default), or set every services.request-tracker-utils.secretFiles.* to a file you provision.";
+              !lib.hasInfix "%" (cfg.backup.restic.passwordFile + toString cfg.backup.restic.environmentFile);
+            message = "services.request-tracker-utils.backup.restic: passwordFile and environmentFile must not contain `%`.";
           }
         ];
 
@@ -311,17 +369,29 @@ in
           wantedBy = [ "multi-user.target" ];
         };
 
+        # The tasks that run before every process are ordered before this target, which every
+        # process requires: one dependency each, however many tasks and processes there are.
+        systemd.targets.request-tracker-utils-setup = {
+          description = "Request Tracker Utils: setup before the processes start";
+        };
+
         systemd.services.request-tracker-utils-web = {
           description = "Request Tracker Utils (gunicorn)";
           wantedBy = [ "request-tracker-utils.target" ];
           partOf = [ "request-tracker-utils.target" ];
           restartTriggers = secretTriggers;
-          after = [ "network.target" ];
-          environment = appEnvironment // cfg.processes.web.environment;
+          after = [
+            "network.target"
+            "request-tracker-utils-setup.target"
+          ];
+          requires = [ "request-tracker-utils-setup.target" ];
+          environment = unitEnvironment cfg.processes.web.environment;
           # Started means healthy: units ordered after this one wait until /healthz answers.
           postStart = ''
             for _ in $(seq 1 60); do
-              if ${lib.getExe pkgs.curl} --silent --fail --output /dev/null ${lib.escapeShellArg ("http://${hostPort cfg.processes.web}" + "/healthz")}; then
+              if ${lib.getExe pkgs.curl} --silent --fail --output /dev/null ${
+                lib.escapeShellArg ("http://${hostPort cfg.processes.web}" + "/healthz")
+              }; then
                 exit 0
               fi
               sleep 1
@@ -331,7 +401,7 @@ in
           '';
           serviceConfig = serviceDefaults // {
             ExecStart = "${withSecrets} ${pythonEnv}/bin/gunicorn ${
-              lib.escapeShellArgs [
+              escapeExecArgs [
                 "--bind"
                 (hostPort cfg.processes.web)
                 "--workers"
@@ -350,14 +420,14 @@ in
           description = "Request Tracker Utils static files";
           restartTriggers = secretTriggers;
           before = [
-            "request-tracker-utils-web.service"
+            "request-tracker-utils-setup.target"
           ];
           requiredBy = [
-            "request-tracker-utils-web.service"
+            "request-tracker-utils-setup.target"
           ];
           after = [ "network.target" ];
           path = [ pythonEnv ];
-          environment = appEnvironment;
+          environment = unitEnvironment { };
           serviceConfig = serviceDefaults // {
             Type = "oneshot";
             RemainAfterExit = true;
@@ -378,14 +448,14 @@ in
           description = "Request Tracker Utils database migrations";
           restartTriggers = secretTriggers;
           before = [
-            "request-tracker-utils-web.service"
+            "request-tracker-utils-setup.target"
           ];
           requiredBy = [
-            "request-tracker-utils-web.service"
+            "request-tracker-utils-setup.target"
           ];
           after = [ "network.target" ];
           path = [ pythonEnv ];
-          environment = appEnvironment;
+          environment = unitEnvironment { };
           serviceConfig = serviceDefaults // {
             Type = "oneshot";
             RemainAfterExit = true;
@@ -402,18 +472,26 @@ in
         };
 
         services.restic.backups.request-tracker-utils = lib.mkIf cfg.backup.restic.enable {
-          inherit (cfg.backup.restic) repository passwordFile environmentFile;
+          # A file hands restic the repository verbatim; an Environment= line would expand `%`.
+          repositoryFile = pkgs.writeText "request-tracker-utils-restic-repository" cfg.backup.restic.repository;
+          inherit (cfg.backup.restic) passwordFile environmentFile;
           paths = [
             cfg.stateDir
+            sqliteBackupDir
           ];
-          # Back up a consistent copy of the SQLite database, not the live file.
-          backupPrepareCommand = "${lib.getExe pkgs.sqlite} ${
-            lib.escapeShellArgs [
-              "${cfg.stateDir}/database.sqlite"
-              ".backup ${cfg.stateDir}/database.sqlite.backup"
-            ]
-          }";
-          exclude = [ "${cfg.stateDir}/database.sqlite" ];
+          # A consistent copy of the SQLite database (sqlite3's online backup), not the live file,
+          # which a write during the backup could leave torn. Skipped until the app created it, so
+          # root never creates the database file.
+          backupPrepareCommand = ''
+            install -d -m 0700 ${sqliteBackupDir}
+            if [ -e ${lib.escapeShellArg "${cfg.stateDir}/database.sqlite"} ]; then
+              ${lib.getExe pkgs.sqlite} ${lib.escapeShellArg "${cfg.stateDir}/database.sqlite"} ${lib.escapeShellArg ".backup ${sqliteBackupDir}/database.sqlite"}
+            fi
+          '';
+          exclude = [
+            "${cfg.stateDir}/database.sqlite"
+            "${cfg.stateDir}/database.sqlite-*"
+          ];
           initialize = true;
           timerConfig = {
             OnCalendar = "daily";
@@ -441,8 +519,8 @@ in
           upstreams = {
             request-tracker-utils-web = {
               servers.${hostPort cfg.processes.web} = { };
-              # Reuse connections to the app (recommendedProxySettings speaks HTTP/1.1 to it).
-              extraConfig = "keepalive 16;";
+              # No keepalive: the app closes connections after each request (gunicorn's sync
+              # workers) or keeps them too briefly.
             };
           };
 
@@ -452,10 +530,7 @@ in
                 serverAliases = builtins.tail cfg.sites.main.domains;
                 forceSSL = true;
                 enableACME = true;
-                extraConfig = lib.concatLines (
-                  securityHeaders
-                  ++ [ hstsHeader ]
-                );
+                extraConfig = lib.concatLines (securityHeaders ++ [ hstsHeader ]);
                 locations = {
                   "/" = {
                     proxyPass = "http://request-tracker-utils-web";
@@ -476,30 +551,46 @@ in
 
         security.acme = {
           acceptTerms = true;
-          defaults.email = lib.mkDefault "admin@example.com";
+          # nginx declares each site's certificate; these are the settings it leaves to us, per
+          # certificate rather than in security.acme.defaults, which another app may set too.
+          certs = lib.mkMerge [
+            {
+              ${builtins.head cfg.sites.main.domains} = {
+                email = cfg.acme.email;
+              };
+            }
+          ];
         };
       }
       (lib.optionalAttrs (options ? age) {
-        age.secrets = {
-          request-tracker-utils-RT_PASSWORD = {
-            file = ../examples/request-tracker-utils/secrets/request-tracker-utils-RT_PASSWORD.age;
-            owner = cfg.user;
-            group = cfg.group;
-            mode = "0400";
-          };
-          request-tracker-utils-RT_USERNAME = {
-            file = ../examples/request-tracker-utils/secrets/request-tracker-utils-RT_USERNAME.age;
-            owner = cfg.user;
-            group = cfg.group;
-            mode = "0400";
-          };
-          request-tracker-utils-SECRET_KEY = {
-            file = ../examples/request-tracker-utils/secrets/request-tracker-utils-SECRET_KEY.age;
-            owner = cfg.user;
-            group = cfg.group;
-            mode = "0400";
-          };
-        };
+        # Declared only while its file is left to agenix: a secret given its own file in
+        # `secretFiles` is never decrypted from the committed `.age` file.
+        age.secrets = lib.mkMerge [
+          (lib.mkIf (cfg.secretFiles.RT_PASSWORD == null) {
+            request-tracker-utils-RT_PASSWORD = {
+              file = ../examples/request-tracker-utils/secrets/request-tracker-utils-RT_PASSWORD.age;
+              owner = cfg.user;
+              group = cfg.group;
+              mode = "0400";
+            };
+          })
+          (lib.mkIf (cfg.secretFiles.RT_USERNAME == null) {
+            request-tracker-utils-RT_USERNAME = {
+              file = ../examples/request-tracker-utils/secrets/request-tracker-utils-RT_USERNAME.age;
+              owner = cfg.user;
+              group = cfg.group;
+              mode = "0400";
+            };
+          })
+          (lib.mkIf (cfg.secretFiles.SECRET_KEY == null) {
+            request-tracker-utils-SECRET_KEY = {
+              file = ../examples/request-tracker-utils/secrets/request-tracker-utils-SECRET_KEY.age;
+              owner = cfg.user;
+              group = cfg.group;
+              mode = "0400";
+            };
+          })
+        ];
       })
     ]
   );

@@ -9,6 +9,14 @@ use crate::output::{self, GeneratedFile, Status};
 use crate::render::{Layout, flake};
 use crate::{description, model, render};
 
+/// A line on standard output. A closed pipe (`app2nix generate | head`) is not an error worth a
+/// panic: the line is dropped.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        let _ = writeln!(std::io::stdout().lock(), $($arg)*);
+    }};
+}
+
 /// Exit code: success (and, with `--check`, no drift).
 pub const EXIT_OK: i32 = 0;
 /// Exit code: `generate --check` found files that would change.
@@ -38,9 +46,14 @@ enum Cmd {
         /// The description.
         #[arg(short = 'f', long = "file", default_value = "app2nix.toml")]
         file: PathBuf,
-        /// Directory for the generated files (default: beside the description).
+        /// Directory for the module and its companions (package, VM test); only they are written
+        /// there. Default: beside the description, with the flake and secrets.nix.
         #[arg(long)]
         out: Option<PathBuf>,
+        /// With --out: also write flake.nix, flake.lock and secrets/secrets.nix beside the
+        /// description, pointing at the module in DIR.
+        #[arg(long, requires = "out")]
+        with_flake: bool,
         /// Write nothing; exit 1 if any file would change.
         #[arg(long, conflicts_with = "stdout")]
         check: bool,
@@ -48,7 +61,7 @@ enum Cmd {
         #[arg(long)]
         stdout: bool,
         /// Only the module (and its package and secrets.nix): no flake.nix, flake.lock or VM test.
-        #[arg(long)]
+        #[arg(long, conflicts_with = "with_flake")]
         module_only: bool,
     },
     /// Validate a description without generating anything.
@@ -130,9 +143,21 @@ pub fn run() -> i32 {
             check,
             stdout,
             module_only,
-        } => generate_cmd(&file, out.as_deref(), check, stdout, !module_only),
-        Cmd::Check { file } => load(&file).map(|_| {
-            println!("{}: ok", file.display());
+            with_flake,
+        } => generate_cmd(
+            &file,
+            &Selection {
+                out: out.as_deref(),
+                vm_test: !module_only,
+                // Nothing outside --out changes unless asked.
+                project_files: out.is_none() || with_flake,
+            },
+            check,
+            stdout,
+        ),
+        Cmd::Check { file } => load(&file).map(|model| {
+            print_notes(&model);
+            say!("{}: ok", file.display());
             EXIT_OK
         }),
         Cmd::Init { dir, stdout } => init_cmd(&dir, stdout),
@@ -152,7 +177,7 @@ pub fn run() -> i32 {
             let schema = schemars::schema_for!(description::Description);
             match serde_json::to_string_pretty(&schema) {
                 Ok(s) => {
-                    println!("{s}");
+                    say!("{s}");
                     Ok(EXIT_OK)
                 }
                 Err(e) => Err(Failure::Internal(format!("internal error: schema: {e}"))),
@@ -175,14 +200,24 @@ pub fn run() -> i32 {
     }
 }
 
+/// Which files a generation writes, and where.
+struct Selection<'a> {
+    /// The directory of the module and its companions (default: the description's).
+    out: Option<&'a Path>,
+    /// The VM test (and, with `project_files`, the flake running it).
+    vm_test: bool,
+    /// The files beside the description: flake.nix, flake.lock, secrets.nix.
+    project_files: bool,
+}
+
 fn generate_cmd(
     file: &Path,
-    out: Option<&Path>,
+    selection: &Selection,
     check: bool,
     stdout: bool,
-    flake: bool,
 ) -> Result<i32, Failure> {
-    let files = generate_files(file, out, flake)?;
+    let (model, files) = generate_files(file, selection)?;
+    print_notes(&model);
     if stdout {
         let mut so = std::io::stdout().lock();
         for f in &files {
@@ -198,33 +233,38 @@ fn generate_cmd(
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| Failure::Internal(e.to_string()))?;
     let mut drift = false;
+    let mut to_write = Vec::new();
     for (f, status) in files.iter().zip(statuses) {
         if f.seed && status == Status::Unchanged {
-            println!(
+            say!(
                 "kept {} (written once; `nix flake update` maintains it)",
                 f.path.display()
             );
         } else if check {
             match status {
-                Status::Unchanged => println!("up to date: {}", f.path.display()),
+                Status::Unchanged => say!("up to date: {}", f.path.display()),
                 Status::New => {
                     drift = true;
-                    println!("missing: {}", f.path.display());
+                    say!("missing: {}", f.path.display());
                 }
                 Status::Changed => {
                     drift = true;
-                    println!("out of date: {}", f.path.display());
+                    say!("out of date: {}", f.path.display());
                 }
             }
         } else if status == Status::Unchanged {
-            println!("unchanged {}", f.path.display());
+            say!("unchanged {}", f.path.display());
         } else {
-            output::write_atomic(f).map_err(|e| Failure::Internal(e.to_string()))?;
-            println!("wrote {}", f.path.display());
+            to_write.push(f);
         }
     }
+    // All or nothing: every file is written to a temporary before any is renamed into place.
+    output::write_all(&to_write).map_err(|e| Failure::Internal(e.to_string()))?;
+    for f in to_write {
+        say!("wrote {}", f.path.display());
+    }
     if drift {
-        println!("run `app2nix generate` to update the generated files");
+        say!("run `app2nix generate` to update the generated files");
         return Ok(EXIT_DRIFT);
     }
     Ok(EXIT_OK)
@@ -251,7 +291,6 @@ fn import_cmd(
         })?;
         inputs.push(crate::import::Input { name: shown, text });
     }
-    let (draft, report) = crate::import::import(&inputs, &opts).map_err(Failure::Invalid)?;
     let dir = match output {
         Some(o) => absolute(o)
             .parent()
@@ -259,6 +298,24 @@ fn import_cmd(
             .unwrap_or_default(),
         None => std::env::current_dir().unwrap_or_default(),
     };
+    // The packaging files of the source directory count as inputs too, unless given already.
+    if let Some(src) = &opts.src {
+        for name in crate::import::PACKAGING_FILES {
+            let path = dir.join(src).join(name);
+            let given = files.iter().any(|f| absolute(f) == absolute(&path));
+            if !given && path.is_file() {
+                let text = std::fs::read_to_string(&path).map_err(|e| {
+                    Failure::Internal(format!(
+                        "error: cannot read {}: {e}\nhelp: check that the path names a file you can read",
+                        path.display()
+                    ))
+                })?;
+                let name = Path::new(src).join(name).display().to_string();
+                inputs.push(crate::import::Input { name, text });
+            }
+        }
+    }
+    let (draft, report) = crate::import::import(&inputs, &opts).map_err(Failure::Invalid)?;
     let code = emit(&draft.to_toml(), &report, &dir, output)?;
     if code == EXIT_OK && strict && report.unmapped() > 0 {
         return Ok(EXIT_DRIFT);
@@ -336,6 +393,14 @@ fn emit(
     Ok(EXIT_OK)
 }
 
+/// What the model says besides errors, on standard error.
+fn print_notes(model: &model::Model) {
+    let mut err = std::io::stderr().lock();
+    for n in &model.notes {
+        let _ = writeln!(err, "note: {n}");
+    }
+}
+
 /// Read and validate a description.
 pub fn load(file: &Path) -> Result<model::Model, Failure> {
     let shown = file.display().to_string();
@@ -386,7 +451,12 @@ pub fn load(file: &Path) -> Result<model::Model, Failure> {
 /// The whole pipeline: description file → checked generated files (nothing written), the flake
 /// and its VM test included.
 pub fn generate(file: &Path, out: Option<&Path>) -> Result<Vec<GeneratedFile>, Failure> {
-    generate_files(file, out, true)
+    let selection = Selection {
+        out,
+        vm_test: true,
+        project_files: true,
+    };
+    generate_files(file, &selection).map(|(_, files)| files)
 }
 
 fn internal(what: &str) -> impl Fn(minijinja::Error) -> Failure + '_ {
@@ -399,13 +469,19 @@ fn internal(what: &str) -> impl Fn(minijinja::Error) -> Failure + '_ {
 
 fn generate_files(
     file: &Path,
-    out: Option<&Path>,
-    flake: bool,
-) -> Result<Vec<GeneratedFile>, Failure> {
-    let model = load(file)?;
+    selection: &Selection,
+) -> Result<(model::Model, Vec<GeneratedFile>), Failure> {
+    let out = selection.out;
+    let mut model = load(file)?;
     let desc_abs = absolute(file);
     let desc_dir = desc_abs.parent().map(Path::to_path_buf).unwrap_or_default();
     let out_dir = out.map(absolute).unwrap_or_else(|| desc_dir.clone());
+    if selection.vm_test && selection.project_files && !flake_can_read(&desc_dir, &out_dir) {
+        model.notes.push(format!(
+            "the flake beside the description refers to {}, outside its directory and git repository: Nix evaluates a flake from a copy of its own tree, so keep the output directory inside it",
+            out_dir.display()
+        ));
+    }
     let to_project = relative(&out_dir, &desc_dir);
     let layout = Layout {
         source_label: relative(&out_dir, &desc_abs),
@@ -430,7 +506,7 @@ fn generate_files(
             text,
         ));
     }
-    if flake {
+    if selection.vm_test {
         let (test_nix, test_py) =
             flake::vm_test(&model, &layout.source_label).map_err(internal("the VM test"))?;
         files.push(GeneratedFile::owned(
@@ -441,6 +517,8 @@ fn generate_files(
             shown_dir.join(flake::vm_test_script_name(&model.name)),
             test_py,
         ));
+    }
+    if selection.vm_test && selection.project_files {
         let to_out = relative(&desc_dir, &out_dir);
         let flake_layout = flake::FlakeLayout {
             flake_source_label: relative(&desc_dir, &desc_abs),
@@ -467,14 +545,24 @@ fn generate_files(
     let secrets_dir = desc_dir.join(&model.secrets_dir);
     let secrets = render::secrets_nix(&model, &relative(&secrets_dir, &desc_abs))
         .map_err(internal("secrets.nix"))?;
-    if let Some(text) = secrets {
+    if let Some(text) = secrets.filter(|_| selection.project_files) {
         files.push(GeneratedFile::owned(
             shown_desc_dir.join(&model.secrets_dir).join("secrets.nix"),
             text,
         ));
     }
-    output::check_all(&files).map_err(|e| Failure::Internal(e.to_string()))?;
-    Ok(files)
+    output::finish_all(&mut files).map_err(|e| Failure::Internal(e.to_string()))?;
+    Ok((model, files))
+}
+
+/// Whether a flake in `flake_dir` can refer to files in `dir`: Nix copies the flake's directory,
+/// or its whole git repository when it has one, and nothing outside.
+fn flake_can_read(flake_dir: &Path, dir: &Path) -> bool {
+    let root = flake_dir
+        .ancestors()
+        .find(|a| a.join(".git").exists())
+        .unwrap_or(flake_dir);
+    dir.starts_with(root)
 }
 
 /// `p` made absolute against the current directory and normalized lexically.

@@ -315,8 +315,10 @@ pub struct Package {
 pub struct PythonPackage {
     /// Source directory, relative to the description.
     pub src: Sp<String>,
-    /// Interpreter version, `3.11` to `3.14` (becomes `pkgs.python3XX`).
-    pub version: Sp<String>,
+    /// Interpreter version, `3.11` to `3.14` (`pkgs.python3XX`). Default: nixpkgs' `python3`
+    /// (3.13 on nixos-26.05), the only one with a binary cache: another version builds every
+    /// dependency from source.
+    pub version: Option<Sp<String>>,
     /// `requirements`: the source tree is put on `PYTHONPATH` as is; `pyproject`: it is built
     /// and installed as a Python package (`pyproject.toml` with a build backend).
     pub layout: Option<Sp<String>>,
@@ -476,7 +478,8 @@ pub struct Backup {
 pub struct Restic {
     /// Repository (`/mnt/backup`, `s3:host/bucket`, `sftp:host:/path`, ...).
     pub repository: Sp<String>,
-    /// File holding the repository password, outside the Nix store (can be set in Nix instead).
+    /// File holding the repository password, outside the Nix store (required: restic encrypts
+    /// every repository).
     pub password_file: Option<Sp<String>>,
     /// Environment file with the repository's credentials (e.g. `AWS_ACCESS_KEY_ID`).
     pub environment_file: Option<Sp<String>>,
@@ -491,9 +494,11 @@ pub struct Restic {
 #[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PostgresqlBackup {
-    /// When to dump (systemd `OnCalendar=`, default `*-*-* 01:15:00`).
+    /// When to dump this database (systemd `OnCalendar=`; default: the host's
+    /// `services.postgresqlBackup.startAt`, `*-*-* 01:15:00`).
     pub schedule: Option<Sp<String>>,
-    /// `none`, `gzip` or `zstd` (default).
+    /// No longer accepted: compression is a host-wide setting of `services.postgresqlBackup`,
+    /// which app modules leave to the host so that several apps can share it.
     pub compression: Option<Sp<String>>,
 }
 

@@ -120,6 +120,10 @@ pub struct Process {
     pub workers: Option<i64>,
     /// gunicorn `--timeout`.
     pub timeout: Option<i64>,
+    /// gunicorn `--max-requests`, uvicorn `--limit-max-requests`.
+    pub max_requests: Option<i64>,
+    /// gunicorn `--keep-alive`, uvicorn `--timeout-keep-alive`.
+    pub keepalive: Option<i64>,
     /// Process-only environment.
     pub env: BTreeMap<String, String>,
 }
@@ -157,8 +161,8 @@ pub struct Task {
 /// A route target.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Route {
-    /// A process.
-    Process(String),
+    /// A process; `true` when the route's prefix is stripped before proxying.
+    Process(String, bool),
     /// An asset.
     Asset(String),
     /// A redirect.
@@ -201,7 +205,7 @@ pub struct Draft {
     pub description: Option<String>,
     /// `[package.python] src`.
     pub python_src: Option<String>,
-    /// `[package.python] version`.
+    /// `[package.python] version`: only when nixpkgs' python3 does not suit the project.
     pub python_version: Option<String>,
     /// `[package.python] layout = "pyproject"`.
     pub pyproject: bool,
@@ -221,6 +225,10 @@ pub struct Draft {
     pub logs: bool,
     /// `[postgresql] driver`.
     pub postgresql: Option<Option<String>>,
+    /// `[sqlite]`: the database file (in the state directory) and the driver.
+    pub sqlite: Option<(Option<String>, Option<String>)>,
+    /// `url_env` of the database section, when the URL variable is not `DATABASE_URL`.
+    pub database_url_env: Option<String>,
     /// `[redis]`.
     pub redis: bool,
     /// `[health] path` and process.
@@ -311,11 +319,9 @@ impl Draft {
             "src = {}",
             toml_str(self.python_src.as_deref().unwrap_or("."))
         );
-        let _ = writeln!(
-            out,
-            "version = {}",
-            toml_str(self.python_version.as_deref().unwrap_or("3.13"))
-        );
+        if let Some(v) = &self.python_version {
+            let _ = writeln!(out, "version = {}", toml_str(v));
+        }
         if self.pyproject {
             let _ = writeln!(out, "layout = \"pyproject\"");
         }
@@ -357,6 +363,12 @@ impl Draft {
             }
             if let Some(t) = p.timeout {
                 let _ = writeln!(out, "timeout = {t}");
+            }
+            if let Some(m) = p.max_requests {
+                let _ = writeln!(out, "max_requests = {m}");
+            }
+            if let Some(k) = p.keepalive {
+                let _ = writeln!(out, "keepalive = {k}");
             }
             if !p.env.is_empty() {
                 let pairs: Vec<String> = p
@@ -404,6 +416,21 @@ impl Draft {
             self.section(&mut out, "postgresql");
             if let Some(d) = driver {
                 let _ = writeln!(out, "driver = {}", toml_str(d));
+            }
+            if let Some(u) = &self.database_url_env {
+                let _ = writeln!(out, "url_env = {}", toml_str(u));
+            }
+        }
+        if let Some((path, driver)) = &self.sqlite {
+            self.section(&mut out, "sqlite");
+            if let Some(p) = path {
+                let _ = writeln!(out, "path = {}", toml_str(p));
+            }
+            if let Some(d) = driver {
+                let _ = writeln!(out, "driver = {}", toml_str(d));
+            }
+            if let Some(u) = &self.database_url_env {
+                let _ = writeln!(out, "url_env = {}", toml_str(u));
             }
         }
         if self.redis {
@@ -472,7 +499,10 @@ fn site_toml(name: &str, s: &Site, comments: &BTreeMap<String, Vec<String>>) -> 
                 let _ = writeln!(out, "\n[sites.{}.routes]", toml_key(name));
                 for (path, r) in &s.routes {
                     let target = match r {
-                        Route::Process(p) => toml_str(p),
+                        Route::Process(p, false) => toml_str(p),
+                        Route::Process(p, true) => {
+                            format!("{{ process = {}, strip_prefix = true }}", toml_str(p))
+                        }
                         Route::Asset(a) => format!("{{ asset = {} }}", toml_str(a)),
                         Route::Redirect(url, code) => match code {
                             Some(c) => format!("{{ redirect = {}, code = {c} }}", toml_str(url)),

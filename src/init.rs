@@ -30,9 +30,6 @@ const SKIP: &[&str] = &[
     "result",
 ];
 
-/// Python versions nixpkgs 26.05 has (as app2nix accepts them).
-const VERSIONS: &[&str] = &["3.11", "3.12", "3.13", "3.14"];
-
 /// A Python file of the tree.
 struct PyFile {
     /// Relative path with `/`.
@@ -391,52 +388,48 @@ pub fn init(dir: &Path) -> Result<(Draft, Report), String> {
     }
     let (d, r, drivers) = im.into_parts();
     (draft, report) = (d, r);
-    // The interpreter: an exact pin wins over a range.
-    let mut version = None;
-    for f in [".python-version", "runtime.txt"] {
-        if let Some(t) = read(f) {
-            let v = crate::import::python_minor(&t).unwrap_or_default();
-            if VERSIONS.contains(&v.as_str()) {
-                report.add(
-                    Source::new(f, 1),
-                    t.trim(),
-                    Outcome::Mapped(format!("version = \"{v}\"")),
-                );
-                version = Some(v);
-                break;
-            }
-            report.add(
-                Source::new(f, 1),
-                t.trim(),
-                Outcome::Unmapped(format!("Python {v} is not in nixos-26.05 (3.11 to 3.14)")),
-            );
-        }
-    }
-    if version.is_none()
-        && let Some((rp, file, line)) = &requires_python
-        && let Some(bound) = crate::import::python_minor(rp)
-        && VERSIONS.contains(&bound.as_str())
-    {
-        report.add(
+    // The interpreter: what the project requires decides; a pin only when there is no
+    // requirement (see python_version).
+    let pin = [".python-version", "runtime.txt"]
+        .iter()
+        .find_map(|f| read(f).map(|t| (f.to_string(), t.trim().to_string())));
+    let from_requirement = requires_python.as_ref().map(|(rp, file, line)| {
+        (
             Source::new(file, *line),
             format!("requires-python {rp}"),
-            Outcome::Decided(format!(
-                "version = \"{bound}\", the lowest the project supports"
+            crate::python_version::from_requirement(rp),
+        )
+    });
+    let from_pin = pin.map(|(f, t)| {
+        let choice = crate::python_version::from_pin(&t, &f);
+        (Source::new(&f, 1), t, choice)
+    });
+    match from_requirement.into_iter().chain(from_pin).next() {
+        Some((source, what, Some(choice))) => {
+            draft.python_version = choice.version.clone();
+            let outcome = match choice.version {
+                Some(_) => Outcome::Mapped(choice.why),
+                None => Outcome::Decided(choice.why),
+            };
+            report.add(source, what, outcome);
+        }
+        Some((source, what, None)) => report.add(
+            source,
+            what,
+            Outcome::Unmapped(format!(
+                "no Python nixos-26.05 has ({}) satisfies it",
+                crate::python_version::VERSIONS.join(", ")
             )),
-        );
-        version = Some(bound);
-    }
-    if version.is_none() {
-        report.add(
+        ),
+        None => report.add(
             Source::new(".", 0),
             "Python version",
-            Outcome::Decided(
-                "3.13 (nixos-26.05's python3): no .python-version, runtime.txt or requires-python"
-                    .into(),
-            ),
-        );
+            Outcome::Decided(format!(
+                "nixos-26.05's python3 ({}): no .python-version, runtime.txt or requires-python",
+                crate::model::DEFAULT_PYTHON
+            )),
+        ),
     }
-    draft.python_version = version;
 
     // The web process.
     let gunicorn_conf: BTreeMap<String, (String, String, usize)> = found
@@ -634,6 +627,22 @@ pub fn init(dir: &Path) -> Result<(Draft, Report), String> {
                         Outcome::Mapped("timeout".into()),
                     );
                 }
+                "keepalive" => {
+                    p.keepalive = v.parse().ok();
+                    report.add(
+                        Source::new(f, *l),
+                        format!("keepalive = {v}"),
+                        Outcome::Mapped("keepalive".into()),
+                    );
+                }
+                "max_requests" => {
+                    p.max_requests = v.parse().ok();
+                    report.add(
+                        Source::new(f, *l),
+                        format!("max_requests = {v}"),
+                        Outcome::Mapped("max_requests".into()),
+                    );
+                }
                 _ => report.add(
                     Source::new(f, *l),
                     format!("{k} = {v}"),
@@ -807,10 +816,10 @@ pub fn init(dir: &Path) -> Result<(Draft, Report), String> {
     if draft.assets.contains_key("frontend") {
         routes.push(("/".to_string(), Route::Asset("frontend".into())));
         if draft.processes.contains_key("web") {
-            routes.push(("/api/".to_string(), Route::Process("web".into())));
+            routes.push(("/api/".to_string(), Route::Process("web".into(), false)));
         }
     } else if draft.processes.contains_key("web") {
-        routes.push(("/".to_string(), Route::Process("web".into())));
+        routes.push(("/".to_string(), Route::Process("web".into(), false)));
     }
     report.add(Source::new(".", 0), "sites", Outcome::Unmapped("the public domain is not in the sources: uncomment [sites.main] and [acme] in app2nix.toml and fill them in".into()));
     let mut site = Site {

@@ -7,6 +7,7 @@
 //! write). [`cli`] drives it.
 
 pub mod cli;
+pub mod commands;
 pub mod description;
 pub mod diagnostic;
 pub mod draft;
@@ -15,6 +16,9 @@ pub mod init;
 pub mod model;
 pub mod nix;
 pub mod output;
+pub mod python_version;
 pub mod render;
+pub mod secrets;
+pub mod shell;
 
 pub use cli::run;

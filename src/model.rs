@@ -5,6 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::ops::Range;
 use std::path::{Component, Path, PathBuf};
 
+use crate::commands::Missing;
 use crate::description::{self as d, Sp};
 use crate::diagnostic::{Diagnostic, Diagnostics, did_you_mean};
 
@@ -55,6 +56,9 @@ pub struct Model {
     pub agenix: Option<Agenix>,
     /// The machine the flake deploys to.
     pub host: Option<Host>,
+    /// What `check` and `generate` tell the user besides errors: choices with a cost, files left
+    /// out of the package.
+    pub notes: Vec<String>,
 }
 
 impl Model {
@@ -219,8 +223,8 @@ pub enum Package {
 pub struct PythonPackage {
     /// Source directory relative to the description's directory (`/`-separated).
     pub src: String,
-    /// `312` for Python 3.12.
-    pub version: String,
+    /// `312` for Python 3.12; `None` for nixpkgs' `python3` ([`DEFAULT_PYTHON`]).
+    pub version: Option<String>,
     /// Built as a package (`pyproject`) rather than put on `PYTHONPATH`.
     pub pyproject: bool,
     /// nixpkgs Python attributes needed at run time, including server and driver.
@@ -229,6 +233,34 @@ pub struct PythonPackage {
     pub build_system: BTreeSet<String>,
     /// Version from `pyproject.toml` (`0` when it has none).
     pub package_version: String,
+}
+
+impl Process {
+    /// How long nginx may keep an idle connection to this process for reuse (upstream
+    /// keepalive): a second less than the server keeps it, so nginx never sends a request on a
+    /// connection the server is closing. `None` when the server closes every connection
+    /// (gunicorn's sync workers) or keeps them too briefly.
+    pub fn upstream_keepalive_timeout(&self) -> Option<u32> {
+        // The servers' own defaults: uvicorn's --timeout-keep-alive 5 s, gunicorn's --keep-alive
+        // 2 s; an arbitrary command is assumed to keep connections at least 5 s.
+        let idle = match &self.server {
+            Server::Gunicorn { asgi: false, .. } => return None,
+            Server::Gunicorn { asgi: true, .. } => self.keepalive.unwrap_or(2),
+            Server::Uvicorn { .. } => self.keepalive.unwrap_or(5),
+            Server::Command(_) => 5,
+        };
+        idle.checked_sub(1).filter(|t| *t > 0)
+    }
+}
+
+impl PythonPackage {
+    /// The nixpkgs attribute of the interpreter: `python3`, or `python312` for a pinned version.
+    pub fn interpreter(&self) -> String {
+        match &self.version {
+            Some(v) => format!("python{v}"),
+            None => "python3".into(),
+        }
+    }
 }
 
 /// A directory of built files.
@@ -322,6 +354,15 @@ pub enum TaskRun {
     Sql(String),
 }
 
+/// Which processes a task must finish before.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Before {
+    /// Every process (the default for unscheduled tasks).
+    All,
+    /// These processes, by name (none for scheduled tasks).
+    Processes(Vec<String>),
+}
+
 /// A one-shot or scheduled task.
 #[derive(Debug, Clone)]
 pub struct Task {
@@ -331,8 +372,8 @@ pub struct Task {
     pub description: String,
     /// What runs.
     pub run: TaskRun,
-    /// Processes that start only after it succeeded (empty for scheduled tasks).
-    pub before: Vec<String>,
+    /// Processes that start only after it succeeded.
+    pub before: Before,
     /// `OnCalendar=` for scheduled tasks.
     pub schedule: Option<String>,
     /// Guarded by a stamp file: runs once per machine.
@@ -387,8 +428,8 @@ pub enum Database {
 pub struct Restic {
     /// Repository.
     pub repository: String,
-    /// Password file, if given in the description.
-    pub password_file: Option<String>,
+    /// Password file.
+    pub password_file: String,
     /// Credentials environment file.
     pub environment_file: Option<String>,
     /// `OnCalendar=`.
@@ -397,13 +438,11 @@ pub struct Restic {
     pub keep: BTreeMap<String, u32>,
 }
 
-/// `services.postgresqlBackup` settings.
+/// The app's database in `services.postgresqlBackup`.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct PostgresqlBackup {
-    /// `startAt`.
-    pub schedule: String,
-    /// `none`, `gzip` or `zstd`.
-    pub compression: String,
+    /// This database's own `startAt` (default: the host's).
+    pub schedule: Option<String>,
 }
 
 /// Health endpoint.
@@ -424,10 +463,13 @@ pub struct Context<'a> {
 /// Platforms a generated flake builds for (NixOS VM tests need Linux).
 pub const SYSTEMS: &[&str] = &["x86_64-linux", "aarch64-linux"];
 const PYTHON_VERSIONS: &[&str] = &["3.11", "3.12", "3.13", "3.14"];
+/// nixos-26.05's `python3`: the one interpreter whose packages the binary cache holds.
+pub const DEFAULT_PYTHON: &str = "3.13";
 const SECRET_SUFFIXES: &[&str] = &["_KEY", "_PASSWORD", "_SECRET", "_TOKEN", "_PASS", "_PASSWD"];
 
 struct Checker<'a> {
     errors: Vec<Diagnostic>,
+    notes: Vec<String>,
     ctx: &'a Context<'a>,
 }
 
@@ -458,6 +500,23 @@ impl Checker<'_> {
                 s.span(),
                 format!("{what} must be a single line"),
                 "remove the line breaks",
+            );
+            return false;
+        }
+        true
+    }
+
+    /// Text NixOS writes into a unit file as it is (`Description=`): one line, and no `\` at
+    /// its end, which would join the next line of the unit file to it.
+    fn unit_text(&mut self, s: &Sp<String>, what: &str) -> bool {
+        if !self.one_line(s, what) {
+            return false;
+        }
+        if s.trim_end().ends_with('\\') {
+            self.err(
+                s.span(),
+                format!("{what} ends with `\\`"),
+                "remove it: in a systemd unit file, a line ending in `\\` continues on the next",
             );
             return false;
         }
@@ -635,10 +694,56 @@ impl Checker<'_> {
     }
 }
 
+impl Checker<'_> {
+    /// What a command of an app built from source needs from its source tree (where the units
+    /// run) and its dependencies: see [`crate::commands`].
+    fn command_needs(&mut self, sp: &Sp<d::Command>, cmd: &Command, package: &Package) {
+        let Package::Python(py) = package else {
+            return;
+        };
+        if py.src.is_empty() {
+            return;
+        }
+        let argv = match cmd {
+            Command::Shell(s) => crate::shell::words(s),
+            Command::Args(a) => a.clone(),
+        };
+        let source = self.ctx.project_dir.join(&py.src);
+        let deps: Vec<String> = py.dependencies.iter().cloned().collect();
+        let src = &py.src;
+        for m in crate::commands::missing(&argv, &source, &deps) {
+            let (message, help) = match m {
+                Missing::File(f) => (
+                    format!("`{}` is not in the package source `{src}`", shown(&f)),
+                    format!(
+                        "tasks and processes run in the source directory, so relative paths in commands start there: fix the path, or add the file to `{src}`"
+                    ),
+                ),
+                Missing::ToolFile { tool, file } => (
+                    format!(
+                        "{tool} reads `{file}` from its working directory, the package source `{src}`, which has none"
+                    ),
+                    format!(
+                        "add `{file}` to `{src}`, or give the tool its location (e.g. `alembic -c path/to/alembic.ini`)"
+                    ),
+                ),
+                Missing::Program { program, package } => (
+                    format!(
+                        "`{program}` comes from the Python package `{package}`, which is not among the dependencies"
+                    ),
+                    format!("add \"{package}\" to `dependencies` under [package.python]"),
+                ),
+            };
+            self.err(sp.span(), message, help);
+        }
+    }
+}
+
 /// Validate a parsed description. All problems are reported together, in source order.
 pub fn build(desc: &d::Description, ctx: &Context) -> Result<Model, Diagnostics> {
     let mut c = Checker {
         errors: Vec::new(),
+        notes: Vec::new(),
         ctx,
     };
 
@@ -653,7 +758,7 @@ pub fn build(desc: &d::Description, ctx: &Context) -> Result<Model, Diagnostics>
     };
     let description = match &desc.app.description {
         Some(s) => {
-            c.one_line(s, "description");
+            c.unit_text(s, "description");
             s.to_string()
         }
         None => name.clone(),
@@ -766,6 +871,7 @@ pub fn build(desc: &d::Description, ctx: &Context) -> Result<Model, Diagnostics>
         None => "secrets".into(),
     };
     let assets = assets(&mut c, desc);
+    note_secret_files(&mut c, &package, &assets);
     let (restic, postgresql_backup) = backups(&mut c, desc);
     let health = desc.health.as_ref().and_then(|h| {
         if !c.one_line(&h.path, "health path") {
@@ -909,6 +1015,7 @@ pub fn build(desc: &d::Description, ctx: &Context) -> Result<Model, Diagnostics>
         acme,
         agenix,
         host,
+        notes: c.notes,
     })
 }
 
@@ -1115,7 +1222,8 @@ fn sites(
         }
         let mut routes = Vec::new();
         for (path, r) in &s.routes {
-            if let Some(route) = route(c, path, r, processes, assets, state_dirs) {
+            let declared: Vec<&str> = desc.assets.keys().map(|k| k.as_str()).collect();
+            if let Some(route) = route(c, path, r, processes, assets, &declared, state_dirs) {
                 routes.push(route);
             }
         }
@@ -1140,6 +1248,7 @@ fn route(
     r: &Sp<d::Route>,
     processes: &[Process],
     assets: &[Asset],
+    declared_assets: &[&str],
     state_dirs: &[String],
 ) -> Option<Route> {
     let path_ok = path.starts_with('/')
@@ -1233,6 +1342,8 @@ fn route(
                     hashed_dir: asset.hashed_dir.clone(),
                 });
             }
+            // Declared, but invalid: that error is reported at the asset already.
+            None if declared_assets.contains(&a.as_str()) => {}
             None => {
                 let help = match did_you_mean(a, assets.iter().map(|x| x.name.as_str())) {
                     Some(s) => format!("did you mean `{s}`?"),
@@ -1494,20 +1605,7 @@ fn package(c: &mut Checker, desc: &d::Description, database: &Option<Database>) 
         let src = c
             .project_path(&py.src, "package source", true)
             .unwrap_or_default();
-        let version = if PYTHON_VERSIONS.contains(&py.version.as_str()) {
-            py.version.replace('.', "")
-        } else {
-            let help = format!(
-                "use one of {} (nixpkgs' python3XX interpreters)",
-                PYTHON_VERSIONS.join(", ")
-            );
-            c.err(
-                py.version.span(),
-                format!("unsupported Python version `{}`", shown(&py.version)),
-                help,
-            );
-            String::new()
-        };
+        let version = py.version.as_ref().and_then(|v| python_version(c, v));
         let layout = c.choice(
             &py.layout,
             "layout",
@@ -1722,6 +1820,9 @@ fn processes(c: &mut Checker, desc: &d::Description, package: &Package, app: &st
             let Some(cmd) = p.command.as_ref().and_then(|cmd| c.command(cmd, "command")) else {
                 continue;
             };
+            if let Some(sp) = &p.command {
+                c.command_needs(sp, &cmd, package);
+            }
             Server::Command(cmd)
         };
         let is_server = !matches!(server, Server::Command(_));
@@ -1809,7 +1910,7 @@ fn processes(c: &mut Checker, desc: &d::Description, package: &Package, app: &st
         }
         let description = match &p.description {
             Some(s) => {
-                c.one_line(s, "description");
+                c.unit_text(s, "description");
                 s.to_string()
             }
             None => format!("{app} {}", name.as_str()),
@@ -1845,7 +1946,10 @@ fn tasks(
     for (name, t) in &desc.tasks {
         c.name(name, "task name");
         let run = match (&t.command, &t.sql) {
-            (Some(cmd), None) => c.command(cmd, "command").map(TaskRun::Command),
+            (Some(cmd), None) => c.command(cmd, "command").map(|run| {
+                c.command_needs(cmd, &run, package);
+                TaskRun::Command(run)
+            }),
             (None, Some(sql)) => {
                 if !matches!(database, Some(Database::Postgresql { .. })) {
                     c.err(sql.span(), "`sql` tasks run against the local PostgreSQL database, but there is no [postgresql]", "add [postgresql], or run the file with a `command`");
@@ -1891,6 +1995,7 @@ fn tasks(
                 })
         });
         let mut before = Vec::new();
+        let mut before_all = false;
         match (&t.before, &schedule) {
             (Some(list), Some(_)) if !list.is_empty() => {
                 c.err(
@@ -1933,7 +2038,7 @@ fn tasks(
                     }
                 }
             }
-            (None, None) => before = names.iter().map(|n| n.to_string()).collect(),
+            (None, None) => before_all = !names.is_empty(),
             _ => {}
         }
         if t.once && schedule.is_some() {
@@ -1945,7 +2050,7 @@ fn tasks(
         }
         let description = match &t.description {
             Some(s) => {
-                c.one_line(s, "description");
+                c.unit_text(s, "description");
                 s.to_string()
             }
             None => format!("{} {}", *desc.app.name, name.as_str()),
@@ -1956,7 +2061,11 @@ fn tasks(
                 name: name.to_string(),
                 description,
                 run,
-                before,
+                before: if before_all {
+                    Before::All
+                } else {
+                    Before::Processes(before)
+                },
                 schedule,
                 once: t.once,
                 env,
@@ -2026,6 +2135,9 @@ fn backups(c: &mut Checker, desc: &d::Description) -> (Option<Restic>, Option<Po
         };
         let password_file = abs(&r.password_file, "password_file");
         let environment_file = abs(&r.environment_file, "environment_file");
+        if r.password_file.is_none() {
+            c.err(r.span(), "restic needs a password: [backup.restic] has no `password_file`", format!("add `password_file = \"/etc/restic/{}-password\"`: a root-only file outside the Nix store (restic encrypts every repository with it)", *desc.app.name));
+        }
         let mut keep = BTreeMap::new();
         for (k, v) in &r.keep {
             let periods = ["last", "hourly", "daily", "weekly", "monthly", "yearly"];
@@ -2049,7 +2161,7 @@ fn backups(c: &mut Checker, desc: &d::Description) -> (Option<Restic>, Option<Po
         });
         Some(Restic {
             repository: r.repository.to_string(),
-            password_file,
+            password_file: password_file?,
             environment_file,
             schedule,
             keep,
@@ -2064,22 +2176,78 @@ fn backups(c: &mut Checker, desc: &d::Description) -> (Option<Restic>, Option<Po
             );
             return None;
         }
-        let compression = c.choice(
-            &b.compression,
-            "compression",
-            &["none", "gzip", "zstd"],
-            "zstd",
-        );
-        let schedule = b.schedule.as_ref().map_or("*-*-* 01:15:00".into(), |s| {
+        if let Some(comp) = &b.compression {
+            c.err(comp.span(), "`compression` is a host-wide setting of services.postgresqlBackup, which app modules leave to the host", "remove it, and set `services.postgresqlBackup.compression` in the host's configuration if needed (several apps can share one host)");
+        }
+        let schedule = b.schedule.as_ref().map(|s| {
             c.one_line(s, "schedule");
             s.to_string()
         });
-        Some(PostgresqlBackup {
-            schedule,
-            compression,
-        })
+        Some(PostgresqlBackup { schedule })
     });
     (restic, pg)
+}
+
+/// Directories whose files become store paths (the package source and the assets) are filtered;
+/// say which files the filter leaves out, so nobody wonders where their `.env` went.
+fn note_secret_files(c: &mut Checker, package: &Package, assets: &[Asset]) {
+    let mut dirs: Vec<&str> = assets.iter().map(|a| a.src.as_str()).collect();
+    if let Package::Python(py) = package {
+        dirs.insert(0, &py.src);
+    }
+    let mut left_out = Vec::new();
+    for dir in dirs {
+        let full = c.ctx.project_dir.join(dir);
+        for f in crate::secrets::secret_files_in(&full, 50_000) {
+            left_out.push(if dir.is_empty() {
+                f
+            } else {
+                format!("{dir}/{f}")
+            });
+        }
+    }
+    left_out.sort();
+    left_out.dedup();
+    if left_out.is_empty() {
+        return;
+    }
+    const SHOWN: usize = 10;
+    let mut list = left_out
+        .iter()
+        .take(SHOWN)
+        .map(|f| format!("`{}`", shown(f)))
+        .collect::<Vec<_>>()
+        .join(", ");
+    if left_out.len() > SHOWN {
+        list.push_str(&format!(" and {} more", left_out.len() - SHOWN));
+    }
+    c.notes.push(format!(
+        "left out of the generated sources: {list}. Files that can hold secrets (`.env*`, keys, certificates) never enter the world-readable Nix store; deliver their values as [secrets] or `environment_files`."
+    ));
+}
+
+/// A pinned interpreter: `312` for `3.12`. Any other than nixpkgs' default costs a full build of
+/// every dependency, which the notes say.
+fn python_version(c: &mut Checker, v: &Sp<String>) -> Option<String> {
+    if !PYTHON_VERSIONS.contains(&v.as_str()) {
+        let help = format!(
+            "use one of {} (nixpkgs' python3XX interpreters), or remove `version` for nixpkgs' python3 ({DEFAULT_PYTHON})",
+            PYTHON_VERSIONS.join(", ")
+        );
+        c.err(
+            v.span(),
+            format!("unsupported Python version `{}`", shown(v)),
+            help,
+        );
+        return None;
+    }
+    if v.as_str() != DEFAULT_PYTHON {
+        c.notes.push(format!(
+            "Python {v} is not nixos-26.05's python3 ({DEFAULT_PYTHON}), and the binary cache holds no packages built for it: building the app builds the interpreter's whole dependency tree from source (far longer than downloading them, and again after every nixpkgs update). Remove `version` unless the app needs {v}.",
+            v = v.as_str()
+        ));
+    }
+    Some(v.replace('.', ""))
 }
 
 /// `[project] version` (PEP 621) or `[tool.poetry] version`; `0` when absent or dynamic.

@@ -1,5 +1,5 @@
-//! The one place where values become Nix source: string and attribute-name escaping, and the
-//! rnix parse check every generated file passes before it is written.
+//! The one place where values become Nix source: string and attribute-name escaping, the rnix
+//! parse check every generated file passes, and the nixfmt formatting it is written in.
 
 /// Nix keywords: an attribute name spelled like one must be quoted.
 const KEYWORDS: &[&str] = &[
@@ -122,6 +122,16 @@ pub fn check_parses(text: &str) -> Result<(), ParseFailure> {
         line,
         col,
         message: err.to_string(),
+    })
+}
+
+/// `text` as nixfmt (1.2, through its byte-compatible Rust port) formats it. `text` has passed
+/// [`check_parses`]; a formatter failure is reported like a parse failure, as an app2nix bug.
+pub fn format(text: &str) -> Result<String, ParseFailure> {
+    nixfmt_rs::format(text).map_err(|e| ParseFailure {
+        line: 0,
+        col: 0,
+        message: format!("nixfmt: {}", nixfmt_rs::format_error(text, None, &e)),
     })
 }
 

@@ -74,14 +74,18 @@ impl fmt::Display for OutputError {
 
 impl std::error::Error for OutputError {}
 
-/// Every `.nix` file must parse; anything else is a bug reported as such.
-pub fn check_all(files: &[GeneratedFile]) -> Result<(), OutputError> {
-    for f in files {
+/// Every `.nix` file must parse (anything else is a bug, reported as such) and is then written
+/// exactly as nixfmt would format it, so `nix fmt` in a user's project changes nothing and
+/// `generate --check` stays quiet after it.
+pub fn finish_all(files: &mut [GeneratedFile]) -> Result<(), OutputError> {
+    for f in files.iter_mut() {
         if f.path.extension().is_some_and(|e| e == "nix") {
-            nix::check_parses(&f.text).map_err(|failure| OutputError::InvalidNix {
+            let invalid = |failure| OutputError::InvalidNix {
                 path: f.path.clone(),
                 failure,
-            })?;
+            };
+            nix::check_parses(&f.text).map_err(invalid)?;
+            f.text = nix::format(&f.text).map_err(invalid)?;
         }
     }
     Ok(())
@@ -98,51 +102,116 @@ pub enum Status {
     Unchanged,
 }
 
-/// Compare `file` with what is on disk; errors when the existing file is not ours.
+/// Largest existing file compared with a generated one: generated files are far smaller, so
+/// anything bigger is not ours (and a device or a huge file is never read whole).
+const MAX_COMPARED_BYTES: u64 = 64 * 1024 * 1024;
+
+/// Compare `file` with what is on disk; errors when the existing file is not ours. Only regular
+/// files are read: a symbolic link, a FIFO or a device in an output's place is refused, since
+/// replacing it would not write where the link points and reading it could block forever.
 pub fn status(file: &GeneratedFile) -> Result<Status, OutputError> {
-    if file.seed {
-        return match std::fs::metadata(&file.path) {
-            Ok(m) if m.is_file() => Ok(Status::Unchanged),
-            Ok(_) => Err(OutputError::Io(
-                file.path.clone(),
-                std::io::Error::other("a directory is in the way"),
-            )),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Status::New),
-            Err(e) => Err(OutputError::Io(file.path.clone(), e)),
+    let meta = match std::fs::symlink_metadata(&file.path) {
+        Ok(m) => m,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Status::New),
+        Err(e) => return Err(OutputError::Io(file.path.clone(), e)),
+    };
+    if !meta.is_file() {
+        let what = if meta.is_dir() {
+            "a directory is in the way"
+        } else if meta.is_symlink() {
+            "it is a symbolic link; app2nix replaces only regular files"
+        } else {
+            "it is not a regular file"
         };
+        return Err(OutputError::Io(
+            file.path.clone(),
+            std::io::Error::other(what),
+        ));
+    }
+    if file.seed {
+        return Ok(Status::Unchanged);
+    }
+    if meta.len() > MAX_COMPARED_BYTES {
+        return Err(OutputError::WouldClobber(file.path.clone()));
     }
     match std::fs::read(&file.path) {
         Ok(bytes) if bytes == file.text.as_bytes() => Ok(Status::Unchanged),
-        Ok(bytes) => {
-            if bytes.starts_with(HEADER_PREFIX.as_bytes()) {
-                Ok(Status::Changed)
-            } else {
-                Err(OutputError::WouldClobber(file.path.clone()))
-            }
-        }
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Status::New),
+        Ok(bytes) if bytes.starts_with(HEADER_PREFIX.as_bytes()) => Ok(Status::Changed),
+        Ok(_) => Err(OutputError::WouldClobber(file.path.clone())),
         Err(e) => Err(OutputError::Io(file.path.clone(), e)),
     }
 }
 
-/// Write `file` through a temporary file in the same directory and an atomic rename, so a
-/// reader sees the old or the new content, never a mix.
-pub fn write_atomic(file: &GeneratedFile) -> Result<(), OutputError> {
-    let io = |e| OutputError::Io(file.path.clone(), e);
-    let dir = file
-        .path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir).map_err(io)?;
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".app2nix-")
+/// Prefix of every temporary file app2nix creates; the process id follows, so a later run can
+/// tell a dead run's leftovers from a running one's.
+const TEMP_PREFIX: &str = ".app2nix-";
+
+/// A temporary file in `dir`, named `.app2nix-<pid>-…`, with the mode a plain `open(…, 0666)`
+/// gets under the current umask (0644 under 022), so the renamed file looks like any other.
+pub fn temp_in(dir: &Path) -> std::io::Result<tempfile::NamedTempFile> {
+    use std::os::unix::fs::PermissionsExt;
+    tempfile::Builder::new()
+        .prefix(&format!("{TEMP_PREFIX}{}-", std::process::id()))
+        .permissions(std::fs::Permissions::from_mode(0o666))
         .tempfile_in(dir)
-        .map_err(io)?;
-    tmp.write_all(file.text.as_bytes()).map_err(io)?;
-    tmp.as_file().sync_all().map_err(io)?;
-    tmp.persist(&file.path).map_err(|e| io(e.error))?;
+}
+
+/// Remove the temporaries of app2nix runs that died (killed between writing and renaming) from
+/// `dir`. A temporary whose process still runs is left alone.
+pub fn clean_stale_temporaries(dir: &Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let name = e.file_name();
+        let Some(pid) = name
+            .to_str()
+            .and_then(|n| n.strip_prefix(TEMP_PREFIX))
+            .and_then(|rest| rest.split_once('-'))
+            .and_then(|(pid, _)| pid.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        let alive = pid == std::process::id() || Path::new(&format!("/proc/{pid}")).exists();
+        if !alive && e.file_type().is_ok_and(|t| t.is_file()) {
+            let _ = std::fs::remove_file(e.path());
+        }
+    }
+}
+
+fn parent_dir(path: &Path) -> &Path {
+    path.parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."))
+}
+
+/// Write `files` all or nothing: every file's full content goes to a temporary beside it first
+/// (a full disk or a read-only directory fails here, and the temporaries are removed), and only
+/// when all are written are they renamed into place, each rename atomic. A reader sees each file
+/// whole, old or new; only a crash between the renames can leave some files renamed and others
+/// not, which the generation stamp in their headers lets `generate --check` detect.
+pub fn write_all(files: &[&GeneratedFile]) -> Result<(), OutputError> {
+    let mut staged = Vec::with_capacity(files.len());
+    for file in files {
+        let io = |e| OutputError::Io(file.path.clone(), e);
+        let dir = parent_dir(&file.path);
+        std::fs::create_dir_all(dir).map_err(io)?;
+        clean_stale_temporaries(dir);
+        let mut tmp = temp_in(dir).map_err(io)?;
+        tmp.write_all(file.text.as_bytes()).map_err(io)?;
+        tmp.as_file().sync_all().map_err(io)?;
+        staged.push((tmp, *file));
+    }
+    for (tmp, file) in staged {
+        tmp.persist(&file.path)
+            .map_err(|e| OutputError::Io(file.path.clone(), e.error))?;
+    }
     Ok(())
+}
+
+/// Write one file atomically (see [`write_all`]).
+pub fn write_atomic(file: &GeneratedFile) -> Result<(), OutputError> {
+    write_all(&[file])
 }
 
 #[cfg(test)]
@@ -182,10 +251,92 @@ mod tests {
         assert_eq!(status(&lock).expect("status"), Status::Unchanged);
     }
 
+    /// Written files get the mode a plain write would give them under the umask, not the 0600 of
+    /// a temporary file (a regression: every generated file used to be 0600).
+    #[test]
+    fn written_files_have_the_umask_mode() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().expect("tempdir");
+        let file = GeneratedFile::owned(dir.path().join("m.nix"), HEADER_PREFIX.into());
+        write_atomic(&file).expect("write");
+        let mode = std::fs::metadata(&file.path)
+            .expect("meta")
+            .permissions()
+            .mode()
+            & 0o777;
+        let plain = dir.path().join("plain");
+        std::fs::write(&plain, "x").expect("write");
+        let expected = std::fs::metadata(&plain)
+            .expect("meta")
+            .permissions()
+            .mode()
+            & 0o777;
+        assert_eq!(mode, expected, "{mode:o} vs {expected:o}");
+        assert_ne!(mode, 0o600);
+    }
+
+    /// Nothing is renamed into place unless every file could be written first.
+    #[test]
+    fn a_failing_file_leaves_every_file_as_it_was() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let ok = GeneratedFile::owned(dir.path().join("a.nix"), HEADER_PREFIX.into());
+        // A file where a directory must be: the second file cannot be staged.
+        std::fs::write(dir.path().join("blocked"), "").expect("write");
+        let bad = GeneratedFile::owned(dir.path().join("blocked/b.nix"), HEADER_PREFIX.into());
+        assert!(write_all(&[&ok, &bad]).is_err());
+        assert!(!ok.path.exists(), "a.nix was written although b.nix failed");
+        assert_eq!(leftovers(dir.path()), 0);
+    }
+
+    fn leftovers(dir: &Path) -> usize {
+        std::fs::read_dir(dir)
+            .expect("ls")
+            .filter_map(Result::ok)
+            .filter(|e| e.file_name().to_string_lossy().starts_with(TEMP_PREFIX))
+            .count()
+    }
+
+    #[test]
+    fn temporaries_of_dead_runs_are_removed() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        // No process has this id (above the kernel's pid_max).
+        let dead = dir.path().join(format!("{TEMP_PREFIX}4294967295-abc"));
+        let live = dir
+            .path()
+            .join(format!("{TEMP_PREFIX}{}-abc", std::process::id()));
+        let other = dir.path().join(".app2nix-notes");
+        for p in [&dead, &live, &other] {
+            std::fs::write(p, "").expect("write");
+        }
+        clean_stale_temporaries(dir.path());
+        assert!(!dead.exists() && live.exists() && other.exists());
+    }
+
+    #[test]
+    fn outputs_that_are_not_regular_files_are_refused() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let link = dir.path().join("m.nix");
+        std::os::unix::fs::symlink("/dev/zero", &link).expect("symlink");
+        let file = GeneratedFile::owned(link, HEADER_PREFIX.into());
+        let err = status(&file).expect_err("a symlink is refused");
+        assert!(err.to_string().contains("symbolic link"), "{err}");
+    }
+
+    #[test]
+    fn nix_files_come_out_as_nixfmt_writes_them() {
+        let mut files = [
+            GeneratedFile::owned("m.nix".into(), "# Generated by app2nix\n{a=1;}".into()),
+            GeneratedFile::owned("t.py".into(), "x  =  1".into()),
+        ];
+        finish_all(&mut files).expect("valid");
+        assert_eq!(files[0].text, "# Generated by app2nix\n{ a = 1; }\n");
+        assert_eq!(files[1].text, "x  =  1");
+    }
+
     #[test]
     fn unparsable_nix_is_an_internal_error() {
-        let bad = GeneratedFile::owned("x.nix".into(), "{ a = ; }".into());
-        let err = check_all(&[bad]).expect_err("invalid");
+        let mut bad = [GeneratedFile::owned("x.nix".into(), "{ a = ; }".into())];
+        let err = finish_all(&mut bad).expect_err("invalid");
         assert!(err.to_string().contains("bug in app2nix"));
     }
 }

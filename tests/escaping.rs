@@ -134,7 +134,7 @@ proptest! {
                     path.clone(),
                     format!("client_max_body_size {size};"),
                     format!("proxy_read_timeout {timeout};"),
-                    format!("301 {redirect}"),
+                    format!("301 \"{redirect}\""),
                 ];
                 for e in &expected {
                     prop_assert!(values.iter().any(|v| v == e), "{:?} not found as a string literal", e);

@@ -102,6 +102,38 @@ fn generated_modules_and_vm_tests_set_only_known_options_with_the_right_types() 
     );
 }
 
+/// Host-wide settings that an app module must leave to the host: a second app setting them too
+/// (to another value) makes the host fail to evaluate. A regression: every module set
+/// `security.acme.defaults.email`.
+const HOST_WIDE: &[&str] = &[
+    "security.acme.defaults",
+    "services.postgresqlBackup.startAt",
+    "services.postgresqlBackup.compression",
+    "services.postgresqlBackup.location",
+    "services.nginx.clientMaxBodySize",
+    "services.nginx.proxyTimeout",
+    "services.nginx.appendHttpConfig",
+    "services.nginx.commonHttpConfig",
+    "networking.hostName",
+];
+
+#[test]
+fn modules_leave_host_wide_settings_to_the_host() {
+    let opts = options();
+    for d in descriptions() {
+        let (name, module, _) = generated(&d);
+        let mut opts = opts.clone();
+        opts.add_module_options(&module).expect("own options");
+        let report = nixos_options::check_module(&opts, &module).expect("module parses");
+        let set: Vec<&String> = report
+            .checked
+            .iter()
+            .filter(|p| HOST_WIDE.iter().any(|h| p.starts_with(h)))
+            .collect();
+        assert!(set.is_empty(), "{name} sets host-wide {set:?}");
+    }
+}
+
 /// Deliberately broken copies of a generated module: each must be rejected, naming the path.
 #[test]
 fn broken_modules_are_rejected() {

@@ -38,7 +38,9 @@
 
       packages = forAllSystems (pkgs: {
         default = self.packages.${pkgs.stdenv.hostPlatform.system}.incident-tracker;
-        incident-tracker = pkgs.callPackage ../../modules/incident-tracker-package.nix { python3 = pkgs.python311; };
+        incident-tracker = pkgs.callPackage ../../modules/incident-tracker-package.nix {
+          python3 = pkgs.python3;
+        };
       });
 
       checks = forAllSystems (pkgs: {

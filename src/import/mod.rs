@@ -11,6 +11,7 @@ use std::path::Path;
 
 use crate::draft::{Draft, Outcome, Process, ProcessKind, Report, Route, Site, Source, Task, Tls};
 use crate::model::looks_secret;
+use crate::python_version;
 
 /// What a file is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -68,6 +69,14 @@ pub fn detect(name: &str, text: &str) -> Option<Kind> {
     None
 }
 
+/// Packaging files `import --src DIR` reads from DIR when they are not among the inputs.
+pub const PACKAGING_FILES: &[&str] = &[
+    "pyproject.toml",
+    "requirements.txt",
+    ".python-version",
+    "runtime.txt",
+];
+
 /// One input.
 #[derive(Debug, Clone)]
 pub struct Input {
@@ -123,6 +132,10 @@ pub(crate) struct Importer {
     redirect_only: Vec<String>,
     /// Database drivers among the Python dependencies.
     drivers: Vec<String>,
+    /// `[project] name` of a pyproject.toml.
+    project_name: Option<String>,
+    /// An input decided the interpreter already.
+    python_decided: bool,
 }
 
 /// Import `inputs`: the draft description and the report.
@@ -184,24 +197,6 @@ fn slug(s: &str) -> String {
     crate::model::suggest_name(s)
 }
 
-/// The interpreter's minor version in a pin or a bound: `3.12` from `3.12.4`, `python-3.12.4`,
-/// `3.11-slim`, `>=3.11,<4` or `^3.11`.
-pub(crate) fn python_minor(text: &str) -> Option<String> {
-    let t = text
-        .trim()
-        .trim_start_matches("python-")
-        .trim_start_matches(['>', '=', '^', '~', ' ']);
-    let digits: String = t
-        .chars()
-        .take_while(|c| c.is_ascii_digit() || *c == '.')
-        .collect();
-    let mut parts = digits.split('.');
-    match (parts.next(), parts.next()) {
-        (Some(a), Some(b)) if !a.is_empty() && !b.is_empty() => Some(format!("{a}.{b}")),
-        _ => None,
-    }
-}
-
 /// `300` → `300s`; values with a unit stay.
 fn seconds(v: &str) -> String {
     if v.chars().all(|c| c.is_ascii_digit()) {
@@ -258,6 +253,8 @@ impl Importer {
             cert_dirs: Vec::new(),
             redirect_only: Vec::new(),
             drivers: Vec::new(),
+            project_name: None,
+            python_decided: false,
         }
     }
 
@@ -314,6 +311,9 @@ impl Importer {
                     .or_else(|| self.drivers.first().cloned())
                     .or_else(|| Some("libpq".to_string()));
                 self.draft.postgresql = Some(driver.clone());
+                if key != "DATABASE_URL" {
+                    self.draft.database_url_env = Some(key.to_string());
+                }
                 self.add(file, line, what, Outcome::Mapped(format!(
                     "[postgresql] driver = {:?}: a local PostgreSQL reached over its unix socket with peer authentication; app2nix sets {key} itself, so the URL (and its password) is not copied",
                     driver.unwrap_or_default()
@@ -321,15 +321,7 @@ impl Importer {
                 return;
             }
             if scheme.starts_with("sqlite") {
-                self.add(
-                    file,
-                    line,
-                    what,
-                    Outcome::Unmapped(
-                        "SQLite: add [sqlite] with the database file's path in the state directory"
-                            .into(),
-                    ),
-                );
+                self.sqlite_url(file, line, key, scheme, value);
                 return;
             }
         }
@@ -402,6 +394,40 @@ impl Importer {
         }
     }
 
+    /// `DATABASE_URL=sqlite:///…` (or `sqlite+aiosqlite:///…`): the database becomes a file in
+    /// the state directory, with the same name.
+    fn sqlite_url(&mut self, file: &str, line: usize, key: &str, scheme: &str, value: &str) {
+        let what = format!("{key}=…");
+        let driver = match scheme.split_once('+').map(|(_, d)| d) {
+            None | Some("pysqlite") => None,
+            Some("aiosqlite") => Some("aiosqlite".to_string()),
+            Some(other) => {
+                self.add(file, line, what, Outcome::Unmapped(format!("SQLite driver `{other}`: app2nix knows sqlite and aiosqlite; add [sqlite] by hand")));
+                return;
+            }
+        };
+        let path = value.split_once(":///").map(|(_, p)| p).unwrap_or("");
+        let name = Path::new(path.split(['?', '#']).next().unwrap_or(""))
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .filter(|n| {
+                n.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c))
+            });
+        let shown_driver = driver.clone().unwrap_or_else(|| "sqlite".into());
+        self.draft.sqlite = Some((name.clone(), driver));
+        if key != "DATABASE_URL" {
+            self.draft.database_url_env = Some(key.to_string());
+        }
+        let place = match &name {
+            Some(n) => format!("path = {n:?} in the state directory"),
+            None => "the default file in the state directory".to_string(),
+        };
+        self.add(file, line, what, Outcome::Mapped(format!(
+            "[sqlite] {place}, driver = {shown_driver:?}; app2nix sets {key} itself (copy the existing database file there when you move)"
+        )));
+    }
+
     fn env_file(&mut self, input: &Input) {
         self.env_files.push(
             Path::new(&input.name)
@@ -416,15 +442,46 @@ impl Importer {
 
     fn python_version(&mut self, input: &Input) {
         let text = input.text.trim();
-        if let Some(v) = python_minor(text) {
+        let choice = python_version::from_pin(text, &input.name);
+        self.interpreter(&input.name, 1, text.to_string(), choice);
+    }
+
+    /// The interpreter, from the first pin or requirement found (see [`python_version`]).
+    fn interpreter(
+        &mut self,
+        file: &str,
+        line: usize,
+        what: String,
+        choice: Option<python_version::Choice>,
+    ) {
+        let Some(choice) = choice else {
             self.add(
-                &input.name,
-                1,
-                text,
-                Outcome::Mapped(format!("[package.python] version = \"{v}\"")),
+                file,
+                line,
+                what,
+                Outcome::Unmapped(format!(
+                    "not a Python version nixos-26.05 has ({})",
+                    python_version::VERSIONS.join(", ")
+                )),
             );
-            self.draft.python_version = Some(v);
+            return;
+        };
+        if self.python_decided {
+            self.add(
+                file,
+                line,
+                what,
+                Outcome::Covered("the interpreter is decided by an earlier input".into()),
+            );
+            return;
         }
+        self.python_decided = true;
+        self.draft.python_version = choice.version.clone();
+        let outcome = match choice.version {
+            Some(_) => Outcome::Mapped(choice.why),
+            None => Outcome::Decided(choice.why),
+        };
+        self.add(file, line, what, outcome);
     }
 
     /// One Python requirement (`flask>=3`): a nixpkgs attribute, or covered by app2nix.
@@ -500,6 +557,27 @@ impl Importer {
             );
             return;
         };
+        if let Some(n) = t
+            .get("project")
+            .and_then(|p| p.get("name"))
+            .and_then(|n| n.as_str())
+        {
+            self.project_name = Some(slug(n));
+        }
+        if let Some(r) = t
+            .get("project")
+            .and_then(|p| p.get("requires-python"))
+            .and_then(|r| r.as_str())
+        {
+            let line = line_of(&input.text, "requires-python");
+            let choice = python_version::from_requirement(r);
+            self.interpreter(
+                &input.name,
+                line,
+                format!("requires-python = {r:?}"),
+                choice,
+            );
+        }
         let deps = t
             .get("project")
             .and_then(|p| p.get("dependencies"))
@@ -527,17 +605,10 @@ impl Importer {
             let upper = line.to_ascii_uppercase();
             if let Some(image) = upper.strip_prefix("FROM ").map(|_| line[5..].trim()) {
                 let image = image.split_whitespace().next().unwrap_or("");
-                if let Some(v) = image.strip_prefix("python:").and_then(python_minor) {
-                    {
-                        self.add(
-                            &input.name,
-                            i + 1,
-                            format!("FROM {image}"),
-                            Outcome::Mapped(format!("[package.python] version = \"{v}\"")),
-                        );
-                        self.draft.python_version.get_or_insert(v);
-                        continue;
-                    }
+                if let Some(tag) = image.strip_prefix("python:") {
+                    let choice = python_version::from_pin(tag, &format!("the image {image}"));
+                    self.interpreter(&input.name, i + 1, format!("FROM {image}"), choice);
+                    continue;
                 }
                 self.add(
                     &input.name,
@@ -644,6 +715,12 @@ impl Importer {
                         "-t" | "--timeout" => {
                             p.timeout = value(&mut i, &a).and_then(|v| v.parse().ok())
                         }
+                        "--keep-alive" => {
+                            p.keepalive = value(&mut i, &a).and_then(|v| v.parse().ok())
+                        }
+                        "--max-requests" => {
+                            p.max_requests = value(&mut i, &a).and_then(|v| v.parse().ok())
+                        }
                         "-k" | "--worker-class" => {
                             let k = value(&mut i, &a).unwrap_or_default();
                             if k.contains("Uvicorn") {
@@ -711,6 +788,12 @@ impl Importer {
                         "--host" => host = value(&mut i, &a),
                         "--port" => port = value(&mut i, &a),
                         "--workers" => p.workers = value(&mut i, &a).and_then(|v| v.parse().ok()),
+                        "--timeout-keep-alive" => {
+                            p.keepalive = value(&mut i, &a).and_then(|v| v.parse().ok())
+                        }
+                        "--limit-max-requests" => {
+                            p.max_requests = value(&mut i, &a).and_then(|v| v.parse().ok())
+                        }
                         "--uds" => {
                             let _ = value(&mut i, &a);
                             p.listen = Some("unix".into());
@@ -907,11 +990,20 @@ impl Importer {
         if let Some(n) = &self.compose_name {
             return n.clone();
         }
-        // The shortest unit name is the app (`nanotrace` beside `nanotrace-auth`).
+        if let Some(n) = &self.project_name {
+            return n.clone();
+        }
+        // The shortest unit name is the app (`nanotrace` beside `nanotrace-auth`), else the
+        // source directory's name.
         self.units
             .iter()
             .min_by_key(|u| u.len())
             .map(|u| slug(u))
+            .or_else(|| {
+                let src = self.opts.src.as_deref()?;
+                let base = Path::new(src).file_name()?.to_string_lossy().into_owned();
+                Some(slug(&base))
+            })
             .unwrap_or_else(|| "app".into())
     }
 
@@ -1006,6 +1098,14 @@ impl Importer {
                             format!("services.{service}.command"),
                             Outcome::Mapped(format!("[processes.{name}]")),
                         );
+                        if let Some(context) = build_context(&def)
+                            && self.opts.src.is_none()
+                            && self.draft.python_src.as_deref() == Some(".")
+                            && !matches!(p.kind, ProcessKind::Command(_))
+                        {
+                            self.add(&input.name, def.get("build").map_or(line, parse::Yaml::line), format!("services.{service}.build"), Outcome::Mapped(format!("[package.python] src = {context:?}: the service's build context (relative to the project root above the Compose file)")));
+                            self.draft.python_src = Some(context);
+                        }
                         self.register_port(&name, &p);
                         self.by_service.insert(service.clone(), name.clone());
                         self.draft.processes.insert(name.clone(), p);
@@ -1047,6 +1147,7 @@ impl Importer {
             let what = format!("services.{service}.{key}");
             match key.as_str() {
                 "command" if !backing => {}
+                "build" if !backing => self.compose_build(input, service, value),
                 "image" | "command" | "build" | "depends_on" | "restart" | "container_name"
                 | "networks" => {
                     if !backing || key != "image" {
@@ -1247,6 +1348,54 @@ impl Importer {
         }
     }
 
+    /// A service's `build:`: the Python package is built by Nix; a frontend is not built by
+    /// app2nix, and its build arguments are values baked into the bundle.
+    fn compose_build(&mut self, input: &Input, service: &str, build: &parse::Yaml) {
+        let what = format!("services.{service}.build");
+        let asset = self
+            .by_service
+            .get(service)
+            .and_then(|p| p.strip_prefix("asset:").map(String::from));
+        let Some(asset) = asset else {
+            self.add(
+                &input.name,
+                build.line(),
+                what,
+                Outcome::Covered("Nix builds the Python package from [package.python] src".into()),
+            );
+            return;
+        };
+        let dist = self
+            .draft
+            .assets
+            .get(&asset)
+            .map(|(d, _)| d.clone())
+            .unwrap_or_default();
+        self.add(&input.name, build.line(), what, Outcome::Unmapped(format!(
+            "a frontend build (its Dockerfile runs the build): app2nix serves the built files of `{dist}` ([assets.{asset}]) but does not build them; build them before `app2nix generate`"
+        )));
+        if let Some(parse::Yaml::Map(args, _)) = build.get("args") {
+            for (k, v) in args {
+                self.add(&input.name, v.line(), format!("services.{service}.build.args.{k}"), Outcome::Unmapped(
+                    "a build-time value baked into the frontend bundle: set it when you build the files".into(),
+                ));
+            }
+        } else if let Some(parse::Yaml::Seq(args, _)) = build.get("args") {
+            for a in args {
+                let k = a
+                    .str()
+                    .unwrap_or("")
+                    .split('=')
+                    .next()
+                    .unwrap_or("")
+                    .to_string();
+                self.add(&input.name, a.line(), format!("services.{service}.build.args.{k}"), Outcome::Unmapped(
+                    "a build-time value baked into the frontend bundle: set it when you build the files".into(),
+                ));
+            }
+        }
+    }
+
     fn nginx(&mut self, input: &Input) -> Result<(), String> {
         let directives = parse::nginx(&input.text)
             .map_err(|e| format!("error: {}: {e}\nhelp: check it with `nginx -t`", input.name))?;
@@ -1372,7 +1521,17 @@ impl Importer {
                 "proxy_pass" => {
                     let url = inner.args.first().cloned().unwrap_or_default();
                     let rest = url.split_once("://").map(|(_, r)| r).unwrap_or(&url);
-                    let hostport = rest.split('/').next().unwrap_or("");
+                    let (hostport, uri) = match rest.find('/') {
+                        Some(i) => (&rest[..i], Some(&rest[i..])),
+                        None => (rest, None),
+                    };
+                    let strip_prefix = match uri_replacement(&path, uri) {
+                        Ok(strip) => strip,
+                        Err(why) => {
+                            self.add(&input.name, inner.line, what, Outcome::Unmapped(why));
+                            continue;
+                        }
+                    };
                     let (host, port) = hostport.rsplit_once(':').unwrap_or((hostport, "80"));
                     let port: Option<u16> = port.parse().ok();
                     let process = self.by_service.get(host).cloned().or_else(|| port.and_then(|p| self.by_port.get(&p).cloned()));
@@ -1383,8 +1542,9 @@ impl Importer {
                             self.add(&input.name, inner.line, what, Outcome::Mapped(format!("{path} → asset `{asset}`, served by nginx itself")));
                         }
                         Some(p) => {
-                            target = Some(Route::Process(p.clone()));
-                            self.add(&input.name, inner.line, what, Outcome::Mapped(format!("{path} → process `{p}` through an nginx upstream")));
+                            target = Some(Route::Process(p.clone(), strip_prefix));
+                            let how = if strip_prefix { format!(", without the `{path}` prefix (strip_prefix, as nginx replaces it with `/`)") } else { String::new() };
+                            self.add(&input.name, inner.line, what, Outcome::Mapped(format!("{path} → process `{p}` through an nginx upstream{how}")));
                         }
                         None => self.add(&input.name, inner.line, what, Outcome::Unmapped(format!("no imported process listens on {hostport}: import its unit or Compose service too"))),
                     }
@@ -1494,8 +1654,8 @@ impl Importer {
                 Outcome::Unmapped("no process found: add one under [processes]".into()),
             );
         }
-        if self.draft.python_version.is_none() {
-            self.report.add(Source::new("(import)", 0), "Python version", Outcome::Decided("3.13 (nixos-26.05's python3): pass .python-version or the Dockerfile to import the one you use".into()));
+        if !self.python_decided {
+            self.report.add(Source::new("(import)", 0), "Python version", Outcome::Decided(format!("nixos-26.05's python3 ({}): no .python-version, Dockerfile or requires-python among the inputs", crate::model::DEFAULT_PYTHON)));
         }
         self.draft.intro = vec![
             format!(
@@ -1503,6 +1663,24 @@ impl Importer {
             ),
             "its report, then run `app2nix generate`.".into(),
         ];
+    }
+}
+
+/// What a `proxy_pass` URI does to the paths of `location`: nginx replaces the matched prefix
+/// with the URI. `Ok(true)` strips the prefix (`location /api/ { proxy_pass http://b/; }`),
+/// `Ok(false)` passes paths unchanged (no URI, or the prefix itself); anything else has no route
+/// equivalent.
+fn uri_replacement(location: &str, uri: Option<&str>) -> Result<bool, String> {
+    match uri {
+        None => Ok(false),
+        Some(u) if u == location => Ok(false),
+        Some(u) if u.contains('$') => Err(format!(
+            "proxy_pass builds its URI from variables (`{u}`): write the route by hand"
+        )),
+        Some("/") if location.ends_with('/') => Ok(location != "/"),
+        Some(u) => Err(format!(
+            "nginx replaces `{location}` with `{u}` before proxying; routes pass paths unchanged or strip the whole prefix (`strip_prefix`), so the app would see other paths"
+        )),
     }
 }
 
@@ -1570,6 +1748,21 @@ fn looks_like_frontend(service: &str, def: &parse::Yaml) -> bool {
         .any(|k| service.contains(k) || dockerfile.to_lowercase().contains(k))
 }
 
+/// A service's build context as a path below the project root the Compose file sits in
+/// (`../backend` → `backend`), when it is not the root itself.
+fn build_context(def: &parse::Yaml) -> Option<String> {
+    let context = match def.get("build")? {
+        parse::Yaml::Scalar(s, _) => s.clone(),
+        b => b.get("context").and_then(parse::Yaml::str)?.to_string(),
+    };
+    let context = context
+        .trim_start_matches("./")
+        .trim_start_matches("../")
+        .trim_end_matches('/')
+        .to_string();
+    (!context.is_empty() && context != "." && !context.contains("..")).then_some(context)
+}
+
 /// Where a frontend's build output is expected: `<context>/dist` (Vite's default), relative to
 /// the project root the Compose file sits below.
 fn frontend_dist(def: &parse::Yaml) -> String {
@@ -1625,17 +1818,14 @@ mod tests {
     }
 
     #[test]
-    fn python_versions_from_pins_and_bounds() {
-        for (t, v) in [
-            ("3.12.4\n", "3.12"),
-            ("python-3.11.9", "3.11"),
-            ("3.11-slim", "3.11"),
-            (">=3.12,<4", "3.12"),
-            ("^3.13", "3.13"),
-        ] {
-            assert_eq!(python_minor(t).as_deref(), Some(v), "{t}");
-        }
-        assert_eq!(python_minor("latest"), None);
+    fn proxy_pass_uris_map_to_strip_prefix() {
+        assert_eq!(uri_replacement("/api/", None), Ok(false));
+        assert_eq!(uri_replacement("/api/", Some("/")), Ok(true));
+        assert_eq!(uri_replacement("/", Some("/")), Ok(false));
+        assert_eq!(uri_replacement("/api/", Some("/api/")), Ok(false));
+        assert!(uri_replacement("/api/", Some("/v1/")).is_err());
+        assert!(uri_replacement("/api", Some("/")).is_err());
+        assert!(uri_replacement("/api/", Some("/$1")).is_err());
     }
 
     #[test]
@@ -1687,5 +1877,65 @@ mod regressions {
                 .render()
                 .contains("site.conf:4: location /: not mapped")
         );
+    }
+
+    fn imported(inputs: &[(&str, &str)]) -> (toml::Table, String) {
+        let inputs: Vec<Input> = inputs
+            .iter()
+            .map(|(n, t)| Input {
+                name: n.to_string(),
+                text: t.to_string(),
+            })
+            .collect();
+        let (draft, report) = import(&inputs, &Options::default()).expect("imports");
+        let text = draft.to_toml();
+        (
+            text.parse().unwrap_or_else(|e| panic!("{text}\n{e}")),
+            report.render(),
+        )
+    }
+
+    const UNIT: &str = "[Service]\nExecStart=/srv/venv/bin/gunicorn --bind 127.0.0.1:8000 --keep-alive 5 --max-requests 1000 app.wsgi:app\n";
+
+    /// A deployment never seen before: `proxy_pass` with a URI replaces the location's prefix,
+    /// so the backend receives `/x` for `/api/x`; imported as a plain route it got `/api/x`.
+    #[test]
+    fn a_proxy_pass_uri_strips_the_prefix() {
+        let nginx = "server {\n  server_name a.org;\n  location /api/ { proxy_pass http://127.0.0.1:8000/; }\n  location /v1/ { proxy_pass http://127.0.0.1:8000/v2/; }\n}\n";
+        let (t, report) = imported(&[("app.service", UNIT), ("site.conf", nginx)]);
+        let routes = &t["sites"]["main"]["routes"];
+        assert_eq!(routes["/api/"]["process"].as_str(), Some("web"));
+        assert_eq!(routes["/api/"]["strip_prefix"].as_bool(), Some(true));
+        assert!(routes.get("/v1/").is_none());
+        assert!(report.contains("site.conf:4: proxy_pass http://127.0.0.1:8000/v2/: not mapped: nginx replaces `/v1/` with `/v2/`"), "{report}");
+    }
+
+    /// gunicorn's `--keep-alive` and `--max-requests` have description keys.
+    #[test]
+    fn gunicorn_keepalive_and_max_requests_are_mapped() {
+        let (t, report) = imported(&[("app.service", UNIT)]);
+        let web = &t["processes"]["web"];
+        assert_eq!(web["keepalive"].as_integer(), Some(5));
+        assert_eq!(web["max_requests"].as_integer(), Some(1000));
+        assert!(!report.contains("--keep-alive: not mapped"), "{report}");
+    }
+
+    /// A SQLite DATABASE_URL becomes [sqlite] with its driver, instead of vanishing.
+    #[test]
+    fn sqlite_urls_become_the_sqlite_section() {
+        let (t, report) = imported(&[(".env", "DATABASE_URL=sqlite+aiosqlite:///./data/app.db\n")]);
+        assert_eq!(t["sqlite"]["path"].as_str(), Some("app.db"));
+        assert_eq!(t["sqlite"]["driver"].as_str(), Some("aiosqlite"));
+        assert!(
+            report.contains(".env:1: DATABASE_URL=…: mapped: [sqlite]"),
+            "{report}"
+        );
+        let (t, _) = imported(&[(
+            ".env",
+            "APP_DATABASE_URL=sqlite:////var/lib/app/app.sqlite3\n",
+        )]);
+        assert_eq!(t["sqlite"]["path"].as_str(), Some("app.sqlite3"));
+        assert_eq!(t["sqlite"]["url_env"].as_str(), Some("APP_DATABASE_URL"));
+        assert!(t["sqlite"].get("driver").is_none());
     }
 }

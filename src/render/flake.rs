@@ -61,7 +61,7 @@ pub fn flake_nix(m: &Model, layout: &FlakeLayout) -> Result<String, Error> {
     let (package, package_python) = match &m.package {
         Package::Python(py) => (
             Some(out(&package_file_name(&m.name))),
-            py.pyproject.then(|| format!("python{}", py.version)),
+            py.pyproject.then(|| py.interpreter()),
         ),
         _ => (None, None),
     };
@@ -178,7 +178,7 @@ struct VmTestContext {
     sqlite: Option<String>,
     redis_socket: Option<String>,
     postgresql_backup: bool,
-    restic: bool,
+    restic: Option<ResticTest>,
     certs: Vec<CertTest>,
     sites: Vec<SiteTest>,
     state_dir: String,
@@ -191,6 +191,27 @@ struct VmTestContext {
     listens: bool,
     /// Some route serves a single-page app.
     spa_routes: bool,
+    /// Some site's nginx settings are checked in the running configuration.
+    nginx_settings: bool,
+    /// Some route's upstream keepalive is checked.
+    keepalive_routes: bool,
+}
+
+#[derive(Debug, Serialize)]
+struct ResticTest {
+    /// `restic-backups-<app>.service`.
+    unit: String,
+    /// The `restic-<app>` wrapper the NixOS module installs.
+    wrapper: String,
+    /// Paths the latest snapshot must hold.
+    paths: Vec<String>,
+}
+
+/// An nginx setting and the bytes of its size (`client_max_body_size`).
+#[derive(Debug, Serialize)]
+struct BodyLimit {
+    setting: String,
+    bytes: u64,
 }
 
 #[derive(Debug, Serialize)]
@@ -236,6 +257,11 @@ struct SiteTest {
     tls: String,
     www: Vec<(String, String)>,
     routes: Vec<RouteTest>,
+    /// The security header preset is expected (and HSTS over HTTPS).
+    security_headers: bool,
+    /// Directives the site's server block must hold (`proxy_read_timeout 300s;`).
+    directives: Vec<String>,
+    body_limit: Option<BodyLimit>,
 }
 
 #[derive(Debug, Serialize)]
@@ -251,6 +277,9 @@ struct RouteTest {
     dir: String,
     code: u16,
     location: String,
+    /// proxy: the app's TCP port when nginx keeps connections to it open.
+    keepalive_port: Option<u16>,
+    body_limit: Option<BodyLimit>,
 }
 
 /// A test value for a secret: recognisable in logs, test-only, different per secret.
@@ -289,6 +318,39 @@ fn access_log(m: &Model, process: &str) -> Option<Vec<String>> {
         vec!["file".into(), m.access_log_path(&p.name)]
     } else {
         vec!["journal".into(), format!("{}.service", m.prefixed(&p.name))]
+    })
+}
+
+/// The TCP port of a process nginx keeps connections to (see
+/// [`crate::model::Process::upstream_keepalive_timeout`]).
+fn keepalive_port(m: &Model, process: &str) -> Option<u16> {
+    let p = m.processes.iter().find(|p| p.name == process)?;
+    p.upstream_keepalive_timeout()?;
+    match &p.listen {
+        Some(Listen::Tcp { port, .. }) => Some(*port),
+        _ => None,
+    }
+}
+
+/// The VM test posts bodies just above and below a size limit; limits above this are not
+/// exercised (the test machines have 2 GiB of memory).
+const LARGEST_TESTED_BODY: u64 = 64 * 1024 * 1024;
+
+/// An nginx size (`20m`, `512k`, `1g`, `1000`) in bytes, when small enough to test.
+fn body_limit(setting: &str) -> Option<BodyLimit> {
+    let (digits, unit) = setting.split_at(setting.trim_end_matches(char::is_alphabetic).len());
+    let factor = match unit.to_ascii_lowercase().as_str() {
+        "" => 1,
+        "k" => 1024,
+        "m" => 1024 * 1024,
+        "g" => 1024 * 1024 * 1024,
+        _ => return None,
+    };
+    let bytes = digits.parse::<u64>().ok()?.checked_mul(factor)?;
+    // 0 disables the check; tiny limits leave no room below.
+    (bytes > 1024 && bytes <= LARGEST_TESTED_BODY).then(|| BodyLimit {
+        setting: setting.to_string(),
+        bytes,
     })
 }
 
@@ -428,12 +490,15 @@ fn vm_test_context(m: &Model, source_label: &str) -> VmTestContext {
                     dir: String::new(),
                     code: 0,
                     location: String::new(),
+                    keepalive_port: None,
+                    body_limit: r.client_max_body_size.as_deref().and_then(body_limit),
                 };
                 match &r.target {
                     RouteTarget::Process(p) => {
                         t.kind = "proxy".into();
                         t.unit = unit(p);
                         t.access_log = access_log(m, p);
+                        t.keepalive_port = keepalive_port(m, p).filter(|_| !r.websockets);
                     }
                     RouteTarget::Asset { spa, .. } => {
                         t.kind = if *spa { "spa" } else { "static" }.into();
@@ -452,6 +517,17 @@ fn vm_test_context(m: &Model, source_label: &str) -> VmTestContext {
                 t
             })
             .collect();
+        let directives = [
+            s.client_max_body_size
+                .as_ref()
+                .map(|v| format!("client_max_body_size {v};")),
+            s.proxy_read_timeout
+                .as_ref()
+                .map(|v| format!("proxy_read_timeout {v};")),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
         sites.push(SiteTest {
             name: s.name.clone(),
             domains: main.iter().map(|d| concrete(d)).collect(),
@@ -461,6 +537,9 @@ fn vm_test_context(m: &Model, source_label: &str) -> VmTestContext {
                 .map(|w| (w.clone(), w.trim_start_matches("www.").to_string()))
                 .collect(),
             routes,
+            security_headers: s.security_headers,
+            directives,
+            body_limit: s.client_max_body_size.as_deref().and_then(body_limit),
         });
     }
     server_names.sort();
@@ -516,8 +595,14 @@ fn vm_test_context(m: &Model, source_label: &str) -> VmTestContext {
     let spa_routes = sites
         .iter()
         .any(|s| s.routes.iter().any(|r| r.kind == "spa"));
+    let nginx_settings = sites.iter().any(|s| !s.directives.is_empty());
+    let keepalive_routes = sites
+        .iter()
+        .any(|s| s.routes.iter().any(|r| r.keepalive_port.is_some()));
     VmTestContext {
         spa_routes,
+        nginx_settings,
+        keepalive_routes,
         logged_routes,
         https,
         listens,
@@ -559,7 +644,20 @@ fn vm_test_context(m: &Model, source_label: &str) -> VmTestContext {
             .map(|_| format!("/run/redis-{}/redis.sock", m.name)),
         postgresql_backup: m.postgresql_backup.is_some()
             && matches!(m.database, Some(Database::Postgresql { .. })),
-        restic: m.restic.is_some(),
+        restic: m.restic.as_ref().map(|_| ResticTest {
+            unit: format!("restic-backups-{}.service", m.name),
+            wrapper: format!("restic-{}", m.name),
+            paths: std::iter::once(m.state_dir())
+                .chain(match &m.database {
+                    Some(Database::Sqlite { path, .. }) => Some(format!(
+                        "/var/backup/{}/{}",
+                        m.name,
+                        path.rsplit('/').next().unwrap_or(path)
+                    )),
+                    _ => None,
+                })
+                .collect(),
+        }),
         certs,
         sites,
         state_dir: m.state_dir(),

@@ -11,7 +11,8 @@ use minijinja::{AutoEscape, Environment, Error, ErrorKind, UndefinedBehavior};
 use serde::Serialize;
 
 use crate::model::{
-    self, Command, Database, Delivery, Listen, Model, Package, RouteTarget, Server, TaskRun, Tls,
+    self, Before, Command, Database, Delivery, Listen, Model, Package, RouteTarget, Server,
+    TaskRun, Tls,
 };
 use crate::nix;
 
@@ -62,6 +63,8 @@ pub struct ModuleContext {
     file_secrets: Vec<String>,
     secrets: Vec<String>,
     secrets_dir: String,
+    /// The secrets directory as the user knows it (relative to the description).
+    secrets_dir_shown: String,
     state_dirs: Vec<String>,
     logs: bool,
     postgresql: Option<DbCtx>,
@@ -85,7 +88,19 @@ pub struct ModuleContext {
     redirect_www: bool,
     nginx_in_group: bool,
     open_ports: Vec<u16>,
-    per_site_www: bool,
+    /// Some ExecStart= takes arguments from options (`escapeExecArgs`).
+    exec_args: bool,
+    /// [`crate::secrets::SECRET_FILES`] for `builtins.match`.
+    secret_file_regex: String,
+    /// The units' working directory: `source` (the package is the source tree), `package-src`
+    /// (the built package's `src`) or `state`.
+    working_dir: String,
+    /// Processes listening on TCP, by name.
+    tcp_processes: Vec<String>,
+    /// The service user's description (a passwd entry: no `:`).
+    user_description: String,
+    /// `<app>-setup`: the target the tasks run before every process are ordered before.
+    setup_target: Option<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -122,6 +137,8 @@ struct UpstreamCtx {
     name: String,
     process: String,
     unix: bool,
+    /// Seconds nginx keeps idle connections to the server (none: no keepalive).
+    keepalive_timeout: Option<u32>,
 }
 
 #[derive(Debug, Serialize)]
@@ -167,75 +184,85 @@ fn sites_ctx(m: &Model) -> Vec<SiteCtx> {
                 Tls::None => ("none", String::new(), String::new()),
                 Tls::Files { certificate, key } => ("files", certificate.clone(), key.clone()),
             };
-            let locations = s
-                .routes
-                .iter()
-                .flat_map(|r| {
-                    let mut loc = LocationCtx {
-                        path: r.path.clone(),
-                        kind: String::new(),
-                        upstream: String::new(),
-                        strip_prefix: r.strip_prefix,
-                        websockets: r.websockets,
-                        asset: String::new(),
-                        root: r.path == "/",
-                        dir: String::new(),
-                        redirect: String::new(),
-                        extra_config: nginx_settings(
-                            &r.client_max_body_size,
-                            &r.proxy_read_timeout,
-                        ),
-                    };
-                    let mut extra = Vec::new();
-                    match &r.target {
-                        RouteTarget::Process(p) => {
-                            loc.kind = "proxy".into();
-                            loc.upstream = format!("{}-{p}", m.name);
-                        }
-                        RouteTarget::Asset {
-                            name,
-                            spa,
-                            hashed_dir,
-                        } => {
-                            loc.kind = if *spa { "spa".into() } else { "asset".into() };
-                            loc.asset = name.clone();
-                            loc.extra_config.push(if *spa {
-                                "expires epoch;".into()
-                            } else {
-                                "expires 7d;".into()
-                            });
-                            if let Some(dir) = hashed_dir.as_ref().filter(|_| *spa) {
-                                // Content-hashed build output never changes under one name.
-                                extra.push(LocationCtx {
-                                    path: format!("/{dir}/"),
-                                    kind: "asset".into(),
-                                    asset: name.clone(),
-                                    root: true,
-                                    extra_config: vec![
-                                        "expires 1y;".into(),
-                                        "access_log off;".into(),
-                                    ],
-                                    upstream: String::new(),
-                                    strip_prefix: false,
-                                    websockets: false,
-                                    dir: String::new(),
-                                    redirect: String::new(),
+            let locations =
+                s.routes
+                    .iter()
+                    .flat_map(|r| {
+                        let mut loc = LocationCtx {
+                            path: r.path.clone(),
+                            kind: String::new(),
+                            upstream: String::new(),
+                            strip_prefix: r.strip_prefix,
+                            websockets: r.websockets,
+                            asset: String::new(),
+                            root: r.path == "/",
+                            dir: String::new(),
+                            redirect: String::new(),
+                            extra_config: nginx_settings(
+                                &r.client_max_body_size,
+                                &r.proxy_read_timeout,
+                            ),
+                        };
+                        let mut extra = Vec::new();
+                        match &r.target {
+                            RouteTarget::Process(p) => {
+                                loc.kind = "proxy".into();
+                                loc.upstream = m.prefixed(p);
+                                // The recommended proxy headers this location includes replace the
+                                // http-level `Connection ""` that upstream keepalive needs.
+                                let keepalive = m.processes.iter().any(|x| {
+                                    x.name == *p && x.upstream_keepalive_timeout().is_some()
                                 });
+                                if keepalive && !r.websockets {
+                                    loc.extra_config
+                                        .push("proxy_set_header Connection \"\";".into());
+                                }
+                            }
+                            RouteTarget::Asset {
+                                name,
+                                spa,
+                                hashed_dir,
+                            } => {
+                                loc.kind = if *spa { "spa".into() } else { "asset".into() };
+                                loc.asset = name.clone();
+                                loc.extra_config.push(if *spa {
+                                    "expires epoch;".into()
+                                } else {
+                                    "expires 7d;".into()
+                                });
+                                if let Some(dir) = hashed_dir.as_ref().filter(|_| *spa) {
+                                    // Content-hashed build output never changes under one name.
+                                    extra.push(LocationCtx {
+                                        path: format!("/{dir}/"),
+                                        kind: "asset".into(),
+                                        asset: name.clone(),
+                                        root: true,
+                                        extra_config: vec![
+                                            "expires 1y;".into(),
+                                            "access_log off;".into(),
+                                        ],
+                                        upstream: String::new(),
+                                        strip_prefix: false,
+                                        websockets: false,
+                                        dir: String::new(),
+                                        redirect: String::new(),
+                                    });
+                                }
+                            }
+                            RouteTarget::State(dir) => {
+                                loc.kind = "state".into();
+                                loc.dir = dir.clone();
+                                loc.extra_config.push("expires 7d;".into());
+                            }
+                            RouteTarget::Redirect { url, code } => {
+                                loc.kind = "redirect".into();
+                                // Quoted: nothing in the URL can end the directive.
+                                loc.redirect = format!("{code} \"{url}\"");
                             }
                         }
-                        RouteTarget::State(dir) => {
-                            loc.kind = "state".into();
-                            loc.dir = dir.clone();
-                            loc.extra_config.push("expires 7d;".into());
-                        }
-                        RouteTarget::Redirect { url, code } => {
-                            loc.kind = "redirect".into();
-                            loc.redirect = format!("{code} {url}");
-                        }
-                    }
-                    std::iter::once(loc).chain(extra)
-                })
-                .collect();
+                        std::iter::once(loc).chain(extra)
+                    })
+                    .collect();
             SiteCtx {
                 name: s.name.clone(),
                 domains: s.domains.clone(),
@@ -255,6 +282,8 @@ fn sites_ctx(m: &Model) -> Vec<SiteCtx> {
 struct PythonCtx {
     attr: String,
     src: String,
+    /// The source directory relative to the description.
+    src_shown: String,
     /// The package file, relative to the module.
     package_file: String,
     pyproject: bool,
@@ -300,7 +329,6 @@ struct ProcessCtx {
     keepalive: Option<u32>,
     access_log: String,
     env: BTreeMap<String, String>,
-    after_tasks: Vec<String>,
     server: bool,
 }
 
@@ -323,6 +351,8 @@ struct DbCtx {
     url_env: String,
     scheme: String,
     path: String,
+    /// The file name alone (SQLite).
+    file: String,
 }
 
 #[derive(Debug, Serialize)]
@@ -333,7 +363,7 @@ struct RedisCtx {
 #[derive(Debug, Serialize)]
 struct ResticCtx {
     repository: String,
-    password_file: Option<String>,
+    password_file: String,
     environment_file: Option<String>,
     schedule: String,
     prune: Vec<String>,
@@ -360,8 +390,9 @@ impl ModuleContext {
         let rel = |p: &str| format!("{}{}", layout.to_project, p);
         let python = match &m.package {
             Package::Python(py) => Some(PythonCtx {
-                attr: format!("python{}", py.version),
+                attr: py.interpreter(),
                 src: rel(&py.src),
+                src_shown: py.src.clone(),
                 package_file: package_file_name(&m.name),
                 pyproject: py.pyproject,
                 version: py.package_version.clone(),
@@ -414,12 +445,6 @@ impl ModuleContext {
                         "-".into()
                     },
                     env: p.env.clone(),
-                    after_tasks: m
-                        .tasks
-                        .iter()
-                        .filter(|t| t.before.contains(&p.name))
-                        .map(|t| format!("{}.service", m.prefixed(&t.name)))
-                        .collect(),
                     server: kind != "command",
                 }
             })
@@ -434,10 +459,8 @@ impl ModuleContext {
                     TaskRun::Sql(p) => (
                         None,
                         vec![],
-                        Some(match &m.package {
-                            Package::Python(py) => rel(&format!("{}/{p}", py.src)),
-                            _ => rel(p),
-                        }),
+                        // Relative to the source tree (`appSource`) the module reads it from.
+                        Some(p.clone()),
                     ),
                 };
                 TaskCtx {
@@ -447,11 +470,13 @@ impl ModuleContext {
                     shell,
                     args,
                     sql,
-                    before: t
-                        .before
-                        .iter()
-                        .map(|b| format!("{}.service", m.prefixed(b)))
-                        .collect(),
+                    before: match &t.before {
+                        Before::All => vec![format!("{}.target", m.prefixed(SETUP))],
+                        Before::Processes(names) => names
+                            .iter()
+                            .map(|b| format!("{}.service", m.prefixed(b)))
+                            .collect(),
+                    },
                     schedule: t.schedule.clone(),
                     once: t.once,
                     env: t.env.clone(),
@@ -464,6 +489,7 @@ impl ModuleContext {
                     url_env: url_env.clone(),
                     scheme: scheme.clone(),
                     path: String::new(),
+                    file: String::new(),
                 }),
                 None,
             ),
@@ -477,6 +503,7 @@ impl ModuleContext {
                     url_env: url_env.clone(),
                     scheme: scheme.clone(),
                     path: path.clone(),
+                    file: path.rsplit('/').next().unwrap_or(path).to_string(),
                 }),
             ),
             None => (None, None),
@@ -517,6 +544,7 @@ impl ModuleContext {
                 name: m.prefixed(&p.name),
                 process: p.name.clone(),
                 unix: p.listen == Some(Listen::Unix),
+                keepalive_timeout: p.upstream_keepalive_timeout(),
             })
             .collect();
         let nginx_in_group = upstreams.iter().any(|u| u.unix)
@@ -575,6 +603,7 @@ impl ModuleContext {
             file_secrets: of(Delivery::File),
             secrets: m.secrets.iter().map(|s| s.name.clone()).collect(),
             secrets_dir: rel(&m.secrets_dir),
+            secrets_dir_shown: m.secrets_dir.clone(),
             state_dirs: m.state_dirs.clone(),
             logs: m.logs,
             postgresql,
@@ -644,11 +673,39 @@ impl ModuleContext {
             }),
             nginx_in_group,
             open_ports,
-            per_site_www: m.acme.as_ref().is_some_and(|a| !a.shared)
-                && m.sites.iter().any(|s| s.redirect_www && s.tls == Tls::Acme),
+            exec_args: m
+                .processes
+                .iter()
+                .any(|p| !matches!(p.server, Server::Command(_)))
+                || m.tasks
+                    .iter()
+                    .any(|t| t.once || matches!(t.run, TaskRun::Sql(_))),
+            secret_file_regex: crate::secrets::secret_file_regex(),
+            working_dir: match &m.package {
+                Package::Python(py) if py.pyproject => "package-src",
+                Package::Python(_) => "source",
+                _ => "state",
+            }
+            .into(),
+            tcp_processes: m
+                .processes
+                .iter()
+                .filter(|p| matches!(p.listen, Some(Listen::Tcp { .. })))
+                .map(|p| p.name.clone())
+                .collect(),
+            // passwd entries cannot hold `:` (nixpkgs types the description as passwdEntry).
+            user_description: format!("{} service user", m.description.replace(':', " -")),
+            setup_target: m
+                .tasks
+                .iter()
+                .any(|t| t.before == Before::All)
+                .then(|| m.prefixed(SETUP)),
         }
     }
 }
+
+/// The target (`<app>-setup.target`) that tasks run before every process are ordered before.
+const SETUP: &str = "setup";
 
 /// File name of the package expression generated beside the module for apps built from source.
 pub fn package_file_name(app: &str) -> String {
@@ -741,6 +798,8 @@ fn build_environment() -> Environment<'static> {
         Value::from_safe_string(nix::relative_path(s))
     });
     env.add_filter("str", |s: &str| Value::from_safe_string(nix::string(s)));
+    // Text of a unit setting that systemd reads specifiers in (`Description=`): `%` stays `%`.
+    env.add_filter("systemd", |s: &str| s.replace('%', "%%"));
     env.add_filter("lines", |v: Vec<String>| {
         Value::from_safe_string(nix_list(&v))
     });
@@ -847,6 +906,60 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// The module for `description`, generated in a project with an `app/` directory holding
+    /// `db/schema.sql`.
+    fn module_for(description: &str) -> String {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::create_dir_all(dir.path().join("app/db")).expect("app");
+        std::fs::write(dir.path().join("app/db/schema.sql"), "").expect("sql");
+        let desc = crate::description::parse(description).expect("parses");
+        let ctx = model::Context {
+            project_dir: dir.path(),
+        };
+        let m = model::build(&desc, &ctx).expect("valid");
+        let layout = Layout {
+            source_label: "app2nix.toml".into(),
+            to_project: String::new(),
+        };
+        module(&m, &layout).expect("renders")
+    }
+
+    /// Upstream keepalive is real: a location proxying to a server that keeps connections
+    /// clears the Connection header its included proxy headers would otherwise leave at `close`;
+    /// gunicorn's sync workers, which close every connection, get no keepalive at all.
+    #[test]
+    fn keepalive_only_where_the_server_keeps_connections() {
+        let site = |proc_: &str| {
+            format!(
+                "[app]\nname = \"demo\"\n[package.python]\nsrc = \"app\"\n[processes.web]\n{proc_}\nlisten = \"127.0.0.1:8000\"\n[sites.main]\ndomains = [\"demo.example.org\"]\ntls = \"none\"\nroutes = {{ \"/\" = \"web\", \"/ws/\" = {{ process = \"web\", websockets = true }} }}\n"
+            )
+        };
+        let asgi = module_for(&site("asgi = \"demo:app\""));
+        assert!(
+            asgi.contains("keepalive 16;\n") && asgi.contains("keepalive_timeout 4s;\n"),
+            "{asgi}"
+        );
+        assert_eq!(
+            asgi.matches("proxy_set_header Connection \\\"\\\";")
+                .count(),
+            1,
+            "{asgi}"
+        );
+        let wsgi = module_for(&site("wsgi = \"demo:app\""));
+        assert!(!wsgi.contains("keepalive 16"), "{wsgi}");
+        assert!(!wsgi.contains("proxy_set_header Connection"), "{wsgi}");
+    }
+
+    /// A SQL task reads its file from the source tree the module built (a regression: the path
+    /// was relative to the module, `${appSource}/../examples/…`, outside the store path).
+    #[test]
+    fn sql_files_are_read_from_the_source_tree() {
+        let m = module_for(
+            "[app]\nname = \"demo\"\n[package.python]\nsrc = \"app\"\n[postgresql]\n[tasks.schema]\nsql = \"./db/../db/schema.sql\"\n",
+        );
+        assert!(m.contains("\"--file=${appSource}/db/schema.sql\""), "{m}");
     }
 
     #[test]
