@@ -101,6 +101,8 @@ pub struct ModuleContext {
     user_description: String,
     /// `<app>-setup`: the target the tasks run before every process are ordered before.
     setup_target: Option<String>,
+    /// Some site with security headers serves HTTPS (and so sends HSTS).
+    https_sites: bool,
 }
 
 #[derive(Debug, Serialize)]
@@ -695,6 +697,10 @@ impl ModuleContext {
                 .collect(),
             // passwd entries cannot hold `:` (nixpkgs types the description as passwdEntry).
             user_description: format!("{} service user", m.description.replace(':', " -")),
+            https_sites: m
+                .sites
+                .iter()
+                .any(|s| s.tls != Tls::None && s.security_headers),
             setup_target: m
                 .tasks
                 .iter()
