@@ -82,3 +82,34 @@ fn sites(bencher: divan::Bencher, sites: usize) {
             .ok()
     });
 }
+
+/// The size of the hostile-input review: `n` command processes and `n` tasks that run before
+/// all of them (through the setup target, so each task names one target, not every process).
+/// `.ci/scale` holds the whole run of the binary at this size to ≤ 1 s and ≤ 100 MB.
+fn processes_and_tasks(n: usize) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::create_dir(dir.path().join("app")).expect("app");
+    let mut s = String::from("[app]\nname = \"big\"\n\n[package.python]\nsrc = \"app\"\n");
+    for i in 0..n {
+        s.push_str(&format!(
+            "\n[processes.p{i}]\ncommand = [\"run\", \"{i}\"]\n"
+        ));
+    }
+    for i in 0..n {
+        s.push_str(&format!("\n[tasks.t{i}]\ncommand = \"true\"\n"));
+    }
+    let file = dir.path().join("app2nix.toml");
+    std::fs::write(&file, s).expect("write");
+    (dir, file)
+}
+
+#[divan::bench(args = [300, 2400])]
+fn processes_with_tasks(bencher: divan::Bencher, n: usize) {
+    let (_dir, file) = processes_and_tasks(n);
+    assert!(app2nix::cli::generate(&file, None).is_ok());
+    bencher.bench(|| {
+        app2nix::cli::generate(divan::black_box(&file), None)
+            .map(|f| f[0].text.len())
+            .ok()
+    });
+}

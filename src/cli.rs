@@ -5,6 +5,7 @@ use std::path::{Component, Path, PathBuf};
 
 use clap::{Parser, Subcommand};
 
+use crate::input::{MAX_INPUT_BYTES, ReadError, read_regular};
 use crate::output::{self, GeneratedFile, Status};
 use crate::render::{Layout, flake};
 use crate::{description, model, render};
@@ -233,6 +234,16 @@ fn generate_cmd(
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| Failure::Internal(e.to_string()))?;
     let mut drift = false;
+    if let Some(mixed) = mixed_generations(&files) {
+        if check {
+            drift = true;
+            say!(
+                "{mixed}: an earlier `app2nix generate` was interrupted, or these files come from different descriptions"
+            );
+        } else {
+            say!("{mixed}: all are written again from this description");
+        }
+    }
     let mut to_write = Vec::new();
     for (f, status) in files.iter().zip(statuses) {
         if f.seed && status == Status::Unchanged {
@@ -270,6 +281,27 @@ fn generate_cmd(
     Ok(EXIT_OK)
 }
 
+/// When the generated files on disk carry different generation stamps, which ones.
+fn mixed_generations(files: &[GeneratedFile]) -> Option<String> {
+    let stamps: Vec<(String, &Path)> = files
+        .iter()
+        .filter(|f| !f.seed)
+        .filter_map(|f| output::generation_of(&f.path).map(|g| (g, f.path.as_path())))
+        .collect();
+    let first = &stamps.first()?.0;
+    if stamps.iter().all(|(g, _)| g == first) {
+        return None;
+    }
+    let listed: Vec<String> = stamps
+        .iter()
+        .map(|(g, p)| format!("{} ({g})", p.display()))
+        .collect();
+    Some(format!(
+        "the generated files are of different generations: {}",
+        listed.join(", ")
+    ))
+}
+
 fn import_cmd(
     files: &[PathBuf],
     output: Option<&Path>,
@@ -279,11 +311,7 @@ fn import_cmd(
     let mut inputs = Vec::new();
     for f in files {
         let shown = f.display().to_string();
-        let bytes = std::fs::read(f).map_err(|e| {
-            Failure::Internal(format!(
-                "error: cannot read {shown}: {e}\nhelp: check that the path names a file you can read"
-            ))
-        })?;
+        let bytes = read_input(f)?;
         let text = String::from_utf8(bytes).map_err(|_| {
             Failure::Invalid(format!(
                 "error: {shown} is not UTF-8 text\nhelp: save it as UTF-8"
@@ -304,9 +332,9 @@ fn import_cmd(
             let path = dir.join(src).join(name);
             let given = files.iter().any(|f| absolute(f) == absolute(&path));
             if !given && path.is_file() {
-                let text = std::fs::read_to_string(&path).map_err(|e| {
-                    Failure::Internal(format!(
-                        "error: cannot read {}: {e}\nhelp: check that the path names a file you can read",
+                let text = String::from_utf8(read_input(&path)?).map_err(|_| {
+                    Failure::Invalid(format!(
+                        "error: {} is not UTF-8 text\nhelp: save it as UTF-8",
                         path.display()
                     ))
                 })?;
@@ -321,6 +349,19 @@ fn import_cmd(
         return Ok(EXIT_DRIFT);
     }
     Ok(code)
+}
+
+/// An input file of `import`: a regular file, up to the input limit.
+fn read_input(path: &Path) -> Result<Vec<u8>, Failure> {
+    let shown = path.display();
+    read_regular(path, MAX_INPUT_BYTES).map_err(|e| match e {
+        ReadError::Io(e) => Failure::Internal(format!(
+            "error: cannot read {shown}: {e}\nhelp: check that the path names a file you can read"
+        )),
+        other => Failure::Invalid(format!(
+            "error: cannot read {shown}: {other}\nhelp: pass the deployment files themselves (units, nginx configuration, .env, Compose files, …)"
+        )),
+    })
 }
 
 fn init_cmd(dir: &Path, stdout: bool) -> Result<i32, Failure> {
@@ -403,27 +444,23 @@ fn print_notes(model: &model::Model) {
 
 /// Read and validate a description.
 pub fn load(file: &Path) -> Result<model::Model, Failure> {
+    load_with_source(file).map(|(model, _)| model)
+}
+
+/// [`load`], also returning the description's text.
+fn load_with_source(file: &Path) -> Result<(model::Model, String), Failure> {
     let shown = file.display().to_string();
-    let meta = std::fs::metadata(file).map_err(|e| match e.kind() {
-        std::io::ErrorKind::NotFound => Failure::Invalid(format!("error: {shown} does not exist\nhelp: run app2nix in the directory holding app2nix.toml, or pass it with -f FILE")),
-        _ => Failure::Internal(format!("error: cannot read {shown}: {e}\nhelp: check that the path names a file you can read")),
-    })?;
-    if meta.is_dir() {
-        return Err(Failure::Invalid(format!(
+    let bytes = read_regular(file, MAX_DESCRIPTION_BYTES).map_err(|e| match e {
+        ReadError::NotFound => Failure::Invalid(format!("error: {shown} does not exist\nhelp: run app2nix in the directory holding app2nix.toml, or pass it with -f FILE")),
+        ReadError::Directory => Failure::Invalid(format!(
             "error: {shown} is a directory, not a description\nhelp: pass the file, e.g. -f {}",
             Path::new(&shown).join("app2nix.toml").display()
-        )));
-    }
-    if meta.len() > MAX_DESCRIPTION_BYTES {
-        return Err(Failure::Invalid(format!(
-            "error: {shown} is {} bytes; descriptions are limited to {MAX_DESCRIPTION_BYTES} bytes\nhelp: is this the right file?",
-            meta.len()
-        )));
-    }
-    let bytes = std::fs::read(file).map_err(|e| {
-        Failure::Internal(format!(
-            "error: cannot read {shown}: {e}\nhelp: check that the path names a file you can read"
-        ))
+        )),
+        ReadError::NotRegular => Failure::Invalid(format!("error: {shown} is not a regular file (a FIFO, socket or device)\nhelp: pass the description itself, e.g. -f app2nix.toml")),
+        ReadError::TooLarge(n) => Failure::Invalid(format!(
+            "error: {shown} is {n} bytes; descriptions are limited to {MAX_DESCRIPTION_BYTES} bytes\nhelp: is this the right file?"
+        )),
+        ReadError::Io(e) => Failure::Internal(format!("error: cannot read {shown}: {e}\nhelp: check that the path names a file you can read")),
     })?;
     let source = String::from_utf8(bytes).map_err(|e| {
         let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
@@ -439,13 +476,14 @@ pub fn load(file: &Path) -> Result<model::Model, Failure> {
         .parent()
         .map(Path::to_path_buf)
         .unwrap_or_default();
-    model::build(
+    let model = model::build(
         &desc,
         &model::Context {
             project_dir: &project_dir,
         },
     )
-    .map_err(|d| Failure::Invalid(d.render(&shown, &source)))
+    .map_err(|d| Failure::Invalid(d.render(&shown, &source)))?;
+    Ok((model, source))
 }
 
 /// The whole pipeline: description file → checked generated files (nothing written), the flake
@@ -472,7 +510,7 @@ fn generate_files(
     selection: &Selection,
 ) -> Result<(model::Model, Vec<GeneratedFile>), Failure> {
     let out = selection.out;
-    let mut model = load(file)?;
+    let (mut model, source) = load_with_source(file)?;
     let desc_abs = absolute(file);
     let desc_dir = desc_abs.parent().map(Path::to_path_buf).unwrap_or_default();
     let out_dir = out.map(absolute).unwrap_or_else(|| desc_dir.clone());
@@ -552,6 +590,7 @@ fn generate_files(
         ));
     }
     output::finish_all(&mut files).map_err(|e| Failure::Internal(e.to_string()))?;
+    output::stamp_all(&mut files, &output::generation(&source));
     Ok((model, files))
 }
 

@@ -188,7 +188,7 @@ fn flask_subcommand(args: &[String]) -> Option<&str> {
 
 /// `script_location` of an `alembic.ini`, when it is a plain relative directory.
 fn script_location(ini: &Path) -> Option<String> {
-    let text = std::fs::read_to_string(ini).ok()?;
+    let text = crate::input::read_text_if_any(ini)?;
     let value = text.lines().find_map(|l| {
         let (k, v) = l.split_once('=')?;
         (k.trim() == "script_location").then(|| v.trim().to_string())

@@ -541,8 +541,13 @@ pub fn parse(source: &str) -> Result<Description, crate::diagnostic::Diagnostics
                     "a map" => "a table",
                     other => other,
                 };
-                let got = got.split(' ').next().unwrap_or(got);
-                Diagnostic::new(span, format!("wrong type: expected {want}, found {got}")).help("see `app2nix schema` for the type of each key")
+                let written = source.get(span.clone()).unwrap_or("");
+                let got = found(got.split(' ').next().unwrap_or(got), written);
+                if want == "an integer" && got == "an integer" {
+                    Diagnostic::new(span, "this integer is out of range").help("use a number from 1 to the limit the key allows (see `app2nix schema`)")
+                } else {
+                    Diagnostic::new(span, format!("wrong type: expected {want}, found {got}")).help("see `app2nix schema` for the type of each key")
+                }
             }
             None if raw.starts_with("data did not match any variant of untagged enum Tls") => {
                 Diagnostic::new(span, "`tls` must be `\"acme\"`, `\"none\"` or `{ certificate = \"...\", key = \"...\" }`").help("certificate files are absolute paths outside the Nix store")
@@ -558,6 +563,25 @@ pub fn parse(source: &str) -> Result<Description, crate::diagnostic::Diagnostics
         };
         Diagnostics(vec![diag])
     })
+}
+
+/// What a TOML value is, in words, from serde's name for it and the text written: TOML's dates
+/// and times reach serde as maps.
+fn found(serde_kind: &str, written: &str) -> &'static str {
+    let looks_like_date = written.len() >= 5
+        && written.chars().next().is_some_and(|c| c.is_ascii_digit())
+        && written.contains(['-', ':'])
+        && !written.contains(['{', '=']);
+    match serde_kind {
+        "map" if looks_like_date => "a date or time",
+        "map" => "a table",
+        "sequence" => "an array",
+        "integer" => "an integer",
+        "floating" => "a float",
+        "string" => "a string",
+        "boolean" => "a boolean",
+        _ => "another type",
+    }
 }
 
 /// Pull `got` and the expected names out of serde's standard unknown-field message:

@@ -51,15 +51,20 @@ impl Diagnostic {
             "error: {}\n{gutter}--> {file}:{line_no}:{col}\n{gutter} |\n",
             self.message
         );
-        let shown = match &self.redact {
-            Some(r) => redacted(source, line_start, line_end, r),
-            None => text.to_string(),
+        // A line that shows a secret (a secret-named key, a password in a URL, key material),
+        // or that holds a value validation flagged, is echoed with its values masked: all of it,
+        // not only the offending span.
+        let shown = if self.redact.is_some() || crate::secrets::line_shows_secret(text) {
+            masked(text)
+        } else {
+            text.to_string()
         };
-        out.push_str(&format!("{line_no} | {}\n", printable(&shown)));
+        let (shown, col) = window(&printable(&shown), col);
+        out.push_str(&format!("{line_no} | {shown}\n"));
         out.push_str(&format!(
             "{gutter} | {}{}\n",
             " ".repeat(col - 1),
-            "^".repeat(width)
+            "^".repeat(width.min(ECHO_WIDTH))
         ));
         if let Some(help) = &self.help {
             out.push_str(&format!("{gutter} = help: {help}\n"));
@@ -68,20 +73,48 @@ impl Diagnostic {
     }
 }
 
-/// The line with the bytes of `r` masked (column positions are kept).
-fn redacted(source: &str, line_start: usize, line_end: usize, r: &Range<usize>) -> String {
-    source[line_start..line_end]
-        .trim_end_matches('\r')
-        .char_indices()
+/// The line with every value after its first `=` masked (all of it without one): letters,
+/// digits and the like become `*`, while the punctuation of TOML (quotes, brackets, braces,
+/// `=`, `,`) stays, and so do column positions, so the caret still points where it did.
+fn masked(line: &str) -> String {
+    let keep = line.find('=').map_or(0, |i| i + 1);
+    line.char_indices()
         .map(|(i, c)| {
-            let at = line_start + i;
-            if at >= r.start && at < r.end && c != '"' {
-                '*'
-            } else {
+            if i < keep || c.is_whitespace() || "\"'[]{}=,".contains(c) {
                 c
+            } else {
+                '*'
             }
         })
         .collect()
+}
+
+/// Longest part of a source line echoed: a description line of 400 KB is shown around the
+/// caret, not whole.
+const ECHO_WIDTH: usize = 120;
+
+/// `line` cut to [`ECHO_WIDTH`] characters around column `col` (1-based), with `…` where it
+/// was cut; and the caret's column in what is shown.
+fn window(line: &str, col: usize) -> (String, usize) {
+    let chars: Vec<char> = line.chars().collect();
+    if chars.len() <= ECHO_WIDTH {
+        return (line.to_string(), col);
+    }
+    let start = col
+        .saturating_sub(ECHO_WIDTH / 2)
+        .min(chars.len() - ECHO_WIDTH);
+    let end = start + ECHO_WIDTH;
+    let mut shown = String::new();
+    let mut new_col = col - start;
+    if start > 0 {
+        shown.push('…');
+        new_col += 1;
+    }
+    shown.extend(&chars[start..end]);
+    if end < chars.len() {
+        shown.push('…');
+    }
+    (shown, new_col.max(1))
 }
 
 /// Control characters would garble a terminal; show them as escapes.

@@ -6,6 +6,8 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
+use crate::secrets::mask;
+
 /// Where a decision came from, for the report.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Source {
@@ -66,12 +68,33 @@ pub struct Report {
     pub findings: Vec<Finding>,
 }
 
+/// Longest text of a finding shown in the report.
+pub const SHOWN_CHARS: usize = 400;
+
+/// `text` cut to [`SHOWN_CHARS`] characters, with `…` where it was cut.
+fn cut(text: &str) -> String {
+    match text.char_indices().nth(SHOWN_CHARS) {
+        Some((at, _)) => format!("{}…", &text[..at]),
+        None => text.to_string(),
+    }
+}
+
 impl Report {
-    /// Record a finding.
+    /// Record a finding. What it shows passes through [`crate::secrets::mask`]: no value that
+    /// looks secret reaches the report, whatever the caller wrote.
+    /// A finding's texts are also cut to [`SHOWN_CHARS`]: a 400 KB line of the input is named,
+    /// not echoed.
     pub fn add(&mut self, source: Source, what: impl Into<String>, outcome: Outcome) {
+        let shown = |t: &str| cut(&mask(t));
+        let outcome = match outcome {
+            Outcome::Mapped(t) => Outcome::Mapped(shown(&t)),
+            Outcome::Covered(t) => Outcome::Covered(shown(&t)),
+            Outcome::Decided(t) => Outcome::Decided(shown(&t)),
+            Outcome::Unmapped(t) => Outcome::Unmapped(shown(&t)),
+        };
         self.findings.push(Finding {
             source,
-            what: what.into(),
+            what: shown(&what.into()),
             outcome,
         });
     }
@@ -520,6 +543,24 @@ fn site_toml(name: &str, s: &Site, comments: &BTreeMap<String, Vec<String>>) -> 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn long_input_lines_are_named_not_echoed() {
+        // A regression: `init` echoed a 30,000-character Procfile line whole.
+        let mut r = Report::default();
+        let line = format!("web: {}", "(".repeat(30_000));
+        r.add(
+            Source {
+                file: "Procfile".into(),
+                line: 1,
+            },
+            line,
+            Outcome::Mapped("é".repeat(500)),
+        );
+        let shown = r.render();
+        assert!(shown.len() < 2500, "{} bytes", shown.len());
+        assert!(shown.contains("…"));
+    }
 
     #[test]
     fn values_cannot_change_the_structure() {

@@ -277,7 +277,7 @@ pub fn init(dir: &Path) -> Result<(Draft, Report), String> {
     walk(dir, dir, 0, &mut files);
     let mut report = Report::default();
     let mut draft = Draft::default();
-    let read = |r: &str| std::fs::read_to_string(dir.join(r)).ok();
+    let read = |r: &str| crate::input::read_text_if_any(&dir.join(r));
     let names: Vec<String> = files.iter().map(|p| rel(p)).collect();
     let has = |n: &str| names.iter().any(|x| x == n);
 
@@ -462,6 +462,11 @@ pub fn init(dir: &Path) -> Result<(Draft, Report), String> {
                         web = Some(p);
                     }
                 }
+                "release" if crate::secrets::mask(cmd) != cmd => report.add(
+                    Source::new("Procfile", i + 1),
+                    format!("release: {cmd}"),
+                    Outcome::Unmapped("the command holds a secret, which a description never copies: declare it under [secrets] and let the command read it from the environment (`$NAME`)".into()),
+                ),
                 "release" => {
                     draft.tasks.insert(
                         "migrate".into(),
@@ -643,6 +648,32 @@ pub fn init(dir: &Path) -> Result<(Draft, Report), String> {
                         Outcome::Mapped("max_requests".into()),
                     );
                 }
+                // `raw_env = ["NAME=value", …]`: the process's environment, secrets by name.
+                "raw_env" => {
+                    for item in python_strings(v) {
+                        let Some((name, value)) = item.split_once('=') else {
+                            continue;
+                        };
+                        let what = format!("raw_env {name}=…");
+                        if !crate::model::is_env_name(name) {
+                            report.add(
+                                Source::new(f, *l),
+                                what,
+                                Outcome::Unmapped("not an environment variable name".into()),
+                            );
+                        } else if crate::secrets::is_secret(name, value) {
+                            draft.secrets.insert(name.to_string(), "env".into());
+                            report.add(Source::new(f, *l), what, Outcome::Mapped(format!("[secrets] {name} = \"env\" (the value is not copied: encrypt it with `agenix -e`)")));
+                        } else {
+                            p.env.insert(name.to_string(), value.to_string());
+                            report.add(
+                                Source::new(f, *l),
+                                what,
+                                Outcome::Mapped("the web process's env".into()),
+                            );
+                        }
+                    }
+                }
                 _ => report.add(
                     Source::new(f, *l),
                     format!("{k} = {v}"),
@@ -742,7 +773,7 @@ pub fn init(dir: &Path) -> Result<(Draft, Report), String> {
 
     // Environment.
     for f in [".env.example", ".env.sample", ".env"] {
-        let Some(t) = std::fs::read_to_string(dir.join(f)).ok() else {
+        let Some(t) = crate::input::read_text_if_any(&dir.join(f)) else {
             continue;
         };
         let mut im = crate::import::Importer::resume(draft, report);
@@ -845,6 +876,25 @@ pub fn init(dir: &Path) -> Result<(Draft, Report), String> {
 }
 
 /// `build.outDir` in a Vite config: the value of an `outDir:` property (a string literal).
+/// The string literals of a Python list's source (`["A=1", 'B=2']`), without escapes.
+fn python_strings(source: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut chars = source.chars();
+    while let Some(c) = chars.next() {
+        if c == '"' || c == '\'' {
+            let mut s = String::new();
+            for d in chars.by_ref() {
+                if d == c {
+                    break;
+                }
+                s.push(d);
+            }
+            out.push(s);
+        }
+    }
+    out
+}
+
 fn vite_out_dir(config: &str) -> Option<(String, usize)> {
     for (i, l) in config.lines().enumerate() {
         if let Some(rest) = l.split("outDir").nth(1) {

@@ -6,6 +6,7 @@
 //! templates) → [`nix`] (escaping, rnix parse check) → [`output`] (header, drift check, atomic
 //! write). [`cli`] drives it.
 
+pub mod calendar;
 pub mod cli;
 pub mod commands;
 pub mod description;
@@ -13,6 +14,7 @@ pub mod diagnostic;
 pub mod draft;
 pub mod import;
 pub mod init;
+pub mod input;
 pub mod model;
 pub mod nix;
 pub mod output;

@@ -8,6 +8,7 @@ use std::path::{Component, Path, PathBuf};
 use crate::commands::Missing;
 use crate::description::{self as d, Sp};
 use crate::diagnostic::{Diagnostic, Diagnostics, did_you_mean};
+use crate::secrets;
 
 /// A validated application.
 #[derive(Debug, Clone)]
@@ -465,7 +466,6 @@ pub const SYSTEMS: &[&str] = &["x86_64-linux", "aarch64-linux"];
 const PYTHON_VERSIONS: &[&str] = &["3.11", "3.12", "3.13", "3.14"];
 /// nixos-26.05's `python3`: the one interpreter whose packages the binary cache holds.
 pub const DEFAULT_PYTHON: &str = "3.13";
-const SECRET_SUFFIXES: &[&str] = &["_KEY", "_PASSWORD", "_SECRET", "_TOKEN", "_PASS", "_PASSWD"];
 
 struct Checker<'a> {
     errors: Vec<Diagnostic>,
@@ -504,6 +504,24 @@ impl Checker<'_> {
             return false;
         }
         true
+    }
+
+    /// A systemd calendar event (see [`crate::calendar`]).
+    fn schedule(&mut self, s: &Sp<String>) -> Option<String> {
+        if !self.one_line(s, "schedule") {
+            return None;
+        }
+        match crate::calendar::check(s) {
+            Ok(()) => Some(s.trim().to_string()),
+            Err(why) => {
+                self.err(
+                    s.span(),
+                    format!("schedule `{}` is not a calendar event systemd reads: {why}", shown(s)),
+                    "use `daily`, `hourly`, `weekly`, … or `[WEEKDAYS] [YEAR-MONTH-DAY] HOUR:MINUTE[:SECOND] [UTC]`, e.g. `*-*-* 03:00:00` or `Mon..Fri 09:30` (systemd.time(7))",
+                );
+                None
+            }
+        }
     }
 
     /// Text NixOS writes into a unit file as it is (`Description=`): one line, and no `\` at
@@ -641,16 +659,16 @@ impl Checker<'_> {
             if !self.env_name(k, "environment variable name") {
                 continue;
             }
-            if looks_secret(k) {
+            if secrets::is_secret_name(k) {
                 let mut d = Diagnostic::new(v.span(), format!("`{}` looks like a secret, but its value is written in the description", k.as_str()))
                     .help(format!("remove it from `env` and declare it under [secrets] as `{} = \"env\"`; app2nix then delivers it from a file outside the Nix store", k.as_str()));
                 d.redact = Some(v.span());
                 self.errors.push(d);
                 continue;
             }
-            if has_url_password(v) {
-                let mut d = Diagnostic::new(v.span(), format!("the value of `{}` contains a password (`user:password@`)", k.as_str()))
-                    .help("drop the credentials from the URL: local databases use peer authentication; for a remote one, put the URL in a secret");
+            if let Some(why) = secrets::secret_value(v) {
+                let mut d = Diagnostic::new(v.span(), format!("the value of `{}` looks like a secret: {why}", k.as_str()))
+                    .help(format!("declare `{k}` under [secrets] and keep the value in a file outside the Nix store (local databases need no password: they use peer authentication)", k = k.as_str()));
                 d.redact = Some(v.span());
                 self.errors.push(d);
                 continue;
@@ -671,6 +689,20 @@ impl Checker<'_> {
     }
 
     fn command(&mut self, c: &Sp<d::Command>, what: &str) -> Option<Command> {
+        let words: Vec<&str> = match &**c {
+            d::Command::Shell(s) => vec![s.as_str()],
+            d::Command::Args(a) => a.iter().map(String::as_str).collect(),
+        };
+        if let Some(why) = words
+            .iter()
+            .find_map(|w| (secrets::mask(w) != *w).then(|| secret_reason(w)))
+        {
+            let mut d = Diagnostic::new(c.span(), format!("the {what} holds a secret ({why})"))
+                .help("declare it under [secrets] (`NAME = \"env\"`) and use it as `$NAME` in the command, so its value stays out of the Nix store");
+            d.redact = Some(c.span());
+            self.errors.push(d);
+            return None;
+        }
         match &**c {
             d::Command::Shell(s) => {
                 if s.trim().is_empty() || s.contains('\0') {
@@ -739,6 +771,19 @@ impl Checker<'_> {
     }
 }
 
+/// Why [`secrets::mask`] hides part of `text`, for a message.
+fn secret_reason(text: &str) -> &'static str {
+    text.split_whitespace()
+        .find_map(|w| {
+            secrets::secret_value(w).or_else(|| {
+                w.split_once('=')
+                    .filter(|(n, v)| secrets::is_secret(n.trim_start_matches('-'), v))
+                    .map(|_| "a secret-looking variable")
+            })
+        })
+        .unwrap_or("a secret-looking value")
+}
+
 /// Validate a parsed description. All problems are reported together, in source order.
 pub fn build(desc: &d::Description, ctx: &Context) -> Result<Model, Diagnostics> {
     let mut c = Checker {
@@ -748,7 +793,14 @@ pub fn build(desc: &d::Description, ctx: &Context) -> Result<Model, Diagnostics>
     };
 
     let name = desc.app.name.to_string();
-    c.name(&desc.app.name, "app name");
+    if c.name(&desc.app.name, "app name") && name == "flake" {
+        // The module is `<app>.nix`, beside the description by default, where flake.nix goes.
+        c.err(
+            desc.app.name.span(),
+            "app name `flake` would make the module `flake.nix`, which is the generated flake",
+            "choose another name",
+        );
+    }
     let user = match &desc.app.user {
         Some(u) => {
             c.name(u, "user name");
@@ -840,6 +892,16 @@ pub fn build(desc: &d::Description, ctx: &Context) -> Result<Model, Diagnostics>
                 "state directory `.` is the state directory itself",
                 "name a subdirectory such as `media`",
             ),
+            // Named in StateDirectory= (space-separated) and nginx aliases (unquoted): plain
+            // names only, or `media files` would be two directories.
+            Some(p) if !is_plain_path(&path_to_slash(&p)) => c.err(
+                dir.span(),
+                format!(
+                    "state directory `{}` is not a plain directory name",
+                    shown(dir)
+                ),
+                PLAIN_PATH_HELP,
+            ),
             Some(p) => state_dirs.push(path_to_slash(&p)),
             None => c.err(
                 dir.span(),
@@ -858,6 +920,26 @@ pub fn build(desc: &d::Description, ctx: &Context) -> Result<Model, Diagnostics>
             .then(|| normalize_relative(dir))
             .flatten()
         {
+            Some(p)
+                if p.as_os_str().len() > 1024
+                    || p.components().any(|c| c.as_os_str().len() > 255) =>
+            {
+                c.err(
+                    dir.span(),
+                    "secrets_dir is longer than a path can be (1024 bytes, 255 a name)",
+                    "use a short relative path inside the project, e.g. `secrets`",
+                );
+                String::new()
+            }
+            // `secrets.nix` (agenix's recipients) beside the module `secrets.nix`.
+            Some(p) if p.as_os_str().is_empty() && name == "secrets" => {
+                c.err(
+                    dir.span(),
+                    "with the app named `secrets`, agenix's secrets.nix here would be the module `secrets.nix`",
+                    "keep the encrypted secrets in a directory of their own, e.g. `secrets_dir = \"secrets\"`",
+                );
+                String::new()
+            }
             Some(p) => path_to_slash(&p),
             None => {
                 c.err(
@@ -1221,9 +1303,25 @@ fn sites(
             );
         }
         let mut routes = Vec::new();
+        let acme_site = tls == Tls::Acme;
+        let targets = Targets {
+            processes,
+            assets,
+            declared_assets: desc.assets.keys().map(|k| k.as_str()).collect(),
+            state_dirs,
+            declared_state_dirs: desc.state.dirs.iter().map(|d| d.as_str()).collect(),
+        };
         for (path, r) in &s.routes {
-            let declared: Vec<&str> = desc.assets.keys().map(|k| k.as_str()).collect();
-            if let Some(route) = route(c, path, r, processes, assets, &declared, state_dirs) {
+            // nginx's ACME location (`^~ /.well-known/acme-challenge/`) is on every ACME vhost.
+            if acme_site && path.trim_end_matches('/') == "/.well-known/acme-challenge" {
+                c.err(
+                    path.span(),
+                    format!("route `{}` is where Let's Encrypt validates this site's certificate", path.as_str()),
+                    "remove the route: NixOS serves the ACME challenges there (or give the site `tls = \"none\"` or certificate files)",
+                );
+                continue;
+            }
+            if let Some(route) = route(c, path, r, &targets) {
                 routes.push(route);
             }
         }
@@ -1242,15 +1340,19 @@ fn sites(
     out
 }
 
-fn route(
-    c: &mut Checker,
-    path: &Sp<String>,
-    r: &Sp<d::Route>,
-    processes: &[Process],
-    assets: &[Asset],
-    declared_assets: &[&str],
-    state_dirs: &[String],
-) -> Option<Route> {
+/// What a route may point at: the valid targets, and the names declared (valid or not, so an
+/// invalid declaration is one error, not a second one at every route that uses it).
+struct Targets<'a> {
+    processes: &'a [Process],
+    assets: &'a [Asset],
+    declared_assets: Vec<&'a str>,
+    state_dirs: &'a [String],
+    declared_state_dirs: Vec<&'a str>,
+}
+
+fn route(c: &mut Checker, path: &Sp<String>, r: &Sp<d::Route>, t: &Targets) -> Option<Route> {
+    let (processes, assets, state_dirs) = (t.processes, t.assets, t.state_dirs);
+    let declared_assets = &t.declared_assets;
     let path_ok = path.starts_with('/')
         && path
             .chars()
@@ -1364,7 +1466,7 @@ fn route(
     if let Some(sd) = &table.state {
         if state_dirs.iter().any(|x| x == sd.as_str()) {
             target = Some(RouteTarget::State(sd.to_string()));
-        } else {
+        } else if !t.declared_state_dirs.contains(&sd.as_str()) {
             let help = match did_you_mean(sd, state_dirs.iter().map(String::as_str)) {
                 Some(s) => format!("did you mean `{s}`?"),
                 None => format!("add `{}` to `dirs` under [state]", shown(sd)),
@@ -1385,6 +1487,22 @@ fn route(
             && !u
                 .chars()
                 .any(|ch| ch.is_whitespace() || ch.is_control() || "\"';{}\\".contains(ch));
+        if ok && let Some(var) = unknown_nginx_variable(u) {
+            c.err(
+                u.span(),
+                format!("redirect target `{}` uses `${var}`, which nginx would replace", shown(u)),
+                format!("nginx expands variables in redirect targets: write `%24` for a literal `$`, or use one of {}", NGINX_VARIABLES.iter().map(|v| format!("`${v}`")).collect::<Vec<_>>().join(", ")),
+            );
+            return None;
+        }
+        if ok && secrets::secret_value(u).is_some() {
+            c.err(
+                u.span(),
+                "the redirect target holds a secret (a password or a token)",
+                "redirect targets are public: remove the credentials from the URL",
+            );
+            return None;
+        }
         let code = match &table.code {
             None => 301,
             Some(code) if [301, 302, 303, 307, 308].contains(&**code) => **code as u16,
@@ -1453,6 +1571,31 @@ fn route(
         websockets: table.websockets,
         client_max_body_size,
         proxy_read_timeout,
+    })
+}
+
+/// Variables a redirect target may use: they describe the request being redirected. Any other
+/// (`$http_cookie`, a typo) would be expanded from the request or fail nginx's start.
+const NGINX_VARIABLES: &[&str] = &[
+    "request_uri",
+    "uri",
+    "args",
+    "is_args",
+    "query_string",
+    "scheme",
+    "host",
+];
+
+/// The first variable in `url` nginx would expand that is not in [`NGINX_VARIABLES`].
+fn unknown_nginx_variable(url: &str) -> Option<String> {
+    url.match_indices('$').find_map(|(i, _)| {
+        let rest = &url[i + 1..];
+        let name: String = rest
+            .trim_start_matches('{')
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+            .collect();
+        (!NGINX_VARIABLES.contains(&name.as_str())).then_some(name)
     })
 }
 
@@ -1570,15 +1713,21 @@ fn database(c: &mut Checker, desc: &d::Description) -> Option<Database> {
             .then(|| normalize_relative(p))
             .flatten()
         {
-            Some(rel) if !rel.as_os_str().is_empty() && !p.ends_with('/') => path_to_slash(&rel),
+            Some(rel)
+                if !rel.as_os_str().is_empty()
+                    && !p.ends_with('/')
+                    && is_plain_path(&path_to_slash(&rel)) =>
+            {
+                path_to_slash(&rel)
+            }
             _ => {
                 c.err(
                     p.span(),
                     format!(
-                        "SQLite path `{}` must be a file inside the state directory",
+                        "SQLite path `{}` must be a file inside the state directory, with a plain name",
                         shown(p)
                     ),
-                    "use a relative path such as `db.sqlite3`",
+                    "use a relative path such as `db.sqlite3` (letters, digits, `.`, `_`, `-`, and `/` between directories)",
                 );
                 String::new()
             }
@@ -1742,6 +1891,39 @@ fn package(c: &mut Checker, desc: &d::Description, database: &Option<Database>) 
         };
     }
     Package::Nixpkgs(String::new())
+}
+
+/// A command process learns where to listen from `HOST` and `PORT` (TCP) or `SOCKET` (unix),
+/// which the module sets from the process's options: the description may not set them too.
+fn wired_variables(
+    c: &mut Checker,
+    process: &Sp<String>,
+    listen: &Option<Listen>,
+    env: &BTreeMap<Sp<String>, Sp<String>>,
+) {
+    let wired: &[&str] = match listen {
+        Some(Listen::Tcp { .. }) => &["HOST", "PORT"],
+        Some(Listen::Unix) => &["SOCKET"],
+        None => &[],
+    };
+    for k in env.keys().filter(|k| wired.contains(&k.as_str())) {
+        c.err(
+            k.span(),
+            format!(
+                "`{}` of process `{}` is set by the module from `listen`",
+                k.as_str(),
+                process.as_str()
+            ),
+            "remove it: change `listen` (or, on the host, the process's `address` and `port` options) instead",
+        );
+    }
+}
+
+/// The description of a process or task unit that sets none: the app's and the unit's names.
+/// The generated module's unit helpers write the same default, so only other descriptions are
+/// written out.
+pub fn default_unit_description(app: &str, name: &str) -> String {
+    format!("{app} {name}")
 }
 
 fn processes(c: &mut Checker, desc: &d::Description, package: &Package, app: &str) -> Vec<Process> {
@@ -1908,12 +2090,15 @@ fn processes(c: &mut Checker, desc: &d::Description, package: &Package, app: &st
         if p.access_log_file && !desc.state.logs {
             c.err(name.span(), format!("process `{}` writes its access log to a file, but [state] has no logs directory", name.as_str()), "set `logs = true` under [state]");
         }
+        if matches!(server, Server::Command(_)) {
+            wired_variables(c, name, &listen, &p.env);
+        }
         let description = match &p.description {
             Some(s) => {
                 c.unit_text(s, "description");
                 s.to_string()
             }
-            None => format!("{app} {}", name.as_str()),
+            None => default_unit_description(app, name.as_str()),
         };
         out.push(Process {
             name: name.to_string(),
@@ -1957,11 +2142,24 @@ fn tasks(
                 match package {
                     Package::Python(py) if !py.src.is_empty() => {
                         let full = Sp::new(format!("{}/{}", py.src, sql.as_str()), sql.span());
-                        c.project_path(&full, "SQL file", false).map(|_| {
-                            TaskRun::Sql(path_to_slash(
-                                &normalize_relative(sql).unwrap_or_default(),
-                            ))
-                        })
+                        // Read from the source tree the module builds: it must be inside it
+                        // (`../app/schema.sql` with `src = "app"` is; `../schema.sql` is not).
+                        let inside = normalize_relative(&full)
+                            .map(|p| path_to_slash(&p))
+                            .is_some_and(|p| p.starts_with(&format!("{}/", py.src)));
+                        if !inside {
+                            c.err(
+                                sql.span(),
+                                format!("SQL file `{}` is outside the package source `{}`", shown(sql), py.src),
+                                "move it into the source directory (it is read from the package the module builds)",
+                            );
+                            None
+                        } else {
+                            c.project_path(&full, "SQL file", false).and_then(|p| {
+                                p.strip_prefix(&format!("{}/", py.src))
+                                    .map(|p| TaskRun::Sql(p.to_string()))
+                            })
+                        }
                     }
                     Package::Python(_) => None,
                     _ => {
@@ -1982,18 +2180,7 @@ fn tasks(
                 None
             }
         };
-        let schedule = t.schedule.as_ref().and_then(|s| {
-            (c.one_line(s, "schedule") && !s.trim().is_empty())
-                .then(|| s.to_string())
-                .or_else(|| {
-                    c.err(
-                        s.span(),
-                        "empty schedule",
-                        "use a systemd calendar expression such as `daily` or `*-*-* 03:00:00`",
-                    );
-                    None
-                })
-        });
+        let schedule = t.schedule.as_ref().and_then(|s| c.schedule(s));
         let mut before = Vec::new();
         let mut before_all = false;
         match (&t.before, &schedule) {
@@ -2053,7 +2240,7 @@ fn tasks(
                 c.unit_text(s, "description");
                 s.to_string()
             }
-            None => format!("{} {}", *desc.app.name, name.as_str()),
+            None => default_unit_description(&desc.app.name, name.as_str()),
         };
         let env = c.env_map(&t.env, &empty);
         if let Some(run) = run {
@@ -2108,6 +2295,13 @@ fn assets(c: &mut Checker, desc: &d::Description) -> Vec<Asset> {
 
 fn backups(c: &mut Checker, desc: &d::Description) -> (Option<Restic>, Option<PostgresqlBackup>) {
     let restic = desc.backup.restic.as_ref().and_then(|r| {
+        if let Some(why) = secrets::secret_value(&r.repository) {
+            let mut d = Diagnostic::new(r.repository.span(), format!("the restic repository holds a secret ({why})"))
+                .help("keep credentials out of the repository URL: put them in `environment_file` (e.g. `RESTIC_REST_PASSWORD`, `AWS_SECRET_ACCESS_KEY`), outside the Nix store");
+            d.redact = Some(r.repository.span());
+            c.errors.push(d);
+            return None;
+        }
         if !c.one_line(&r.repository, "repository") || r.repository.trim().is_empty() {
             c.err(
                 r.repository.span(),
@@ -2155,10 +2349,10 @@ fn backups(c: &mut Checker, desc: &d::Description) -> (Option<Restic>, Option<Po
                 keep.insert(k.to_string(), n);
             }
         }
-        let schedule = r.schedule.as_ref().map_or("daily".into(), |s| {
-            c.one_line(s, "schedule");
-            s.to_string()
-        });
+        let schedule = match &r.schedule {
+            Some(s) => c.schedule(s).unwrap_or_default(),
+            None => "daily".into(),
+        };
         Some(Restic {
             repository: r.repository.to_string(),
             password_file: password_file?,
@@ -2179,10 +2373,7 @@ fn backups(c: &mut Checker, desc: &d::Description) -> (Option<Restic>, Option<Po
         if let Some(comp) = &b.compression {
             c.err(comp.span(), "`compression` is a host-wide setting of services.postgresqlBackup, which app modules leave to the host", "remove it, and set `services.postgresqlBackup.compression` in the host's configuration if needed (several apps can share one host)");
         }
-        let schedule = b.schedule.as_ref().map(|s| {
-            c.one_line(s, "schedule");
-            s.to_string()
-        });
+        let schedule = b.schedule.as_ref().and_then(|s| c.schedule(s));
         Some(PostgresqlBackup { schedule })
     });
     (restic, pg)
@@ -2252,7 +2443,7 @@ fn python_version(c: &mut Checker, v: &Sp<String>) -> Option<String> {
 
 /// `[project] version` (PEP 621) or `[tool.poetry] version`; `0` when absent or dynamic.
 fn pyproject_version(path: &Path) -> String {
-    let text = std::fs::read_to_string(path).unwrap_or_default();
+    let text = crate::input::read_text_if_any(path).unwrap_or_default();
     let Ok(doc) = text.parse::<toml::Table>() else {
         return "0".into();
     };
@@ -2364,22 +2555,6 @@ pub fn is_env_name(s: &str) -> bool {
         && b.iter().all(|c| c.is_ascii_alphanumeric() || *c == b'_')
 }
 
-/// Whether a variable name looks like it holds a secret (`SECRET_KEY`, `DB_PASSWORD`, ...).
-pub fn looks_secret(name: &str) -> bool {
-    let upper = name.to_ascii_uppercase();
-    ["PASSWORD", "SECRET", "TOKEN", "SECRET_KEY", "API_KEY"].contains(&upper.as_str())
-        || SECRET_SUFFIXES.iter().any(|s| upper.ends_with(s))
-}
-
-fn has_url_password(v: &str) -> bool {
-    v.split_once("://").is_some_and(|(_, rest)| {
-        let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
-        authority
-            .rsplit_once('@')
-            .is_some_and(|(userinfo, _)| userinfo.contains(':'))
-    })
-}
-
 fn nix_ident(s: &str) -> bool {
     crate::nix::is_identifier(s) && !s.contains('\'')
 }
@@ -2414,6 +2589,24 @@ fn is_loopback(h: &str) -> bool {
     h == "localhost" || h == "::1" || h.starts_with("127.")
 }
 
+/// Help for names that must be plain.
+const PLAIN_PATH_HELP: &str = "use letters, digits, `.`, `_` and `-` (not first), and `/` between directories, e.g. `media` or `uploads/images`";
+
+/// `a/b-c/d.e`: segments of letters, digits, `.`, `_` and `-`, none starting with `.` or `-`.
+/// What unit settings (space-separated lists), nginx (unquoted paths) and shell commands can
+/// carry as they are.
+pub fn is_plain_path(p: &str) -> bool {
+    !p.is_empty()
+        && p.split('/').all(|seg| {
+            let mut chars = seg.chars();
+            chars
+                .next()
+                .is_some_and(|c| c.is_ascii_alphanumeric() || c == '_')
+                && chars.all(|c| c.is_ascii_alphanumeric() || "._-".contains(c))
+                && seg.len() <= 255
+        })
+}
+
 /// Normalize a relative path lexically; `None` if it is absolute or climbs out with `..`.
 fn normalize_relative(s: &str) -> Option<PathBuf> {
     let mut out = PathBuf::new();
@@ -2439,8 +2632,12 @@ fn path_to_slash(p: &Path) -> String {
         .join("/")
 }
 
-/// A value as shown in a message: control characters escaped, long values cut.
+/// A value as shown in a message: control characters escaped, long values cut, and nothing of
+/// it when it looks secret (see [`secrets::mask`]).
 fn shown(s: &str) -> String {
+    if secrets::mask(s) != s {
+        return "…".into();
+    }
     let escaped: String = s.chars().flat_map(char::escape_debug).collect();
     if escaped.chars().count() > 60 {
         format!("{}…", escaped.chars().take(60).collect::<String>())
@@ -2467,25 +2664,6 @@ mod tests {
             "request-tracker-utils"
         );
         assert_eq!(suggest_name("!!"), "my-app");
-    }
-
-    #[test]
-    fn secrets_are_recognised_by_name() {
-        for s in [
-            "SECRET_KEY",
-            "MAIL_PASSWORD",
-            "JWT_SECRET",
-            "GITHUB_TOKEN",
-            "api_key",
-        ] {
-            assert!(looks_secret(s), "{s}");
-        }
-        for s in ["MAIL_SERVER", "KEYCLOAK_URL", "TOKEN_TTL", "DB_POOL_SIZE"] {
-            assert!(!looks_secret(s), "{s}");
-        }
-        assert!(has_url_password("postgresql://u:pw@host/db"));
-        assert!(!has_url_password("postgresql://u@host/db"));
-        assert!(!has_url_password("https://example.org/a:b@c"));
     }
 
     #[test]

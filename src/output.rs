@@ -91,6 +91,70 @@ pub fn finish_all(files: &mut [GeneratedFile]) -> Result<(), OutputError> {
     Ok(())
 }
 
+/// Start of the second line of every generated file but the seeds: the generation stamp.
+pub const GENERATION_PREFIX: &str = "# app2nix generation ";
+
+/// The generation of the files generated from `description` by this version of app2nix: a
+/// hash of both, the same for every file of a run whatever subset is written (`--module-only`)
+/// and on every machine. Files left from an interrupted run (killed between renames) or from an
+/// older description show another one, which `generate --check` reports. Inputs beyond the
+/// description (a `pyproject.toml` it points to) do not enter it: their changes are found by
+/// comparing contents, as every `--check` does.
+pub fn generation(description: &str) -> String {
+    let mut hash = Fnv1a::default();
+    hash.write(env!("CARGO_PKG_VERSION").as_bytes());
+    hash.write(&[0]);
+    hash.write(description.as_bytes());
+    format!("{:016x}", hash.0)
+}
+
+/// Stamp every file but the seeds with `generation`: a comment line below the header, so nixfmt
+/// output stays nixfmt output.
+pub fn stamp_all(files: &mut [GeneratedFile], generation: &str) {
+    let line = format!("{GENERATION_PREFIX}{generation}\n");
+    for f in files.iter_mut().filter(|f| !f.seed) {
+        if f.text.starts_with(HEADER_PREFIX)
+            && let Some(end) = f.text.find('\n')
+        {
+            f.text.insert_str(end + 1, &line);
+        }
+    }
+}
+
+/// The generation stamp of an existing file (its second line), if it has one.
+pub fn generation_of(path: &Path) -> Option<String> {
+    use std::io::Read;
+    let mut head = Vec::new();
+    std::fs::File::open(path)
+        .ok()?
+        .take(4096)
+        .read_to_end(&mut head)
+        .ok()?;
+    let head = String::from_utf8_lossy(&head);
+    let mut lines = head.lines();
+    lines.next().filter(|l| l.starts_with(HEADER_PREFIX))?;
+    let stamp = lines.next()?.strip_prefix(GENERATION_PREFIX)?;
+    Some(stamp.to_string())
+}
+
+/// 64-bit FNV-1a: tiny, stable across Rust versions and platforms (unlike `DefaultHasher`).
+struct Fnv1a(u64);
+
+impl Default for Fnv1a {
+    fn default() -> Self {
+        Fnv1a(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl Fnv1a {
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 ^= u64::from(*b);
+            self.0 = self.0.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+}
+
 /// What writing would do to one file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Status {

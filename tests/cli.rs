@@ -123,6 +123,12 @@ fn secret_values_never_reach_the_terminal() {
         "secret-in-env",
         "secret-value-in-secrets",
         "password-in-url",
+        "command-with-password",
+        "env-connection-string-password",
+        "restic-repository-password",
+        "unquoted-secret",
+        "secret-in-array",
+        "secret-as-integer",
     ] {
         let text = std::fs::read_to_string(
             Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("tests/bad-inputs/{case}.toml")),
@@ -130,7 +136,7 @@ fn secret_values_never_reach_the_terminal() {
         .expect("case");
         let out = Project::new(&text).run(&["check"]);
         let err = stderr(&out);
-        for leaked in ["hunter2", "s3cr3t"] {
+        for leaked in ["hunter2", "s3cr3t", "123456789"] {
             assert!(!err.contains(leaked), "{case} printed the secret: {err}");
         }
     }
@@ -186,7 +192,8 @@ fn generate_writes_checks_and_refuses_to_clobber() {
     assert_eq!(drift.status.code(), Some(1));
     assert_eq!(
         stdout(&drift),
-        "out of date: demo.nix\nup to date: demo-package.nix\nup to date: demo-vm-test.nix\nout of date: demo-vm-test.py\nup to date: flake.nix\n".to_string()
+        // Every file carries the description's generation, so every file is out of date.
+        "out of date: demo.nix\nout of date: demo-package.nix\nout of date: demo-vm-test.nix\nout of date: demo-vm-test.py\nout of date: flake.nix\n".to_string()
             + KEPT_LOCK
             + "run `app2nix generate` to update the generated files\n"
     );
@@ -214,6 +221,47 @@ fn generate_writes_checks_and_refuses_to_clobber() {
         std::fs::read_to_string(p.path("demo.nix")).expect("kept"),
         "{ handWritten = true; }\n"
     );
+}
+
+/// A regression: runs killed between their renames left a module and a VM test from different
+/// descriptions, and nothing told. Every file carries its generation; `--check` names a mix.
+#[test]
+fn files_of_different_generations_are_reported() {
+    let p = Project::new(MINIMAL);
+    assert_eq!(p.run(&["generate"]).status.code(), Some(0));
+    let stamp = |file: &str| {
+        std::fs::read_to_string(p.path(file))
+            .expect("read")
+            .lines()
+            .nth(1)
+            .unwrap_or_default()
+            .to_string()
+    };
+    assert!(stamp("demo.nix").starts_with("# app2nix generation "));
+    for f in FILES {
+        assert_eq!(stamp(f), stamp("demo.nix"), "{f}: one run, one generation");
+    }
+    // As a run killed after renaming the module and its package: only they are new.
+    std::fs::write(p.path("app2nix.toml"), MINIMAL.replace("8000", "8001")).expect("edit");
+    assert_eq!(p.run(&["generate", "--module-only"]).status.code(), Some(0));
+    assert_ne!(stamp("demo.nix"), stamp("demo-vm-test.nix"));
+    let check = p.run(&["generate", "--check"]);
+    assert_eq!(check.status.code(), Some(1));
+    let new = stamp("demo.nix").replace("# app2nix generation ", "");
+    let old = stamp("flake.nix").replace("# app2nix generation ", "");
+    assert!(
+        stdout(&check).starts_with(&format!(
+            "the generated files are of different generations: demo.nix ({new}), demo-package.nix ({new}), demo-vm-test.nix ({old}), demo-vm-test.py ({old}), flake.nix ({old}): an earlier `app2nix generate` was interrupted, or these files come from different descriptions\n"
+        )),
+        "{}",
+        stdout(&check)
+    );
+    let repair = p.run(&["generate"]);
+    assert!(stdout(&repair).contains("all are written again from this description"));
+    assert_eq!(p.run(&["generate", "--check"]).status.code(), Some(0));
+    for f in FILES {
+        assert_eq!(stamp(f), stamp("demo.nix"), "{f}: repaired");
+    }
 }
 
 #[test]
@@ -339,6 +387,68 @@ fn secret_files_in_the_source_are_noted() {
     );
 }
 
+/// A description that is not a regular file is refused, never read: a symbolic link to
+/// /dev/zero was read until memory ran out, a FIFO waited forever.
+#[test]
+fn descriptions_that_are_not_regular_files_are_refused() {
+    let p = Project::new(MINIMAL);
+    std::os::unix::fs::symlink("/dev/zero", p.path("zero.toml")).expect("symlink");
+    let out = p.run(&["check", "-f", "zero.toml"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        stderr(&out),
+        "error: zero.toml is not a regular file (a FIFO, socket or device)\nhelp: pass the description itself, e.g. -f app2nix.toml\n"
+    );
+    let made = Command::new("mkfifo").arg(p.path("fifo.toml")).status();
+    if made.is_ok_and(|s| s.success()) {
+        let start = std::time::Instant::now();
+        let out = p.run(&["generate", "-f", "fifo.toml"]);
+        assert_eq!(out.status.code(), Some(2));
+        assert!(start.elapsed() < std::time::Duration::from_secs(5));
+    }
+    // An output that is a link to a device is not read either.
+    let q = Project::new(MINIMAL);
+    std::os::unix::fs::symlink("/dev/zero", q.path("demo.nix")).expect("symlink");
+    let out = q.run(&["generate", "--module-only"]);
+    assert_eq!(out.status.code(), Some(3));
+    assert!(stderr(&out).contains("symbolic link"), "{}", stderr(&out));
+}
+
+/// A SQL task's file is read from the package source: a path that climbs out and back in works,
+/// and so does a name with a space (it used to become an illegal store path).
+#[test]
+fn sql_files_inside_the_source_are_found() {
+    for sql in ["../app/db/schema.sql", "db/my schema.sql"] {
+        let p = Project::new(&format!(
+            "[app]\nname = \"demo\"\n\n[package.python]\nsrc = \"app\"\n\n[postgresql]\n\n[tasks.schema]\nsql = {sql:?}\n"
+        ));
+        std::fs::create_dir(p.path("app/db")).expect("mkdir");
+        std::fs::write(p.path("app/db/schema.sql"), "").expect("sql");
+        std::fs::write(p.path("app/db/my schema.sql"), "").expect("sql");
+        let out = p.run(&["generate", "--module-only", "--stdout"]);
+        assert_eq!(out.status.code(), Some(0), "{sql}: {}", stderr(&out));
+        let expected = format!(
+            "\"--file=${{appSource}}/{}\"",
+            sql.trim_start_matches("../app/")
+        );
+        assert!(stdout(&out).contains(&expected), "{sql}: {}", stdout(&out));
+    }
+}
+
+/// A `:` in the app's description is fine: nixpkgs types the user's description as a passwd
+/// entry, which cannot hold one, so that description leaves it out.
+#[test]
+fn a_colon_in_the_description_stays_out_of_the_passwd_entry() {
+    let p = Project::new(&MINIMAL.replace(
+        "name = \"demo\"",
+        "name = \"demo\"\ndescription = \"Demo: notes\"",
+    ));
+    let out = p.run(&["generate", "--module-only", "--stdout"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stdout(&out).contains("description = \"Demo - notes service user\";"));
+    assert!(stdout(&out).contains("lib.mkEnableOption \"Demo: notes\""));
+}
+
 #[test]
 fn input_files_that_cannot_be_used() {
     let p = Project::new(MINIMAL);
@@ -381,6 +491,37 @@ fn huge_descriptions_fail_fast() {
         stderr(&out).starts_with("error: big.toml is 10"),
         "{}",
         stderr(&out)
+    );
+}
+
+/// A regression: every task listed every process (quadratic output; 2,400 of each took 43 s and
+/// 1.77 GB). Each unit now names only what it depends on, so twice the description is twice
+/// the output. `.ci/scale` times the full size with the release binary.
+#[test]
+fn output_grows_linearly_with_processes_and_tasks() {
+    let size = |n: usize| {
+        let mut s = String::from("[app]\nname = \"big\"\n\n[package.python]\nsrc = \"app\"\n");
+        for i in 0..n {
+            s.push_str(&format!(
+                "\n[processes.p{i}]\ncommand = [\"run\", \"{i}\"]\n"
+            ));
+            s.push_str(&format!("\n[tasks.t{i}]\ncommand = \"true\"\n"));
+        }
+        let p = Project::new(&s);
+        std::fs::create_dir_all(p.path("app")).expect("app");
+        let files = app2nix::cli::generate(&p.path("app2nix.toml"), None)
+            .unwrap_or_else(|e| panic!("{e:?}"));
+        let module = &files[0].text;
+        assert!(
+            !module.contains(&format!("big-p{}.service", n - 1)),
+            "a task names a process unit"
+        );
+        files.iter().map(|f| f.text.len()).sum::<usize>() as f64
+    };
+    let ratio = size(100) / size(50);
+    assert!(
+        ratio < 2.1,
+        "doubling the description multiplied the output by {ratio:.2}"
     );
 }
 

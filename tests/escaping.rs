@@ -205,3 +205,36 @@ fn example_outputs_assign_no_secret_values() {
         }
     }
 }
+
+/// Words biased toward what a shell would read: quotes, `$`, globs, separators, whitespace.
+fn shell_word() -> impl Strategy<Value = String> {
+    prop_oneof![
+        "[ \\t\\n'\"\\\\$`!*?;&|<>(){}~#=%a-z0-9-]{0,20}",
+        any::<String>().prop_map(|s| s.replace('\0', "")),
+        "[a-z0-9._/:@%+,-]{1,20}",
+    ]
+}
+
+proptest! {
+    /// A command's argument vector, written as one script line by `shell::join`, reaches the
+    /// program as it was: bash runs the line with `printf` as the program and prints each
+    /// argument back.
+    #[test]
+    fn shell_words_reach_the_program_unchanged(args in prop::collection::vec(shell_word(), 1..6)) {
+        let line = format!("exec printf '%s\\0' {}", app2nix::shell::join(&args));
+        let out = std::process::Command::new("bash")
+            .arg("-c")
+            .arg(&line)
+            .env("LC_ALL", "C.UTF-8")
+            .output()
+            .expect("bash runs");
+        prop_assert!(out.status.success(), "{line}: {}", String::from_utf8_lossy(&out.stderr));
+        let mut printed: Vec<String> = out
+            .stdout
+            .split(|b| *b == 0)
+            .map(|w| String::from_utf8_lossy(w).into_owned())
+            .collect();
+        printed.pop();
+        prop_assert_eq!(printed, args, "{}", line);
+    }
+}

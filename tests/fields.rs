@@ -93,6 +93,9 @@ enum Expect {
     /// Written into a unit setting systemd reads specifiers in (`Description=`): verbatim but
     /// for `%`, which is doubled so systemd reads the value back unchanged.
     UnitText,
+    /// One word of a shell script line: quoted for the shell (`tests/escaping.rs` proves that a
+    /// shell reads the quoted word back unchanged).
+    ShellWord,
 }
 
 fn toml_str(s: &str) -> String {
@@ -200,6 +203,7 @@ fn check(field: &str, description: &str, value: &str, expect: Expect) -> Result<
             let written = match expect {
                 Expect::Verbatim => Some(value.to_string()),
                 Expect::UnitText => Some(value.replace('%', "%%")),
+                Expect::ShellWord => Some(app2nix::shell::quote(value)),
                 Expect::Transformed => None,
             };
             if let Some(written) = written.filter(|w| !w.is_empty()) {
@@ -256,7 +260,7 @@ fields! {
     process_wsgi: Expect::Verbatim, |v| with("wsgi = \"demo.wsgi:app\"", format!("wsgi = {}", toml_str(&v)));
     process_listen: Expect::Transformed, |v| with("listen = \"127.0.0.1:8000\"", format!("listen = {}", toml_str(&v)));
     process_command: Expect::Verbatim, |v| with("command = [\"celery\", \"worker\"]", format!("command = {}", toml_str(&v)));
-    process_command_argument: Expect::Verbatim, |v| with("command = [\"celery\", \"worker\"]", format!("command = [\"celery\", {}]", toml_str(&v)));
+    process_command_argument: Expect::ShellWord, |v| with("command = [\"celery\", \"worker\"]", format!("command = [\"celery\", {}]", toml_str(&v)));
     process_env_value: Expect::Verbatim, |v| with("[processes.worker]\n", format!("[processes.worker]\nenv = {{ LEVEL = {} }}\n", toml_str(&v)));
     task_name: Expect::Transformed, |v| with("[tasks.nightly]", format!("[tasks.{}]", toml_str(&v)));
     task_description: Expect::UnitText, |v| with("description = \"Demo migrations\"", format!("description = {}", toml_str(&v)));

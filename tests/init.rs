@@ -56,7 +56,7 @@ fn init_describes_each_tree() {
             };
             for line in text.lines() {
                 if let Some((k, v)) = line.split_once('=')
-                    && (app2nix::model::looks_secret(k) || k.ends_with("_URL"))
+                    && (app2nix::secrets::is_secret_name(k) || k.ends_with("_URL"))
                     && !v.is_empty()
                 {
                     assert!(
@@ -87,4 +87,37 @@ fn init_never_overwrites_and_needs_a_directory() {
         String::from_utf8_lossy(&out.stderr),
         "error: manage.py is not a directory\nhelp: pass the project's directory, e.g. `app2nix init .`\n"
     );
+}
+
+/// Secrets planted in a project (`tests/init/planted`: a Procfile release command with a
+/// password, gunicorn.conf.py's `raw_env`, `.env` names and URL passwords) never reach the
+/// description or the report, and the description passes `check` (the Procfile's `$PORT` too).
+#[test]
+fn planted_secrets_stay_out_of_the_description_and_the_report() {
+    let (_tmp, dir) = tree("planted");
+    let planted = planted_values(&dir);
+    assert!(planted.len() >= 5, "{planted:?}");
+    let shown = common::printed(&run(&dir, &["init", "--stdout"]));
+    for value in &planted {
+        assert!(!shown.contains(value.as_str()), "{value} leaked:\n{shown}");
+    }
+    assert!(!shown.contains("does not pass `app2nix check`"), "{shown}");
+}
+
+/// The planted values of a fixture: every `pl4nted…` token in its files.
+fn planted_values(dir: &Path) -> Vec<String> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).expect("ls").flatten() {
+        let text = std::fs::read_to_string(e.path()).unwrap_or_default();
+        for (i, _) in text.match_indices("pl4nted") {
+            let token: String = text[i..]
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '-')
+                .collect();
+            out.push(token);
+        }
+    }
+    out.sort();
+    out.dedup();
+    out
 }

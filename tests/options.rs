@@ -209,6 +209,30 @@ fn broken_modules_are_rejected() {
             "security.acme.certs.nanotrace.webroot",
         ),
         (
+            "typo in the unit helper, reached through its application",
+            "partOf = [ \"nanotrace.target\" ];",
+            "partof = [ \"nanotrace.target\" ];",
+            "systemd.services.nanotrace-auth.partof",
+        ),
+        (
+            "typo in a unit's own settings, the helper's argument",
+            "script = \"flask --app backend.wsgi db upgrade\";",
+            "scrpit = \"flask --app backend.wsgi db upgrade\";",
+            "systemd.services.nanotrace-migrate.scrpit",
+        ),
+        (
+            "serviceConfig key the helper merges in",
+            "RestartSec = 5;",
+            "RestartSecs = 5;",
+            "serviceConfig.RestartSecs",
+        ),
+        (
+            "option the module declares through a helper, set with the wrong type",
+            "services.nanotrace.environment = {",
+            "services.nanotrace.processes.web.environment.BAD = true;\n        services.nanotrace.environment = {",
+            "services.nanotrace.processes.web.environment.BAD` expects a string",
+        ),
+        (
             "undeclared option of the module itself",
             "services.nanotrace.environment = {",
             "services.nanotrace.environmentt = {",

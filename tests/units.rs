@@ -24,7 +24,7 @@ fn evaluate(module: &Path, extra: &str) -> serde_json::Value {
         &[(module, "demo")],
         extra,
         true,
-        r#"let unit = u: { inherit (u) description environment serviceConfig unitConfig; }; in {
+        r#"let unit = u: { inherit (u) description environment serviceConfig unitConfig script; }; in {
   services = lib.mapAttrs (_: unit) config.systemd.services;
   targets = lib.mapAttrs (_: t: t.description) config.systemd.targets;
   timers = lib.mapAttrs (_: t: t.description) config.systemd.timers;
@@ -48,7 +48,8 @@ fn setting(v: &serde_json::Value) -> Vec<String> {
 }
 
 /// The unit file NixOS writes for a service. The program of `ExecStart=` (a store path that does
-/// not exist here) becomes `/bin/echo`; its arguments stay.
+/// not exist here) becomes `/bin/echo`; its arguments stay. A `script` becomes the `ExecStart=`
+/// of its own store file, as nixpkgs' systemd module does (the option slice leaves that out).
 fn unit_file(svc: &serde_json::Value) -> String {
     let mut out = String::from("[Unit]\n");
     out.push_str(&format!(
@@ -61,6 +62,10 @@ fn unit_file(svc: &serde_json::Value) -> String {
         }
     }
     out.push_str("[Service]\n");
+    let has_script = svc["script"].as_str().is_some_and(|s| !s.is_empty());
+    if has_script && svc["serviceConfig"].get("ExecStart").is_none() {
+        out.push_str("ExecStart=/bin/echo\n");
+    }
     for (k, v) in svc["environment"].as_object().into_iter().flatten() {
         if let Some(v) = v.as_str() {
             out.push_str(&format!(
@@ -318,6 +323,13 @@ fn check(v: &Values) -> Option<Vec<String>> {
         shows(web, "Description", &v.process_description),
         format!("demo-web: Description is not {:?}", v.process_description),
     );
+    // A command process learns where to listen from the variables the module wires.
+    for wired in ["HOST=127.0.0.1", "PORT=9000"] {
+        expect(
+            shows(&units["demo-worker"], "Environment", wired),
+            format!("demo-worker: no {wired}"),
+        );
+    }
     let nightly = &units["demo-nightly"];
     expect(
         shows(

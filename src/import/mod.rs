@@ -10,8 +10,8 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use crate::draft::{Draft, Outcome, Process, ProcessKind, Report, Route, Site, Source, Task, Tls};
-use crate::model::looks_secret;
 use crate::python_version;
+use crate::secrets;
 
 /// What a file is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -99,6 +99,9 @@ pub struct Options {
 fn nixpkgs_python_attr(pypi: &str) -> String {
     pypi.to_ascii_lowercase().replace(['_', '.'], "-")
 }
+
+/// Why a command that holds a secret is not copied.
+const SECRET_IN_COMMAND: &str = "the command holds a secret, which a description never copies: declare it under [secrets] and let the command read it from the environment (`$NAME`)";
 
 /// Packages app2nix adds by itself (servers and database drivers).
 const IMPLIED: &[&str] = &[
@@ -360,7 +363,7 @@ impl Importer {
             self.add(file, line, what, Outcome::Covered("database connection settings: the local PostgreSQL uses the unix socket and peer authentication, no password".into()));
             return;
         }
-        if looks_secret(key) {
+        if secrets::is_secret(key, value) {
             self.draft.secrets.insert(key.to_string(), "env".into());
             self.add(file, line, what, Outcome::Mapped(format!(
                 "[secrets] {key} = \"env\" (the value is not copied: encrypt it with `agenix -e`)"
@@ -630,15 +633,17 @@ impl Importer {
                     Outcome::Covered("build steps: Nix builds the package".into()),
                 );
             } else if upper.starts_with("ENV ") {
+                // `ENV A=1 B="x y"` (any number of pairs) or the legacy `ENV KEY value`.
                 let rest = line[4..].trim();
-                if let Some((k, v)) = rest.split_once(['=', ' ']) {
-                    self.variable(
-                        &input.name,
-                        i + 1,
-                        k.trim(),
-                        v.trim().trim_matches('"'),
-                        None,
-                    );
+                let words = parse::words(rest);
+                if words.first().is_some_and(|w| w.contains('=')) {
+                    for w in &words {
+                        if let Some((k, v)) = w.split_once('=') {
+                            self.variable(&input.name, i + 1, k, v, None);
+                        }
+                    }
+                } else if let Some((k, v)) = rest.split_once(char::is_whitespace) {
+                    self.variable(&input.name, i + 1, k, v.trim().trim_matches('"'), None);
                 }
             } else if upper.starts_with("EXPOSE ")
                 || upper.starts_with("USER ")
@@ -717,6 +722,14 @@ impl Importer {
                         }
                         "--keep-alive" => {
                             p.keepalive = value(&mut i, &a).and_then(|v| v.parse().ok())
+                        }
+                        "-e" | "--env" => {
+                            if let Some((k, v)) = value(&mut i, &a)
+                                .as_deref()
+                                .and_then(|kv| kv.split_once('='))
+                            {
+                                self.server_env(file, line, k, v, &mut p);
+                            }
                         }
                         "--max-requests" => {
                             p.max_requests = value(&mut i, &a).and_then(|v| v.parse().ok())
@@ -850,8 +863,32 @@ impl Importer {
                 }
             }
             _ => {
+                if args.iter().any(|a| secrets::mask(a) != *a) {
+                    self.add(
+                        file,
+                        line,
+                        "command",
+                        Outcome::Unmapped(SECRET_IN_COMMAND.into()),
+                    );
+                    return None;
+                }
                 p.kind = ProcessKind::Command(args.clone());
             }
+        }
+        // `$PORT` (a Procfile's, a platform's): the port is app2nix's to choose.
+        if let Some(l) = p.listen.clone()
+            && let Some((h, port)) = l.rsplit_once(':')
+            && port.starts_with('$')
+        {
+            let chosen = port
+                .split_once(":-")
+                .map(|(_, d)| d.trim_end_matches('}'))
+                .filter(|d| d.parse::<u16>().is_ok_and(|n| n > 0))
+                .unwrap_or("8000");
+            self.add(file, line, format!("listen on {l}"), Outcome::Decided(format!(
+                "port {chosen}: the port comes from the environment there; app2nix sets it (PORT is not needed)"
+            )));
+            p.listen = Some(format!("{h}:{chosen}"));
         }
         // Behind nginx, a server listens on loopback.
         if let Some(l) = p.listen.clone()
@@ -862,6 +899,32 @@ impl Importer {
             p.listen = Some(format!("127.0.0.1:{port}"));
         }
         Some(p)
+    }
+
+    /// A server's `--env KEY=VALUE`: the process's environment, or a secret (never copied).
+    fn server_env(&mut self, file: &str, line: usize, key: &str, value: &str, p: &mut Process) {
+        let what = format!("--env {key}=…");
+        if !crate::model::is_env_name(key) {
+            self.add(
+                file,
+                line,
+                what,
+                Outcome::Unmapped("not an environment variable name".into()),
+            );
+        } else if secrets::is_secret(key, value) {
+            self.draft.secrets.insert(key.to_string(), "env".into());
+            self.add(file, line, what, Outcome::Mapped(format!(
+                "[secrets] {key} = \"env\" (the value is not copied: encrypt it with `agenix -e`)"
+            )));
+        } else {
+            p.env.insert(key.to_string(), value.to_string());
+            self.add(
+                file,
+                line,
+                what,
+                Outcome::Mapped("the process's env".into()),
+            );
+        }
     }
 
     fn register_port(&mut self, name: &str, p: &Process) {
@@ -894,12 +957,14 @@ impl Importer {
         let name = self.process_name_for_unit(&stem);
         let args = parse::words(exec.value.trim_start_matches(['-', '@', '+', '!', ':']));
         let Some(mut p) = self.server(&input.name, exec.line, &args) else {
-            self.add(
-                &input.name,
-                exec.line,
-                "ExecStart",
-                Outcome::Unmapped("empty command".into()),
-            );
+            if args.is_empty() {
+                self.add(
+                    &input.name,
+                    exec.line,
+                    "ExecStart",
+                    Outcome::Unmapped("empty command".into()),
+                );
+            }
             return;
         };
         self.add(
@@ -959,12 +1024,30 @@ impl Importer {
                 }
                 ("Service", "Type") if e.value == "simple" || e.value == "exec" => self.add(&input.name, e.line, what, Outcome::Covered("the default".into())),
                 ("Service", "ExecStartPre") => {
+                    let command = e.value.trim_start_matches(['-', '@', '+', '!']).to_string();
+                    if secrets::mask(&command) != command {
+                        self.add(&input.name, e.line, what, Outcome::Unmapped(SECRET_IN_COMMAND.into()));
+                        continue;
+                    }
                     let task = format!("{name}-pre");
                     self.draft.tasks.insert(task.clone(), Task {
-                        command: Some(e.value.trim_start_matches(['-', '@', '+', '!']).to_string()),
+                        command: Some(command),
                         ..Task::default()
                     });
                     self.add(&input.name, e.line, what, Outcome::Mapped(format!("[tasks.{task}], run before the processes")));
+                }
+                ("Service", "SetCredential" | "SetCredentialEncrypted" | "LoadCredential" | "LoadCredentialEncrypted") => {
+                    // `NAME:value` / `NAME:path`: a secret by definition; the value never copied.
+                    let cred = e.value.split(':').next().unwrap_or("").to_string();
+                    let shown = format!("{}={cred}:…", e.key);
+                    if crate::model::is_env_name(&cred) {
+                        self.draft.secrets.insert(cred.clone(), "file".into());
+                        self.add(&input.name, e.line, shown, Outcome::Mapped(format!(
+                            "[secrets] {cred} = \"file\": the app reads the path in {cred}_FILE (the value is not copied: encrypt it with `agenix -e`)"
+                        )));
+                    } else {
+                        self.add(&input.name, e.line, shown, Outcome::Unmapped("a credential whose name is not a variable name: declare it under [secrets] by hand".into()));
+                    }
                 }
                 _ => self.add(&input.name, e.line, what, Outcome::Unmapped(match e.key.as_str() {
                     "Restart" | "RestartSec" => "app2nix restarts on failure after 5 seconds; other restart policies are not expressible".to_string(),
@@ -1443,7 +1526,7 @@ impl Importer {
         let mut cert_dir = None;
         let mut timeouts: Vec<String> = Vec::new();
         for d in &body {
-            let what = format!("{} {}", d.name, d.args.join(" "));
+            let what = directive_text(d);
             match d.name.as_str() {
                 "server_name" => self.add(&input.name, d.line, what, Outcome::Mapped(format!("[sites.{site_name}] domains"))),
                 "listen" => self.add(&input.name, d.line, what, Outcome::Covered("nginx listens on 80 and 443 for every site".into())),
@@ -1516,7 +1599,7 @@ impl Importer {
         let mut target: Option<Route> = None;
         let mut spa = false;
         for inner in &body {
-            let what = format!("{} {}", inner.name, inner.args.join(" "));
+            let what = directive_text(inner);
             match inner.name.as_str() {
                 "proxy_pass" => {
                     let url = inner.args.first().cloned().unwrap_or_default();
@@ -1567,6 +1650,9 @@ impl Importer {
                     timeouts.extend(inner.args.first().map(|t| seconds(t)));
                     self.add(&input.name, inner.line, what, Outcome::Mapped(format!("[sites.{site_name}] proxy_read_timeout")));
                 }
+                "proxy_set_header" if directive_text(inner).ends_with('…') => self.add(&input.name, inner.line, what, Outcome::Unmapped(
+                    "a header that carries credentials, which app2nix does not send; if the app needs it, declare the value under [secrets] and let the app add it".into(),
+                )),
                 "proxy_set_header" | "proxy_http_version" | "proxy_redirect" | "proxy_buffering" => {
                     let ws = inner.args.iter().any(|a| a.to_ascii_lowercase().contains("upgrade"));
                     self.add(&input.name, inner.line, what, Outcome::Covered(if ws { "WebSocket headers: write `websockets = true` on the route if it needs them".into() } else { "recommendedProxySettings".into() }));
@@ -1682,6 +1768,35 @@ fn uri_replacement(location: &str, uri: Option<&str>) -> Result<bool, String> {
             "nginx replaces `{location}` with `{u}` before proxying; routes pass paths unchanged or strip the whole prefix (`strip_prefix`), so the app would see other paths"
         )),
     }
+}
+
+/// An nginx directive as the report shows it: a header that carries credentials
+/// (`Authorization`, `X-Api-Key`, cookies, anything secret-named) shows its name, not its value.
+fn directive_text(d: &parse::Directive) -> String {
+    let header_directive = [
+        "proxy_set_header",
+        "add_header",
+        "more_set_headers",
+        "uwsgi_param",
+        "fastcgi_param",
+    ];
+    if header_directive.contains(&d.name.as_str())
+        && let Some(header) = d.args.first()
+    {
+        let lower = header.to_ascii_lowercase();
+        let credential = [
+            "authorization",
+            "proxy-authorization",
+            "cookie",
+            "set-cookie",
+        ]
+        .contains(&lower.as_str())
+            || secrets::is_secret_name(&header.replace('-', "_"));
+        if credential && d.args.len() > 1 {
+            return format!("{} {header} …", d.name);
+        }
+    }
+    format!("{} {}", d.name, d.args.join(" "))
 }
 
 fn collect_servers<'a>(ds: &'a [parse::Directive], out: &mut Vec<&'a parse::Directive>) {

@@ -146,15 +146,26 @@ pub fn nginx(text: &str) -> Result<Vec<Directive>, String> {
         }
     }
     let mut pos = 0;
-    let result = block(&tokens, &mut pos, false)?;
+    let result = block(&tokens, &mut pos, 0)?;
     Ok(result)
 }
+
+/// Deepest block nesting read: real configurations nest a few levels (http, server, location,
+/// if); a file of `{` must not exhaust the stack.
+const MAX_NESTING: usize = 32;
 
 fn block(
     tokens: &[(String, usize, bool)],
     pos: &mut usize,
-    nested: bool,
+    depth: usize,
 ) -> Result<Vec<Directive>, String> {
+    let nested = depth > 0;
+    if depth > MAX_NESTING {
+        let line = tokens.get(*pos).map_or(0, |t| t.1);
+        return Err(format!(
+            "line {line}: blocks nested deeper than {MAX_NESTING} levels"
+        ));
+    }
     let mut out = Vec::new();
     while *pos < tokens.len() {
         let (t, line, quoted) = &tokens[*pos];
@@ -186,7 +197,7 @@ fn block(
                 break;
             }
             if !quoted && t == "{" {
-                let children = block(tokens, pos, true)?;
+                let children = block(tokens, pos, depth + 1)?;
                 out.push(Directive {
                     name,
                     args,
@@ -221,7 +232,8 @@ pub struct EnvEntry {
 /// Read a `.env` file (`KEY=value`, optional `export`, quotes, comments).
 pub fn dotenv(text: &str) -> Vec<EnvEntry> {
     let mut out = Vec::new();
-    for (i, raw) in text.lines().enumerate() {
+    let mut lines = text.lines().enumerate();
+    while let Some((i, raw)) = lines.next() {
         let line = raw.trim();
         if line.is_empty() || line.starts_with('#') {
             continue;
@@ -230,14 +242,29 @@ pub fn dotenv(text: &str) -> Vec<EnvEntry> {
         let Some((k, v)) = line.split_once('=') else {
             continue;
         };
-        let v = v.trim();
-        let value = if (v.starts_with('"') && v.ends_with('"') && v.len() >= 2)
-            || (v.starts_with('\'') && v.ends_with('\'') && v.len() >= 2)
-        {
-            v[1..v.len() - 1].to_string()
-        } else {
+        let v = v.trim_start();
+        let quote = v.chars().next().filter(|q| *q == '"' || *q == '\'');
+        let value = match quote {
+            // A quoted value may span lines (PEM keys, JSON): it ends at its closing quote.
+            Some(q) => {
+                let mut value = v[1..].to_string();
+                loop {
+                    if let Some(end) = value.find(q) {
+                        value.truncate(end);
+                        break;
+                    }
+                    match lines.next() {
+                        Some((_, next)) => {
+                            value.push('\n');
+                            value.push_str(next);
+                        }
+                        None => break,
+                    }
+                }
+                value
+            }
             // An unquoted value ends at ` #`.
-            v.split(" #").next().unwrap_or("").trim().to_string()
+            None => v.split(" #").next().unwrap_or("").trim().to_string(),
         };
         out.push(EnvEntry {
             key: k.trim().to_string(),
@@ -380,6 +407,28 @@ mod tests {
         assert_eq!(body[0].args, ["443", "ssl"]);
         assert_eq!(body[1].line, 3);
         assert!(nginx("server {").is_err());
+    }
+
+    /// Found by the hostile-input review: a multi-line quoted value (a PEM key, JSON) was split
+    /// into bogus entries, one per line, and echoed.
+    #[test]
+    fn dotenv_multiline_values_are_one_value() {
+        let text = "A=1\nKEY=\"-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----\"\nJSON='{\n \"a\": 1\n}'\nB=2\n";
+        let entries = dotenv(text);
+        let keys: Vec<&str> = entries.iter().map(|e| e.key.as_str()).collect();
+        assert_eq!(keys, ["A", "KEY", "JSON", "B"]);
+        assert!(
+            entries[1].value.starts_with("-----BEGIN") && entries[1].value.ends_with("KEY-----")
+        );
+        assert_eq!(entries[3].line, 8);
+    }
+
+    /// Found by the hostile-input review: 60 KB of `{` overflowed the stack (exit 134).
+    #[test]
+    fn deep_nesting_is_an_error_not_a_crash() {
+        let err = nginx(&"{".repeat(60_000)).expect_err("too deep");
+        assert!(err.contains("nested deeper than 32"), "{err}");
+        assert!(nginx(&format!("{}x;{}", "a {".repeat(30), "}".repeat(30))).is_ok());
     }
 
     #[test]

@@ -12,9 +12,9 @@ use serde::Serialize;
 
 use crate::model::{
     self, Before, Command, Database, Delivery, Listen, Model, Package, RouteTarget, Server,
-    TaskRun, Tls,
+    TaskRun, Tls, default_unit_description,
 };
-use crate::nix;
+use crate::{nix, shell};
 
 pub mod flake;
 
@@ -90,6 +90,13 @@ pub struct ModuleContext {
     open_ports: Vec<u16>,
     /// Some ExecStart= takes arguments from options (`escapeExecArgs`).
     exec_args: bool,
+    /// The wrapper that exports the environment secrets before a server starts.
+    secrets_wrapper: bool,
+    /// The export lines of the environment secrets are needed (by the wrapper or the scripts).
+    export_secrets: bool,
+    /// Some process, or some task, runs a shell script (a command).
+    process_scripts: bool,
+    task_scripts: bool,
     /// [`crate::secrets::SECRET_FILES`] for `builtins.match`.
     secret_file_regex: String,
     /// The units' working directory: `source` (the package is the source tree), `package-src`
@@ -313,14 +320,15 @@ struct ProcessCtx {
     unit: String,
     /// Where a unix-socket process listens.
     socket: String,
-    description: String,
+    /// Set when it is not the unit helpers' default (`<app> <name>`).
+    description: Option<String>,
     /// `gunicorn`, `uvicorn` or `command`.
     kind: String,
     app: String,
     asgi: bool,
-    /// For commands: a shell line, or an argument vector.
-    shell: Option<String>,
-    args: Vec<String>,
+    /// For commands: the unit's shell script (a shell line as written, or `exec` and the
+    /// argument vector quoted word by word).
+    script: Option<String>,
     tcp: bool,
     unix: bool,
     address: String,
@@ -338,10 +346,16 @@ struct ProcessCtx {
 struct TaskCtx {
     name: String,
     unit: String,
-    description: String,
-    shell: Option<String>,
-    args: Vec<String>,
+    /// Set when it is not the unit helpers' default (`<app> <name>`).
+    description: Option<String>,
+    /// The full description, for the timer of a scheduled task.
+    timer_description: String,
+    /// The unit's shell script (not for SQL files).
+    script: Option<String>,
     sql: Option<String>,
+    /// Runs before every process (through the setup target).
+    setup: bool,
+    /// The process units it runs before, when not all.
     before: Vec<String>,
     schedule: Option<String>,
     once: bool,
@@ -407,17 +421,10 @@ impl ModuleContext {
             .processes
             .iter()
             .map(|p| {
-                let (kind, app, asgi, shell, args) = match &p.server {
-                    Server::Gunicorn { app, asgi } => {
-                        ("gunicorn", app.clone(), *asgi, None, vec![])
-                    }
-                    Server::Uvicorn { app } => ("uvicorn", app.clone(), true, None, vec![]),
-                    Server::Command(Command::Shell(s)) => {
-                        ("command", String::new(), false, Some(s.clone()), vec![])
-                    }
-                    Server::Command(Command::Args(a)) => {
-                        ("command", String::new(), false, None, a.clone())
-                    }
+                let (kind, app, asgi, script) = match &p.server {
+                    Server::Gunicorn { app, asgi } => ("gunicorn", app.clone(), *asgi, None),
+                    Server::Uvicorn { app } => ("uvicorn", app.clone(), true, None),
+                    Server::Command(c) => ("command", String::new(), false, Some(script(c))),
                 };
                 let (address, port) = match &p.listen {
                     Some(Listen::Tcp { host, port }) => (host.clone(), *port),
@@ -427,12 +434,11 @@ impl ModuleContext {
                     name: p.name.clone(),
                     unit: m.prefixed(&p.name),
                     socket: m.socket_path(&p.name),
-                    description: p.description.clone(),
+                    description: own_description(&m.name, &p.name, &p.description),
                     kind: kind.into(),
                     app,
                     asgi,
-                    shell,
-                    args,
+                    script,
                     tcp: matches!(p.listen, Some(Listen::Tcp { .. })),
                     unix: p.listen == Some(Listen::Unix),
                     address,
@@ -455,25 +461,21 @@ impl ModuleContext {
             .tasks
             .iter()
             .map(|t| {
-                let (shell, args, sql) = match &t.run {
-                    TaskRun::Command(Command::Shell(s)) => (Some(s.clone()), vec![], None),
-                    TaskRun::Command(Command::Args(a)) => (None, a.clone(), None),
-                    TaskRun::Sql(p) => (
-                        None,
-                        vec![],
-                        // Relative to the source tree (`appSource`) the module reads it from.
-                        Some(p.clone()),
-                    ),
+                let (script, sql) = match &t.run {
+                    TaskRun::Command(c) => (Some(script(c)), None),
+                    // Relative to the source tree (`appSource`) the module reads it from.
+                    TaskRun::Sql(p) => (None, Some(p.clone())),
                 };
                 TaskCtx {
                     name: t.name.clone(),
                     unit: m.prefixed(&t.name),
-                    description: t.description.clone(),
-                    shell,
-                    args,
+                    description: own_description(&m.name, &t.name, &t.description),
+                    timer_description: t.description.clone(),
+                    script,
                     sql,
+                    setup: t.before == Before::All,
                     before: match &t.before {
-                        Before::All => vec![format!("{}.target", m.prefixed(SETUP))],
+                        Before::All => vec![],
                         Before::Processes(names) => names
                             .iter()
                             .map(|b| format!("{}.service", m.prefixed(b)))
@@ -515,6 +517,11 @@ impl ModuleContext {
             .iter()
             .any(|p| matches!(p.server, Server::Command(_)))
             || m.tasks.iter().any(|t| matches!(t.run, TaskRun::Command(_)));
+        let any_server = m
+            .processes
+            .iter()
+            .any(|p| !matches!(p.server, Server::Command(_)));
+        let env_secrets = m.secrets.iter().any(|s| s.delivery == Delivery::Env);
         let any_sql_or_once = m
             .tasks
             .iter()
@@ -646,12 +653,18 @@ impl ModuleContext {
                 _ => vec![],
             },
             uses_pkgs: !matches!(m.package, Package::Flake { .. })
-                || any_command
                 || any_sql_or_once
                 || m.health.is_some()
                 || (m.restic.is_some() && matches!(m.database, Some(Database::Sqlite { .. })))
-                || m.secrets.iter().any(|s| s.delivery == Delivery::Env)
+                || (env_secrets && any_server)
                 || !m.sites.is_empty(),
+            secrets_wrapper: env_secrets && any_server,
+            process_scripts: m
+                .processes
+                .iter()
+                .any(|p| matches!(p.server, Server::Command(_))),
+            task_scripts: m.tasks.iter().any(|t| matches!(t.run, TaskRun::Command(_))),
+            export_secrets: env_secrets && (any_server || any_command),
             uses_options: !m.secrets.is_empty(),
             requires_local: matches!(m.database, Some(Database::Postgresql { .. }))
                 || m.redis_url_env.is_some(),
@@ -675,10 +688,7 @@ impl ModuleContext {
             }),
             nginx_in_group,
             open_ports,
-            exec_args: m
-                .processes
-                .iter()
-                .any(|p| !matches!(p.server, Server::Command(_)))
+            exec_args: any_server
                 || m.tasks
                     .iter()
                     .any(|t| t.once || matches!(t.run, TaskRun::Sql(_))),
@@ -872,6 +882,20 @@ pub fn package(m: &Model, layout: &Layout) -> Result<Option<String>, Error> {
         .get_template("package.nix")?
         .render(Value::from(minijinja::value::Serde(&ctx)))
         .map(Some)
+}
+
+/// A unit's shell script: a shell line as written, or `exec` and the argument vector, each word
+/// quoted for the shell here so the generated line reads like what one would type.
+fn script(command: &Command) -> String {
+    match command {
+        Command::Shell(line) => line.clone(),
+        Command::Args(args) => format!("exec {}", shell::join(args)),
+    }
+}
+
+/// A unit's description when it is not the default the module's unit helpers write.
+fn own_description(app: &str, name: &str, description: &str) -> Option<String> {
+    (description != default_unit_description(app, name)).then(|| description.to_string())
 }
 
 #[cfg(test)]

@@ -12,6 +12,23 @@ pub fn run(dir: &Path, args: &[&str]) -> Output {
         .expect("run app2nix")
 }
 
+/// Everything a successful run printed (standard output, then standard error); panics with
+/// its standard error when it failed.
+#[allow(dead_code)] // not every test crate reads both streams
+pub fn printed(out: &Output) -> String {
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
 /// Copy the directory tree `from` to `to`.
 #[allow(dead_code)] // not every test crate copies trees
 pub fn copy_dir(from: &Path, to: &Path) {

@@ -2,12 +2,14 @@
 //!
 //! It walks a module's rnix AST, follows the attribute paths it defines under `config` (through
 //! `lib.mkIf`, `lib.mkMerge`, `lib.mkDefault` / `mkForce` / `mkOverride`, `lib.optionalAttrs`,
-//! `//` and `let` bindings), and reports every path that is not a NixOS option (or one of the
+//! `//`, `let` bindings, `x.a or d`, and let-bound functions applied to their arguments, such as
+//! the generated unit helpers), and reports every path that is not a NixOS option (or one of the
 //! module's own `options`), and every literal whose type the option does not accept. Values it
 //! cannot see through (function calls, `cfg.*`) are accepted: it proves what it can read, like a
 //! type checker without inference.
 
 use std::collections::BTreeMap;
+use std::rc::Rc;
 
 use rnix::ast::{self, HasEntry};
 use rowan::ast::AstNode;
@@ -197,24 +199,31 @@ impl Options {
             .ok()
             .map_err(|e| format!("{e:?}"))?;
         let body = module_body(root.expr().ok_or("empty file")?);
-        let (_, set) = peel_lets(body, Scope::default());
+        let (scope, set) = peel_lets(body, Scope::default());
         let Some(ast::Expr::AttrSet(set)) = set else {
             return Err("the module is not an attribute set".into());
         };
         for (segs, value) in bindings(&set) {
             if segs.first() == Some(&PathSeg::Static("options".into())) {
-                self.collect_declarations(&segs[1..], value, 0);
+                self.collect_declarations(&segs[1..], value, &scope, 0);
             }
         }
         Ok(())
     }
 
-    fn collect_declarations(&mut self, path: &[PathSeg], e: ast::Expr, depth: u32) {
+    fn collect_declarations(&mut self, path: &[PathSeg], e: ast::Expr, scope: &Scope, depth: u32) {
         if depth > 40 {
             return;
         }
         let e = unparen(e);
         if let Some((f, args)) = application(&e) {
+            // A let-bound helper that declares an option (`processEnvironment "web"`): its body.
+            if let Some((ast::Expr::Lambda(l), _)) = scope.get(&f)
+                && let Some((_, body)) = lambda_body(l, args.len())
+            {
+                self.collect_declarations(path, body, scope, depth + 1);
+                return;
+            }
             let ty = match f.as_str() {
                 "lib.mkEnableOption" => Some(Ty::Bool),
                 "lib.mkPackageOption" => Some(Ty::Package),
@@ -241,7 +250,7 @@ impl Options {
             for (segs, value) in bindings(&set) {
                 let mut p = path.to_vec();
                 p.extend(segs);
-                self.collect_declarations(&p, value, depth + 1);
+                self.collect_declarations(&p, value, scope, depth + 1);
             }
         }
     }
@@ -272,10 +281,21 @@ fn lib_type(e: ast::Expr) -> Ty {
     }
 }
 
-/// `let` bindings in scope (name → expression), innermost last.
+/// Names in scope: `let` bindings, and the parameters of the let-bound functions being applied
+/// (each bound to its argument and the scope the argument is read in).
 #[derive(Debug, Clone, Default)]
 struct Scope {
-    vars: BTreeMap<String, ast::Expr>,
+    vars: BTreeMap<String, (ast::Expr, Option<Rc<Scope>>)>,
+}
+
+impl Scope {
+    /// A variable's expression and the scope to read it in.
+    fn get(&self, name: &str) -> Option<(ast::Expr, Scope)> {
+        self.vars.get(name).map(|(e, captured)| {
+            let scope = captured.as_deref().cloned().unwrap_or_else(|| self.clone());
+            (e.clone(), scope)
+        })
+    }
 }
 
 fn unparen(mut e: ast::Expr) -> ast::Expr {
@@ -286,6 +306,23 @@ fn unparen(mut e: ast::Expr) -> ast::Expr {
         }
     }
     e
+}
+
+/// The parameter names and body of a function of `arity` simple parameters (`a: b: BODY`).
+fn lambda_body(l: ast::Lambda, arity: usize) -> Option<(Vec<String>, ast::Expr)> {
+    let mut params = Vec::new();
+    let mut cur = ast::Expr::Lambda(l);
+    while params.len() < arity {
+        let ast::Expr::Lambda(l) = unparen(cur) else {
+            return None;
+        };
+        match l.param()? {
+            ast::Param::IdentParam(p) => params.push(p.ident()?.syntax().text().to_string()),
+            ast::Param::Pattern(_) => return None,
+        }
+        cur = l.body()?;
+    }
+    Some((params, cur))
 }
 
 /// A module file's body: the function's result (`{ config, ... }: BODY`).
@@ -311,7 +348,7 @@ fn peel_lets(e: ast::Expr, mut scope: Scope) -> (Scope, Option<ast::Expr>) {
                             && segs.len() == 1
                             && let ast::Attr::Ident(i) = &segs[0]
                         {
-                            scope.vars.insert(i.syntax().text().to_string(), v);
+                            scope.vars.insert(i.syntax().text().to_string(), (v, None));
                         }
                     }
                     ast::Entry::Inherit(_) => {}
@@ -426,27 +463,26 @@ const WRAPPERS: &[&str] = &[
 
 impl Checker<'_> {
     /// Expand what a value really is: wrappers and conditions dropped, variables resolved,
-    /// merges split. Opaque expressions come back as they are.
-    fn expand(&self, e: ast::Expr, scope: &Scope, depth: u32) -> Vec<ast::Expr> {
+    /// let-bound functions applied, `x.a or d` selected, merges split; each part comes with the
+    /// scope to read it in. Opaque expressions come back as they are.
+    fn expand(&self, e: ast::Expr, scope: &Scope, depth: u32) -> Vec<(ast::Expr, Scope)> {
         let e = unparen(e);
         if depth > 60 {
-            return vec![e];
+            return vec![(e, scope.clone())];
         }
         if let Some((f, args)) = application(&e) {
             let last = args.last().cloned();
             match f.as_str() {
-                "lib.mkIf" | "lib.optionalAttrs" | "lib.mkMerge"
-                    if args.len() == 2 || f == "lib.mkMerge" =>
-                {
-                    if f == "lib.mkMerge" {
-                        if let Some(ast::Expr::List(l)) = args.first().map(|a| unparen(a.clone())) {
-                            return l
-                                .items()
-                                .flat_map(|i| self.expand(i, scope, depth + 1))
-                                .collect();
-                        }
-                        return vec![e];
+                "lib.mkMerge" => {
+                    if let Some(ast::Expr::List(l)) = args.first().map(|a| unparen(a.clone())) {
+                        return l
+                            .items()
+                            .flat_map(|i| self.expand(i, scope, depth + 1))
+                            .collect();
                     }
+                    return vec![(e, scope.clone())];
+                }
+                "lib.mkIf" | "lib.optionalAttrs" if args.len() == 2 => {
                     return last
                         .map(|x| self.expand(x, scope, depth + 1))
                         .unwrap_or_default();
@@ -456,17 +492,19 @@ impl Checker<'_> {
                         .map(|x| self.expand(x, scope, depth + 1))
                         .unwrap_or_default();
                 }
-                _ => return vec![e],
+                name => {
+                    if let Some(applied) = self.apply(name, &args, scope, depth) {
+                        return applied;
+                    }
+                    return vec![(e, scope.clone())];
+                }
             }
         }
         match &e {
-            ast::Expr::Ident(i) => {
-                let name = i.syntax().text().to_string();
-                match scope.vars.get(&name) {
-                    Some(v) => self.expand(v.clone(), scope, depth + 1),
-                    None => vec![e],
-                }
-            }
+            ast::Expr::Ident(i) => match scope.get(&i.syntax().text().to_string()) {
+                Some((v, inner)) => self.expand(v, &inner, depth + 1),
+                None => vec![(e, scope.clone())],
+            },
             ast::Expr::BinOp(b) if b.operator() == Some(ast::BinOpKind::Update) => {
                 let mut out = Vec::new();
                 for side in [b.lhs(), b.rhs()].into_iter().flatten() {
@@ -479,8 +517,71 @@ impl Checker<'_> {
                 body.map(|b| self.expand(b, &inner, depth + 1))
                     .unwrap_or_default()
             }
-            _ => vec![e],
+            ast::Expr::Select(sel) => self
+                .select(sel, scope, depth)
+                .unwrap_or_else(|| vec![(e, scope.clone())]),
+            _ => vec![(e, scope.clone())],
         }
+    }
+
+    /// `f a b` where `f` is a let-bound function of simple parameters: its body, read with the
+    /// parameters bound to the arguments (each in the caller's scope).
+    fn apply(
+        &self,
+        name: &str,
+        args: &[ast::Expr],
+        scope: &Scope,
+        depth: u32,
+    ) -> Option<Vec<(ast::Expr, Scope)>> {
+        let (ast::Expr::Lambda(l), defined) = scope.get(name)? else {
+            return None;
+        };
+        let (params, body) = lambda_body(l, args.len())?;
+        let caller = Rc::new(scope.clone());
+        let mut inner = defined;
+        for (param, arg) in params.into_iter().zip(args) {
+            inner
+                .vars
+                .insert(param, (arg.clone(), Some(Rc::clone(&caller))));
+        }
+        Some(self.expand(body, &inner, depth + 1))
+    }
+
+    /// `x.a.b` or `x.a.b or d` where `x` expands to attribute sets: the selected values, or the
+    /// default when no set defines the path. `None` when `x` is opaque.
+    fn select(
+        &self,
+        sel: &ast::Select,
+        scope: &Scope,
+        depth: u32,
+    ) -> Option<Vec<(ast::Expr, Scope)>> {
+        let path: Vec<PathSeg> = sel.attrpath()?.attrs().map(|a| attr_seg(&a)).collect();
+        if path.contains(&PathSeg::Dynamic) {
+            return None;
+        }
+        let parts = self.expand(sel.expr()?, scope, depth + 1);
+        if parts
+            .iter()
+            .any(|(p, _)| !matches!(p, ast::Expr::AttrSet(_)))
+        {
+            return None;
+        }
+        let mut out = Vec::new();
+        for (part, inner) in parts {
+            if let ast::Expr::AttrSet(set) = part {
+                for (segs, value) in bindings(&set) {
+                    if segs == path {
+                        out.extend(self.expand(value, &inner, depth + 1));
+                    }
+                }
+            }
+        }
+        if out.is_empty()
+            && let Some(default) = sel.default_expr()
+        {
+            out.extend(self.expand(default, scope, depth + 1));
+        }
+        Some(out)
     }
 
     /// The attribute sets a value is made of, with their scopes (opaque parts dropped).
@@ -488,11 +589,11 @@ impl Checker<'_> {
         if depth > 60 {
             return;
         }
-        for part in self.expand(e, scope, depth) {
+        for (part, inner) in self.expand(e, scope, depth) {
             match &part {
                 ast::Expr::AttrSet(set) => {
                     for (segs, value) in bindings(set) {
-                        self.binding(path, &segs, value, scope, depth + 1);
+                        self.binding(path, &segs, value, &inner, depth + 1);
                     }
                 }
                 ast::Expr::Str(_)
@@ -551,8 +652,8 @@ impl Checker<'_> {
         depth: u32,
     ) {
         if rest.is_empty() {
-            for part in self.expand(value, scope, depth) {
-                self.check_value(ty, part, path, scope, depth + 1);
+            for (part, inner) in self.expand(value, scope, depth) {
+                self.check_value(ty, part, path, &inner, depth + 1);
             }
             return;
         }
@@ -600,8 +701,8 @@ impl Checker<'_> {
                     && b.operator() == Some(ast::BinOpKind::Concat)
                 {
                     for side in [b.lhs(), b.rhs()].into_iter().flatten() {
-                        for part in self.expand(side, scope, depth + 1) {
-                            self.check_value(ty, part, path, scope, depth + 1);
+                        for (part, inner) in self.expand(side, scope, depth + 1) {
+                            self.check_value(ty, part, path, &inner, depth + 1);
                         }
                     }
                 }
@@ -609,12 +710,12 @@ impl Checker<'_> {
                     && b.operator() == Some(ast::BinOpKind::Update)
                 {
                     for side in [b.lhs(), b.rhs()].into_iter().flatten() {
-                        for part in self.expand(side, scope, depth + 1) {
+                        for (part, within) in self.expand(side, scope, depth + 1) {
                             self.check_value(
                                 &Ty::AttrsOf(inner.clone()),
                                 part,
                                 path,
-                                scope,
+                                &within,
                                 depth + 1,
                             );
                         }
@@ -657,8 +758,8 @@ impl Checker<'_> {
             (Ty::ListOf(inner), Some(Lit::List)) => {
                 if let ast::Expr::List(l) = &e {
                     for item in l.items() {
-                        for part in self.expand(item, scope, depth + 1) {
-                            self.check_value(inner, part, path, scope, depth + 1);
+                        for (part, within) in self.expand(item, scope, depth + 1) {
+                            self.check_value(inner, part, path, &within, depth + 1);
                         }
                     }
                 }

@@ -1,0 +1,125 @@
+//! Reading the files app2nix is given (descriptions, deployment files, a project's sources):
+//! regular files only, and never more than a limit. A symbolic link to `/dev/zero`, a FIFO or a
+//! device would otherwise be read until memory runs out, or forever.
+
+use std::fmt;
+use std::io::Read;
+use std::path::Path;
+
+/// Largest file read whole: no description, unit, Compose file or packaging file comes close.
+pub const MAX_INPUT_BYTES: u64 = 4 * 1024 * 1024;
+
+/// Why a file could not be read.
+#[derive(Debug)]
+pub enum ReadError {
+    /// Nothing there.
+    NotFound,
+    /// A directory.
+    Directory,
+    /// A FIFO, socket or device.
+    NotRegular,
+    /// Larger than the limit (its size).
+    TooLarge(u64),
+    /// The file system refused.
+    Io(std::io::Error),
+}
+
+impl fmt::Display for ReadError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ReadError::NotFound => write!(f, "it does not exist"),
+            ReadError::Directory => write!(f, "it is a directory"),
+            ReadError::NotRegular => {
+                write!(f, "it is not a regular file (a FIFO, socket or device)")
+            }
+            ReadError::TooLarge(n) => write!(
+                f,
+                "it is {n} bytes; files are read up to {MAX_INPUT_BYTES} bytes"
+            ),
+            ReadError::Io(e) => write!(f, "{e}"),
+        }
+    }
+}
+
+/// O_NONBLOCK (the same value on every Linux architecture app2nix builds for): opening a FIFO
+/// must not wait for a writer.
+const O_NONBLOCK: i32 = 0o4000;
+
+/// The bytes of the regular file at `path` (symbolic links followed), at most `limit` of them.
+pub fn read_regular(path: &Path, limit: u64) -> Result<Vec<u8>, ReadError> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(O_NONBLOCK)
+        .open(path)
+        .map_err(|e| match e.kind() {
+            std::io::ErrorKind::NotFound => ReadError::NotFound,
+            _ => ReadError::Io(e),
+        })?;
+    // The opened file itself, so a file swapped after a check cannot slip through.
+    let meta = file.metadata().map_err(ReadError::Io)?;
+    if meta.is_dir() {
+        return Err(ReadError::Directory);
+    }
+    if !meta.is_file() {
+        return Err(ReadError::NotRegular);
+    }
+    if meta.len() > limit {
+        return Err(ReadError::TooLarge(meta.len()));
+    }
+    let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
+    file.take(limit + 1)
+        .read_to_end(&mut bytes)
+        .map_err(ReadError::Io)?;
+    if bytes.len() as u64 > limit {
+        return Err(ReadError::TooLarge(bytes.len() as u64));
+    }
+    Ok(bytes)
+}
+
+/// [`read_regular`] as UTF-8 text, `None` for anything unreadable (for the files `init` looks
+/// at, where a missing or odd file is simply not there).
+pub fn read_text_if_any(path: &Path) -> Option<String> {
+    read_regular(path, MAX_INPUT_BYTES)
+        .ok()
+        .and_then(|b| String::from_utf8(b).ok())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn devices_fifos_and_directories_are_refused() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let link = dir.path().join("zero");
+        std::os::unix::fs::symlink("/dev/zero", &link).expect("symlink");
+        assert!(matches!(
+            read_regular(&link, 1024),
+            Err(ReadError::NotRegular)
+        ));
+        assert!(matches!(
+            read_regular(dir.path(), 1024),
+            Err(ReadError::Directory)
+        ));
+        let fifo = dir.path().join("fifo");
+        let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+        if made.is_ok_and(|s| s.success()) {
+            assert!(matches!(
+                read_regular(&fifo, 1024),
+                Err(ReadError::NotRegular)
+            ));
+        }
+        let big = dir.path().join("big");
+        std::fs::write(&big, vec![b'x'; 2048]).expect("write");
+        assert!(matches!(
+            read_regular(&big, 1024),
+            Err(ReadError::TooLarge(2048))
+        ));
+        assert_eq!(read_regular(&big, 4096).expect("read").len(), 2048);
+        assert!(matches!(
+            read_regular(&dir.path().join("none"), 1),
+            Err(ReadError::NotFound)
+        ));
+    }
+}
