@@ -18,7 +18,7 @@ fn example(name: &str) -> PathBuf {
 fn examples(bencher: divan::Bencher, name: &str) {
     let file = example(name);
     bencher.bench(|| {
-        app2nix::cli::generate(divan::black_box(&file), None)
+        app2nix::generate::generate(divan::black_box(&file), None)
             .map(|f| f.len())
             .ok()
     });
@@ -61,9 +61,9 @@ fn synthetic(n: usize, sites: usize) -> (tempfile::TempDir, PathBuf) {
 #[divan::bench(args = [10, 50, 200])]
 fn processes(bencher: divan::Bencher, n: usize) {
     let (_dir, file) = synthetic(n, 0);
-    assert!(app2nix::cli::generate(&file, None).is_ok());
+    assert!(app2nix::generate::generate(&file, None).is_ok());
     bencher.bench(|| {
-        app2nix::cli::generate(divan::black_box(&file), None)
+        app2nix::generate::generate(divan::black_box(&file), None)
             .map(|f| f[0].text.len())
             .ok()
     });
@@ -73,11 +73,11 @@ fn processes(bencher: divan::Bencher, n: usize) {
 #[divan::bench(args = [50, 200, 500])]
 fn sites(bencher: divan::Bencher, sites: usize) {
     let (_dir, file) = synthetic(200, sites);
-    if let Err(e) = app2nix::cli::generate(&file, None) {
+    if let Err(e) = app2nix::generate::generate(&file, None) {
         panic!("synthetic description is invalid: {e:?}");
     }
     bencher.bench(|| {
-        app2nix::cli::generate(divan::black_box(&file), None)
+        app2nix::generate::generate(divan::black_box(&file), None)
             .map(|f| f[0].text.len())
             .ok()
     });
@@ -106,9 +106,9 @@ fn processes_and_tasks(n: usize) -> (tempfile::TempDir, PathBuf) {
 #[divan::bench(args = [300, 2400])]
 fn processes_with_tasks(bencher: divan::Bencher, n: usize) {
     let (_dir, file) = processes_and_tasks(n);
-    assert!(app2nix::cli::generate(&file, None).is_ok());
+    assert!(app2nix::generate::generate(&file, None).is_ok());
     bencher.bench(|| {
-        app2nix::cli::generate(divan::black_box(&file), None)
+        app2nix::generate::generate(divan::black_box(&file), None)
             .map(|f| f[0].text.len())
             .ok()
     });

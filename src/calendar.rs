@@ -36,14 +36,21 @@ pub type Error = String;
 
 /// Check `spec`; `Ok` when systemd reads it as a calendar event.
 pub fn check(spec: &str) -> Result<(), Error> {
-    let spec = spec.trim();
     if spec.is_empty() {
         return Err("it is empty".into());
+    }
+    // systemd refuses leading and trailing space, tabs, and some runs of spaces: one space
+    // between the parts is what it always reads.
+    if spec.trim() != spec
+        || spec.contains("  ")
+        || spec.chars().any(|c| c.is_whitespace() && c != ' ')
+    {
+        return Err("separate its parts with single spaces, without spaces around it".into());
     }
     if SHORTHANDS.contains(&spec.to_ascii_lowercase().as_str()) {
         return Ok(());
     }
-    let mut parts: Vec<&str> = spec.split_whitespace().collect();
+    let mut parts: Vec<&str> = spec.split(' ').collect();
     if parts.last().is_some_and(|p| p.eq_ignore_ascii_case("utc")) {
         parts.pop();
     }
@@ -112,17 +119,13 @@ fn field(s: &str, name: &str, min: u32, max: u32) -> Result<(), Error> {
     };
     for item in s.split(',') {
         let (value, step) = match item.split_once('/') {
-            Some((v, st)) => match st.parse::<u32>() {
-                Ok(n) if n > 0 && n <= max.max(1) && st.len() <= 4 => (v, Some(n)),
+            Some((v, st)) => match digits(st) {
+                Some(n) if n > 0 && n <= max.max(1) => (v, Some(n)),
                 _ => return Err(bad()),
             },
             None => (item, None),
         };
-        let num = |x: &str| {
-            x.parse::<u32>()
-                .ok()
-                .filter(|n| (min..=max).contains(n) && x.len() <= 4)
-        };
+        let num = |x: &str| digits(x).filter(|n| (min..=max).contains(n));
         let ok = match value {
             "*" => step.is_none(),
             v => match v.split_once("..") {
@@ -138,6 +141,14 @@ fn field(s: &str, name: &str, min: u32, max: u32) -> Result<(), Error> {
         }
     }
     Ok(())
+}
+
+/// A number written with one to four digits and nothing else (`u32::from_str` also takes `+5`,
+/// which systemd does not).
+fn digits(x: &str) -> Option<u32> {
+    (!x.is_empty() && x.len() <= 4 && x.bytes().all(|b| b.is_ascii_digit()))
+        .then(|| x.parse().ok())
+        .flatten()
 }
 
 fn date(s: &str) -> Result<(), Error> {
@@ -221,6 +232,13 @@ mod tests {
             "*:1/59",
             "Fri..Mon 10:00",
             "*:*:10..10",
+            // Found by the adversarial review: systemd refuses them all.
+            "+5:00",
+            "*-*-+1 +3:+0",
+            "Mon\t09:00",
+            "Mon\u{a0}09:00",
+            " daily",
+            "*-*-* 03:00  UTC",
         ] {
             assert!(check(s).is_err(), "{s}");
         }

@@ -1,14 +1,14 @@
 //! The command line: argument parsing, the generate/check/schema commands, exit codes.
 
 use std::io::Write;
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 
 use clap::{Parser, Subcommand};
 
+use crate::generate::{Failure, Selection, absolute, generate_selected, load};
 use crate::input::{MAX_INPUT_BYTES, ReadError, read_regular};
 use crate::output::{self, GeneratedFile, Status};
-use crate::render::{Layout, flake};
-use crate::{description, model, render};
+use crate::{description, model};
 
 /// A line on standard output. A closed pipe (`app2nix generate | head`) is not an error worth a
 /// panic: the line is dropped.
@@ -26,9 +26,6 @@ pub const EXIT_DRIFT: i32 = 1;
 pub const EXIT_INVALID: i32 = 2;
 /// Exit code: app2nix could not do its job (file system, or a bug in app2nix).
 pub const EXIT_INTERNAL: i32 = 3;
-
-/// Descriptions larger than this are refused before parsing: no real one comes close.
-const MAX_DESCRIPTION_BYTES: u64 = 4 * 1024 * 1024;
 
 const EXIT_CODES: &str = "Exit codes:\n  0  success (with --check: generated files are up to date)\n  1  --check: some generated file would change\n  2  invalid description or input\n  3  environment or internal error (cannot read/write a file, or a bug in app2nix)";
 
@@ -106,21 +103,11 @@ enum Cmd {
     },
 }
 
-/// Why a command failed, with its exit code.
-#[derive(Debug)]
-pub enum Failure {
-    /// Bad input: the message is ready to print.
-    Invalid(String),
-    /// Environment or internal error.
-    Internal(String),
-}
-
-impl Failure {
-    fn code(&self) -> i32 {
-        match self {
-            Failure::Invalid(_) => EXIT_INVALID,
-            Failure::Internal(_) => EXIT_INTERNAL,
-        }
+/// The exit code of a failure.
+fn code(f: &Failure) -> i32 {
+    match f {
+        Failure::Invalid(_) => EXIT_INVALID,
+        Failure::Internal(_) => EXIT_INTERNAL,
     }
 }
 
@@ -196,19 +183,9 @@ pub fn run() -> i32 {
             if !msg.ends_with('\n') {
                 let _ = writeln!(err);
             }
-            f.code()
+            code(&f)
         }
     }
-}
-
-/// Which files a generation writes, and where.
-struct Selection<'a> {
-    /// The directory of the module and its companions (default: the description's).
-    out: Option<&'a Path>,
-    /// The VM test (and, with `project_files`, the flake running it).
-    vm_test: bool,
-    /// The files beside the description: flake.nix, flake.lock, secrets.nix.
-    project_files: bool,
 }
 
 fn generate_cmd(
@@ -217,7 +194,7 @@ fn generate_cmd(
     check: bool,
     stdout: bool,
 ) -> Result<i32, Failure> {
-    let (model, files) = generate_files(file, selection)?;
+    let (model, files) = generate_selected(file, selection)?;
     print_notes(&model);
     if stdout {
         let mut so = std::io::stdout().lock();
@@ -439,222 +416,5 @@ fn print_notes(model: &model::Model) {
     let mut err = std::io::stderr().lock();
     for n in &model.notes {
         let _ = writeln!(err, "note: {n}");
-    }
-}
-
-/// Read and validate a description.
-pub fn load(file: &Path) -> Result<model::Model, Failure> {
-    load_with_source(file).map(|(model, _)| model)
-}
-
-/// [`load`], also returning the description's text.
-fn load_with_source(file: &Path) -> Result<(model::Model, String), Failure> {
-    let shown = file.display().to_string();
-    let bytes = read_regular(file, MAX_DESCRIPTION_BYTES).map_err(|e| match e {
-        ReadError::NotFound => Failure::Invalid(format!("error: {shown} does not exist\nhelp: run app2nix in the directory holding app2nix.toml, or pass it with -f FILE")),
-        ReadError::Directory => Failure::Invalid(format!(
-            "error: {shown} is a directory, not a description\nhelp: pass the file, e.g. -f {}",
-            Path::new(&shown).join("app2nix.toml").display()
-        )),
-        ReadError::NotRegular => Failure::Invalid(format!("error: {shown} is not a regular file (a FIFO, socket or device)\nhelp: pass the description itself, e.g. -f app2nix.toml")),
-        ReadError::TooLarge(n) => Failure::Invalid(format!(
-            "error: {shown} is {n} bytes; descriptions are limited to {MAX_DESCRIPTION_BYTES} bytes\nhelp: is this the right file?"
-        )),
-        ReadError::Io(e) => Failure::Internal(format!("error: cannot read {shown}: {e}\nhelp: check that the path names a file you can read")),
-    })?;
-    let source = String::from_utf8(bytes).map_err(|e| {
-        let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
-        let line = valid.iter().filter(|b| **b == b'\n').count() + 1;
-        let col = valid.iter().rev().take_while(|b| **b != b'\n').count() + 1;
-        Failure::Invalid(format!(
-            "error: {shown}:{line}:{col}: the description is not UTF-8 text\nhelp: save it as UTF-8"
-        ))
-    })?;
-    let desc =
-        description::parse(&source).map_err(|d| Failure::Invalid(d.render(&shown, &source)))?;
-    let project_dir = absolute(file)
-        .parent()
-        .map(Path::to_path_buf)
-        .unwrap_or_default();
-    let model = model::build(
-        &desc,
-        &model::Context {
-            project_dir: &project_dir,
-        },
-    )
-    .map_err(|d| Failure::Invalid(d.render(&shown, &source)))?;
-    Ok((model, source))
-}
-
-/// The whole pipeline: description file → checked generated files (nothing written), the flake
-/// and its VM test included.
-pub fn generate(file: &Path, out: Option<&Path>) -> Result<Vec<GeneratedFile>, Failure> {
-    let selection = Selection {
-        out,
-        vm_test: true,
-        project_files: true,
-    };
-    generate_files(file, &selection).map(|(_, files)| files)
-}
-
-fn internal(what: &str) -> impl Fn(minijinja::Error) -> Failure + '_ {
-    move |e| {
-        Failure::Internal(format!(
-            "internal error: rendering {what} failed: {e:#}\nThis is a bug in app2nix; please report it."
-        ))
-    }
-}
-
-fn generate_files(
-    file: &Path,
-    selection: &Selection,
-) -> Result<(model::Model, Vec<GeneratedFile>), Failure> {
-    let out = selection.out;
-    let (mut model, source) = load_with_source(file)?;
-    let desc_abs = absolute(file);
-    let desc_dir = desc_abs.parent().map(Path::to_path_buf).unwrap_or_default();
-    let out_dir = out.map(absolute).unwrap_or_else(|| desc_dir.clone());
-    if selection.vm_test && selection.project_files && !flake_can_read(&desc_dir, &out_dir) {
-        model.notes.push(format!(
-            "the flake beside the description refers to {}, outside its directory and git repository: Nix evaluates a flake from a copy of its own tree, so keep the output directory inside it",
-            out_dir.display()
-        ));
-    }
-    let to_project = relative(&out_dir, &desc_dir);
-    let layout = Layout {
-        source_label: relative(&out_dir, &desc_abs),
-        to_project: if to_project.is_empty() {
-            String::new()
-        } else {
-            format!("{to_project}/")
-        },
-    };
-    let text = render::module(&model, &layout).map_err(internal("the module"))?;
-    let shown_dir = out
-        .map(Path::to_path_buf)
-        .unwrap_or_else(|| file.parent().map(Path::to_path_buf).unwrap_or_default());
-    let shown_desc_dir = file.parent().map(Path::to_path_buf).unwrap_or_default();
-    let mut files = vec![GeneratedFile::owned(
-        shown_dir.join(format!("{}.nix", model.name)),
-        text,
-    )];
-    if let Some(text) = render::package(&model, &layout).map_err(internal("the package"))? {
-        files.push(GeneratedFile::owned(
-            shown_dir.join(render::package_file_name(&model.name)),
-            text,
-        ));
-    }
-    if selection.vm_test {
-        let (test_nix, test_py) =
-            flake::vm_test(&model, &layout.source_label).map_err(internal("the VM test"))?;
-        files.push(GeneratedFile::owned(
-            shown_dir.join(flake::vm_test_file_name(&model.name)),
-            test_nix,
-        ));
-        files.push(GeneratedFile::owned(
-            shown_dir.join(flake::vm_test_script_name(&model.name)),
-            test_py,
-        ));
-    }
-    if selection.vm_test && selection.project_files {
-        let to_out = relative(&desc_dir, &out_dir);
-        let flake_layout = flake::FlakeLayout {
-            flake_source_label: relative(&desc_dir, &desc_abs),
-            to_out: if to_out.is_empty() {
-                String::new()
-            } else {
-                format!("{to_out}/")
-            },
-        };
-        let text = flake::flake_nix(&model, &flake_layout).map_err(internal("flake.nix"))?;
-        files.push(GeneratedFile::owned(shown_desc_dir.join("flake.nix"), text));
-        let lock = flake::flake_lock(&model).map_err(|e| {
-            Failure::Internal(format!(
-                "internal error: writing flake.lock failed: {e}\nThis is a bug in app2nix; please report it."
-            ))
-        })?;
-        files.push(GeneratedFile {
-            path: shown_desc_dir.join("flake.lock"),
-            text: lock,
-            seed: true,
-        });
-    }
-    // secrets.nix lives with the encrypted files, where `agenix -e` is run.
-    let secrets_dir = desc_dir.join(&model.secrets_dir);
-    let secrets = render::secrets_nix(&model, &relative(&secrets_dir, &desc_abs))
-        .map_err(internal("secrets.nix"))?;
-    if let Some(text) = secrets.filter(|_| selection.project_files) {
-        files.push(GeneratedFile::owned(
-            shown_desc_dir.join(&model.secrets_dir).join("secrets.nix"),
-            text,
-        ));
-    }
-    output::finish_all(&mut files).map_err(|e| Failure::Internal(e.to_string()))?;
-    output::stamp_all(&mut files, &output::generation(&source));
-    Ok((model, files))
-}
-
-/// Whether a flake in `flake_dir` can refer to files in `dir`: Nix copies the flake's directory,
-/// or its whole git repository when it has one, and nothing outside.
-fn flake_can_read(flake_dir: &Path, dir: &Path) -> bool {
-    let root = flake_dir
-        .ancestors()
-        .find(|a| a.join(".git").exists())
-        .unwrap_or(flake_dir);
-    dir.starts_with(root)
-}
-
-/// `p` made absolute against the current directory and normalized lexically.
-fn absolute(p: &Path) -> PathBuf {
-    let joined = if p.is_absolute() {
-        p.to_path_buf()
-    } else {
-        std::env::current_dir().unwrap_or_default().join(p)
-    };
-    let mut out = PathBuf::new();
-    for c in joined.components() {
-        match c {
-            Component::ParentDir => {
-                out.pop();
-            }
-            Component::CurDir => {}
-            c => out.push(c),
-        }
-    }
-    out
-}
-
-/// `to` relative to the directory `from` (both absolute), `/`-separated; `""` when equal.
-fn relative(from: &Path, to: &Path) -> String {
-    let f: Vec<_> = from.components().collect();
-    let t: Vec<_> = to.components().collect();
-    let common = f.iter().zip(&t).take_while(|(a, b)| a == b).count();
-    let mut parts: Vec<String> = std::iter::repeat_n("..".to_string(), f.len() - common).collect();
-    parts.extend(
-        t[common..]
-            .iter()
-            .map(|c| c.as_os_str().to_string_lossy().into_owned()),
-    );
-    parts.join("/")
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn relative_paths() {
-        assert_eq!(relative(Path::new("/a/b"), Path::new("/a/b")), "");
-        assert_eq!(
-            relative(Path::new("/r/modules"), Path::new("/r/examples/x")),
-            "../examples/x"
-        );
-        assert_eq!(
-            relative(
-                Path::new("/r/examples/x"),
-                Path::new("/r/examples/x/app2nix.toml")
-            ),
-            "app2nix.toml"
-        );
     }
 }

@@ -462,7 +462,7 @@ pub fn init(dir: &Path) -> Result<(Draft, Report), String> {
                         web = Some(p);
                     }
                 }
-                "release" if crate::secrets::mask(cmd) != cmd => report.add(
+                "release" if crate::secrets::command_secret(&crate::shell::words(cmd)).is_some() => report.add(
                     Source::new("Procfile", i + 1),
                     format!("release: {cmd}"),
                     Outcome::Unmapped("the command holds a secret, which a description never copies: declare it under [secrets] and let the command read it from the environment (`$NAME`)".into()),

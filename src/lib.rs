@@ -12,6 +12,7 @@ pub mod commands;
 pub mod description;
 pub mod diagnostic;
 pub mod draft;
+pub mod generate;
 pub mod import;
 pub mod init;
 pub mod input;

@@ -659,6 +659,14 @@ impl Checker<'_> {
             if !self.env_name(k, "environment variable name") {
                 continue;
             }
+            if let Some(who) = reserved_variable(k) {
+                self.err(
+                    k.span(),
+                    format!("`{}` is set by {who}", k.as_str()),
+                    "remove it: the units get it from there, and a second value would conflict or be dropped",
+                );
+                continue;
+            }
             if secrets::is_secret_name(k) {
                 let mut d = Diagnostic::new(v.span(), format!("`{}` looks like a secret, but its value is written in the description", k.as_str()))
                     .help(format!("remove it from `env` and declare it under [secrets] as `{} = \"env\"`; app2nix then delivers it from a file outside the Nix store", k.as_str()));
@@ -689,16 +697,13 @@ impl Checker<'_> {
     }
 
     fn command(&mut self, c: &Sp<d::Command>, what: &str) -> Option<Command> {
-        let words: Vec<&str> = match &**c {
-            d::Command::Shell(s) => vec![s.as_str()],
-            d::Command::Args(a) => a.iter().map(String::as_str).collect(),
+        let args: Vec<String> = match &**c {
+            d::Command::Shell(s) => crate::shell::words(s),
+            d::Command::Args(a) => a.clone(),
         };
-        if let Some(why) = words
-            .iter()
-            .find_map(|w| (secrets::mask(w) != *w).then(|| secret_reason(w)))
-        {
+        if let Some(why) = secrets::command_secret(&args) {
             let mut d = Diagnostic::new(c.span(), format!("the {what} holds a secret ({why})"))
-                .help("declare it under [secrets] (`NAME = \"env\"`) and use it as `$NAME` in the command, so its value stays out of the Nix store");
+                .help("declare it under [secrets] (`NAME = \"env\"`) and write the command as a string that reads it, e.g. `app --password \"$NAME\"`, so its value stays out of the Nix store");
             d.redact = Some(c.span());
             self.errors.push(d);
             return None;
@@ -718,6 +723,14 @@ impl Checker<'_> {
             d::Command::Args(a) => {
                 if a.is_empty() || a[0].trim().is_empty() || a.iter().any(|x| x.contains('\0')) {
                     self.err(c.span(), format!("{what} is empty or contains NUL"), "write the program and its arguments, e.g. `[\"python\", \"manage.py\", \"migrate\"]`");
+                    return None;
+                }
+                if let Some(var) = a.iter().find_map(|x| variable_in_argument(x)) {
+                    self.err(
+                        c.span(),
+                        format!("`${var}` in an argument list reaches the program as written: a list runs without a shell"),
+                        format!("write the {what} as a string, e.g. `{what} = \"{}\"`, so the shell expands `${var}`", a.join(" ")),
+                    );
                     return None;
                 }
                 Some(Command::Args(a.clone()))
@@ -771,17 +784,45 @@ impl Checker<'_> {
     }
 }
 
-/// Why [`secrets::mask`] hides part of `text`, for a message.
-fn secret_reason(text: &str) -> &'static str {
-    text.split_whitespace()
-        .find_map(|w| {
-            secrets::secret_value(w).or_else(|| {
-                w.split_once('=')
-                    .filter(|(n, v)| secrets::is_secret(n.trim_start_matches('-'), v))
-                    .map(|_| "a secret-looking variable")
-            })
-        })
-        .unwrap_or("a secret-looking value")
+/// Who sets a variable the description may not: NixOS (`PATH`, from the units' `path`; a
+/// second definition does not evaluate), the module (`PYTHONPATH`) or systemd (the directories
+/// of a unit, its credentials, socket activation).
+fn reserved_variable(name: &str) -> Option<&'static str> {
+    match name {
+        "PATH" => Some("NixOS, from the units' `path`"),
+        "PYTHONPATH" => Some("the module, to the application's source"),
+        "CREDENTIALS_DIRECTORY"
+        | "STATE_DIRECTORY"
+        | "RUNTIME_DIRECTORY"
+        | "LOGS_DIRECTORY"
+        | "CACHE_DIRECTORY"
+        | "CONFIGURATION_DIRECTORY"
+        | "NOTIFY_SOCKET"
+        | "MAINPID"
+        | "INVOCATION_ID"
+        | "LISTEN_FDS"
+        | "LISTEN_PID"
+        | "LISTEN_FDNAMES" => Some("systemd for every unit"),
+        _ => None,
+    }
+}
+
+/// `$NAME` / `${NAME}` (an upper-case variable) in a one-word argument: written to be expanded,
+/// which an argument list never does. Arguments with spaces are left alone: they are scripts for
+/// another shell (`["sh", "-c", "echo $HOME"]`).
+fn variable_in_argument(arg: &str) -> Option<String> {
+    if arg.contains(char::is_whitespace) {
+        return None;
+    }
+    arg.match_indices('$').find_map(|(i, _)| {
+        let rest = arg[i + 1..].trim_start_matches('{');
+        let name: String = rest
+            .chars()
+            .take_while(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || *c == '_')
+            .collect();
+        name.starts_with(|c: char| c.is_ascii_uppercase())
+            .then_some(name)
+    })
 }
 
 /// Validate a parsed description. All problems are reported together, in source order.
@@ -2184,6 +2225,24 @@ fn tasks(
         let mut before = Vec::new();
         let mut before_all = false;
         match (&t.before, &schedule) {
+            // A one-shot task runs because a process needs it first: with none, nothing would
+            // ever start it.
+            (Some(list), None) if list.is_empty() => c.err(
+                name.span(),
+                format!(
+                    "task `{}` runs before no process, so nothing would start it",
+                    name.as_str()
+                ),
+                "remove `before = []` to run it before every process, or give it a `schedule`",
+            ),
+            (None, None) if names.is_empty() => c.err(
+                name.span(),
+                format!(
+                    "task `{}` would never start: there is no process for it to run before",
+                    name.as_str()
+                ),
+                "give it a `schedule`, or add the process it prepares",
+            ),
             (Some(list), Some(_)) if !list.is_empty() => {
                 c.err(
                     list[0].span(),
@@ -2225,7 +2284,7 @@ fn tasks(
                     }
                 }
             }
-            (None, None) => before_all = !names.is_empty(),
+            (None, None) => before_all = true,
             _ => {}
         }
         if t.once && schedule.is_some() {

@@ -94,17 +94,27 @@ pub fn finish_all(files: &mut [GeneratedFile]) -> Result<(), OutputError> {
 /// Start of the second line of every generated file but the seeds: the generation stamp.
 pub const GENERATION_PREFIX: &str = "# app2nix generation ";
 
-/// The generation of the files generated from `description` by this version of app2nix: a
-/// hash of both, the same for every file of a run whatever subset is written (`--module-only`)
-/// and on every machine. Files left from an interrupted run (killed between renames) or from an
-/// older description show another one, which `generate --check` reports. Inputs beyond the
-/// description (a `pyproject.toml` it points to) do not enter it: their changes are found by
-/// comparing contents, as every `--check` does.
-pub fn generation(description: &str) -> String {
+/// The generation of one run's files: a hash of this app2nix's version and of the names and
+/// contents of every file it generates (seeds aside), before stamping. Every file of the run
+/// carries it, whatever subset is written (`--module-only` renders the rest too), so a file left
+/// from an interrupted run (killed between renames) or from an older description shows another
+/// one, which `generate --check` reports. It depends on what is generated, not on how the
+/// description is written (comments, line endings), and only file names (never directories)
+/// enter it, so it is the same on every machine.
+pub fn generation(files: &[GeneratedFile]) -> String {
     let mut hash = Fnv1a::default();
     hash.write(env!("CARGO_PKG_VERSION").as_bytes());
-    hash.write(&[0]);
-    hash.write(description.as_bytes());
+    for f in files.iter().filter(|f| !f.seed) {
+        hash.write(&[0]);
+        let name = f
+            .path
+            .file_name()
+            .map(|n| n.as_encoded_bytes())
+            .unwrap_or_default();
+        hash.write(name);
+        hash.write(&[0]);
+        hash.write(f.text.as_bytes());
+    }
     format!("{:016x}", hash.0)
 }
 

@@ -114,7 +114,8 @@ pub fn secret_files_in(dir: &Path, limit: usize) -> Vec<String> {
 // ---------------------------------------------------------------------------------------------
 // Names and values.
 
-/// Parts that make a name secret wherever they stand in it (`DBPASSWORD`, `STRIPE_SECRET_KEY`).
+/// Parts that make a word of a name secret wherever they stand in it (`DBPASSWORD`,
+/// `NGROK_AUTHTOKEN`).
 const SECRET_PARTS: &[&str] = &[
     "PASSWORD",
     "PASSWD",
@@ -123,24 +124,27 @@ const SECRET_PARTS: &[&str] = &[
     "CREDENTIAL",
     "PRIVATE",
     "APIKEY",
-    "API_KEY",
     "ACCESSKEY",
-    "ACCESS_KEY",
     "AUTHKEY",
-    "AUTH_KEY",
+    "MASTERKEY",
+    "AUTHTOKEN",
+    "APITOKEN",
+    "ACCESSTOKEN",
+    "REFRESHTOKEN",
+    "BEARERTOKEN",
     "DSN",
     "WEBHOOK",
     "SIGNING",
 ];
 
-/// Words that make a name secret as one of its `_`-separated words (`GITHUB_PAT`, `API_TOKEN_2`),
-/// unless the name ends in a word that describes the secret instead of holding it (`TOKEN_TTL`).
+/// Words that make a name secret (`GITHUB_PAT`, `API_TOKEN_2`, `ADMIN_PW`).
 const SECRET_WORDS: &[&str] = &[
     "TOKEN",
     "TOKENS",
     "KEY",
     "KEYS",
     "PASS",
+    "PW",
     "PWD",
     "PAT",
     "SALT",
@@ -155,7 +159,8 @@ const SECRET_WORDS: &[&str] = &[
     "SIGNATURE",
 ];
 
-/// Last words of names that describe a secret rather than hold it.
+/// Words that, after a secret word, make the name describe a secret rather than hold it
+/// (`TOKEN_TTL`, `ACCESS_TOKEN_EXPIRE_MINUTES`, `PASSWORD_MIN_LENGTH`, `AUTH_PROVIDER`).
 const DESCRIPTORS: &[&str] = &[
     "TTL",
     "TIMEOUT",
@@ -165,10 +170,20 @@ const DESCRIPTORS: &[&str] = &[
     "EXPIRATION",
     "LIFETIME",
     "AGE",
+    "SECONDS",
+    "SECS",
+    "MINUTES",
+    "MINS",
+    "HOURS",
+    "DAYS",
+    "MS",
     "LENGTH",
     "LEN",
+    "MIN",
+    "MAX",
     "SIZE",
     "ALGORITHM",
+    "ALGORITHMS",
     "ALG",
     "TYPE",
     "NAME",
@@ -181,7 +196,7 @@ const DESCRIPTORS: &[&str] = &[
     "PORT",
     "ENABLED",
     "ENABLE",
-    "ID",
+    "REQUIRED",
     "SECURE",
     "DOMAIN",
     "ISSUER",
@@ -193,24 +208,122 @@ const DESCRIPTORS: &[&str] = &[
     "COUNT",
     "LIMIT",
     "BACKEND",
+    "BACKENDS",
     "ENGINE",
+    "PROVIDER",
+    "POLICY",
+    "RESET",
+    "FORMAT",
+    "FIELD",
+    "PARAM",
+    "SCOPE",
+    "SCOPES",
+    "HASHERS",
+    "VALIDATORS",
+    "CLASS",
+    "CLASSES",
+    "MODEL",
+    "METHOD",
+    "FILE",
+    "PATH",
+    "DIR",
 ];
 
-/// Whether a variable name looks like it holds a secret. In doubt it does: `TOKEN_TTL` and
-/// `COOKIE_NAME` do not; `API_TOKEN_2`, `DBPASSWORD`, `GITHUB_PAT`, `SESSION_COOKIE` do.
-pub fn is_secret_name(name: &str) -> bool {
-    let upper = name.to_ascii_uppercase();
-    if SECRET_PARTS.iter().any(|s| upper.contains(s)) {
-        return true;
+/// Words that, before a key or token word, make it one that is not a secret (`PUBLIC_KEY`,
+/// `STRIPE_PUBLISHABLE_KEY`, `RECAPTCHA_SITE_KEY`, `SORT_KEY`, `OPENAI_MAX_TOKENS`).
+const QUALIFIERS: &[&str] = &[
+    "PUBLIC",
+    "PUBLISHABLE",
+    "SITE",
+    "SORT",
+    "PARTITION",
+    "PRIMARY",
+    "FOREIGN",
+    "ROUTING",
+    "IDEMPOTENCY",
+    "CACHE",
+    "MAX",
+    "MIN",
+];
+
+/// The words of a name, upper-cased: split at non-alphanumerics and at camelCase humps
+/// (`apiToken` → `API`, `TOKEN`); words of digits alone are dropped.
+fn name_words(name: &str) -> Vec<String> {
+    let mut words = Vec::new();
+    let mut cur = String::new();
+    let mut prev_lower = false;
+    for c in name.chars() {
+        if !c.is_ascii_alphanumeric() {
+            words.push(std::mem::take(&mut cur));
+            prev_lower = false;
+            continue;
+        }
+        if c.is_ascii_uppercase() && prev_lower {
+            words.push(std::mem::take(&mut cur));
+        }
+        prev_lower = c.is_ascii_lowercase() || c.is_ascii_digit();
+        cur.push(c.to_ascii_uppercase());
     }
-    let words: Vec<&str> = upper
-        .split(|c: char| !c.is_ascii_alphanumeric())
-        .filter(|w| !w.is_empty() && !w.chars().all(|c| c.is_ascii_digit()))
-        .collect();
-    let Some(last) = words.last() else {
-        return false;
-    };
-    words.iter().any(|w| SECRET_WORDS.contains(w)) && !DESCRIPTORS.contains(last)
+    words.push(cur);
+    words.retain(|w| !w.is_empty() && !w.chars().all(|c| c.is_ascii_digit()));
+    words
+}
+
+fn is_secret_word(w: &str) -> bool {
+    SECRET_WORDS.contains(&w) || SECRET_PARTS.iter().any(|p| w.contains(p))
+}
+
+/// Where the secret words of a name stand, and whether each is described (a descriptor follows
+/// it) or qualified (a qualifier precedes it).
+fn secret_mentions(name: &str) -> Vec<(bool, bool)> {
+    let words = name_words(name);
+    words
+        .iter()
+        .enumerate()
+        .filter(|(_, w)| is_secret_word(w))
+        .map(|(i, _)| {
+            // A webhook or a DSN is a URL whose knowledge is the credential: `…_URL` holds it.
+            let is_url_secret = ["WEBHOOK", "DSN"].iter().any(|p| words[i].contains(p));
+            let described = !is_url_secret
+                && words[i + 1..]
+                    .iter()
+                    .any(|d| DESCRIPTORS.contains(&d.as_str()));
+            let qualified = i > 0
+                && QUALIFIERS.contains(&words[i - 1].as_str())
+                && !SECRET_PARTS.iter().any(|p| words[i].contains(p));
+            (described, qualified)
+        })
+        .collect()
+}
+
+/// Whether a variable name looks like it holds a secret: a secret word or part anywhere, not
+/// followed by a word that describes it nor preceded by one that makes it public. In doubt it
+/// does: `TOKEN_TTL`, `PUBLIC_KEY` and `COOKIE_NAME` do not; `API_TOKEN_2`, `DBPASSWORD`,
+/// `GITHUB_PAT`, `apiToken`, `SESSION_COOKIE` do.
+pub fn is_secret_name(name: &str) -> bool {
+    secret_mentions(name).iter().any(|(d, q)| !d && !q)
+}
+
+/// `DB_PASSWORD_FILE`, `SSH_KEY_PATH`: the name of where a secret is kept.
+fn names_a_secret_location(name: &str) -> bool {
+    let words = name_words(name);
+    matches!(
+        words.last().map(String::as_str),
+        Some("FILE" | "PATH" | "DIR")
+    ) && secret_mentions(name).iter().any(|(_, q)| !q)
+}
+
+/// `$NAME` or `${NAME}`: a reference to a variable, which holds no value itself.
+pub fn is_variable_reference(s: &str) -> bool {
+    let inner = s
+        .strip_prefix("${")
+        .and_then(|r| r.strip_suffix('}'))
+        .or_else(|| s.strip_prefix('$'));
+    inner.is_some_and(|n| {
+        !n.is_empty()
+            && n.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+            && !n.starts_with(|c: char| c.is_ascii_digit())
+    })
 }
 
 /// Why a value looks like a secret whatever its name, or `None`.
@@ -238,61 +351,74 @@ pub fn secret_value(value: &str) -> Option<&'static str> {
     if has_token_prefix(value) {
         return Some("an access token");
     }
+    if has_http_credential(value) {
+        return Some("an HTTP credential");
+    }
     if has_random_blob(value) {
         return Some("a random-looking string (a key or a token)");
     }
     None
 }
 
-/// Whether a `name=value` pair must be neither shown nor copied.
+/// Whether a `name=value` pair must be neither shown nor copied. A reference to a variable
+/// (`$DB_PASSWORD`) holds no value and is never secret.
 pub fn is_secret(name: &str, value: &str) -> bool {
-    (is_secret_name(name) && !is_path_reference(name, value)) || secret_value(value).is_some()
+    if is_variable_reference(value) {
+        return false;
+    }
+    is_secret_name(name)
+        || secret_value(value).is_some()
+        || (names_a_secret_location(name) && !is_path(value))
 }
 
-/// `DB_PASSWORD_FILE=/run/secrets/db`: the name of a secret, the value only a path to it.
-fn is_path_reference(name: &str, value: &str) -> bool {
-    let upper = name.to_ascii_uppercase();
-    (upper.ends_with("_FILE") || upper.ends_with("_PATH") || upper.ends_with("_DIR"))
-        && value.starts_with('/')
+/// `/run/secrets/db`: a path, as a name of where a secret is kept should hold.
+fn is_path(value: &str) -> bool {
+    (value.starts_with('/') || value.starts_with("./") || value.starts_with('$'))
         && !value.contains(char::is_whitespace)
-        && secret_value(value).is_none()
 }
 
 /// `scheme://user:password@host…`, also `redis://:pw@h` and a `/` inside the password (clients
 /// split at the last `@`).
+/// A password that is a variable reference (`amqp://u:$RABBIT_PASSWORD@h`) is not one.
 pub fn has_url_password(v: &str) -> bool {
     v.match_indices("://").any(|(i, _)| {
         let rest = &v[i + 3..];
         let rest = &rest[..rest.find(char::is_whitespace).unwrap_or(rest.len())];
-        rest.rfind('@').is_some_and(|at| rest[..at].contains(':'))
+        rest.rfind('@').is_some_and(|at| {
+            rest[..at]
+                .split_once(':')
+                .is_some_and(|(_, pw)| !is_variable_reference(pw))
+        })
     })
 }
 
-/// `password=…`, `pwd=…`, `secret=…` fields of connection strings (`host=db password=x`,
-/// `jdbc:…?password=x`, `Password=x;`).
+/// `password=…`, `pwd=…`, `private_token=…` fields of connection strings and query strings
+/// (`host=db password=x`, `jdbc:…?password=x`, `Password=x;`, `?access_token=x`): a field whose
+/// name is secret, with a value that is neither empty, a variable reference nor a plain switch.
 fn has_password_field(v: &str) -> bool {
-    let lower = v.to_ascii_lowercase();
-    [
-        "password=",
-        "passwd=",
-        "pwd=",
-        "pass=",
-        "secret=",
-        "token=",
-        "apikey=",
-        "api_key=",
-        "access_key=",
-        "sig=",
-    ]
-    .iter()
-    .any(|field| {
-        lower.match_indices(field).any(|(i, _)| {
-            let before = lower[..i].chars().next_back();
-            let after = lower[i + field.len()..].chars().next();
-            before.is_none_or(|c| !c.is_ascii_alphanumeric() && c != '_')
-                && after.is_some_and(|c| !c.is_whitespace() && c != '&' && c != ';')
+    v.split(|c: char| c.is_whitespace() || "&?;,\"'".contains(c))
+        .filter_map(|field| field.split_once('='))
+        .any(|(name, value)| {
+            let name = name.trim_start_matches('-');
+            let plain = [
+                "", "true", "false", "none", "yes", "no", "0", "1", "required", "optional",
+            ]
+            .contains(&value.to_ascii_lowercase().as_str());
+            (is_secret_name(name) || name.eq_ignore_ascii_case("sig"))
+                && !plain
+                && !is_variable_reference(value)
         })
-    })
+}
+
+/// `Basic dXNlcjpw…`, `Bearer eyJ…`, `Token abc…`: an `Authorization` header's value.
+fn has_http_credential(v: &str) -> bool {
+    let v = v.trim();
+    ["Basic ", "Bearer ", "Token ", "Digest "]
+        .iter()
+        .any(|scheme| {
+            v.strip_prefix(scheme)
+                .is_some_and(|c| c.trim().len() >= 8 && !is_variable_reference(c.trim()))
+        })
 }
 
 /// Prefixes of well-known access tokens (GitHub, GitLab, Stripe, Slack, AWS, Google, …).
@@ -337,12 +463,93 @@ fn has_random_blob(v: &str) -> bool {
                 .bytes()
                 .filter(|b| *b < 128 && !std::mem::replace(&mut seen[usize::from(*b)], true))
                 .count();
-            w.len() >= 32
-                && w.chars().any(|c| c.is_ascii_digit())
-                && w.chars().any(|c| c.is_ascii_lowercase())
+            let mixed = w.chars().any(|c| c.is_ascii_lowercase())
                 && w.chars().any(|c| c.is_ascii_uppercase())
-                && distinct >= 16
+                && distinct >= 16;
+            // Hex keys (`openssl rand -hex 32`) are one case only.
+            let hex = w.chars().all(|c| c.is_ascii_hexdigit())
+                && w.chars().any(|c| c.is_ascii_alphabetic())
+                && distinct >= 10;
+            w.len() >= 32 && w.chars().any(|c| c.is_ascii_digit()) && (mixed || hex)
         })
+}
+
+/// Options of known programs that take a password as their next word (`redis-cli -a PW`,
+/// `curl -u USER:PW`); long options named like a secret (`--password PW`, `--api-token T`) do
+/// too, for any program.
+const PASSWORD_OPTIONS: &[(&str, &str)] = &[
+    ("redis-cli", "-a"),
+    ("sshpass", "-p"),
+    ("curl", "-u"),
+    ("curl", "--user"),
+    ("wget", "--user"),
+    ("smbclient", "-U"),
+];
+
+/// Programs that take a password attached to `-p` (`mysql -pPW`).
+const ATTACHED_PASSWORD: &[&str] = &[
+    "mysql",
+    "mysqldump",
+    "mysqladmin",
+    "mariadb",
+    "mariadb-dump",
+];
+
+/// The program a word names, if it is one of those above (`/usr/bin/mysqldump`,
+/// `ExecStart=/usr/bin/redis-cli`).
+fn known_program(word: &str) -> Option<&'static str> {
+    let path = word.rsplit('=').next().unwrap_or(word);
+    let base = path.rsplit('/').next().unwrap_or(path);
+    PASSWORD_OPTIONS
+        .iter()
+        .map(|(p, _)| *p)
+        .chain(ATTACHED_PASSWORD.iter().copied())
+        .find(|p| *p == base)
+}
+
+/// Whether `option`, a word of a command run by `program`, is followed by a secret.
+fn option_takes_secret(program: Option<&str>, option: &str) -> bool {
+    if !option.starts_with('-') || option.contains('=') {
+        return false;
+    }
+    (option.starts_with("--") && is_secret_name(option.trim_start_matches('-')))
+        || program.is_some_and(|p| PASSWORD_OPTIONS.contains(&(p, option)))
+}
+
+/// `-pPW` of the programs in [`ATTACHED_PASSWORD`].
+fn is_attached_password(program: Option<&str>, word: &str) -> bool {
+    program.is_some_and(|p| ATTACHED_PASSWORD.contains(&p))
+        && word.len() > 2
+        && word.starts_with("-p")
+        && !is_variable_reference(&word[2..])
+}
+
+/// Why a command (its argument vector) holds a secret, or `None`: a secret-looking argument,
+/// `NAME=value` with a secret name or value, a password option's value (`--password PW`,
+/// `redis-cli -a PW`, `mysql -pPW`). References (`--password "$DB_PASSWORD"`) are fine: the
+/// value comes from the environment when the command runs.
+pub fn command_secret(args: &[String]) -> Option<&'static str> {
+    let mut program = None;
+    for (i, arg) in args.iter().enumerate() {
+        program = known_program(arg).or(program);
+        if let Some(why) = secret_value(arg) {
+            return Some(why);
+        }
+        if let Some((name, value)) = arg.split_once('=')
+            && is_secret(name.trim_start_matches('-'), value)
+        {
+            return Some("a secret given as an option");
+        }
+        let next_is_value = args
+            .get(i + 1)
+            .is_some_and(|v| !v.starts_with('-') && !is_variable_reference(v));
+        if is_attached_password(program, arg)
+            || (option_takes_secret(program, arg) && next_is_value)
+        {
+            return Some("a password given as an option");
+        }
+    }
+    None
 }
 
 /// `text` with every secret it shows replaced by `…`: the value of a `NAME=value` whose name or
@@ -353,6 +560,9 @@ pub fn mask(text: &str) -> String {
     let mut hiding_until_quote: Option<char> = None;
     // `NAME = value` / `NAME: value`: the word after the separator belongs to NAME.
     let mut value_of_secret = false;
+    // The program whose options are read (`redis-cli -a PW`), and an option waiting for its value.
+    let mut program = None;
+    let mut option_value = false;
     for word in text.split(' ') {
         if let Some(q) = hiding_until_quote {
             // The rest of a quoted secret value: hidden up to its closing quote.
@@ -361,6 +571,22 @@ pub fn mask(text: &str) -> String {
             }
             continue;
         }
+        let bare = word.trim_matches(|c| "\"'[],".contains(c));
+        program = known_program(bare).or(program);
+        if std::mem::take(&mut option_value) && !bare.is_empty() && !is_variable_reference(bare) {
+            out.push("…".into());
+            continue;
+        }
+        if is_attached_password(program, bare) {
+            out.push("-p…".into());
+            continue;
+        }
+        // An option taking a password, or a variable named like a secret given its value
+        // (nginx's `set $api_key VALUE;`).
+        option_value = option_takes_secret(program, bare)
+            || bare
+                .strip_prefix('$')
+                .is_some_and(|v| !v.is_empty() && is_secret_name(v));
         if value_of_secret && !word.is_empty() && word != "=" && word != ":" {
             value_of_secret = false;
             // How a secret is delivered (`SECRET_KEY = "env"`), never the secret itself.
@@ -413,7 +639,8 @@ fn mask_word(word: &str) -> (String, Option<char>) {
             None,
         );
     }
-    for (pos, _) in word.match_indices(['=', ':']) {
+    // From the right: in `--env=SECRET_KEY=x` the innermost pair is the one to mask.
+    for (pos, _) in word.rmatch_indices(['=', ':']) {
         let name: String = word[..pos]
             .chars()
             .rev()
@@ -490,6 +717,15 @@ pub fn line_shows_secret(line: &str) -> bool {
     if line.split_whitespace().any(|w| mask_word(w).0 != w) {
         return true;
     }
+    // A command written in the line, as a string or a list of strings.
+    let quoted = quoted_strings(line);
+    if command_secret(&quoted).is_some()
+        || quoted
+            .iter()
+            .any(|q| command_secret(&crate::shell::words(q)).is_some())
+    {
+        return true;
+    }
     // `NAME = value`, `NAME=value` and `NAME: value` with a secret name that is not one of the
     // description's own keys naming where a secret is (`password_file`, `key`, …).
     line.match_indices(['=', ':']).any(|(pos, _)| {
@@ -512,9 +748,130 @@ pub fn line_shows_secret(line: &str) -> bool {
     })
 }
 
+/// The contents of the quoted strings of a line (`"…"` with `\` escapes, `'…'`).
+fn quoted_strings(line: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut chars = line.chars();
+    while let Some(c) = chars.next() {
+        if c != '"' && c != '\'' {
+            continue;
+        }
+        let mut s = String::new();
+        while let Some(d) = chars.next() {
+            match d {
+                '\\' if c == '"' => s.extend(chars.next()),
+                d if d == c => break,
+                d => s.push(d),
+            }
+        }
+        out.push(s);
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The adversarial review's cases: names and values real deployments use.
+    #[test]
+    fn the_reviews_names_and_values() {
+        for name in [
+            "ADMIN_PW",
+            "MYSQL_ROOT_PW",
+            "NGROK_AUTHTOKEN",
+            "apiToken",
+            "dbPassword",
+            "SECRET_KEY_BASE",
+            "SLACK_WEBHOOK_URL",
+            "AWS_ACCESS_KEY_ID",
+            "SECRET_KEY_FALLBACKS",
+        ] {
+            assert!(is_secret_name(name), "{name} is a secret");
+        }
+        for name in [
+            "ACCESS_TOKEN_EXPIRE_MINUTES",
+            "PASSWORD_RESET_TIMEOUT",
+            "SESSION_EXPIRE_AT_BROWSER_CLOSE",
+            "TOKEN_EXPIRY_SECONDS",
+            "SORT_KEY",
+            "PASSWORD_MIN_LENGTH",
+            "AUTH_PROVIDER",
+            "STRIPE_PUBLISHABLE_KEY",
+            "RECAPTCHA_SITE_KEY",
+            "PUBLIC_KEY",
+            "OPENAI_MAX_TOKENS",
+            "KEY_PREFIX",
+            "PUBLIC_KEY_URL",
+            "SESSION_COOKIE_NAME",
+            "CACHE_KEY_PREFIX",
+            "AUTH_PASSWORD_VALIDATORS",
+        ] {
+            assert!(!is_secret_name(name), "{name} is not a secret");
+        }
+        assert!(is_secret("DB_PASSWORD_FILE", "hunter2"));
+        assert!(!is_secret("DB_PASSWORD_FILE", "/run/secrets/db"));
+        assert!(!is_secret("DB_PASSWORD", "$DB_PASSWORD"));
+        for value in [
+            "https://gitlab.example.com/api/v4?private_token=zz9-gitlab-token",
+            "https://example.com/hook?access_token=zz9-access-token",
+            "4f3c2a9b1d8e7f6a5b4c3d2e1f0a9b8c7d6e5f4a3b2c1d0e9f8a7b6c5d4e3f2a",
+            "Basic dXNlcjpodW50ZXIy",
+            "Bearer eyJhbGciOiJIUzI1NiJ9.e30",
+        ] {
+            assert!(secret_value(value).is_some(), "{value} is a secret");
+        }
+        for value in [
+            "amqp://demo:$RABBIT_PASSWORD@rabbit/demo",
+            "postgresql://db/app?sslmode=require",
+            "--password-file=/run/secrets/db",
+        ] {
+            assert_eq!(secret_value(value), None, "{value}");
+        }
+    }
+
+    #[test]
+    fn secrets_in_command_arguments() {
+        let args = |s: &[&str]| s.iter().map(|a| a.to_string()).collect::<Vec<_>>();
+        for cmd in [
+            args(&["redis-cli", "-a", "hunter2", "monitor"]),
+            args(&["app", "--password", "hunter2"]),
+            crate::shell::words("app --db-password hunter2"),
+            crate::shell::words("/usr/bin/mysqldump -uroot -pzz9-mysql-p db"),
+            crate::shell::words("curl -u admin:zz9-curl-u https://x"),
+            crate::shell::words("app --env=SECRET_KEY=x"),
+        ] {
+            assert!(command_secret(&cmd).is_some(), "{cmd:?}");
+        }
+        for cmd in [
+            args(&["app", "--password", "$DB_PASSWORD"]),
+            crate::shell::words("celery --broker=amqp://demo:$RABBIT_PASSWORD@rabbit/demo worker"),
+            crate::shell::words("app --password=\"$DB_PASSWORD\""),
+            crate::shell::words("gunicorn -p /run/app.pid app:app"),
+            crate::shell::words("mysql --host db app"),
+        ] {
+            assert_eq!(command_secret(&cmd), None, "{cmd:?}");
+        }
+        assert_eq!(
+            mask("ExecStartPost=/usr/bin/mysqldump -uroot -pzz9-mysql-p db"),
+            "ExecStartPost=/usr/bin/mysqldump -uroot -p… db"
+        );
+        assert_eq!(mask("curl -u admin:zz9 https://x"), "curl -u … https://x");
+        assert_eq!(
+            mask("redis-cli -a hunter2 monitor"),
+            "redis-cli -a … monitor"
+        );
+        assert_eq!(mask("set $api_key zz9-nginx;"), "set $api_key …");
+        assert!(line_shows_secret(
+            r#"comand = ["redis-cli", "-a", "hunter2"]"#
+        ));
+        assert!(line_shows_secret(
+            r#"command = "app --db-password hunter2""#
+        ));
+        assert!(!line_shows_secret(
+            r#"command = "app --password $DB_PASSWORD""#
+        ));
+    }
 
     #[test]
     fn lines_with_multibyte_characters_before_an_equals_sign() {
@@ -664,9 +1021,12 @@ mod tests {
             mask("--broker=amqp://u:pw@rabbit/vhost"),
             "--broker=amqp://u:…@rabbit/vhost"
         );
-        assert_eq!(mask("SetCredential=TOKEN:abc"), "SetCredential=…");
+        assert_eq!(mask("SetCredential=TOKEN:abc"), "SetCredential=TOKEN:…");
         // In doubt: a credential setting is hidden even when it names a path.
-        assert_eq!(mask("LoadCredential=TOKEN:/run/keys/t"), "LoadCredential=…");
+        assert_eq!(
+            mask("LoadCredential=TOKEN:/run/keys/t"),
+            "LoadCredential=TOKEN:…"
+        );
         assert_eq!(
             mask("proxy_pass http://user:pw@backend"),
             "proxy_pass http://user:…@backend"

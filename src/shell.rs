@@ -57,20 +57,78 @@ pub fn words(s: &str) -> Vec<String> {
     out
 }
 
-/// One word as POSIX shells read it back unchanged: bare when it is made of characters no shell
-/// treats specially, else in single quotes (a `'` inside becomes `'\''`). The same rule as
-/// nixpkgs' `lib.escapeShellArg`, applied when rendering so that a generated script is one
-/// readable line.
+/// One word as shells read it back unchanged, written so that shellcheck has nothing to say
+/// (NixOS runs it on unit scripts when `systemd.enableStrictShellChecks` is set): bare when
+/// made of characters no shell treats specially (nixpkgs' `lib.escapeShellArg` rule), else in
+/// single quotes, except for the characters shellcheck wants in double quotes (`$`, `` ` ``, `\`
+/// in single quotes are its SC2016 and SC1003, typographic single quotes its SC1112), which go
+/// in a double-quoted part with `\`, `"`, `$` and `` ` `` escaped; typographic double quotes
+/// (SC1111 in double quotes) stay in single quotes. A leading `~` is escaped outside the quotes
+/// (quoted, it is SC2088).
 pub fn quote(word: &str) -> String {
+    if let Some(rest) = word.strip_prefix('~') {
+        return if rest.is_empty() {
+            "\\~".to_string()
+        } else {
+            format!("\\~{}", quote_rest(rest))
+        };
+    }
+    quote_rest(word)
+}
+
+/// How a character is best quoted for shellcheck.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Quotes {
+    Single,
+    Double,
+}
+
+fn wants(c: char) -> Option<Quotes> {
+    match c {
+        '$' | '`' | '\\' | '\'' | '\u{2018}' | '\u{2019}' => Some(Quotes::Double),
+        '\u{201c}' | '\u{201d}' => Some(Quotes::Single),
+        _ => None,
+    }
+}
+
+fn quote_rest(word: &str) -> String {
     let plain = !word.is_empty()
         && word
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || ",._+:@%/-".contains(c));
     if plain {
-        word.to_string()
-    } else {
-        format!("'{}'", word.replace('\'', r"'\''"))
+        return word.to_string();
     }
+    if word.is_empty() {
+        return "''".to_string();
+    }
+    // Runs of characters in one kind of quotes: a character that wants the other kind starts a
+    // new run, any other one joins the current run.
+    let first = word.chars().find_map(wants).unwrap_or(Quotes::Single);
+    let mut runs: Vec<(Quotes, String)> = Vec::new();
+    for c in word.chars() {
+        let kind = wants(c).or(runs.last().map(|(k, _)| *k)).unwrap_or(first);
+        match runs.last_mut() {
+            Some((k, text)) if *k == kind => text.push(c),
+            _ => runs.push((kind, c.to_string())),
+        }
+    }
+    runs.iter()
+        .map(|(kind, text)| match kind {
+            Quotes::Single => format!("'{text}'"),
+            Quotes::Double => {
+                let mut out = String::from("\"");
+                for c in text.chars() {
+                    if matches!(c, '\\' | '"' | '$' | '`') {
+                        out.push('\\');
+                    }
+                    out.push(c);
+                }
+                out.push('"');
+                out
+            }
+        })
+        .collect()
 }
 
 /// An argument vector as one shell command line.
@@ -89,9 +147,11 @@ mod tests {
         assert_eq!(quote("--bind=127.0.0.1:80"), "'--bind=127.0.0.1:80'");
         assert_eq!(quote(""), "''");
         assert_eq!(quote("a b"), "'a b'");
-        assert_eq!(quote("it's"), r"'it'\''s'");
-        assert_eq!(quote("$HOME"), "'$HOME'");
-        assert_eq!(quote("~"), "'~'");
+        assert_eq!(quote("it's"), "\"it's\"");
+        assert_eq!(quote("$HOME"), "\"\\$HOME\"");
+        assert_eq!(quote("a`b\\\""), "\"a\\`b\\\\\\\"\"");
+        assert_eq!(quote("~"), "\\~");
+        assert_eq!(quote("~/x y"), "\\~'/x y'");
         assert_eq!(quote("é"), "'é'");
     }
 

@@ -262,6 +262,13 @@ fn files_of_different_generations_are_reported() {
     for f in FILES {
         assert_eq!(stamp(f), stamp("demo.nix"), "{f}: repaired");
     }
+    // The generation follows what is generated, not how the description is written: a comment
+    // or Windows line endings change nothing (the review found every file "out of date").
+    let text = std::fs::read_to_string(p.path("app2nix.toml")).expect("read");
+    let edited = format!("# a comment\n{}", text.replace('\n', "\r\n"));
+    std::fs::write(p.path("app2nix.toml"), edited).expect("edit");
+    let check = p.run(&["generate", "--check"]);
+    assert_eq!(check.status.code(), Some(0), "{}", stdout(&check));
 }
 
 #[test]
@@ -420,7 +427,7 @@ fn descriptions_that_are_not_regular_files_are_refused() {
 fn sql_files_inside_the_source_are_found() {
     for sql in ["../app/db/schema.sql", "db/my schema.sql"] {
         let p = Project::new(&format!(
-            "[app]\nname = \"demo\"\n\n[package.python]\nsrc = \"app\"\n\n[postgresql]\n\n[tasks.schema]\nsql = {sql:?}\n"
+            "[app]\nname = \"demo\"\n\n[package.python]\nsrc = \"app\"\n\n[postgresql]\n\n[tasks.schema]\nsql = {sql:?}\n\n[processes.web]\ncommand = [\"sleep\", \"infinity\"]\n"
         ));
         std::fs::create_dir(p.path("app/db")).expect("mkdir");
         std::fs::write(p.path("app/db/schema.sql"), "").expect("sql");
@@ -509,7 +516,7 @@ fn output_grows_linearly_with_processes_and_tasks() {
         }
         let p = Project::new(&s);
         std::fs::create_dir_all(p.path("app")).expect("app");
-        let files = app2nix::cli::generate(&p.path("app2nix.toml"), None)
+        let files = app2nix::generate::generate(&p.path("app2nix.toml"), None)
             .unwrap_or_else(|e| panic!("{e:?}"));
         let module = &files[0].text;
         assert!(

@@ -76,9 +76,9 @@ proptest! {
         );
         let file = dir.path().join("app2nix.toml");
         std::fs::write(&file, &description).expect("write");
-        match app2nix::cli::generate(&file, None) {
-            Err(app2nix::cli::Failure::Invalid(_)) => {}
-            Err(app2nix::cli::Failure::Internal(e)) => prop_assert!(false, "internal error: {e}"),
+        match app2nix::generate::generate(&file, None) {
+            Err(app2nix::generate::Failure::Invalid(_)) => {}
+            Err(app2nix::generate::Failure::Internal(e)) => prop_assert!(false, "internal error: {e}"),
             Ok(files) => {
                 let text = &files[0].text;
                 let parse = rnix::Root::parse(text);
@@ -122,9 +122,9 @@ proptest! {
         std::fs::create_dir(dir.path().join("app")).expect("app");
         let file = dir.path().join("app2nix.toml");
         std::fs::write(&file, site_description(&domain, &path, &size, &timeout, &redirect)).expect("write");
-        match app2nix::cli::generate(&file, None) {
-            Err(app2nix::cli::Failure::Invalid(msg)) => prop_assert!(msg.starts_with("error: "), "{msg}"),
-            Err(app2nix::cli::Failure::Internal(e)) => prop_assert!(false, "internal error: {e}"),
+        match app2nix::generate::generate(&file, None) {
+            Err(app2nix::generate::Failure::Invalid(msg)) => prop_assert!(msg.starts_with("error: "), "{msg}"),
+            Err(app2nix::generate::Failure::Internal(e)) => prop_assert!(false, "internal error: {e}"),
             Ok(files) => {
                 let parse = rnix::Root::parse(&files[0].text);
                 prop_assert!(parse.errors().is_empty(), "does not parse: {:?}", parse.errors());
@@ -154,9 +154,9 @@ proptest! {
         for (table, key) in [("secrets", "SECRET_KEY"), ("env", "SECRET_KEY"), ("env", "DB_PASSWORD"), ("env", "GITHUB_TOKEN")] {
             let text = format!("[app]\nname = \"demo\"\n\n[package.python]\nsrc = \"app\"\nversion = \"3.12\"\n\n[{table}]\n{key} = \"{canary}\"\n");
             std::fs::write(&file, text).expect("write");
-            match app2nix::cli::generate(&file, None) {
-                Err(app2nix::cli::Failure::Invalid(msg)) => prop_assert!(!msg.contains(&canary), "message shows the secret: {msg}"),
-                Err(app2nix::cli::Failure::Internal(e)) => prop_assert!(false, "internal error: {e}"),
+            match app2nix::generate::generate(&file, None) {
+                Err(app2nix::generate::Failure::Invalid(msg)) => prop_assert!(!msg.contains(&canary), "message shows the secret: {msg}"),
+                Err(app2nix::generate::Failure::Internal(e)) => prop_assert!(false, "internal error: {e}"),
                 Ok(files) => prop_assert!(false, "[{table}] {key} with a value was accepted: {}", files[0].text.len()),
             }
         }
@@ -182,7 +182,7 @@ fn example_outputs_assign_no_secret_values() {
             .unwrap_or_default();
         assert!(!secrets.is_empty(), "{example} declares secrets");
         let files =
-            app2nix::cli::generate(&file, None).unwrap_or_else(|e| panic!("{example}: {e:?}"));
+            app2nix::generate::generate(&file, None).unwrap_or_else(|e| panic!("{example}: {e:?}"));
         for f in &files {
             for name in &secrets {
                 for bad in [
@@ -237,4 +237,33 @@ proptest! {
         printed.pop();
         prop_assert_eq!(printed, args, "{}", line);
     }
+}
+
+/// The quoted words are also what shellcheck accepts, as NixOS runs it on unit scripts when a
+/// host sets `systemd.enableStrictShellChecks`: a thousand random argument vectors in one script,
+/// checked in one run.
+#[test]
+#[ignore = "needs shellcheck: run by .ci/run"]
+fn quoted_words_are_shellcheck_clean() {
+    use proptest::strategy::ValueTree;
+    let mut runner = proptest::test_runner::TestRunner::deterministic();
+    let strategy = prop::collection::vec(shell_word(), 1..6);
+    let mut script = String::from("#!/usr/bin/env bash\n");
+    for _ in 0..1000 {
+        let args = strategy.new_tree(&mut runner).expect("a value").current();
+        script.push_str(&format!("printf '%s\\0' {}\n", app2nix::shell::join(&args)));
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("script.sh");
+    std::fs::write(&file, &script).expect("write");
+    let out = std::process::Command::new("shellcheck")
+        .args(["--shell=bash", "--severity=style"])
+        .arg(&file)
+        .output()
+        .expect("shellcheck (apt install shellcheck)");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
 }

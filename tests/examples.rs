@@ -13,7 +13,7 @@ fn root() -> &'static Path {
 /// from the repository root.
 fn generate(name: &str) -> Vec<app2nix::output::GeneratedFile> {
     let file = root().join("examples").join(name).join("app2nix.toml");
-    match app2nix::cli::generate(&file, Some(&root().join("modules"))) {
+    match app2nix::generate::generate(&file, Some(&root().join("modules"))) {
         Ok(files) => files,
         Err(e) => panic!("{name}: {e:?}"),
     }

@@ -174,15 +174,15 @@ fn check(field: &str, description: &str, value: &str, expect: Expect) -> Result<
     let dir = PROJECT.with(|p| p.path().to_path_buf());
     let file = dir.join("app2nix.toml");
     std::fs::write(&file, description).expect("write");
-    match app2nix::cli::generate(&file, Some(&dir.join("out"))) {
-        Err(app2nix::cli::Failure::Invalid(msg)) => {
+    match app2nix::generate::generate(&file, Some(&dir.join("out"))) {
+        Err(app2nix::generate::Failure::Invalid(msg)) => {
             prop_assert!(msg.starts_with("error: "), "{field}: unclear error: {msg}");
             prop_assert!(
                 msg.contains("app2nix.toml"),
                 "{field}: the error does not name the file: {msg}"
             );
         }
-        Err(app2nix::cli::Failure::Internal(e)) => {
+        Err(app2nix::generate::Failure::Internal(e)) => {
             prop_assert!(false, "{field} = {value:?}: internal error: {e}")
         }
         Ok(files) => {
@@ -299,7 +299,7 @@ fn base_description_generates() {
     std::fs::write(dir.path().join("host.nix"), "{ }\n").expect("host");
     let file = dir.path().join("app2nix.toml");
     std::fs::write(&file, BASE).expect("write");
-    let files = app2nix::cli::generate(&file, None).unwrap_or_else(|e| panic!("{e:?}"));
+    let files = app2nix::generate::generate(&file, None).unwrap_or_else(|e| panic!("{e:?}"));
     assert!(
         files
             .iter()

@@ -20,6 +20,8 @@ use app2nix::draft::{Draft, Process, ProcessKind, Task};
 use app2nix::secrets;
 use proptest::prelude::*;
 use rnix::ast::{self, HasEntry};
+
+mod common;
 use rowan::ast::AstNode;
 
 /// Strings biased toward what breaks nginx, TOML and shells, plus valid shapes.
@@ -122,13 +124,17 @@ fn nix_text(s: &ast::Str) -> String {
         .collect()
 }
 
-/// What the module hands nginx: location paths, `alias` / `root` / `return` values and the
-/// lines of every `extraConfig`.
+/// What the module hands nginx: location paths, the values of `alias`, `root`, `return`,
+/// `proxyPass` and `tryFiles`, the lines of every `extraConfig`, and the sites' domains (the
+/// defaults of their `domains` options). Values that are not string literals are listed in
+/// `opaque` unless they are the module's own options (`cfg.…`, typed packages and paths).
 #[derive(Default, Debug)]
 struct NginxParts {
     locations: Vec<String>,
     values: Vec<(String, String)>,
     lines: Vec<String>,
+    domains: Vec<String>,
+    opaque: Vec<String>,
 }
 
 fn nginx_parts(module: &str) -> NginxParts {
@@ -164,9 +170,22 @@ fn nginx_parts(module: &str) -> NginxParts {
                     }
                 }
             }
-            "alias" | "root" | "return" => {
-                if let ast::Expr::Str(s) = value {
-                    parts.values.push((key, nix_text(&s)));
+            "alias" | "root" | "return" | "proxyPass" | "tryFiles" => match value {
+                ast::Expr::Str(s) => parts.values.push((key, nix_text(&s))),
+                other => {
+                    let text = other.syntax().text().to_string();
+                    if !text.starts_with("cfg.") {
+                        parts.opaque.push(format!("{key} = {text}"));
+                    }
+                }
+            },
+            "domains" => {
+                for list in value.syntax().descendants().filter_map(ast::List::cast) {
+                    for item in list.items() {
+                        if let ast::Expr::Str(s) = item {
+                            parts.domains.push(nix_text(&s));
+                        }
+                    }
                 }
             }
             "extraConfig" => {
@@ -193,9 +212,33 @@ fn nginx_problems(module: &str, expected: &[(&str, &str)]) -> Vec<String> {
             problems.push(format!("location {path:?} reads as {tokens:?}"));
         }
     }
+    problems.extend(
+        parts
+            .opaque
+            .iter()
+            .map(|o| format!("not a string nginx reads: {o}")),
+    );
+    for domain in &parts.domains {
+        let tokens = nginx_tokens(&format!("server_name {domain};"));
+        if tokens != ["server_name", domain.as_str(), ";"] || !variables(domain).is_empty() {
+            problems.push(format!("domain {domain:?} reads as {tokens:?}"));
+        }
+    }
     for (key, value) in &parts.values {
-        let tokens = nginx_tokens(&format!("{key} {value};"));
+        let directive = match key.as_str() {
+            "proxyPass" => "proxy_pass",
+            "tryFiles" => "try_files",
+            k => k,
+        };
+        let tokens = nginx_tokens(&format!("{directive} {value};"));
         let ok = match key.as_str() {
+            "tryFiles" => {
+                tokens.last().map(String::as_str) == Some(";")
+                    && tokens.iter().filter(|t| *t == ";").count() == 1
+                    && tokens
+                        .iter()
+                        .all(|t| variables(t).iter().all(|v| v == "uri"))
+            }
             "return" => {
                 tokens.len() == 4
                     && tokens[3] == ";"
@@ -204,7 +247,7 @@ fn nginx_problems(module: &str, expected: &[(&str, &str)]) -> Vec<String> {
                         .iter()
                         .all(|v| REDIRECT_VARIABLES.contains(&v.as_str()))
             }
-            _ => tokens == [key.as_str(), value.as_str(), ";"] && variables(value).is_empty(),
+            _ => tokens == [directive, value.as_str(), ";"] && variables(value).is_empty(),
         };
         if !ok {
             problems.push(format!("`{key} {value};` reads as {tokens:?}"));
@@ -221,6 +264,7 @@ fn nginx_problems(module: &str, expected: &[(&str, &str)]) -> Vec<String> {
     for (what, value) in expected {
         let found = parts.locations.iter().any(|l| l == value)
             || parts.values.iter().any(|(_, v)| v.contains(value))
+            || parts.domains.iter().any(|d| d == value)
             || parts.lines.iter().any(|l| l.contains(value));
         if !found {
             problems.push(format!("{what} {value:?} does not reach nginx whole"));
@@ -255,11 +299,12 @@ proptest! {
         );
         let file = dir_path.path().join("app2nix.toml");
         std::fs::write(&file, description).expect("write");
-        match app2nix::cli::generate(&file, None) {
-            Err(app2nix::cli::Failure::Invalid(msg)) => prop_assert!(msg.starts_with("error: "), "{msg}"),
-            Err(app2nix::cli::Failure::Internal(e)) => prop_assert!(false, "internal error: {e}"),
+        match app2nix::generate::generate(&file, None) {
+            Err(app2nix::generate::Failure::Invalid(msg)) => prop_assert!(msg.starts_with("error: "), "{msg}"),
+            Err(app2nix::generate::Failure::Internal(e)) => prop_assert!(false, "internal error: {e}"),
             Ok(files) => {
                 let problems = nginx_problems(&files[0].text, &[
+                    ("domain", domain.as_str()),
                     ("route", path.as_str()),
                     ("state directory", dir.as_str()),
                     ("redirect", redirect.as_str()),
@@ -285,20 +330,40 @@ fn the_etc_listing_reproducer_is_caught_twice() {
     )
     .expect("write");
     assert!(matches!(
-        app2nix::cli::generate(&file, None),
-        Err(app2nix::cli::Failure::Invalid(_))
+        app2nix::generate::generate(&file, None),
+        Err(app2nix::generate::Failure::Invalid(_))
     ));
 }
 
-/// Every example's nginx configuration passes the same check.
+/// Every example's and fixture's nginx configuration passes the same check.
 #[test]
 fn example_sites_are_plain_nginx() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-    for example in ["nanotrace", "request-tracker-utils", "incident-tracker"] {
-        let file = root.join("examples").join(example).join("app2nix.toml");
-        let files = app2nix::cli::generate(&file, None).unwrap_or_else(|e| panic!("{e:?}"));
+    let copies = tempfile::tempdir().expect("tempdir");
+    let mut descriptions: Vec<(String, std::path::PathBuf)> =
+        ["nanotrace", "request-tracker-utils", "incident-tracker"]
+            .iter()
+            .map(|e| {
+                (
+                    e.to_string(),
+                    root.join("examples").join(e).join("app2nix.toml"),
+                )
+            })
+            .collect();
+    for fixture in ["edge", "staging"] {
+        let copy = copies.path().join(fixture);
+        common::copy_dir(&root.join("tests/fixtures").join(fixture), &copy);
+        descriptions.push((fixture.to_string(), copy.join("app2nix.toml")));
+    }
+    for (example, file) in descriptions {
+        let files = app2nix::generate::generate(&file, None).unwrap_or_else(|e| panic!("{e:?}"));
         let parts = nginx_parts(&files[0].text);
         assert!(!parts.locations.is_empty(), "{example}: no location found");
+        assert!(!parts.domains.is_empty(), "{example}: no domain found");
+        assert!(
+            parts.values.iter().any(|(k, _)| k == "proxyPass"),
+            "{example}: no proxyPass found"
+        );
         assert_eq!(
             nginx_problems(&files[0].text, &[]),
             Vec::<String>::new(),
@@ -447,8 +512,8 @@ proptest! {
         std::fs::write(&file, format!(
             "[app]\nname = \"demo\"\n\n[package.python]\nsrc = \"app\"\n\n[env]\n{name} = {}\n", toml_str(&value)
         )).expect("write");
-        match app2nix::cli::generate(&file, None) {
-            Err(app2nix::cli::Failure::Invalid(msg)) => prop_assert!(!msg.contains(&secret), "{msg}"),
+        match app2nix::generate::generate(&file, None) {
+            Err(app2nix::generate::Failure::Invalid(msg)) => prop_assert!(!msg.contains(&secret), "{msg}"),
             other => prop_assert!(false, "{name} = {value:?} was not refused: {:?}", other.map(|f| f.len())),
         }
     }
@@ -499,7 +564,7 @@ fn calendar_like() -> impl Strategy<Value = String> {
         (number(23), number(59)).prop_map(|(h, m)| format!("{h}:{m}")),
         (number(23), number(59), number(59)).prop_map(|(h, m, s)| format!("{h}:{m}:{s}")),
     ];
-    prop_oneof![
+    let spec = prop_oneof![
         4 => (weekday, date, time, prop::bool::ANY).prop_map(|(w, d, t, utc)| {
             let mut parts: Vec<String> = [w.to_string(), d, t].into_iter().filter(|p| !p.is_empty()).collect();
             if utc {
@@ -509,7 +574,25 @@ fn calendar_like() -> impl Strategy<Value = String> {
         }),
         1 => prop::sample::select(vec!["daily", "weekly", "hourly", "quarterly", "every full moon", "fortnightly", "03:00 CET"]).prop_map(str::to_string),
         1 => "[ -~]{0,20}",
-    ]
+    ];
+    // Then, sometimes, what the review found: signs, other spaces, spaces around.
+    (spec, 0..8usize, any::<prop::sample::Index>()).prop_map(|(s, mutation, at)| {
+        let positions: Vec<usize> = s.char_indices().map(|(i, _)| i).collect();
+        let i = if positions.is_empty() {
+            0
+        } else {
+            positions[at.index(positions.len())]
+        };
+        match mutation {
+            0 => format!("{}+{}", &s[..i], &s[i..]),
+            1 => s.replacen(' ', "\t", 1),
+            2 => s.replacen(' ', "\u{a0}", 1),
+            3 => s.replacen(' ', "  ", 1),
+            4 => format!(" {s}"),
+            5 => format!("{s} "),
+            _ => s,
+        }
+    })
 }
 
 fn systemd_accepts(spec: &str) -> bool {

@@ -37,7 +37,7 @@ fn descriptions() -> Vec<PathBuf> {
 /// (file name, module text, VM test text) for one description.
 fn generated(description: &Path) -> (String, String, String) {
     let out = tempfile::tempdir().expect("tempdir");
-    let files = app2nix::cli::generate(description, Some(out.path()))
+    let files = app2nix::generate::generate(description, Some(out.path()))
         .unwrap_or_else(|e| panic!("{}: {e:?}", description.display()));
     let find = |suffix: &str| {
         files

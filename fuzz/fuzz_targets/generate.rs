@@ -33,7 +33,7 @@ fn project() -> &'static (tempfile::TempDir, PathBuf) {
 fuzz_target!(|data: &[u8]| {
     let (dir, file) = project();
     std::fs::write(file, data).expect("write description");
-    match app2nix::cli::generate(file, Some(&dir.path().join("out"))) {
+    match app2nix::generate::generate(file, Some(&dir.path().join("out"))) {
         Ok(files) => {
             for f in &files {
                 if f.path.extension().is_some_and(|e| e == "nix") {
@@ -45,9 +45,9 @@ fuzz_target!(|data: &[u8]| {
                 }
             }
         }
-        Err(app2nix::cli::Failure::Invalid(msg)) => {
+        Err(app2nix::generate::Failure::Invalid(msg)) => {
             assert!(msg.starts_with("error: "), "unclear error: {msg}");
         }
-        Err(app2nix::cli::Failure::Internal(e)) => panic!("internal error: {e}"),
+        Err(app2nix::generate::Failure::Internal(e)) => panic!("internal error: {e}"),
     }
 });

@@ -863,7 +863,7 @@ impl Importer {
                 }
             }
             _ => {
-                if args.iter().any(|a| secrets::mask(a) != *a) {
+                if secrets::command_secret(&args).is_some() {
                     self.add(
                         file,
                         line,
@@ -1025,7 +1025,7 @@ impl Importer {
                 ("Service", "Type") if e.value == "simple" || e.value == "exec" => self.add(&input.name, e.line, what, Outcome::Covered("the default".into())),
                 ("Service", "ExecStartPre") => {
                     let command = e.value.trim_start_matches(['-', '@', '+', '!']).to_string();
-                    if secrets::mask(&command) != command {
+                    if secrets::command_secret(&crate::shell::words(&command)).is_some() {
                         self.add(&input.name, e.line, what, Outcome::Unmapped(SECRET_IN_COMMAND.into()));
                         continue;
                     }

@@ -987,7 +987,7 @@ mod tests {
     #[test]
     fn sql_files_are_read_from_the_source_tree() {
         let m = module_for(
-            "[app]\nname = \"demo\"\n[package.python]\nsrc = \"app\"\n[postgresql]\n[tasks.schema]\nsql = \"./db/../db/schema.sql\"\n",
+            "[app]\nname = \"demo\"\n[package.python]\nsrc = \"app\"\n[postgresql]\n[tasks.schema]\nsql = \"./db/../db/schema.sql\"\n[processes.web]\ncommand = [\"sleep\", \"infinity\"]\n",
         );
         assert!(m.contains("\"--file=${appSource}/db/schema.sql\""), "{m}");
     }

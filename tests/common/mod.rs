@@ -4,6 +4,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 /// Run the app2nix binary with `args` in `dir`.
+#[allow(dead_code)] // not every test crate runs the binary
 pub fn run(dir: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_app2nix"))
         .args(args)
