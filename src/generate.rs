@@ -11,7 +11,7 @@ use std::path::{Component, Path, PathBuf};
 use crate::input::{ReadError, read_regular};
 use crate::model::Model;
 use crate::output::{self, GeneratedFile};
-use crate::render::{self, Layout, flake};
+use crate::render::{self, Layout, flake, vm_test};
 use crate::{description, model};
 
 /// Descriptions larger than this are refused before parsing: no real one comes close.
@@ -219,10 +219,10 @@ fn render_all(model: &Model, plan: &Plan) -> Result<Vec<(Part, GeneratedFile)>, 
         files.push((Part::Module, GeneratedFile::owned(path, text)));
     }
     let (test_nix, test_py) =
-        flake::vm_test(model, &plan.layout.source_label).map_err(internal("the VM test"))?;
-    let test_file = in_out(flake::vm_test_file_name(&model.name));
+        vm_test::vm_test(model, &plan.layout.source_label).map_err(internal("the VM test"))?;
+    let test_file = in_out(vm_test::vm_test_file_name(&model.name));
     files.push((Part::VmTest, GeneratedFile::owned(test_file, test_nix)));
-    let script_file = in_out(flake::vm_test_script_name(&model.name));
+    let script_file = in_out(vm_test::vm_test_script_name(&model.name));
     files.push((Part::VmTest, GeneratedFile::owned(script_file, test_py)));
     let text = flake::flake_nix(model, &plan.flake_layout).map_err(internal("flake.nix"))?;
     let flake_file = plan.shown_desc_dir.join("flake.nix");

@@ -1,0 +1,135 @@
+//! The NixOS module (`<app>.nix`) and the package expression beside it (`<app>-package.nix`):
+//! their template context, built from the model one concern at a time: the app and its package
+//! (`app`), processes and tasks (`units`), secrets (`secrets`), data and state (`data`), sites
+//! (`sites`). Each part is flattened into [`ModuleContext`], so the templates read one set of
+//! names; what depends on several parts (which module arguments are needed, …) is decided here.
+//!
+//! May call: `model` (read only), the template environment of [`super`], [`crate::shell`] and
+//! [`crate::secrets`] (the secret-file pattern).
+
+mod app;
+mod data;
+mod secrets;
+mod sites;
+mod units;
+
+use minijinja::Error;
+use minijinja::value::Value;
+use serde::Serialize;
+
+use super::{Layout, environment};
+use crate::model::{Database, Delivery, Listen, Model, Package, Server, TaskRun};
+
+/// Everything the module and package templates need.
+#[derive(Debug, Serialize)]
+pub struct ModuleContext {
+    #[serde(flatten)]
+    app: app::AppCtx,
+    #[serde(flatten)]
+    units: units::UnitsCtx,
+    #[serde(flatten)]
+    secrets: secrets::SecretsCtx,
+    #[serde(flatten)]
+    data: data::DataCtx,
+    #[serde(flatten)]
+    sites: sites::SitesCtx,
+    #[serde(flatten)]
+    needs: Needs,
+}
+
+/// What the module needs because of several concerns at once.
+#[derive(Debug, Serialize)]
+struct Needs {
+    /// The module takes `pkgs`.
+    uses_pkgs: bool,
+    /// The module takes `options` (to see whether agenix is imported).
+    uses_options: bool,
+    /// `hostPort` is needed: something reaches a process over TCP.
+    any_tcp_server: bool,
+    /// Units wait for local PostgreSQL or Redis (`localServices`).
+    requires_local: bool,
+    /// The wrapper that exports the environment secrets before a server starts.
+    secrets_wrapper: bool,
+    /// The export lines of the environment secrets are needed (by the wrapper or the scripts).
+    export_secrets: bool,
+}
+
+impl ModuleContext {
+    /// Build the module's context from a validated model.
+    pub fn new(m: &Model, layout: &Layout) -> Self {
+        let sites = sites::context(m);
+        ModuleContext {
+            needs: needs(m, &sites),
+            app: app::context(m, layout),
+            units: units::context(m),
+            secrets: secrets::context(m, layout),
+            data: data::context(m),
+            sites,
+        }
+    }
+}
+
+fn needs(m: &Model, sites: &sites::SitesCtx) -> Needs {
+    let any_command = m
+        .processes
+        .iter()
+        .any(|p| matches!(p.server, Server::Command(_)))
+        || m.tasks.iter().any(|t| matches!(t.run, TaskRun::Command(_)));
+    let any_server = m
+        .processes
+        .iter()
+        .any(|p| !matches!(p.server, Server::Command(_)));
+    let env_secrets = m.secrets.iter().any(|s| s.delivery == Delivery::Env);
+    let any_sql_or_once = m
+        .tasks
+        .iter()
+        .any(|t| t.once || matches!(t.run, TaskRun::Sql(_)));
+    let health_tcp = m.health.as_ref().is_some_and(|h| {
+        m.processes
+            .iter()
+            .any(|p| p.name == h.process && matches!(p.listen, Some(Listen::Tcp { .. })))
+    });
+    let server_tcp = m.processes.iter().any(|p| {
+        matches!(p.server, Server::Gunicorn { .. }) && matches!(p.listen, Some(Listen::Tcp { .. }))
+    });
+    Needs {
+        uses_pkgs: !matches!(m.package, Package::Flake { .. })
+            || any_sql_or_once
+            || m.health.is_some()
+            || (m.restic.is_some() && matches!(m.database, Some(Database::Sqlite { .. })))
+            || (env_secrets && any_server)
+            || !m.sites.is_empty(),
+        uses_options: !m.secrets.is_empty(),
+        any_tcp_server: server_tcp || health_tcp || sites.any_tcp_upstream(),
+        requires_local: matches!(m.database, Some(Database::Postgresql { .. }))
+            || m.redis_url_env.is_some(),
+        secrets_wrapper: env_secrets && any_server,
+        export_secrets: env_secrets && (any_server || any_command),
+    }
+}
+
+/// Render the module for `m`.
+pub fn module(m: &Model, layout: &Layout) -> Result<String, Error> {
+    let ctx = ModuleContext::new(m, layout);
+    environment()
+        .get_template("module.nix")?
+        .render(Value::from(minijinja::value::Serde(&ctx)))
+}
+
+/// Render the package expression (`callPackage` style) of an app built from source, written
+/// beside the module; `None` for packages taken from nixpkgs or a flake input.
+pub fn package(m: &Model, layout: &Layout) -> Result<Option<String>, Error> {
+    if !matches!(m.package, Package::Python(_)) {
+        return Ok(None);
+    }
+    let ctx = ModuleContext::new(m, layout);
+    environment()
+        .get_template("package.nix")?
+        .render(Value::from(minijinja::value::Serde(&ctx)))
+        .map(Some)
+}
+
+/// File name of the package expression generated beside the module for apps built from source.
+pub fn package_file_name(app: &str) -> String {
+    format!("{app}-package.nix")
+}

@@ -1,0 +1,254 @@
+//! The NixOS VM test: `<app>-vm-test.nix` (the machines) and `<app>-vm-test.py` (the script).
+//! The test is derived from the model: every process, task, port, site, route, certificate,
+//! database and secret the description declares gets a check. This module owns the test's
+//! context; `sites` holds the sites' and certificates' part, `secrets` the secrets' part.
+//!
+//! May call: `model` (read only) and the template environment of [`super`]. Values reach the
+//! Nix file through [`crate::nix`] and the script through [`super::python`], never as code.
+
+mod secrets;
+mod sites;
+
+use minijinja::Error;
+use minijinja::value::Value;
+use serde::Serialize;
+
+use super::{environment, header};
+use crate::model::{Database, Listen, Model};
+
+use secrets::SecretTests;
+use sites::SiteTests;
+
+/// The domain of the Pebble test CA in nixpkgs' `nixos/tests/common/acme/server` (its snakeoil
+/// certificate is issued for it).
+const TEST_CA_DOMAIN: &str = "acme.test";
+
+/// File name of the VM test's machines (`.nix`); the script is the same name with `.py`.
+pub fn vm_test_file_name(app: &str) -> String {
+    format!("{app}-vm-test.nix")
+}
+
+/// File name of the VM test's script.
+pub fn vm_test_script_name(app: &str) -> String {
+    format!("{app}-vm-test.py")
+}
+
+/// Everything both VM test templates read. The sites' and the secrets' parts are flattened:
+/// the templates see one set of names.
+#[derive(Debug, Serialize)]
+struct VmTestContext {
+    header: String,
+    name: String,
+    title: String,
+    user: String,
+    script: String,
+    ca_domain: String,
+    #[serde(flatten)]
+    sites: SiteTests,
+    #[serde(flatten)]
+    secrets: SecretTests,
+    redis: bool,
+    processes: Vec<ProcessTest>,
+    tasks: Vec<TaskTest>,
+    health: Option<HealthTest>,
+    /// The database name.
+    postgresql: Option<String>,
+    /// The directory of the SQLite file.
+    sqlite: Option<String>,
+    redis_socket: Option<String>,
+    postgresql_backup: bool,
+    restic: Option<ResticTest>,
+    state_dir: String,
+    exposed_ports: Vec<u16>,
+    /// Something listens (a process, nginx or an exposed port).
+    listens: bool,
+}
+
+#[derive(Debug, Serialize)]
+struct ResticTest {
+    /// `restic-backups-<app>.service`.
+    unit: String,
+    /// The `restic-<app>` wrapper the NixOS module installs.
+    wrapper: String,
+    /// Paths the latest snapshot must hold.
+    paths: Vec<String>,
+}
+
+#[derive(Debug, Serialize)]
+struct ProcessTest {
+    unit: String,
+    address: Option<String>,
+    port: Option<u16>,
+    socket: Option<String>,
+    /// Where it logs requests (see [`sites::access_log`]).
+    access_log: Option<Vec<String>>,
+}
+
+#[derive(Debug, Serialize)]
+struct TaskTest {
+    unit: String,
+    timer: bool,
+}
+
+#[derive(Debug, Serialize)]
+struct HealthTest {
+    url: String,
+    socket: Option<String>,
+}
+
+/// Render the VM test: the machines (`.nix`) and the script (`.py`).
+pub fn vm_test(m: &Model, source_label: &str) -> Result<(String, String), Error> {
+    let ctx = vm_test_context(m, source_label);
+    let env = environment();
+    let nix = env
+        .get_template("vm-test.nix")?
+        .render(Value::from(minijinja::value::Serde(&ctx)))?;
+    let py = env
+        .get_template("vm-test.py")?
+        .render(Value::from(minijinja::value::Serde(&ctx)))?;
+    Ok((nix, py))
+}
+
+fn vm_test_context(m: &Model, source_label: &str) -> VmTestContext {
+    let sites = sites::tests(m);
+    VmTestContext {
+        listens: !sites.sites.is_empty() || m.processes.iter().any(|p| p.listen.is_some()),
+        header: header(source_label),
+        name: m.name.clone(),
+        title: m.description.clone(),
+        user: m.user.clone(),
+        script: vm_test_script_name(&m.name),
+        ca_domain: TEST_CA_DOMAIN.into(),
+        sites,
+        secrets: secrets::tests(m),
+        redis: m.redis_url_env.is_some(),
+        processes: processes(m),
+        tasks: tasks(m),
+        health: health(m),
+        postgresql: matches!(m.database, Some(Database::Postgresql { .. })).then(|| m.user.clone()),
+        sqlite: sqlite_dir(m),
+        redis_socket: m
+            .redis_url_env
+            .as_ref()
+            .map(|_| format!("/run/redis-{}/redis.sock", m.name)),
+        postgresql_backup: m.postgresql_backup.is_some()
+            && matches!(m.database, Some(Database::Postgresql { .. })),
+        restic: restic(m),
+        state_dir: m.state_dir(),
+        exposed_ports: m
+            .processes
+            .iter()
+            .filter(|p| p.expose)
+            .filter_map(|p| match &p.listen {
+                Some(Listen::Tcp { port, .. }) => Some(*port),
+                _ => None,
+            })
+            .collect(),
+    }
+}
+
+/// `<app>-<name>.service`.
+fn unit(m: &Model, name: &str) -> String {
+    format!("{}.service", m.prefixed(name))
+}
+
+/// Every process: its unit and where the test reaches it.
+fn processes(m: &Model) -> Vec<ProcessTest> {
+    m.processes
+        .iter()
+        .map(|p| {
+            let (address, port, socket) = match &p.listen {
+                Some(Listen::Tcp { host, port }) => {
+                    // A wildcard listener is probed on loopback.
+                    let probe = match host.as_str() {
+                        "0.0.0.0" => "127.0.0.1",
+                        "::" => "::1",
+                        h => h,
+                    };
+                    (Some(probe.to_string()), Some(*port), None)
+                }
+                Some(Listen::Unix) => (None, None, Some(m.socket_path(&p.name))),
+                None => (None, None, None),
+            };
+            ProcessTest {
+                unit: unit(m, &p.name),
+                address,
+                port,
+                socket,
+                access_log: sites::access_log(m, &p.name),
+            }
+        })
+        .collect()
+}
+
+/// Every task: its service, or the timer of a scheduled one.
+fn tasks(m: &Model) -> Vec<TaskTest> {
+    m.tasks
+        .iter()
+        .map(|t| TaskTest {
+            unit: if t.schedule.is_some() {
+                format!("{}.timer", m.prefixed(&t.name))
+            } else {
+                unit(m, &t.name)
+            },
+            timer: t.schedule.is_some(),
+        })
+        .collect()
+}
+
+/// The health check's URL (and socket), as the test reaches the process.
+fn health(m: &Model) -> Option<HealthTest> {
+    let h = m.health.as_ref()?;
+    let p = m.processes.iter().find(|p| p.name == h.process)?;
+    match &p.listen {
+        Some(Listen::Tcp { host, port }) => {
+            let host = match host.as_str() {
+                "0.0.0.0" => "127.0.0.1".to_string(),
+                "::" => "[::1]".to_string(),
+                h if h.contains(':') => format!("[{h}]"),
+                h => h.to_string(),
+            };
+            Some(HealthTest {
+                url: format!("http://{host}:{port}{}", h.path),
+                socket: None,
+            })
+        }
+        Some(Listen::Unix) => Some(HealthTest {
+            url: format!("http://localhost{}", h.path),
+            socket: Some(m.socket_path(&p.name)),
+        }),
+        None => None,
+    }
+}
+
+/// The directory of the SQLite file, which the test checks the app owns.
+fn sqlite_dir(m: &Model) -> Option<String> {
+    match &m.database {
+        Some(Database::Sqlite { path, .. }) => {
+            let file = format!("{}/{path}", m.state_dir());
+            Some(match file.rsplit_once('/') {
+                Some((dir, _)) => dir.to_string(),
+                None => file,
+            })
+        }
+        _ => None,
+    }
+}
+
+/// The restic backup the test runs, and what its snapshot must hold.
+fn restic(m: &Model) -> Option<ResticTest> {
+    m.restic.as_ref().map(|_| ResticTest {
+        unit: format!("restic-backups-{}.service", m.name),
+        wrapper: format!("restic-{}", m.name),
+        paths: std::iter::once(m.state_dir())
+            .chain(match &m.database {
+                Some(Database::Sqlite { path, .. }) => Some(format!(
+                    "/var/backup/{}/{}",
+                    m.name,
+                    path.rsplit('/').next().unwrap_or(path)
+                )),
+                _ => None,
+            })
+            .collect(),
+    })
+}

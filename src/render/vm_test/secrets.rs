@@ -1,0 +1,86 @@
+//! The VM test's secrets: test-only values (encrypted when the test is built), who must own
+//! each decrypted file, and which units receive them.
+//!
+//! May call: `model` (read only).
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::model::{Delivery, Model};
+
+/// The secrets' part of the VM test's context (flattened into it).
+#[derive(Debug, Serialize)]
+pub(super) struct SecretTests {
+    secrets: Vec<SecretTest>,
+    /// Secret name → test value.
+    secret_values: BTreeMap<String, String>,
+    /// `[path, "owner mode"]` of every decrypted secret.
+    secret_owners: Vec<(String, String)>,
+    /// Units whose main process receives the app's secrets.
+    secret_units: Vec<String>,
+    env_secrets: Vec<String>,
+    file_secrets: Vec<String>,
+}
+
+#[derive(Debug, Serialize)]
+struct SecretTest {
+    age: String,
+    value: String,
+}
+
+/// A test value for a secret: recognisable in logs, test-only, different per secret.
+fn test_value(app: &str, secret: &str) -> String {
+    format!("app2nix-vm-test-{app}-{secret}-value")
+}
+
+pub(super) fn tests(m: &Model) -> SecretTests {
+    let named = |d: Delivery| -> Vec<String> {
+        m.secrets
+            .iter()
+            .filter(|s| s.delivery == d)
+            .map(|s| s.name.clone())
+            .collect()
+    };
+    let (env_secrets, file_secrets) = (named(Delivery::Env), named(Delivery::File));
+    SecretTests {
+        secrets: m
+            .secrets
+            .iter()
+            .map(|s| SecretTest {
+                age: m.prefixed(&s.name),
+                value: test_value(&m.name, &s.name),
+            })
+            .collect(),
+        secret_values: m
+            .secrets
+            .iter()
+            .map(|s| (s.name.clone(), test_value(&m.name, &s.name)))
+            .collect(),
+        secret_owners: m
+            .secrets
+            .iter()
+            .map(|s| {
+                let owner = if s.delivery == Delivery::Acme {
+                    "acme"
+                } else {
+                    &m.user
+                };
+                (
+                    format!("/run/agenix/{}", m.prefixed(&s.name)),
+                    format!("{owner} 400"),
+                )
+            })
+            .collect(),
+        secret_units: if env_secrets.is_empty() && file_secrets.is_empty() {
+            Vec::new()
+        } else {
+            m.processes
+                .iter()
+                .map(|p| format!("{}.service", m.prefixed(&p.name)))
+                .collect()
+        },
+        env_secrets,
+        file_secrets,
+    }
+}
