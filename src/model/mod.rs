@@ -1,0 +1,182 @@
+//! The validated model: what a description means, with every rule checked. Building it is the
+//! only place descriptions are judged; everything downstream may assume a valid model.
+//!
+//! This file owns [`Model`], [`Context`] and [`build`], which calls one validation per concern
+//! in a fixed order. Each concern has its file, which owns its part of the model and the rules
+//! about it:
+//!
+//! - `app`: the app's name, description and user; the flake's host.
+//! - `data`: database, Redis, state directories, backups.
+//! - `package`: the package, its assets and interpreter, and the environment of every unit.
+//! - `processes`: processes, their commands and listening addresses, the health endpoint.
+//! - `tasks`: one-shot and scheduled tasks.
+//! - `secrets`: secrets, where their encrypted files live, agenix recipients.
+//! - `sites`: nginx sites, domains, certificates, ACME and routes.
+//! - `check`: the `Checker` collecting errors and notes, and the validators and predicates the
+//!   concerns share. It calls no concern.
+//!
+//! A concern may read the model parts built before it (a route reads the processes); the order
+//! in [`build`] is the order they are built in.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use crate::description as d;
+use crate::diagnostic::Diagnostics;
+
+mod app;
+mod check;
+mod data;
+mod package;
+mod processes;
+mod secrets;
+mod sites;
+mod tasks;
+
+pub use app::{Host, SYSTEMS};
+pub use check::{is_env_name, is_name, is_plain_path, suggest_name};
+pub use data::{Database, PostgresqlBackup, Restic};
+pub use package::{Asset, DEFAULT_PYTHON, Package, PythonPackage};
+pub use processes::{Command, Health, Listen, Process, Server, default_unit_description};
+pub use secrets::{Agenix, Delivery, Secret};
+pub use sites::{Acme, Route, RouteTarget, Site, Tls, is_domain};
+pub use tasks::{Before, Task, TaskRun};
+
+/// A validated application.
+#[derive(Debug, Clone)]
+pub struct Model {
+    /// `services.<name>`, unit prefix, default user.
+    pub name: String,
+    /// One-line description.
+    pub description: String,
+    /// System user (and group) the app runs as.
+    pub user: String,
+    /// The application package.
+    pub package: Package,
+    /// Static / SPA build outputs.
+    pub assets: Vec<Asset>,
+    /// Long-running processes, by name.
+    pub processes: Vec<Process>,
+    /// One-shot and scheduled tasks, by name.
+    pub tasks: Vec<Task>,
+    /// Plain environment for every unit.
+    pub env: BTreeMap<String, String>,
+    /// Environment files read at start.
+    pub environment_files: Vec<String>,
+    /// Named secrets.
+    pub secrets: Vec<Secret>,
+    /// Directory of the encrypted `<app>-<NAME>.age` files, relative to the description.
+    pub secrets_dir: String,
+    /// Subdirectories of the state directory.
+    pub state_dirs: Vec<String>,
+    /// Whether the app gets `/var/log/<app>`.
+    pub logs: bool,
+    /// The database, if any.
+    pub database: Option<Database>,
+    /// Local Redis: the env var receiving its URL.
+    pub redis_url_env: Option<String>,
+    /// restic backup.
+    pub restic: Option<Restic>,
+    /// PostgreSQL dumps.
+    pub postgresql_backup: Option<PostgresqlBackup>,
+    /// Health endpoint.
+    pub health: Option<Health>,
+    /// nginx sites.
+    pub sites: Vec<Site>,
+    /// ACME settings (present when some site uses ACME).
+    pub acme: Option<Acme>,
+    /// agenix recipients (`secrets.nix` is generated when present and secrets exist).
+    pub agenix: Option<Agenix>,
+    /// The machine the flake deploys to.
+    pub host: Option<Host>,
+    /// What `check` and `generate` tell the user besides errors: choices with a cost, files left
+    /// out of the package.
+    pub notes: Vec<String>,
+}
+
+impl Model {
+    /// `<app>-<part>`: the name of one of the app's units, timers, upstreams or agenix secrets.
+    pub fn prefixed(&self, part: &str) -> String {
+        format!("{}-{part}", self.name)
+    }
+
+    /// The state directory the module defaults to (a systemd `StateDirectory=`).
+    pub fn state_dir(&self) -> String {
+        format!("/var/lib/{}", self.name)
+    }
+
+    /// The logs directory (`[state] logs`, a systemd `LogsDirectory=`).
+    pub fn logs_dir(&self) -> String {
+        format!("/var/log/{}", self.name)
+    }
+
+    /// The socket of a process that listens on a unix socket (in its `RuntimeDirectory=`).
+    pub fn socket_path(&self, process: &str) -> String {
+        format!("/run/{}/{process}.sock", self.prefixed(process))
+    }
+
+    /// The access log of a process with `access_log_file`.
+    pub fn access_log_path(&self, process: &str) -> String {
+        format!("{}/{process}-access.log", self.logs_dir())
+    }
+}
+
+/// Names and paths validation needs from outside the description.
+pub struct Context<'a> {
+    /// Directory holding the description; relative paths start here and may not leave it.
+    pub project_dir: &'a Path,
+}
+
+/// Validate a parsed description. All problems are reported together, in source order.
+///
+/// Each step reads only what the steps before it built. Errors are sorted by position at the
+/// end, but errors at the same position and the notes keep the order of the steps: do not
+/// reorder them without looking at `tests/bad-inputs`.
+pub fn build(desc: &d::Description, ctx: &Context) -> Result<Model, Diagnostics> {
+    let mut c = check::Checker::new(ctx);
+    let app = app::identity(&mut c, desc);
+    let database = data::database(&mut c, desc);
+    let package = package::package(&mut c, desc, &database);
+    let processes = processes::processes(&mut c, desc, &package, &app.name);
+    let tasks = tasks::tasks(&mut c, desc, &processes, &package, &database);
+    let env = package::environment(&mut c, desc);
+    let secrets = secrets::secrets(&mut c, desc);
+    let environment_files = package::environment_files(&mut c, desc);
+    let state_dirs = data::state_dirs(&mut c, desc);
+    let secrets_dir = secrets::secrets_dir(&mut c, desc, &app.name);
+    let assets = package::assets(&mut c, desc);
+    package::note_secret_files(&mut c, &package, &assets);
+    let (restic, postgresql_backup) = data::backups(&mut c, desc);
+    let health = processes::health(&mut c, desc, &processes);
+    let redis_url_env = data::redis_url_env(&mut c, desc, &database);
+    let acme = sites::acme(&mut c, desc, &secrets);
+    let sites = sites::sites(&mut c, desc, &processes, &assets, &state_dirs, &acme);
+    let agenix = secrets::agenix(&mut c, desc);
+    let host = app::host(&mut c, desc);
+    let notes = c.finish()?;
+    Ok(Model {
+        name: app.name,
+        description: app.description,
+        user: app.user,
+        package,
+        assets,
+        processes,
+        tasks,
+        env,
+        environment_files,
+        secrets,
+        secrets_dir,
+        state_dirs,
+        logs: desc.state.logs,
+        database,
+        redis_url_env,
+        restic,
+        postgresql_backup,
+        health,
+        sites,
+        acme,
+        agenix,
+        host,
+        notes,
+    })
+}

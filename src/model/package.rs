@@ -1,0 +1,413 @@
+//! The package and its environment: where the code comes from (a Python source tree, a
+//! nixpkgs attribute or another flake's package), the built assets served beside it, the
+//! interpreter and dependencies, the plain environment every unit gets, and which files of
+//! the sources stay out of the Nix store.
+//!
+//! Owns [`Package`], [`PythonPackage`], [`Asset`] and [`DEFAULT_PYTHON`]; validates
+//! `[package]`, `[assets.*]`, `env` and `environment_files`.
+//!
+//! May call [`super::check`]; reads the database (its driver is a dependency) and the
+//! processes' servers from the description. `crate::secrets` lists the secret files of a
+//! source tree, `crate::input` reads `pyproject.toml`.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+use super::check::{Checker, shown};
+use super::data::Database;
+use crate::description::{self as d, Sp};
+
+/// Where the code comes from.
+#[derive(Debug, Clone)]
+pub enum Package {
+    /// Built from a source directory.
+    Python(PythonPackage),
+    /// A nixpkgs attribute path.
+    Nixpkgs(String),
+    /// `inputs.<input>.packages.<system>.<attr>`.
+    Flake {
+        /// Flake input name.
+        input: String,
+        /// Package attribute.
+        attr: String,
+    },
+}
+
+/// A Python application from source.
+#[derive(Debug, Clone)]
+pub struct PythonPackage {
+    /// Source directory relative to the description's directory (`/`-separated).
+    pub src: String,
+    /// `312` for Python 3.12; `None` for nixpkgs' `python3` ([`DEFAULT_PYTHON`]).
+    pub version: Option<String>,
+    /// Built as a package (`pyproject`) rather than put on `PYTHONPATH`.
+    pub pyproject: bool,
+    /// nixpkgs Python attributes needed at run time, including server and driver.
+    pub dependencies: BTreeSet<String>,
+    /// Build backend packages (pyproject only).
+    pub build_system: BTreeSet<String>,
+    /// Version from `pyproject.toml` (`0` when it has none).
+    pub package_version: String,
+}
+
+impl PythonPackage {
+    /// The nixpkgs attribute of the interpreter: `python3`, or `python312` for a pinned version.
+    pub fn interpreter(&self) -> String {
+        match &self.version {
+            Some(v) => format!("python{v}"),
+            None => "python3".into(),
+        }
+    }
+}
+
+/// A directory of built files.
+#[derive(Debug, Clone)]
+pub struct Asset {
+    /// Name (`services.<app>.assets.<name>`).
+    pub name: String,
+    /// Directory relative to the description's directory.
+    pub src: String,
+    /// Unknown paths fall back to `index.html`.
+    pub spa: bool,
+    /// `assets/` (content-hashed build output) when the directory has one.
+    pub hashed_dir: Option<String>,
+}
+
+const PYTHON_VERSIONS: &[&str] = &["3.11", "3.12", "3.13", "3.14"];
+/// nixos-26.05's `python3`: the one interpreter whose packages the binary cache holds.
+pub const DEFAULT_PYTHON: &str = "3.13";
+
+/// `[package]`: exactly one of `python`, `nixpkgs` or `flake`.
+pub(super) fn package(
+    c: &mut Checker,
+    desc: &d::Description,
+    database: &Option<Database>,
+) -> Package {
+    let p = &desc.package;
+    let given = [p.python.is_some(), p.nixpkgs.is_some(), p.flake.is_some()]
+        .iter()
+        .filter(|x| **x)
+        .count();
+    if given != 1 {
+        c.err(p.span(), if given == 0 { "[package] names no package" } else { "[package] names more than one package" }, "give exactly one of `python` (built from source), `nixpkgs` (an attribute) or `flake` (another flake's package)");
+    }
+    if let Some(py) = &p.python {
+        return Package::Python(python_package(c, desc, py, database));
+    }
+    if let Some(attr) = &p.nixpkgs {
+        if !is_attr_path(attr) {
+            c.err(
+                attr.span(),
+                format!("`{}` is not a nixpkgs attribute path", shown(attr)),
+                "e.g. `netbox` or `python3Packages.datasette`",
+            );
+        }
+        return Package::Nixpkgs(attr.to_string());
+    }
+    if let Some(f) = &p.flake {
+        return flake_package(c, f);
+    }
+    Package::Nixpkgs(String::new())
+}
+
+/// `[package.python]`: a source tree, its interpreter, layout and dependencies.
+fn python_package(
+    c: &mut Checker,
+    desc: &d::Description,
+    py: &d::PythonPackage,
+    database: &Option<Database>,
+) -> PythonPackage {
+    let src = c
+        .project_path(&py.src, "package source", true)
+        .unwrap_or_default();
+    let version = py.version.as_ref().and_then(|v| python_version(c, v));
+    let layout = c.choice(
+        &py.layout,
+        "layout",
+        &["requirements", "pyproject"],
+        "requirements",
+    );
+    let pyproject = layout == "pyproject";
+    if pyproject && !src.is_empty() && !c.project_dir().join(&src).join("pyproject.toml").is_file()
+    {
+        c.err(
+            py.layout.as_ref().map_or(py.src.span(), |l| l.span()),
+            format!("layout is `pyproject` but `{src}/pyproject.toml` does not exist"),
+            "add a pyproject.toml with a [build-system], or use layout = \"requirements\"",
+        );
+    }
+    let dependencies = dependencies(c, desc, py, database);
+    let build_system = build_system(c, py, pyproject);
+    let package_version = if pyproject {
+        pyproject_version(&c.project_dir().join(&src).join("pyproject.toml"))
+    } else {
+        "0".into()
+    };
+    PythonPackage {
+        src,
+        version,
+        pyproject,
+        dependencies,
+        build_system,
+        package_version,
+    }
+}
+
+/// The listed dependencies, and what the servers and the database driver need.
+fn dependencies(
+    c: &mut Checker,
+    desc: &d::Description,
+    py: &d::PythonPackage,
+    database: &Option<Database>,
+) -> BTreeSet<String> {
+    let mut dependencies = BTreeSet::new();
+    for dep in &py.dependencies {
+        if is_attr_path(dep) {
+            dependencies.insert(dep.to_string());
+        } else {
+            c.err(
+                dep.span(),
+                format!("`{}` is not a nixpkgs Python package attribute", shown(dep)),
+                "use the attribute name from python3Packages, e.g. `flask-sqlalchemy`",
+            );
+        }
+    }
+    let servers = desc.processes.values().filter_map(|pr| {
+        if pr.wsgi.is_some() || pr.server.as_ref().is_some_and(|s| s.as_str() == "gunicorn") {
+            Some("gunicorn")
+        } else if pr.asgi.is_some() {
+            Some("uvicorn")
+        } else {
+            None
+        }
+    });
+    dependencies.extend(servers.map(str::to_string));
+    if desc
+        .processes
+        .values()
+        .any(|pr| pr.asgi.is_some() && pr.server.as_ref().is_some_and(|s| s.as_str() == "gunicorn"))
+    {
+        dependencies.insert("uvicorn".into());
+    }
+    match database {
+        Some(Database::Postgresql { scheme, .. }) => {
+            if let Some(driver) = scheme.strip_prefix("postgresql+") {
+                dependencies.insert(driver.to_string());
+            }
+        }
+        Some(Database::Sqlite { scheme, .. }) if scheme == "sqlite+aiosqlite" => {
+            dependencies.insert("aiosqlite".into());
+        }
+        _ => {}
+    }
+    dependencies
+}
+
+/// The build backend of a pyproject layout (setuptools unless listed).
+fn build_system(c: &mut Checker, py: &d::PythonPackage, pyproject: bool) -> BTreeSet<String> {
+    let mut build_system: BTreeSet<String> = py
+        .build_system
+        .iter()
+        .filter(|b| {
+            let ok = is_attr_path(b);
+            if !ok {
+                c.err(
+                    b.span(),
+                    format!("`{}` is not a nixpkgs Python package attribute", shown(b)),
+                    "e.g. `setuptools`, `hatchling`, `poetry-core`",
+                );
+            }
+            ok
+        })
+        .map(|b| b.to_string())
+        .collect();
+    if pyproject && build_system.is_empty() {
+        build_system.insert("setuptools".into());
+    }
+    if !pyproject && let Some(b) = py.build_system.first() {
+        c.err(
+            b.span(),
+            "build_system is only used with layout = \"pyproject\"",
+            "remove it, or set layout = \"pyproject\"",
+        );
+    }
+    build_system
+}
+
+/// `[package.flake]`: an input and one of its packages.
+fn flake_package(c: &mut Checker, f: &d::FlakePackage) -> Package {
+    if !nix_ident(&f.input) {
+        c.err(
+            f.input.span(),
+            format!("`{}` is not a valid flake input name", shown(&f.input)),
+            "input names are Nix identifiers, e.g. `myapp`",
+        );
+    }
+    let attr = match &f.attr {
+        Some(a) if !nix_ident(a) => {
+            c.err(
+                a.span(),
+                format!("`{}` is not a valid package attribute", shown(a)),
+                "e.g. `default`",
+            );
+            String::new()
+        }
+        Some(a) => a.to_string(),
+        None => "default".into(),
+    };
+    Package::Flake {
+        input: f.input.to_string(),
+        attr,
+    }
+}
+
+/// A pinned interpreter: `312` for `3.12`. Any other than nixpkgs' default costs a full build of
+/// every dependency, which the notes say.
+fn python_version(c: &mut Checker, v: &Sp<String>) -> Option<String> {
+    if !PYTHON_VERSIONS.contains(&v.as_str()) {
+        let help = format!(
+            "use one of {} (nixpkgs' python3XX interpreters), or remove `version` for nixpkgs' python3 ({DEFAULT_PYTHON})",
+            PYTHON_VERSIONS.join(", ")
+        );
+        c.err(
+            v.span(),
+            format!("unsupported Python version `{}`", shown(v)),
+            help,
+        );
+        return None;
+    }
+    if v.as_str() != DEFAULT_PYTHON {
+        c.note(format!(
+            "Python {v} is not nixos-26.05's python3 ({DEFAULT_PYTHON}), and the binary cache holds no packages built for it: building the app builds the interpreter's whole dependency tree from source (far longer than downloading them, and again after every nixpkgs update). Remove `version` unless the app needs {v}.",
+            v = v.as_str()
+        ));
+    }
+    Some(v.replace('.', ""))
+}
+
+/// `[project] version` (PEP 621) or `[tool.poetry] version`; `0` when absent or dynamic.
+fn pyproject_version(path: &Path) -> String {
+    let text = crate::input::read_text_if_any(path).unwrap_or_default();
+    let Ok(doc) = text.parse::<toml::Table>() else {
+        return "0".into();
+    };
+    let get = |t: &toml::Table, keys: &[&str]| -> Option<String> {
+        let mut cur = t;
+        for k in &keys[..keys.len() - 1] {
+            cur = cur.get(*k)?.as_table()?;
+        }
+        cur.get(keys[keys.len() - 1])?.as_str().map(str::to_string)
+    };
+    get(&doc, &["project", "version"])
+        .or_else(|| get(&doc, &["tool", "poetry", "version"]))
+        .filter(|v| {
+            v.chars()
+                .all(|c| c.is_ascii_alphanumeric() || ".+-_".contains(c))
+        })
+        .unwrap_or_else(|| "0".into())
+}
+
+/// `[assets.*]`: directories of the project, by name; an invalid one is left out.
+pub(super) fn assets(c: &mut Checker, desc: &d::Description) -> Vec<Asset> {
+    let mut out = Vec::new();
+    for (name, a) in &desc.assets {
+        c.name(name, "asset name");
+        let spa = c.choice(&a.kind, "asset kind", &["spa", "static"], "static") == "spa";
+        if let Some(src) = c.project_path(&a.src, "asset directory", true) {
+            if spa && !c.project_dir().join(&src).join("index.html").is_file() {
+                c.err(
+                    a.src.span(),
+                    format!("SPA asset `{}` has no index.html in `{src}`", name.as_str()),
+                    "point `src` at the build output (e.g. `frontend/dist`) and build it first",
+                );
+            }
+            let hashed_dir = c
+                .project_dir()
+                .join(&src)
+                .join("assets")
+                .is_dir()
+                .then(|| "assets".to_string());
+            out.push(Asset {
+                name: name.to_string(),
+                src,
+                spa,
+                hashed_dir,
+            });
+        }
+    }
+    out
+}
+
+/// Directories whose files become store paths (the package source and the assets) are filtered;
+/// say which files the filter leaves out, so nobody wonders where their `.env` went.
+pub(super) fn note_secret_files(c: &mut Checker, package: &Package, assets: &[Asset]) {
+    let mut dirs: Vec<&str> = assets.iter().map(|a| a.src.as_str()).collect();
+    if let Package::Python(py) = package {
+        dirs.insert(0, &py.src);
+    }
+    let mut left_out = Vec::new();
+    for dir in dirs {
+        let full = c.project_dir().join(dir);
+        for f in crate::secrets::secret_files_in(&full, 50_000) {
+            left_out.push(if dir.is_empty() {
+                f
+            } else {
+                format!("{dir}/{f}")
+            });
+        }
+    }
+    left_out.sort();
+    left_out.dedup();
+    if left_out.is_empty() {
+        return;
+    }
+    const SHOWN: usize = 10;
+    let mut list = left_out
+        .iter()
+        .take(SHOWN)
+        .map(|f| format!("`{}`", shown(f)))
+        .collect::<Vec<_>>()
+        .join(", ");
+    if left_out.len() > SHOWN {
+        list.push_str(&format!(" and {} more", left_out.len() - SHOWN));
+    }
+    c.note(format!(
+        "left out of the generated sources: {list}. Files that can hold secrets (`.env*`, keys, certificates) never enter the world-readable Nix store; deliver their values as [secrets] or `environment_files`."
+    ));
+}
+
+/// `env`: the plain environment of every unit (none of it a declared secret).
+pub(super) fn environment(c: &mut Checker, desc: &d::Description) -> BTreeMap<String, String> {
+    c.env_map(&desc.env, &desc.secrets)
+}
+
+/// `environment_files`: absolute paths outside the Nix store, read by every unit at start.
+pub(super) fn environment_files(c: &mut Checker, desc: &d::Description) -> Vec<String> {
+    let mut environment_files = Vec::new();
+    for f in &desc.environment_files {
+        if c.one_line(f, "environment file") {
+            if !f.starts_with('/') || f.starts_with("/nix/store") {
+                c.err(
+                    f.span(),
+                    format!(
+                        "environment file `{}` must be an absolute path outside the Nix store",
+                        shown(f)
+                    ),
+                    "use a path such as `/etc/<app>/env`; files in the store are world-readable",
+                );
+            } else {
+                environment_files.push(f.to_string());
+            }
+        }
+    }
+    environment_files
+}
+
+fn nix_ident(s: &str) -> bool {
+    crate::nix::is_identifier(s) && !s.contains('\'')
+}
+
+/// `a.b-c.d`: dotted Nix identifiers.
+fn is_attr_path(s: &str) -> bool {
+    s.split('.').all(nix_ident)
+}

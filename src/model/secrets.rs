@@ -1,0 +1,152 @@
+//! The app's secrets: which secrets exist and how each reaches the app, where their encrypted
+//! files live, and who may decrypt them (agenix recipients).
+//!
+//! Owns [`Secret`], [`Delivery`] and [`Agenix`]; validates `[secrets]`, `secrets_dir` and
+//! `[agenix]`. Whether a *value* is secret is not decided here but in the crate's one
+//! classification, `crate::secrets`.
+//!
+//! May call [`super::check`].
+
+use super::check::{Checker, normalize_relative, path_to_slash, shown};
+use crate::description::{self as d, Sp};
+
+/// How a secret reaches the processes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Delivery {
+    /// As an environment variable of the same name, read from the credential at start.
+    Env,
+    /// As `<NAME>_FILE`, the path of the credential file.
+    File,
+    /// Not given to the app: ACME's DNS-01 credentials.
+    Acme,
+}
+
+/// A named secret.
+#[derive(Debug, Clone)]
+pub struct Secret {
+    /// Environment variable name.
+    pub name: String,
+    /// Delivery.
+    pub delivery: Delivery,
+}
+
+/// agenix recipients.
+#[derive(Debug, Clone)]
+pub struct Agenix {
+    /// Host keys.
+    pub host_keys: Vec<String>,
+    /// Admin keys.
+    pub admin_keys: Vec<String>,
+}
+
+/// `[secrets]`: names and deliveries (never values); a secret delivered as a file owns its
+/// `<NAME>_FILE` variable.
+pub(super) fn secrets(c: &mut Checker, desc: &d::Description) -> Vec<Secret> {
+    let mut secrets = Vec::new();
+    for (k, v) in &desc.secrets {
+        if !c.env_name(k, "secret name") {
+            continue;
+        }
+        let delivery = match v.as_str() {
+            "env" => Delivery::Env,
+            "file" => Delivery::File,
+            "acme" => Delivery::Acme,
+            _ => {
+                c.err_redacted(
+                    v.span(),
+                    format!("secret `{}`: expected `env`, `file` or `acme` (the value is not shown: it may be the secret itself)", k.as_str()),
+                    "write how the secret reaches the app (`env`: as the variable; `file`: its path in `<NAME>_FILE`), never its value; the value goes in a file or an agenix secret",
+                );
+                continue;
+            }
+        };
+        secrets.push(Secret {
+            name: k.to_string(),
+            delivery,
+        });
+    }
+    for s in &secrets {
+        if s.delivery == Delivery::File
+            && let Some((k, _)) = desc
+                .env
+                .iter()
+                .find(|(k, _)| k.as_str() == format!("{}_FILE", s.name))
+        {
+            c.err(
+                k.span(),
+                format!(
+                    "`{}` is set in env, but secret `{}` delivered as `file` sets it",
+                    k.as_str(),
+                    s.name
+                ),
+                "remove it from env",
+            );
+        }
+    }
+    secrets
+}
+
+/// `secrets_dir`: where the encrypted `<app>-<NAME>.age` files live, inside the project
+/// (`secrets` by default; empty after an error).
+pub(super) fn secrets_dir(c: &mut Checker, desc: &d::Description, app: &str) -> String {
+    let Some(dir) = &desc.secrets_dir else {
+        return "secrets".into();
+    };
+    match c
+        .one_line(dir, "secrets_dir")
+        .then(|| normalize_relative(dir))
+        .flatten()
+    {
+        Some(p)
+            if p.as_os_str().len() > 1024 || p.components().any(|c| c.as_os_str().len() > 255) =>
+        {
+            c.err(
+                dir.span(),
+                "secrets_dir is longer than a path can be (1024 bytes, 255 a name)",
+                "use a short relative path inside the project, e.g. `secrets`",
+            );
+            String::new()
+        }
+        // `secrets.nix` (agenix's recipients) beside the module `secrets.nix`.
+        Some(p) if p.as_os_str().is_empty() && app == "secrets" => {
+            c.err(
+                dir.span(),
+                "with the app named `secrets`, agenix's secrets.nix here would be the module `secrets.nix`",
+                "keep the encrypted secrets in a directory of their own, e.g. `secrets_dir = \"secrets\"`",
+            );
+            String::new()
+        }
+        Some(p) => path_to_slash(&p),
+        None => {
+            c.err(
+                dir.span(),
+                format!("secrets_dir `{}` escapes the project directory", shown(dir)),
+                "use a relative path inside the project, e.g. `secrets`",
+            );
+            String::new()
+        }
+    }
+}
+
+/// `[agenix]`: the public keys the secrets are encrypted to; invalid ones are left out.
+pub(super) fn agenix(c: &mut Checker, desc: &d::Description) -> Option<Agenix> {
+    let a = desc.agenix.as_ref()?;
+    Some(Agenix {
+        host_keys: public_keys(c, &a.host_keys),
+        admin_keys: public_keys(c, &a.admin_keys),
+    })
+}
+
+/// SSH or age public keys, one line each.
+fn public_keys(c: &mut Checker, list: &[Sp<String>]) -> Vec<String> {
+    list.iter()
+        .filter(|k| {
+            let ok = ["ssh-ed25519 ", "ssh-rsa ", "ecdsa-sha2-nistp256 ", "age1"].iter().any(|p| k.starts_with(p)) && !k.contains(['\n', '\r', '"', '\\', '\0']);
+            if !ok {
+                c.err(k.span(), format!("`{}` is not an SSH or age public key", shown(k)), "paste a public key: `ssh-ed25519 AAAA...` (from /etc/ssh/ssh_host_ed25519_key.pub or ~/.ssh/id_ed25519.pub) or `age1...`");
+            }
+            ok
+        })
+        .map(|k| k.to_string())
+        .collect::<Vec<_>>()
+}

@@ -1,0 +1,253 @@
+//! Tasks: one-shot and scheduled units, what they run and which processes wait for them.
+//!
+//! Owns [`Task`], [`TaskRun`] and [`Before`]; validates `[tasks.*]`.
+//!
+//! May call [`super::check`], and [`super::processes`] for commands (a task's command is judged
+//! as a process's is); reads the processes, the package (SQL files are read from its source)
+//! and the database (SQL runs against it).
+
+use std::collections::BTreeMap;
+
+use super::check::{Checker, normalize_relative, path_to_slash, shown};
+use super::data::Database;
+use super::package::Package;
+use super::processes::{Command, Process, command, command_needs, default_unit_description};
+use crate::description::{self as d, Sp};
+use crate::diagnostic::did_you_mean;
+
+/// What a task runs.
+#[derive(Debug, Clone)]
+pub enum TaskRun {
+    /// A command.
+    Command(Command),
+    /// A SQL file, relative to the package source.
+    Sql(String),
+}
+
+/// Which processes a task must finish before.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Before {
+    /// Every process (the default for unscheduled tasks).
+    All,
+    /// These processes, by name (none for scheduled tasks).
+    Processes(Vec<String>),
+}
+
+/// A one-shot or scheduled task.
+#[derive(Debug, Clone)]
+pub struct Task {
+    /// Name; the unit is `<app>-<name>.service`.
+    pub name: String,
+    /// One-line description.
+    pub description: String,
+    /// What runs.
+    pub run: TaskRun,
+    /// Processes that start only after it succeeded.
+    pub before: Before,
+    /// `OnCalendar=` for scheduled tasks.
+    pub schedule: Option<String>,
+    /// Guarded by a stamp file: runs once per machine.
+    pub once: bool,
+    /// Environment for this task only.
+    pub env: BTreeMap<String, String>,
+}
+
+/// `[tasks.*]`, by name.
+pub(super) fn tasks(
+    c: &mut Checker,
+    desc: &d::Description,
+    processes: &[Process],
+    package: &Package,
+    database: &Option<Database>,
+) -> Vec<Task> {
+    let names: Vec<&str> = processes.iter().map(|p| p.name.as_str()).collect();
+    let mut out = Vec::new();
+    for (name, t) in &desc.tasks {
+        c.name(name, "task name");
+        let run = task_run(c, name, t, package, database);
+        let schedule = t.schedule.as_ref().and_then(|s| c.schedule(s));
+        let before = before(c, name, t, &schedule, &names);
+        if t.once && schedule.is_some() {
+            c.err(
+                name.span(),
+                format!("task `{}` is both `once` and scheduled", name.as_str()),
+                "remove one of them",
+            );
+        }
+        let description = match &t.description {
+            Some(s) => {
+                c.unit_text(s, "description");
+                s.to_string()
+            }
+            None => default_unit_description(&desc.app.name, name.as_str()),
+        };
+        let env = c.env_map(&t.env, &BTreeMap::new());
+        if let Some(run) = run {
+            out.push(Task {
+                name: name.to_string(),
+                description,
+                run,
+                before,
+                schedule,
+                once: t.once,
+                env,
+            });
+        }
+    }
+    out
+}
+
+/// What a task runs: exactly one of `command` or `sql`.
+fn task_run(
+    c: &mut Checker,
+    name: &Sp<String>,
+    t: &d::Task,
+    package: &Package,
+    database: &Option<Database>,
+) -> Option<TaskRun> {
+    match (&t.command, &t.sql) {
+        (Some(cmd), None) => command(c, cmd, "command").map(|run| {
+            command_needs(c, cmd, &run, package);
+            TaskRun::Command(run)
+        }),
+        (None, Some(sql)) => sql_run(c, sql, package, database),
+        _ => {
+            c.err(
+                name.span(),
+                format!(
+                    "task `{}` must have exactly one of `command` or `sql`",
+                    name.as_str()
+                ),
+                "e.g. `command = \"flask db upgrade\"` or `sql = \"schema.sql\"`",
+            );
+            None
+        }
+    }
+}
+
+/// A SQL file of the package source, run against the local PostgreSQL database.
+fn sql_run(
+    c: &mut Checker,
+    sql: &Sp<String>,
+    package: &Package,
+    database: &Option<Database>,
+) -> Option<TaskRun> {
+    if !matches!(database, Some(Database::Postgresql { .. })) {
+        c.err(
+            sql.span(),
+            "`sql` tasks run against the local PostgreSQL database, but there is no [postgresql]",
+            "add [postgresql], or run the file with a `command`",
+        );
+    }
+    match package {
+        Package::Python(py) if !py.src.is_empty() => {
+            let full = Sp::new(format!("{}/{}", py.src, sql.as_str()), sql.span());
+            // Read from the source tree the module builds: it must be inside it
+            // (`../app/schema.sql` with `src = "app"` is; `../schema.sql` is not).
+            let inside = normalize_relative(&full)
+                .map(|p| path_to_slash(&p))
+                .is_some_and(|p| p.starts_with(&format!("{}/", py.src)));
+            if !inside {
+                c.err(
+                    sql.span(),
+                    format!("SQL file `{}` is outside the package source `{}`", shown(sql), py.src),
+                    "move it into the source directory (it is read from the package the module builds)",
+                );
+                None
+            } else {
+                c.project_path(&full, "SQL file", false).and_then(|p| {
+                    p.strip_prefix(&format!("{}/", py.src))
+                        .map(|p| TaskRun::Sql(p.to_string()))
+                })
+            }
+        }
+        Package::Python(_) => None,
+        _ => {
+            c.err(
+                sql.span(),
+                "`sql` files are read from the package source, which needs [package.python]",
+                "use a `command` that runs psql on the file",
+            );
+            None
+        }
+    }
+}
+
+/// The processes a task runs before: every one by default, the named ones, or none for a
+/// scheduled task. `names` are the processes.
+fn before(
+    c: &mut Checker,
+    name: &Sp<String>,
+    t: &d::Task,
+    schedule: &Option<String>,
+    names: &[&str],
+) -> Before {
+    let mut before = Vec::new();
+    match (&t.before, schedule) {
+        // A one-shot task runs because a process needs it first: with none, nothing would
+        // ever start it.
+        (Some(list), None) if list.is_empty() => c.err(
+            name.span(),
+            format!(
+                "task `{}` runs before no process, so nothing would start it",
+                name.as_str()
+            ),
+            "remove `before = []` to run it before every process, or give it a `schedule`",
+        ),
+        (None, None) if names.is_empty() => c.err(
+            name.span(),
+            format!(
+                "task `{}` would never start: there is no process for it to run before",
+                name.as_str()
+            ),
+            "give it a `schedule`, or add the process it prepares",
+        ),
+        (Some(list), Some(_)) if !list.is_empty() => {
+            c.err(
+                list[0].span(),
+                format!(
+                    "task `{}` has a schedule, so it cannot run before processes",
+                    name.as_str()
+                ),
+                "remove `before` (scheduled tasks run on their timer), or remove `schedule`",
+            );
+        }
+        (Some(list), None) => {
+            for b in list {
+                if names.contains(&b.as_str()) {
+                    before.push(b.to_string());
+                } else {
+                    unknown_process(c, name, b, names);
+                }
+            }
+        }
+        (None, None) => return Before::All,
+        _ => {}
+    }
+    Before::Processes(before)
+}
+
+/// `before` names `b`, which is not a process.
+fn unknown_process(c: &mut Checker, name: &Sp<String>, b: &Sp<String>, names: &[&str]) {
+    let help = match did_you_mean(b, names.iter().copied()) {
+        Some(s) => format!("did you mean `{s}`?"),
+        None if names.is_empty() => "there are no processes; remove `before`".to_string(),
+        None => format!(
+            "known processes: {}",
+            names
+                .iter()
+                .map(|n| format!("`{n}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    };
+    c.err(
+        b.span(),
+        format!(
+            "task `{}` is ordered before `{}`, which is not a process",
+            name.as_str(),
+            shown(b)
+        ),
+        help,
+    );
+}
