@@ -1,0 +1,333 @@
+//! What a server command line becomes: gunicorn and uvicorn options map to a process's keys
+//! (listen address, workers, timeouts, environment), any other command runs as it is written,
+//! and a command that holds a secret is not copied. Units (`ExecStart=`), Compose services
+//! (`command:`) and `init`'s Procfile lines all come here.
+//!
+//! It may call [`crate::secrets`] and the importer's variable classification
+//! ([`super::variables`]); it reads no file itself.
+
+use super::{Importer, Options, file_name};
+use crate::draft::{Outcome, Process, ProcessKind, Report};
+use crate::secrets;
+
+/// Why a command that holds a secret is not copied.
+pub(crate) const SECRET_IN_COMMAND: &str = "the command holds a secret, which a description never copies: declare it under [secrets] and let the command read it from the environment (`$NAME`)";
+
+/// The process a server command line describes (gunicorn, uvicorn or any command), with its
+/// findings added to `report`; used by `init` for Procfile lines. The mapping runs on an
+/// importer of its own and only its findings come back: a secret passed with `--env` is
+/// reported as a secret but not declared in the caller's draft.
+pub fn server_from_command(
+    args: &[String],
+    file: &str,
+    line: usize,
+    report: &mut Report,
+) -> Option<Process> {
+    let mut im = Importer::new(&Options::default());
+    let p = im.server(file, line, args);
+    report.findings.append(&mut im.report.findings);
+    p
+}
+
+/// A command line being read: where it was found, its words and the word being read.
+struct Words<'a> {
+    file: &'a str,
+    line: usize,
+    args: &'a [String],
+    i: usize,
+}
+
+impl Words<'_> {
+    /// The value of option `a`: after its `=`, else the next word (which is then consumed).
+    fn value(&mut self, a: &str) -> Option<String> {
+        if let Some((_, v)) = a.split_once('=') {
+            Some(v.to_string())
+        } else {
+            self.i += 1;
+            self.args.get(self.i).cloned()
+        }
+    }
+
+    /// The number an option's value holds, if it is one.
+    fn number<T: std::str::FromStr>(&mut self, a: &str) -> Option<T> {
+        self.value(a).and_then(|v| v.parse().ok())
+    }
+}
+
+/// `python -m gunicorn …`, `uv run gunicorn …`: the command without its wrappers.
+fn unwrapped(args: &[String]) -> Vec<String> {
+    let mut args: Vec<String> = args.to_vec();
+    while let Some(first) = args.first() {
+        let base = file_name(first);
+        let wrapper = (base.starts_with("python") && args.get(1).is_some_and(|a| a == "-m"))
+            || (base == "uv" && args.get(1).is_some_and(|a| a == "run"));
+        if wrapper {
+            args.drain(..2);
+        } else {
+            break;
+        }
+    }
+    args
+}
+
+impl Importer {
+    /// A server command line: a process, or `None` when it is not a server app2nix knows.
+    pub(super) fn server(&mut self, file: &str, line: usize, args: &[String]) -> Option<Process> {
+        // `python -m gunicorn` / `uv run gunicorn` / a venv path.
+        let args = unwrapped(args);
+        let prog = args.first().map(|p| file_name(p))?;
+        let mut words = Words {
+            file,
+            line,
+            args: &args,
+            i: 1,
+        };
+        let mut p = match prog.as_str() {
+            "gunicorn" => self.gunicorn(&mut words)?,
+            "uvicorn" => self.uvicorn(&mut words)?,
+            _ => {
+                if secrets::command_secret(&args).is_some() {
+                    self.add(
+                        file,
+                        line,
+                        "command",
+                        Outcome::Unmapped(SECRET_IN_COMMAND.into()),
+                    );
+                    return None;
+                }
+                Process {
+                    kind: ProcessKind::Command(args.clone()),
+                    ..Process::default()
+                }
+            }
+        };
+        self.port_from_environment(file, line, &mut p);
+        // Behind nginx, a server listens on loopback.
+        if let Some(l) = p.listen.clone()
+            && let Some((h, port)) = l.rsplit_once(':')
+            && (h == "0.0.0.0" || h == "[::]" || h.is_empty())
+        {
+            self.add(file, line, format!("listen on {l}"), Outcome::Decided(format!("127.0.0.1:{port}: nginx is the public entry point (set `expose = true` to open the port)")));
+            p.listen = Some(format!("127.0.0.1:{port}"));
+        }
+        Some(p)
+    }
+
+    /// `$PORT` (a Procfile's, a platform's): the port is app2nix's to choose.
+    fn port_from_environment(&mut self, file: &str, line: usize, p: &mut Process) {
+        if let Some(l) = p.listen.clone()
+            && let Some((h, port)) = l.rsplit_once(':')
+            && port.starts_with('$')
+        {
+            let chosen = port
+                .split_once(":-")
+                .map(|(_, d)| d.trim_end_matches('}'))
+                .filter(|d| d.parse::<u16>().is_ok_and(|n| n > 0))
+                .unwrap_or("8000");
+            self.add(file, line, format!("listen on {l}"), Outcome::Decided(format!(
+                "port {chosen}: the port comes from the environment there; app2nix sets it (PORT is not needed)"
+            )));
+            p.listen = Some(format!("{h}:{chosen}"));
+        }
+    }
+
+    /// gunicorn's options and its application; `None` without an application.
+    fn gunicorn(&mut self, w: &mut Words) -> Option<Process> {
+        let mut p = Process::default();
+        let mut app = None;
+        let mut asgi_worker = false;
+        while w.i < w.args.len() {
+            let a = w.args[w.i].clone();
+            let flag = a.split('=').next().unwrap_or("").to_string();
+            match flag.as_str() {
+                "-w" | "--workers" => p.workers = w.number(&a),
+                "-b" | "--bind" => {
+                    if let Some(b) = w.value(&a) {
+                        if let Some(path) = b.strip_prefix("unix:") {
+                            self.add(w.file, w.line, format!("--bind {b}"), Outcome::Decided(format!("a unix socket: app2nix puts it at /run/<app>-<process>/<process>.sock, not {path}")));
+                            p.listen = Some("unix".into());
+                        } else {
+                            p.listen = Some(b);
+                        }
+                    }
+                }
+                "-t" | "--timeout" => p.timeout = w.number(&a),
+                "--keep-alive" => p.keepalive = w.number(&a),
+                "-e" | "--env" => {
+                    if let Some((k, v)) = w.value(&a).as_deref().and_then(|kv| kv.split_once('=')) {
+                        let what = format!("--env {k}=…");
+                        self.process_variable(
+                            w.file,
+                            w.line,
+                            what,
+                            (k, v),
+                            &mut p,
+                            "the process's env",
+                        );
+                    }
+                }
+                "--max-requests" => p.max_requests = w.number(&a),
+                "-k" | "--worker-class" => {
+                    let k = w.value(&a).unwrap_or_default();
+                    if k.contains("Uvicorn") {
+                        asgi_worker = true;
+                    } else {
+                        self.add(
+                            w.file,
+                            w.line,
+                            format!("--worker-class {k}"),
+                            Outcome::Unmapped("only sync and uvicorn workers are supported".into()),
+                        );
+                    }
+                }
+                _ => self.gunicorn_other(w, &a, &flag, &mut app),
+            }
+            w.i += 1;
+        }
+        let app = app?;
+        p.kind = if asgi_worker {
+            ProcessKind::Asgi(app)
+        } else {
+            ProcessKind::Wsgi(app)
+        };
+        if asgi_worker {
+            self.add(w.file, w.line, "uvicorn workers under gunicorn", Outcome::Unmapped("write `server = \"gunicorn\"` under the process to keep gunicorn as the manager; the import uses uvicorn directly".into()));
+        }
+        Some(p)
+    }
+
+    /// A gunicorn word without a description key: logging (the journal has the logs), another
+    /// option (not mapped, with its value), or the application.
+    fn gunicorn_other(&mut self, w: &mut Words, a: &str, flag: &str, app: &mut Option<String>) {
+        match flag {
+            "--access-logfile" | "--error-logfile" | "--log-level" | "--capture-output" => {
+                if !a.contains('=') && flag != "--capture-output" {
+                    w.i += 1;
+                }
+                self.add(
+                    w.file,
+                    w.line,
+                    a,
+                    Outcome::Covered("logs go to the journal".into()),
+                );
+            }
+            f if f.starts_with('-') => {
+                let (i, args) = (w.i, w.args);
+                // The option's value is the next word, unless that is the application (the last
+                // word, `module:variable`).
+                if !a.contains('=')
+                    && args.get(i + 1).is_some_and(|n| !n.starts_with('-'))
+                    && !args
+                        .get(i + 1)
+                        .is_some_and(|n| n.contains(':') && i + 2 == args.len())
+                {
+                    w.i += 1;
+                }
+                self.add(
+                    w.file,
+                    w.line,
+                    a,
+                    Outcome::Unmapped(
+                        "gunicorn option without an equivalent in app2nix.toml".into(),
+                    ),
+                );
+            }
+            _ => *app = Some(a.to_string()),
+        }
+    }
+
+    /// uvicorn's options and its application; `None` without an application.
+    fn uvicorn(&mut self, w: &mut Words) -> Option<Process> {
+        let mut p = Process::default();
+        let mut app = None;
+        let mut host = None;
+        let mut port = None;
+        while w.i < w.args.len() {
+            let a = w.args[w.i].clone();
+            let flag = a.split('=').next().unwrap_or("").to_string();
+            match flag.as_str() {
+                "--host" => host = w.value(&a),
+                "--port" => port = w.value(&a),
+                "--workers" => p.workers = w.number(&a),
+                "--timeout-keep-alive" => p.keepalive = w.number(&a),
+                "--limit-max-requests" => p.max_requests = w.number(&a),
+                "--uds" => {
+                    let _ = w.value(&a);
+                    p.listen = Some("unix".into());
+                }
+                _ => self.uvicorn_other(w, &a, &flag, &mut app),
+            }
+            w.i += 1;
+        }
+        p.kind = ProcessKind::Asgi(app?);
+        if p.listen.is_none() {
+            let host = host.unwrap_or_else(|| "127.0.0.1".into());
+            let port = port.unwrap_or_else(|| "8000".into());
+            p.listen = Some(if host.contains(':') {
+                format!("[{host}]:{port}")
+            } else {
+                format!("{host}:{port}")
+            });
+        }
+        Some(p)
+    }
+
+    /// A uvicorn word without a description key: proxy headers (app2nix sets them),
+    /// `--reload`, another option (not mapped, with its value), or the application.
+    fn uvicorn_other(&mut self, w: &mut Words, a: &str, flag: &str, app: &mut Option<String>) {
+        match flag {
+            "--proxy-headers" | "--forwarded-allow-ips" => {
+                if flag == "--forwarded-allow-ips" && !a.contains('=') {
+                    w.i += 1;
+                }
+                self.add(
+                    w.file,
+                    w.line,
+                    a,
+                    Outcome::Covered(
+                        "app2nix runs uvicorn with --proxy-headers behind nginx".into(),
+                    ),
+                );
+            }
+            "--reload" => self.add(
+                w.file,
+                w.line,
+                a,
+                Outcome::Unmapped("development option, not for production".into()),
+            ),
+            f if f.starts_with('-') => {
+                if !a.contains('=')
+                    && w.args
+                        .get(w.i + 1)
+                        .is_some_and(|n| !n.starts_with('-') && !n.contains(':'))
+                {
+                    w.i += 1;
+                }
+                self.add(
+                    w.file,
+                    w.line,
+                    a,
+                    Outcome::Unmapped(
+                        "uvicorn option without an equivalent in app2nix.toml".into(),
+                    ),
+                );
+            }
+            _ => *app = Some(a.to_string()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::import::testing::imported;
+
+    /// gunicorn's `--keep-alive` and `--max-requests` have description keys.
+    #[test]
+    fn gunicorn_keepalive_and_max_requests_are_mapped() {
+        let (t, report) = imported(&[("app.service", crate::import::testing::UNIT)]);
+        let web = &t["processes"]["web"];
+        assert_eq!(web["keepalive"].as_integer(), Some(5));
+        assert_eq!(web["max_requests"].as_integer(), Some(1000));
+        assert!(!report.contains("--keep-alive: not mapped"), "{report}");
+    }
+}

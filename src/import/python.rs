@@ -1,0 +1,264 @@
+//! Python packaging: the readers of `requirements.txt` ([`requirement_lines`]) and
+//! `pyproject.toml` ([`Pyproject`]), and the mappers shared by `import` and `init`: a requirement
+//! becomes a nixpkgs attribute or is covered by app2nix ([`Importer::dependency`], which also
+//! notes the database drivers that decide DATABASE_URLs), and a pin or a requirement decides the
+//! interpreter ([`chosen_interpreter`]). Import also maps `.python-version` / `runtime.txt`
+//! here.
+//!
+//! It may call [`crate::python_version`] and the draft; `init` calls the readers, the
+//! dependency mapper and [`chosen_interpreter`] (its own findings differ where its inputs do).
+
+use super::{Importer, Input, line_of, slug};
+use crate::draft::{Draft, Outcome};
+use crate::python_version;
+
+/// Packages app2nix adds by itself (servers and database drivers).
+const IMPLIED: &[&str] = &[
+    "gunicorn",
+    "uvicorn",
+    "psycopg2",
+    "psycopg2-binary",
+    "psycopg",
+    "psycopg-binary",
+    "asyncpg",
+];
+
+/// PostgreSQL drivers, as nixpkgs attributes: they decide `[postgresql] driver`.
+const DRIVERS: &[&str] = &[
+    "psycopg2",
+    "psycopg2-binary",
+    "psycopg",
+    "psycopg-binary",
+    "asyncpg",
+];
+
+/// Map of known Python package names (PyPI) whose nixpkgs attribute differs in more than case.
+fn nixpkgs_python_attr(pypi: &str) -> String {
+    pypi.to_ascii_lowercase().replace(['_', '.'], "-")
+}
+
+/// The lines of a requirements file that say something: (1-based line, text without its
+/// comment). pip options among them start with `-`.
+pub(crate) fn requirement_lines(text: &str) -> impl Iterator<Item = (usize, &str)> {
+    text.lines().enumerate().filter_map(|(i, line)| {
+        let line = line.split('#').next().unwrap_or("").trim();
+        (!line.is_empty()).then_some((i + 1, line))
+    })
+}
+
+/// A value read from a file, with its 1-based line.
+pub(crate) type Lined<'a> = (&'a str, usize);
+
+/// A `pyproject.toml` that parses, with what app2nix reads of it.
+pub(crate) struct Pyproject<'a> {
+    text: &'a str,
+    table: toml::Table,
+}
+
+impl<'a> Pyproject<'a> {
+    /// Parse `text`; `None` when it is not TOML.
+    pub(crate) fn read(text: &'a str) -> Option<Self> {
+        let table = text.parse::<toml::Table>().ok()?;
+        Some(Pyproject { text, table })
+    }
+
+    /// A key of the `[project]` table.
+    fn project(&self, key: &str) -> Option<&toml::Value> {
+        self.table.get("project").and_then(|p| p.get(key))
+    }
+
+    /// `[project] name`.
+    pub(crate) fn name(&self) -> Option<&str> {
+        self.project("name").and_then(|n| n.as_str())
+    }
+
+    /// `[project] requires-python`, with its line.
+    pub(crate) fn requires_python(&self) -> Option<Lined<'_>> {
+        let r = self.project("requires-python").and_then(|r| r.as_str())?;
+        Some((r, line_of(self.text, "requires-python")))
+    }
+
+    /// `[project] dependencies`, each with its line.
+    pub(crate) fn dependencies(&self) -> Vec<Lined<'_>> {
+        self.project("dependencies")
+            .and_then(|d| d.as_array())
+            .into_iter()
+            .flatten()
+            .filter_map(|d| d.as_str())
+            .map(|d| (d, line_of(self.text, d)))
+            .collect()
+    }
+
+    /// Poetry's `[tool.poetry.dependencies]`: its `python` requirement and its packages, each
+    /// with its line.
+    pub(crate) fn poetry(&self) -> (Option<Lined<'_>>, Vec<Lined<'_>>) {
+        let mut python = None;
+        let mut packages = Vec::new();
+        let table = self
+            .table
+            .get("tool")
+            .and_then(|t| t.get("poetry"))
+            .and_then(|p| p.get("dependencies"))
+            .and_then(|d| d.as_table());
+        for (k, v) in table.into_iter().flatten() {
+            if k == "python" {
+                if let Some(s) = v.as_str() {
+                    python = Some((s, line_of(self.text, "python =")));
+                }
+            } else {
+                packages.push((k.as_str(), line_of(self.text, k)));
+            }
+        }
+        (python, packages)
+    }
+
+    /// The line of `[build-system]`, when there is one (0 when it is written inline).
+    pub(crate) fn build_system(&self) -> Option<usize> {
+        self.table
+            .get("build-system")
+            .map(|_| line_of(self.text, "[build-system]"))
+    }
+}
+
+/// The interpreter `choice` in the draft, and the report's outcome for it: mapped when the
+/// description pins a version, decided when nixpkgs' python3 suits.
+pub(crate) fn chosen_interpreter(draft: &mut Draft, choice: python_version::Choice) -> Outcome {
+    draft.python_version = choice.version.clone();
+    match choice.version {
+        Some(_) => Outcome::Mapped(choice.why),
+        None => Outcome::Decided(choice.why),
+    }
+}
+
+impl Importer {
+    /// `.python-version` or `runtime.txt`: an exact pin.
+    pub(super) fn python_version(&mut self, input: &Input) {
+        let text = input.text.trim();
+        let choice = python_version::from_pin(text, &input.name);
+        self.interpreter(&input.name, 1, text.to_string(), choice);
+    }
+
+    /// The interpreter, from the first pin or requirement found (see [`python_version`]).
+    pub(super) fn interpreter(
+        &mut self,
+        file: &str,
+        line: usize,
+        what: String,
+        choice: Option<python_version::Choice>,
+    ) {
+        let Some(choice) = choice else {
+            self.add(
+                file,
+                line,
+                what,
+                Outcome::Unmapped(format!(
+                    "not a Python version nixos-26.05 has ({})",
+                    python_version::VERSIONS.join(", ")
+                )),
+            );
+            return;
+        };
+        if self.python_decided {
+            self.add(
+                file,
+                line,
+                what,
+                Outcome::Covered("the interpreter is decided by an earlier input".into()),
+            );
+            return;
+        }
+        self.python_decided = true;
+        let outcome = chosen_interpreter(&mut self.draft, choice);
+        self.add(file, line, what, outcome);
+    }
+
+    /// One Python requirement (`flask>=3`): a nixpkgs attribute, or covered by app2nix.
+    pub(crate) fn dependency(&mut self, file: &str, line: usize, spec: &str) {
+        let name: String = spec
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || "-_.".contains(*c))
+            .collect();
+        if name.is_empty() {
+            return;
+        }
+        let attr = nixpkgs_python_attr(&name);
+        if DRIVERS.contains(&attr.as_str()) {
+            self.drivers
+                .push(attr.trim_end_matches("-binary").to_string());
+        }
+        if IMPLIED.contains(&attr.as_str()) {
+            self.add(
+                file,
+                line,
+                spec,
+                Outcome::Covered("added by app2nix with the server / database driver".into()),
+            );
+            return;
+        }
+        if !self.draft.dependencies.contains(&attr) {
+            self.draft.dependencies.push(attr.clone());
+        }
+        self.add(
+            file,
+            line,
+            spec,
+            Outcome::Mapped(format!(
+                "python3Packages.{attr} (the version comes from nixpkgs)"
+            )),
+        );
+    }
+
+    /// `requirements*.txt`: each requirement; pip options are reported.
+    pub(super) fn requirements(&mut self, input: &Input) {
+        for (line, text) in requirement_lines(&input.text) {
+            if text.starts_with('-') {
+                self.add(
+                    &input.name,
+                    line,
+                    text,
+                    Outcome::Unmapped("pip options have no equivalent".into()),
+                );
+                continue;
+            }
+            self.dependency(&input.name, line, text);
+        }
+    }
+
+    /// `pyproject.toml`: the project's name, its `requires-python`, its dependencies and its
+    /// build system.
+    pub(super) fn pyproject(&mut self, input: &Input) {
+        let Some(py) = Pyproject::read(&input.text) else {
+            self.add(
+                &input.name,
+                0,
+                "pyproject.toml",
+                Outcome::Unmapped("not valid TOML".into()),
+            );
+            return;
+        };
+        if let Some(n) = py.name() {
+            self.project_name = Some(slug(n));
+        }
+        if let Some((r, line)) = py.requires_python() {
+            let choice = python_version::from_requirement(r);
+            self.interpreter(
+                &input.name,
+                line,
+                format!("requires-python = {r:?}"),
+                choice,
+            );
+        }
+        for (d, line) in py.dependencies() {
+            self.dependency(&input.name, line, d);
+        }
+        if let Some(line) = py.build_system() {
+            self.draft.pyproject = true;
+            self.add(
+                &input.name,
+                line,
+                "[build-system]",
+                Outcome::Mapped("[package.python] layout = \"pyproject\"".into()),
+            );
+        }
+    }
+}

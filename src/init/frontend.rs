@@ -1,0 +1,112 @@
+//! A Vite single-page app: the first `package.json` that builds with Vite becomes
+//! `[assets.frontend]`, served from its build output (`build.outDir` of its Vite config, else
+//! `dist`). app2nix does not run the build; the report says so.
+//!
+//! It may call the project's files ([`super::scan`]), `serde_json` and import's `line_of`.
+
+use super::Init;
+use crate::draft::{Outcome, Source};
+use crate::import::line_of;
+
+/// Vite's configuration files, in the order they are looked for.
+const VITE_CONFIGS: &[&str] = &[
+    "vite.config.ts",
+    "vite.config.js",
+    "vite.config.mjs",
+    "vite.config.mts",
+];
+
+impl Init<'_> {
+    /// `[assets.frontend]` from the first Vite project found.
+    pub(super) fn frontend(&mut self) {
+        let project = self.project;
+        for pkg in project.names.iter().filter(|n| n.ends_with("package.json")) {
+            let Some(t) = project.read(pkg) else { continue };
+            let Ok(json) = serde_json::from_str::<serde_json::Value>(&t) else {
+                continue;
+            };
+            let uses_vite = ["dependencies", "devDependencies"]
+                .iter()
+                .any(|k| json.get(k).and_then(|d| d.get("vite")).is_some());
+            let build = json
+                .get("scripts")
+                .and_then(|s| s.get("build"))
+                .and_then(|b| b.as_str())
+                .unwrap_or("");
+            if !uses_vite && !build.contains("vite") {
+                continue;
+            }
+            let base = pkg.trim_end_matches("package.json").trim_end_matches('/');
+            let out_dir = self.vite_out_dir(base);
+            let src = if base.is_empty() {
+                out_dir.clone()
+            } else {
+                format!("{base}/{out_dir}")
+            };
+            self.report.add(Source::new(pkg, line_of(&t, "\"build\"")), format!("build: {build}"), Outcome::Decided(format!("[assets.frontend] src = {src:?}: a single-page app; run the build before `app2nix generate`")));
+            self.draft.assets.insert("frontend".into(), (src, true));
+            break;
+        }
+    }
+
+    /// The build output directory of the Vite project in `base` (relative to it): the last
+    /// config's `outDir`, else Vite's default `dist`.
+    fn vite_out_dir(&mut self, base: &str) -> String {
+        let mut out_dir = "dist".to_string();
+        for cfg in VITE_CONFIGS {
+            let p = if base.is_empty() {
+                cfg.to_string()
+            } else {
+                format!("{base}/{cfg}")
+            };
+            if let Some(c) = self.project.read(&p) {
+                match out_dir_setting(&c) {
+                    Some((d, l)) => {
+                        out_dir = d.clone();
+                        self.report.add(
+                            Source::new(&p, l),
+                            format!("outDir: {d:?}"),
+                            Outcome::Mapped("the built files".into()),
+                        );
+                    }
+                    None => self.report.add(
+                        Source::new(&p, 0),
+                        "build.outDir",
+                        Outcome::Decided("not set: Vite's default `dist`".into()),
+                    ),
+                }
+            }
+        }
+        out_dir
+    }
+}
+
+/// `build.outDir` in a Vite config: the value of an `outDir:` property (a string literal),
+/// with its line.
+fn out_dir_setting(config: &str) -> Option<(String, usize)> {
+    for (i, l) in config.lines().enumerate() {
+        if let Some(rest) = l.split("outDir").nth(1) {
+            let rest = rest.trim_start().strip_prefix(':')?.trim_start();
+            let quote = rest.chars().next()?;
+            if quote == '\'' || quote == '"' || quote == '`' {
+                let value: String = rest[1..].chars().take_while(|c| *c != quote).collect();
+                return Some((value, i + 1));
+            }
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn vite_out_dir_values() {
+        assert_eq!(
+            out_dir_setting("export default { build: { outDir: 'public/app' } }"),
+            Some(("public/app".into(), 1))
+        );
+        assert_eq!(out_dir_setting("export default {}"), None);
+    }
+}

@@ -1,0 +1,85 @@
+//! The project's files: a bounded walk of the directory (six levels, no VCS, virtualenv, build
+//! or hidden directories) giving the relative paths every other step looks up, and reads of
+//! those files.
+//!
+//! It may call [`crate::input`] (bounded reads) only.
+
+use std::path::{Path, PathBuf};
+
+/// Directories never searched.
+const SKIP: &[&str] = &[
+    ".git",
+    "node_modules",
+    "venv",
+    ".venv",
+    "env",
+    "__pycache__",
+    ".tox",
+    ".mypy_cache",
+    "target",
+    "site-packages",
+    "dist",
+    "build",
+    ".direnv",
+    "result",
+];
+
+/// A project directory and the files found in it.
+pub(super) struct Project {
+    dir: PathBuf,
+    /// Relative paths with `/`, in walk order (sorted by name at each level).
+    pub(super) names: Vec<String>,
+}
+
+impl Project {
+    /// Walk `dir`.
+    pub(super) fn scan(dir: &Path) -> Project {
+        let mut files = Vec::new();
+        walk(dir, dir, 0, &mut files);
+        Project {
+            dir: dir.to_path_buf(),
+            names: files.iter().map(|p| rel(p)).collect(),
+        }
+    }
+
+    /// The text of the project's file `rel`, if it is a readable text file.
+    pub(super) fn read(&self, rel: &str) -> Option<String> {
+        crate::input::read_text_if_any(&self.dir.join(rel))
+    }
+
+    /// Whether the walk found `rel`.
+    pub(super) fn has(&self, rel: &str) -> bool {
+        self.names.iter().any(|x| x == rel)
+    }
+}
+
+fn walk(dir: &Path, root: &Path, depth: usize, out: &mut Vec<PathBuf>) {
+    if depth > 6 {
+        return;
+    }
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let mut entries: Vec<_> = entries.filter_map(Result::ok).collect();
+    entries.sort_by_key(|e| e.file_name());
+    for e in entries {
+        let name = e.file_name().to_string_lossy().into_owned();
+        let path = e.path();
+        let Ok(ft) = e.file_type() else { continue };
+        if ft.is_dir() {
+            if !SKIP.contains(&name.as_str()) && !name.starts_with('.') {
+                walk(&path, root, depth + 1, out);
+            }
+        } else if ft.is_file() {
+            out.push(path.strip_prefix(root).unwrap_or(&path).to_path_buf());
+        }
+    }
+}
+
+/// A relative path with `/` between its components.
+fn rel(p: &Path) -> String {
+    p.components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect::<Vec<_>>()
+        .join("/")
+}

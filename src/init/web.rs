@@ -1,0 +1,244 @@
+//! The web process and its health check, from what the sources declare ([`super::sources`]):
+//! Django's WSGI/ASGI setting, a Flask factory's call, an application object or a factory
+//! gunicorn calls (when the Procfile has no `web:` line), then the settings of a
+//! `gunicorn.conf.py`, a loopback listen address behind nginx, and a health route.
+//!
+//! It may call import's variable classification (gunicorn's `raw_env`, through
+//! [`Init::importing`]), [`crate::draft`] and [`crate::model`].
+
+use std::collections::BTreeMap;
+
+use super::Init;
+use super::sources::Found;
+use crate::draft::{Outcome, Process, ProcessKind, Source};
+
+/// A WSGI/ASGI target: `module:variable`, whether it is ASGI, and the framework.
+type Target = (String, bool, &'static str);
+
+impl Init<'_> {
+    /// The web process the sources declare, with its framework (`""` when none is found).
+    pub(super) fn application(&mut self, found: &Found) -> (Option<Process>, &'static str) {
+        let target = self.app_target(found);
+        if found.apps.len() + found.django.len() > 1 {
+            for (m, v, f, l, fw) in found.apps.iter().skip(1) {
+                self.report.add(
+                    Source::new(f, *l),
+                    format!("{v} = {fw}(…) in {m}"),
+                    Outcome::Unmapped(
+                        "another application object: add a process for it if it is served too"
+                            .into(),
+                    ),
+                );
+            }
+        }
+        let Some((target, asgi, framework)) = target else {
+            return (None, "");
+        };
+        let p = Process {
+            kind: if asgi {
+                ProcessKind::Asgi(target)
+            } else {
+                ProcessKind::Wsgi(target)
+            },
+            listen: Some("127.0.0.1:8000".into()),
+            ..Process::default()
+        };
+        (Some(p), framework)
+    }
+
+    /// The application to serve, in order of certainty: Django's setting, a module calling a
+    /// factory, an application object (preferably in a `wsgi`, `main` or `app` module), a
+    /// factory gunicorn calls.
+    fn app_target(&mut self, found: &Found) -> Option<Target> {
+        if let Some(django) = found.django.first() {
+            return Some(self.django(django));
+        }
+        if let Some((m, v, f, c, l)) = found
+            .factory_calls
+            .iter()
+            .find(|(_, _, f, _, _)| found.factories.iter().any(|(_, n, _, _)| n == f))
+        {
+            let t = format!("{m}:{v}");
+            self.report.add(
+                Source::new(c, *l),
+                format!("{v} = {f}()"),
+                Outcome::Mapped(format!("gunicorn `{t}` (application factory `{f}`)")),
+            );
+            return Some((t, false, "Flask"));
+        }
+        if let Some((m, v, f, l, fw)) = found
+            .apps
+            .iter()
+            .find(|a| a.0.ends_with("wsgi") || a.0.ends_with("main") || a.0.ends_with("app"))
+            .or(found.apps.first())
+        {
+            let asgi = *fw != "Flask";
+            let t = format!("{m}:{v}");
+            self.report.add(
+                Source::new(f, *l),
+                format!("{v} = {fw}(…)"),
+                Outcome::Mapped(format!(
+                    "{} `{t}` ({fw})",
+                    if asgi { "uvicorn" } else { "gunicorn" }
+                )),
+            );
+            return Some((t, asgi, fw));
+        }
+        let (m, fname, f, l) = found.factories.first()?;
+        let t = format!("{m}:{fname}()");
+        self.report.add(
+            Source::new(f, *l),
+            format!("def {fname}()"),
+            Outcome::Decided(format!(
+                "gunicorn `{t}`: no module calls the factory, so gunicorn calls it"
+            )),
+        );
+        Some((t, false, "Flask"))
+    }
+
+    /// Django's `WSGI_APPLICATION` / `ASGI_APPLICATION`: the target, and the settings module
+    /// in `[env]`.
+    fn django(&mut self, django: &(String, String, bool, String, usize)) -> Target {
+        let (settings, target, asgi, file, l) = django;
+        let (m, v) = target.rsplit_once('.').unwrap_or((target, "application"));
+        let t = format!("{m}:{v}");
+        self.report.add(
+            Source::new(file, *l),
+            format!(
+                "{} = {target:?}",
+                if *asgi {
+                    "ASGI_APPLICATION"
+                } else {
+                    "WSGI_APPLICATION"
+                }
+            ),
+            Outcome::Mapped(format!(
+                "{} `{t}` (Django)",
+                if *asgi { "uvicorn" } else { "gunicorn" }
+            )),
+        );
+        self.draft
+            .env
+            .insert("DJANGO_SETTINGS_MODULE".into(), settings.clone());
+        self.report.add(
+            Source::new(file, 0),
+            "Django settings",
+            Outcome::Mapped(format!("[env] DJANGO_SETTINGS_MODULE = {settings:?}")),
+        );
+        (t, *asgi, "Django")
+    }
+
+    /// `[processes.web]`: `web` with gunicorn.conf.py's settings, on loopback behind nginx; or
+    /// the finding that there is none.
+    pub(super) fn web_process(&mut self, web: Option<Process>, found: &Found) {
+        let Some(mut p) = web else {
+            self.report.add(Source::new(".", 0), "web process", Outcome::Unmapped("no Django settings, Flask or FastAPI application, or Procfile `web:` line found: add [processes.web] by hand".into()));
+            return;
+        };
+        // By name: a setting written twice counts once, with its last value.
+        let gunicorn_conf: BTreeMap<String, (String, String, usize)> = found
+            .gunicorn
+            .iter()
+            .map(|(k, v, f, l)| (k.clone(), (v.clone(), f.clone(), *l)))
+            .collect();
+        for (k, (v, f, l)) in &gunicorn_conf {
+            self.gunicorn_setting(&mut p, k, v, (f, *l));
+        }
+        if p.listen
+            .as_deref()
+            .is_some_and(|l| l.starts_with("0.0.0.0"))
+        {
+            let port = p
+                .listen
+                .as_deref()
+                .and_then(|l| l.rsplit_once(':'))
+                .map(|(_, p)| p.to_string())
+                .unwrap_or_else(|| "8000".into());
+            p.listen = Some(format!("127.0.0.1:{port}"));
+        }
+        if p.listen.as_deref() == Some("127.0.0.1:8000") && !gunicorn_conf.contains_key("bind") {
+            self.report.add(
+                Source::new(".", 0),
+                "listen address",
+                Outcome::Decided("127.0.0.1:8000 behind nginx".into()),
+            );
+        }
+        self.draft.processes.insert("web".into(), p);
+    }
+
+    /// One setting `k = v` of gunicorn.conf.py (at file `f`, line `l`), on the web process.
+    fn gunicorn_setting(&mut self, p: &mut Process, k: &str, v: &str, (f, l): (&str, usize)) {
+        match k {
+            "bind" => {
+                p.listen = Some(v.to_string());
+                self.report.add(
+                    Source::new(f, l),
+                    format!("bind = {v:?}"),
+                    Outcome::Mapped("listen".into()),
+                );
+            }
+            "workers" | "timeout" | "keepalive" | "max_requests" => {
+                let n = v.parse().ok();
+                match k {
+                    "workers" => p.workers = n,
+                    "timeout" => p.timeout = n,
+                    "keepalive" => p.keepalive = n,
+                    _ => p.max_requests = n,
+                }
+                self.report.add(
+                    Source::new(f, l),
+                    format!("{k} = {v}"),
+                    Outcome::Mapped(k.into()),
+                );
+            }
+            // `raw_env = ["NAME=value", …]`: the process's environment, secrets by name.
+            "raw_env" => {
+                for item in python_strings(v) {
+                    let Some((name, value)) = item.split_once('=') else {
+                        continue;
+                    };
+                    let what = format!("raw_env {name}=…");
+                    self.importing(|im| {
+                        im.process_variable(f, l, what, (name, value), p, "the web process's env")
+                    });
+                }
+            }
+            _ => self.report.add(
+                Source::new(f, l),
+                format!("{k} = {v}"),
+                Outcome::Unmapped("gunicorn setting without an equivalent in app2nix.toml".into()),
+            ),
+        }
+    }
+
+    /// `[health] path`: the first health route found.
+    pub(super) fn health(&mut self, found: &Found) {
+        if let Some((p, f, l)) = found.health.first() {
+            self.draft.health = Some((p.clone(), None));
+            self.report.add(
+                Source::new(f, *l),
+                format!("route {p}"),
+                Outcome::Mapped(format!("[health] path = {p:?}")),
+            );
+        }
+    }
+}
+
+/// The string literals of a Python list's source (`["A=1", 'B=2']`), without escapes.
+fn python_strings(source: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut chars = source.chars();
+    while let Some(c) = chars.next() {
+        if c == '"' || c == '\'' {
+            let mut s = String::new();
+            for d in chars.by_ref() {
+                if d == c {
+                    break;
+                }
+                s.push(d);
+            }
+            out.push(s);
+        }
+    }
+    out
+}
