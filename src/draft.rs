@@ -320,13 +320,33 @@ impl Draft {
         let _ = writeln!(out, "[{header}]");
     }
 
-    /// The description as TOML text.
+    /// The description as TOML text: every value through the `toml` crate, so no text can
+    /// add a table or a key.
     pub fn to_toml(&self) -> String {
         let mut out = String::new();
         for line in &self.intro {
             let _ = writeln!(out, "# {}", comment(line));
         }
-        self.section(&mut out, "app");
+        self.app_toml(&mut out);
+        self.package_toml(&mut out);
+        for (name, p) in &self.processes {
+            self.process_toml(&mut out, name, p);
+        }
+        for (name, t) in &self.tasks {
+            self.task_toml(&mut out, name, t);
+        }
+        self.variables_toml(&mut out);
+        self.data_toml(&mut out);
+        for (name, s) in &self.sites {
+            out.push_str(&site_toml(name, s, &self.comments));
+        }
+        self.acme_toml(&mut out);
+        self.commented_site_toml(&mut out);
+        out
+    }
+
+    fn app_toml(&self, out: &mut String) {
+        self.section(out, "app");
         let _ = writeln!(
             out,
             "name = {}",
@@ -335,8 +355,11 @@ impl Draft {
         if let Some(d) = &self.description {
             let _ = writeln!(out, "description = {}", toml_str(d));
         }
+    }
 
-        self.section(&mut out, "package.python");
+    /// `[package.python]` and the assets.
+    fn package_toml(&self, out: &mut String) {
+        self.section(out, "package.python");
         let _ = writeln!(
             out,
             "src = {}",
@@ -351,9 +374,8 @@ impl Draft {
         if !self.dependencies.is_empty() {
             let _ = writeln!(out, "dependencies = {}", list(&self.dependencies));
         }
-
         for (name, (src, spa)) in &self.assets {
-            self.section(&mut out, &format!("assets.{}", toml_key(name)));
+            self.section(out, &format!("assets.{}", toml_key(name)));
             let _ = writeln!(out, "src = {}", toml_str(src));
             let _ = writeln!(
                 out,
@@ -361,82 +383,83 @@ impl Draft {
                 toml_str(if *spa { "spa" } else { "static" })
             );
         }
+    }
 
-        for (name, p) in &self.processes {
-            self.section(&mut out, &format!("processes.{}", toml_key(name)));
-            if let Some(d) = &p.description {
-                let _ = writeln!(out, "description = {}", toml_str(d));
+    fn process_toml(&self, out: &mut String, name: &str, p: &Process) {
+        self.section(out, &format!("processes.{}", toml_key(name)));
+        if let Some(d) = &p.description {
+            let _ = writeln!(out, "description = {}", toml_str(d));
+        }
+        match &p.kind {
+            ProcessKind::Wsgi(app) => {
+                let _ = writeln!(out, "wsgi = {}", toml_str(app));
             }
-            match &p.kind {
-                ProcessKind::Wsgi(app) => {
-                    let _ = writeln!(out, "wsgi = {}", toml_str(app));
-                }
-                ProcessKind::Asgi(app) => {
-                    let _ = writeln!(out, "asgi = {}", toml_str(app));
-                }
-                ProcessKind::Command(args) => {
-                    let _ = writeln!(out, "command = {}", list(args));
-                }
+            ProcessKind::Asgi(app) => {
+                let _ = writeln!(out, "asgi = {}", toml_str(app));
             }
-            if let Some(l) = &p.listen {
-                let _ = writeln!(out, "listen = {}", toml_str(l));
-            }
-            if let Some(w) = p.workers {
-                let _ = writeln!(out, "workers = {w}");
-            }
-            if let Some(t) = p.timeout {
-                let _ = writeln!(out, "timeout = {t}");
-            }
-            if let Some(m) = p.max_requests {
-                let _ = writeln!(out, "max_requests = {m}");
-            }
-            if let Some(k) = p.keepalive {
-                let _ = writeln!(out, "keepalive = {k}");
-            }
-            if !p.env.is_empty() {
-                let pairs: Vec<String> = p
-                    .env
-                    .iter()
-                    .map(|(k, v)| format!("{} = {}", toml_key(k), toml_str(v)))
-                    .collect();
-                let _ = writeln!(out, "env = {{ {} }}", pairs.join(", "));
+            ProcessKind::Command(args) => {
+                let _ = writeln!(out, "command = {}", list(args));
             }
         }
+        if let Some(l) = &p.listen {
+            let _ = writeln!(out, "listen = {}", toml_str(l));
+        }
+        for (key, value) in [
+            ("workers", p.workers),
+            ("timeout", p.timeout),
+            ("max_requests", p.max_requests),
+            ("keepalive", p.keepalive),
+        ] {
+            if let Some(v) = value {
+                let _ = writeln!(out, "{key} = {v}");
+            }
+        }
+        if !p.env.is_empty() {
+            let pairs: Vec<String> = p
+                .env
+                .iter()
+                .map(|(k, v)| format!("{} = {}", toml_key(k), toml_str(v)))
+                .collect();
+            let _ = writeln!(out, "env = {{ {} }}", pairs.join(", "));
+        }
+    }
 
-        for (name, t) in &self.tasks {
-            self.section(&mut out, &format!("tasks.{}", toml_key(name)));
-            if let Some(d) = &t.description {
-                let _ = writeln!(out, "description = {}", toml_str(d));
-            }
-            if let Some(c) = &t.command {
-                let _ = writeln!(out, "command = {}", toml_str(c));
-            }
-            if let Some(s) = &t.sql {
-                let _ = writeln!(out, "sql = {}", toml_str(s));
-            }
-            if t.once {
-                let _ = writeln!(out, "once = true");
-            }
+    fn task_toml(&self, out: &mut String, name: &str, t: &Task) {
+        self.section(out, &format!("tasks.{}", toml_key(name)));
+        if let Some(d) = &t.description {
+            let _ = writeln!(out, "description = {}", toml_str(d));
         }
+        if let Some(c) = &t.command {
+            let _ = writeln!(out, "command = {}", toml_str(c));
+        }
+        if let Some(s) = &t.sql {
+            let _ = writeln!(out, "sql = {}", toml_str(s));
+        }
+        if t.once {
+            let _ = writeln!(out, "once = true");
+        }
+    }
 
-        if !self.env.is_empty() {
-            self.section(&mut out, "env");
-            for (k, v) in &self.env {
-                let _ = writeln!(out, "{} = {}", toml_key(k), toml_str(v));
+    /// `[env]` and `[secrets]` (names and deliveries only).
+    fn variables_toml(&self, out: &mut String) {
+        for (section, map) in [("env", &self.env), ("secrets", &self.secrets)] {
+            if !map.is_empty() {
+                self.section(out, section);
+                for (k, v) in map {
+                    let _ = writeln!(out, "{} = {}", toml_key(k), toml_str(v));
+                }
             }
         }
-        if !self.secrets.is_empty() {
-            self.section(&mut out, "secrets");
-            for (k, v) in &self.secrets {
-                let _ = writeln!(out, "{} = {}", toml_key(k), toml_str(v));
-            }
-        }
+    }
+
+    /// `[state]`, the database, `[redis]` and `[health]`.
+    fn data_toml(&self, out: &mut String) {
         if self.logs {
-            self.section(&mut out, "state");
+            self.section(out, "state");
             let _ = writeln!(out, "logs = true");
         }
         if let Some(driver) = &self.postgresql {
-            self.section(&mut out, "postgresql");
+            self.section(out, "postgresql");
             if let Some(d) = driver {
                 let _ = writeln!(out, "driver = {}", toml_str(d));
             }
@@ -445,7 +468,7 @@ impl Draft {
             }
         }
         if let Some((path, driver)) = &self.sqlite {
-            self.section(&mut out, "sqlite");
+            self.section(out, "sqlite");
             if let Some(p) = path {
                 let _ = writeln!(out, "path = {}", toml_str(p));
             }
@@ -457,87 +480,84 @@ impl Draft {
             }
         }
         if self.redis {
-            self.section(&mut out, "redis");
+            self.section(out, "redis");
         }
         if let Some((path, process)) = &self.health {
-            self.section(&mut out, "health");
+            self.section(out, "health");
             let _ = writeln!(out, "path = {}", toml_str(path));
             if let Some(p) = process {
                 let _ = writeln!(out, "process = {}", toml_str(p));
             }
         }
-        for (name, s) in &self.sites {
-            out.push_str(&site_toml(name, s, &self.comments));
-        }
+    }
+
+    fn acme_toml(&self, out: &mut String) {
         if let Some((email, shared)) = &self.acme {
-            self.section(&mut out, "acme");
+            self.section(out, "acme");
             let _ = writeln!(out, "email = {}", toml_str(email));
             let _ = writeln!(out, "accept_terms = true");
             if *shared {
                 let _ = writeln!(out, "certificate = \"shared\"");
             }
         }
-        if let Some((name, site, email)) = &self.commented_sites {
-            out.push_str(
-                "\n# The public site: set its domain(s) and your email, then uncomment.\n",
-            );
-            let mut text = site_toml(name, site, &BTreeMap::new());
-            text.push_str(&format!(
-                "\n[acme]\nemail = {}\naccept_terms = true\n",
-                toml_str(email)
-            ));
-            for l in text.lines().skip_while(|l| l.is_empty()) {
-                if l.is_empty() {
-                    out.push_str("#\n");
-                } else {
-                    let _ = writeln!(out, "# {l}");
-                }
+    }
+
+    /// The site `init` cannot know (its domain), written as comments to fill in.
+    fn commented_site_toml(&self, out: &mut String) {
+        let Some((name, site, email)) = &self.commented_sites else {
+            return;
+        };
+        out.push_str("\n# The public site: set its domain(s) and your email, then uncomment.\n");
+        let mut text = site_toml(name, site, &BTreeMap::new());
+        text.push_str(&format!(
+            "\n[acme]\nemail = {}\naccept_terms = true\n",
+            toml_str(email)
+        ));
+        for l in text.lines().skip_while(|l| l.is_empty()) {
+            if l.is_empty() {
+                out.push_str("#\n");
+            } else {
+                let _ = writeln!(out, "# {l}");
             }
         }
-        out
     }
 }
 
 /// One `[sites.<name>]` table and its routes.
 fn site_toml(name: &str, s: &Site, comments: &BTreeMap<String, Vec<String>>) -> String {
-    let mut out = String::new();
-    {
-        {
-            out.push('\n');
-            for c in comments.get(&format!("sites.{name}")).into_iter().flatten() {
-                let _ = writeln!(out, "# {}", comment(c));
-            }
-            let _ = writeln!(out, "[sites.{}]", toml_key(name));
-            let _ = writeln!(out, "domains = {}", list(&s.domains));
-            if s.tls == Tls::None {
-                let _ = writeln!(out, "tls = \"none\"");
-            }
-            if let Some(v) = &s.client_max_body_size {
-                let _ = writeln!(out, "client_max_body_size = {}", toml_str(v));
-            }
-            if let Some(v) = &s.proxy_read_timeout {
-                let _ = writeln!(out, "proxy_read_timeout = {}", toml_str(v));
-            }
-            if !s.routes.is_empty() {
-                let _ = writeln!(out, "\n[sites.{}.routes]", toml_key(name));
-                for (path, r) in &s.routes {
-                    let target = match r {
-                        Route::Process(p, false) => toml_str(p),
-                        Route::Process(p, true) => {
-                            format!("{{ process = {}, strip_prefix = true }}", toml_str(p))
-                        }
-                        Route::Asset(a) => format!("{{ asset = {} }}", toml_str(a)),
-                        Route::Redirect(url, code) => match code {
-                            Some(c) => format!("{{ redirect = {}, code = {c} }}", toml_str(url)),
-                            None => format!("{{ redirect = {} }}", toml_str(url)),
-                        },
-                    };
-                    let _ = writeln!(out, "{} = {target}", toml_str(path));
-                }
-            }
+    let mut out = String::from("\n");
+    for c in comments.get(&format!("sites.{name}")).into_iter().flatten() {
+        let _ = writeln!(out, "# {}", comment(c));
+    }
+    let _ = writeln!(out, "[sites.{}]", toml_key(name));
+    let _ = writeln!(out, "domains = {}", list(&s.domains));
+    if s.tls == Tls::None {
+        let _ = writeln!(out, "tls = \"none\"");
+    }
+    if let Some(v) = &s.client_max_body_size {
+        let _ = writeln!(out, "client_max_body_size = {}", toml_str(v));
+    }
+    if let Some(v) = &s.proxy_read_timeout {
+        let _ = writeln!(out, "proxy_read_timeout = {}", toml_str(v));
+    }
+    if !s.routes.is_empty() {
+        let _ = writeln!(out, "\n[sites.{}.routes]", toml_key(name));
+        for (path, r) in &s.routes {
+            let _ = writeln!(out, "{} = {}", toml_str(path), route_toml(r));
         }
     }
     out
+}
+
+/// A route's target as an inline TOML value.
+fn route_toml(r: &Route) -> String {
+    match r {
+        Route::Process(p, false) => toml_str(p),
+        Route::Process(p, true) => format!("{{ process = {}, strip_prefix = true }}", toml_str(p)),
+        Route::Asset(a) => format!("{{ asset = {} }}", toml_str(a)),
+        Route::Redirect(url, Some(c)) => format!("{{ redirect = {}, code = {c} }}", toml_str(url)),
+        Route::Redirect(url, None) => format!("{{ redirect = {} }}", toml_str(url)),
+    }
 }
 
 #[cfg(test)]

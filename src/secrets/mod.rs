@@ -1,0 +1,514 @@
+//! What counts as a secret, decided in one place and used everywhere a value is read, copied or
+//! shown (the description's checks, `init` and `import`, their report, error messages): variable
+//! names and values (URL passwords, password fields, key material, tokens) here; file names that
+//! can hold secrets in [`files`] (kept out of every generated source, which the Nix store makes
+//! world-readable); masking what is shown in [`mask`]. In doubt: a secret.
+//!
+//! Calls nothing of the crate but [`crate::shell`] (through `mask`).
+
+mod files;
+mod mask;
+
+pub use files::{SECRET_FILES, is_secret_file, secret_file_regex, secret_files_in};
+pub use mask::{command_secret, line_shows_secret, mask};
+
+/// Parts that make a word of a name secret wherever they stand in it (`DBPASSWORD`,
+/// `NGROK_AUTHTOKEN`).
+const SECRET_PARTS: &[&str] = &[
+    "PASSWORD",
+    "PASSWD",
+    "PASSPHRASE",
+    "SECRET",
+    "CREDENTIAL",
+    "PRIVATE",
+    "APIKEY",
+    "ACCESSKEY",
+    "AUTHKEY",
+    "MASTERKEY",
+    "AUTHTOKEN",
+    "APITOKEN",
+    "ACCESSTOKEN",
+    "REFRESHTOKEN",
+    "BEARERTOKEN",
+    "DSN",
+    "WEBHOOK",
+    "SIGNING",
+];
+
+/// Words that make a name secret (`GITHUB_PAT`, `API_TOKEN_2`, `ADMIN_PW`).
+const SECRET_WORDS: &[&str] = &[
+    "TOKEN",
+    "TOKENS",
+    "KEY",
+    "KEYS",
+    "PASS",
+    "PW",
+    "PWD",
+    "PAT",
+    "SALT",
+    "PEPPER",
+    "AUTH",
+    "OTP",
+    "TOTP",
+    "HMAC",
+    "JWT",
+    "COOKIE",
+    "SESSION",
+    "SIGNATURE",
+];
+
+/// Words that, after a secret word, make the name describe a secret rather than hold it
+/// (`TOKEN_TTL`, `ACCESS_TOKEN_EXPIRE_MINUTES`, `PASSWORD_MIN_LENGTH`, `AUTH_PROVIDER`).
+const DESCRIPTORS: &[&str] = &[
+    "TTL",
+    "TIMEOUT",
+    "EXPIRY",
+    "EXPIRES",
+    "EXPIRE",
+    "EXPIRATION",
+    "LIFETIME",
+    "AGE",
+    "SECONDS",
+    "SECS",
+    "MINUTES",
+    "MINS",
+    "HOURS",
+    "DAYS",
+    "MS",
+    "LENGTH",
+    "LEN",
+    "MIN",
+    "MAX",
+    "SIZE",
+    "ALGORITHM",
+    "ALGORITHMS",
+    "ALG",
+    "TYPE",
+    "NAME",
+    "HEADER",
+    "PREFIX",
+    "URL",
+    "URI",
+    "ENDPOINT",
+    "HOST",
+    "PORT",
+    "ENABLED",
+    "ENABLE",
+    "REQUIRED",
+    "SECURE",
+    "DOMAIN",
+    "ISSUER",
+    "AUDIENCE",
+    "SAMESITE",
+    "HTTPONLY",
+    "MODE",
+    "VERSION",
+    "COUNT",
+    "LIMIT",
+    "BACKEND",
+    "BACKENDS",
+    "ENGINE",
+    "PROVIDER",
+    "POLICY",
+    "RESET",
+    "FORMAT",
+    "FIELD",
+    "PARAM",
+    "SCOPE",
+    "SCOPES",
+    "HASHERS",
+    "VALIDATORS",
+    "CLASS",
+    "CLASSES",
+    "MODEL",
+    "METHOD",
+    "FILE",
+    "PATH",
+    "DIR",
+];
+
+/// Words that, before a key or token word, make it one that is not a secret (`PUBLIC_KEY`,
+/// `STRIPE_PUBLISHABLE_KEY`, `RECAPTCHA_SITE_KEY`, `SORT_KEY`, `OPENAI_MAX_TOKENS`).
+const QUALIFIERS: &[&str] = &[
+    "PUBLIC",
+    "PUBLISHABLE",
+    "SITE",
+    "SORT",
+    "PARTITION",
+    "PRIMARY",
+    "FOREIGN",
+    "ROUTING",
+    "IDEMPOTENCY",
+    "CACHE",
+    "MAX",
+    "MIN",
+];
+
+/// The words of a name, upper-cased: split at non-alphanumerics and at camelCase humps
+/// (`apiToken` → `API`, `TOKEN`); words of digits alone are dropped.
+fn name_words(name: &str) -> Vec<String> {
+    let mut words = Vec::new();
+    let mut cur = String::new();
+    let mut prev_lower = false;
+    for c in name.chars() {
+        if !c.is_ascii_alphanumeric() {
+            words.push(std::mem::take(&mut cur));
+            prev_lower = false;
+            continue;
+        }
+        if c.is_ascii_uppercase() && prev_lower {
+            words.push(std::mem::take(&mut cur));
+        }
+        prev_lower = c.is_ascii_lowercase() || c.is_ascii_digit();
+        cur.push(c.to_ascii_uppercase());
+    }
+    words.push(cur);
+    words.retain(|w| !w.is_empty() && !w.chars().all(|c| c.is_ascii_digit()));
+    words
+}
+
+fn is_secret_word(w: &str) -> bool {
+    SECRET_WORDS.contains(&w) || SECRET_PARTS.iter().any(|p| w.contains(p))
+}
+
+/// Where the secret words of a name stand, and whether each is described (a descriptor follows
+/// it) or qualified (a qualifier precedes it).
+fn secret_mentions(name: &str) -> Vec<(bool, bool)> {
+    let words = name_words(name);
+    words
+        .iter()
+        .enumerate()
+        .filter(|(_, w)| is_secret_word(w))
+        .map(|(i, _)| {
+            // A webhook or a DSN is a URL whose knowledge is the credential: `…_URL` holds it.
+            let is_url_secret = ["WEBHOOK", "DSN"].iter().any(|p| words[i].contains(p));
+            let described = !is_url_secret
+                && words[i + 1..]
+                    .iter()
+                    .any(|d| DESCRIPTORS.contains(&d.as_str()));
+            let qualified = i > 0
+                && QUALIFIERS.contains(&words[i - 1].as_str())
+                && !SECRET_PARTS.iter().any(|p| words[i].contains(p));
+            (described, qualified)
+        })
+        .collect()
+}
+
+/// Whether a variable name looks like it holds a secret: a secret word or part anywhere, not
+/// followed by a word that describes it nor preceded by one that makes it public. In doubt it
+/// does: `TOKEN_TTL`, `PUBLIC_KEY` and `COOKIE_NAME` do not; `API_TOKEN_2`, `DBPASSWORD`,
+/// `GITHUB_PAT`, `apiToken`, `SESSION_COOKIE` do.
+pub fn is_secret_name(name: &str) -> bool {
+    secret_mentions(name).iter().any(|(d, q)| !d && !q)
+}
+
+/// `DB_PASSWORD_FILE`, `SSH_KEY_PATH`: the name of where a secret is kept.
+fn names_a_secret_location(name: &str) -> bool {
+    let words = name_words(name);
+    matches!(
+        words.last().map(String::as_str),
+        Some("FILE" | "PATH" | "DIR")
+    ) && secret_mentions(name).iter().any(|(_, q)| !q)
+}
+
+/// `$NAME` or `${NAME}`: a reference to a variable, which holds no value itself.
+pub fn is_variable_reference(s: &str) -> bool {
+    let inner = s
+        .strip_prefix("${")
+        .and_then(|r| r.strip_suffix('}'))
+        .or_else(|| s.strip_prefix('$'));
+    inner.is_some_and(|n| {
+        !n.is_empty()
+            && n.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+            && !n.starts_with(|c: char| c.is_ascii_digit())
+    })
+}
+
+/// Why a value looks like a secret whatever its name, or `None`.
+pub fn secret_value(value: &str) -> Option<&'static str> {
+    if has_url_password(value) {
+        return Some("a URL with a password");
+    }
+    if has_password_field(value) {
+        return Some("a password field");
+    }
+    if value.contains("-----BEGIN") || value.contains("PRIVATE KEY") {
+        return Some("key material");
+    }
+    if [
+        "\"private_key\"",
+        "\"client_secret\"",
+        "\"refresh_token\"",
+        "\"password\"",
+    ]
+    .iter()
+    .any(|k| value.contains(k))
+    {
+        return Some("credentials JSON");
+    }
+    if has_token_prefix(value) {
+        return Some("an access token");
+    }
+    if has_http_credential(value) {
+        return Some("an HTTP credential");
+    }
+    if has_random_blob(value) {
+        return Some("a random-looking string (a key or a token)");
+    }
+    None
+}
+
+/// Whether a `name=value` pair must be neither shown nor copied. A reference to a variable
+/// (`$DB_PASSWORD`) holds no value and is never secret.
+pub fn is_secret(name: &str, value: &str) -> bool {
+    if is_variable_reference(value) {
+        return false;
+    }
+    is_secret_name(name)
+        || secret_value(value).is_some()
+        || (names_a_secret_location(name) && !is_path(value))
+}
+
+/// `/run/secrets/db`: a path, as a name of where a secret is kept should hold.
+fn is_path(value: &str) -> bool {
+    (value.starts_with('/') || value.starts_with("./") || value.starts_with('$'))
+        && !value.contains(char::is_whitespace)
+}
+
+/// `scheme://user:password@host…`, also `redis://:pw@h` and a `/` inside the password (clients
+/// split at the last `@`).
+/// A password that is a variable reference (`amqp://u:$RABBIT_PASSWORD@h`) is not one.
+pub fn has_url_password(v: &str) -> bool {
+    v.match_indices("://").any(|(i, _)| {
+        let rest = &v[i + 3..];
+        let rest = &rest[..rest.find(char::is_whitespace).unwrap_or(rest.len())];
+        rest.rfind('@').is_some_and(|at| {
+            rest[..at]
+                .split_once(':')
+                .is_some_and(|(_, pw)| !is_variable_reference(pw))
+        })
+    })
+}
+
+/// `password=…`, `pwd=…`, `private_token=…` fields of connection strings and query strings
+/// (`host=db password=x`, `jdbc:…?password=x`, `Password=x;`, `?access_token=x`): a field whose
+/// name is secret, with a value that is neither empty, a variable reference nor a plain switch.
+fn has_password_field(v: &str) -> bool {
+    v.split(|c: char| c.is_whitespace() || "&?;,\"'".contains(c))
+        .filter_map(|field| field.split_once('='))
+        .any(|(name, value)| {
+            let name = name.trim_start_matches('-');
+            let plain = [
+                "", "true", "false", "none", "yes", "no", "0", "1", "required", "optional",
+            ]
+            .contains(&value.to_ascii_lowercase().as_str());
+            (is_secret_name(name) || name.eq_ignore_ascii_case("sig"))
+                && !plain
+                && !is_variable_reference(value)
+        })
+}
+
+/// `Basic dXNlcjpw…`, `Bearer eyJ…`, `Token abc…`: an `Authorization` header's value.
+fn has_http_credential(v: &str) -> bool {
+    let v = v.trim();
+    ["Basic ", "Bearer ", "Token ", "Digest "]
+        .iter()
+        .any(|scheme| {
+            v.strip_prefix(scheme)
+                .is_some_and(|c| c.trim().len() >= 8 && !is_variable_reference(c.trim()))
+        })
+}
+
+/// Prefixes of well-known access tokens (GitHub, GitLab, Stripe, Slack, AWS, Google, …).
+fn has_token_prefix(v: &str) -> bool {
+    const PREFIXES: &[&str] = &[
+        "ghp_",
+        "gho_",
+        "ghs_",
+        "ghu_",
+        "github_pat_",
+        "glpat-",
+        "sk_live_",
+        "sk_test_",
+        "rk_live_",
+        "xoxb-",
+        "xoxp-",
+        "xapp-",
+        "AKIA",
+        "ASIA",
+        "AIza",
+        "sk-",
+        "SG.",
+        "npm_",
+        "pypi-",
+    ];
+    v.split(|c: char| c.is_whitespace() || "\"'=:,;".contains(c))
+        .any(|w| {
+            PREFIXES
+                .iter()
+                .any(|p| w.starts_with(p) && w.len() >= p.len() + 16)
+        })
+}
+
+/// A long run of letters and digits with many different characters: the shape of keys and
+/// tokens, not of words, paths, URLs or version numbers.
+fn has_random_blob(v: &str) -> bool {
+    v.split(|c: char| !(c.is_ascii_alphanumeric() || "+/=_-".contains(c)))
+        .any(|w| {
+            let w = w.trim_end_matches('=');
+            let mut seen = [false; 128];
+            let distinct = w
+                .bytes()
+                .filter(|b| *b < 128 && !std::mem::replace(&mut seen[usize::from(*b)], true))
+                .count();
+            let mixed = w.chars().any(|c| c.is_ascii_lowercase())
+                && w.chars().any(|c| c.is_ascii_uppercase())
+                && distinct >= 16;
+            // Hex keys (`openssl rand -hex 32`) are one case only.
+            let hex = w.chars().all(|c| c.is_ascii_hexdigit())
+                && w.chars().any(|c| c.is_ascii_alphabetic())
+                && distinct >= 10;
+            w.len() >= 32 && w.chars().any(|c| c.is_ascii_digit()) && (mixed || hex)
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_reviews_names_and_values() {
+        for name in [
+            "ADMIN_PW",
+            "MYSQL_ROOT_PW",
+            "NGROK_AUTHTOKEN",
+            "apiToken",
+            "dbPassword",
+            "SECRET_KEY_BASE",
+            "SLACK_WEBHOOK_URL",
+            "AWS_ACCESS_KEY_ID",
+            "SECRET_KEY_FALLBACKS",
+        ] {
+            assert!(is_secret_name(name), "{name} is a secret");
+        }
+        for name in [
+            "ACCESS_TOKEN_EXPIRE_MINUTES",
+            "PASSWORD_RESET_TIMEOUT",
+            "SESSION_EXPIRE_AT_BROWSER_CLOSE",
+            "TOKEN_EXPIRY_SECONDS",
+            "SORT_KEY",
+            "PASSWORD_MIN_LENGTH",
+            "AUTH_PROVIDER",
+            "STRIPE_PUBLISHABLE_KEY",
+            "RECAPTCHA_SITE_KEY",
+            "PUBLIC_KEY",
+            "OPENAI_MAX_TOKENS",
+            "KEY_PREFIX",
+            "PUBLIC_KEY_URL",
+            "SESSION_COOKIE_NAME",
+            "CACHE_KEY_PREFIX",
+            "AUTH_PASSWORD_VALIDATORS",
+        ] {
+            assert!(!is_secret_name(name), "{name} is not a secret");
+        }
+        assert!(is_secret("DB_PASSWORD_FILE", "hunter2"));
+        assert!(!is_secret("DB_PASSWORD_FILE", "/run/secrets/db"));
+        assert!(!is_secret("DB_PASSWORD", "$DB_PASSWORD"));
+        for value in [
+            "https://gitlab.example.com/api/v4?private_token=zz9-gitlab-token",
+            "https://example.com/hook?access_token=zz9-access-token",
+            "4f3c2a9b1d8e7f6a5b4c3d2e1f0a9b8c7d6e5f4a3b2c1d0e9f8a7b6c5d4e3f2a",
+            "Basic dXNlcjpodW50ZXIy",
+            "Bearer eyJhbGciOiJIUzI1NiJ9.e30",
+        ] {
+            assert!(secret_value(value).is_some(), "{value} is a secret");
+        }
+        for value in [
+            "amqp://demo:$RABBIT_PASSWORD@rabbit/demo",
+            "postgresql://db/app?sslmode=require",
+            "--password-file=/run/secrets/db",
+        ] {
+            assert_eq!(secret_value(value), None, "{value}");
+        }
+    }
+
+    #[test]
+    fn secret_names() {
+        for s in [
+            "SECRET_KEY",
+            "MAIL_PASSWORD",
+            "JWT_SECRET",
+            "GITHUB_TOKEN",
+            "api_key",
+            "SECRET_KEY_BASE",
+            "API_TOKEN_2",
+            "DBPASSWORD",
+            "APIKEY",
+            "PASSWD",
+            "SMTP_CREDENTIALS",
+            "STRIPE_SECRET_KEY_LIVE",
+            "GITHUB_PAT",
+            "SENTRY_DSN",
+            "SLACK_WEBHOOK_URL",
+            "AWS_ACCESS_KEY_ID",
+            "SESSION_COOKIE",
+            "ENCRYPTION_KEY",
+        ] {
+            assert!(is_secret_name(s), "{s}");
+        }
+        for s in [
+            "MAIL_SERVER",
+            "KEYCLOAK_URL",
+            "TOKEN_TTL",
+            "DB_POOL_SIZE",
+            "COOKIE_NAME",
+            "COOKIE_AGE",
+            "COOKIE_SECURE",
+            "JWT_ALGORITHM",
+            "MAIL_USERNAME",
+            "CLIENT_ID",
+            "CACHE_KEY_PREFIX",
+            "SESSION_ENGINE",
+            "ALLOWED_HOSTS",
+        ] {
+            assert!(!is_secret_name(s), "{s}");
+        }
+    }
+
+    #[test]
+    fn secret_values() {
+        for v in [
+            "postgresql://u:pw@host/db",
+            "redis://:pw@cache:6379/0",
+            "redis://u:pw/x@h",
+            "mongodb://u:pw@a,b/db?replicaSet=x",
+            "rest:https://backup:pw@backup.example.org/repo",
+            "host=db user=app password=hunter2",
+            "jdbc:postgresql://h/db?user=a&password=b",
+            "Server=x;Password=y;",
+            "-----BEGIN OPENSSH PRIVATE KEY-----",
+            "{\"type\": \"service_account\", \"private_key\": \"x\"}",
+            "ghp_0123456789abcdefghijklmnopqrstuv",
+            "sk_live_0123456789abcdefghijklmnop",
+            "AKIAABCDEFGHIJKLMNOP1234",
+            "q8Fz3LkP0wX9mN2vB7cR4tY6uH1jG5sDaE",
+        ] {
+            assert!(secret_value(v).is_some(), "{v}");
+        }
+        for v in [
+            "postgresql://u@host/db",
+            "https://example.org/a/b",
+            "production",
+            "/var/lib/app/db.sqlite3",
+            "NanoTrace <no-reply@nanotrace.org>",
+            "rtutils.example.com,localhost,127.0.0.1",
+            "s3:s3.amazonaws.com/your-backup-bucket",
+            "true",
+        ] {
+            assert_eq!(secret_value(v), None, "{v}");
+        }
+        assert!(is_secret("DB_PASSWORD", "hunter2"));
+        assert!(!is_secret("DB_PASSWORD_FILE", "/run/secrets/db"));
+        assert!(is_secret("CACHE", "redis://:pw@h"));
+    }
+}
