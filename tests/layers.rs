@@ -432,7 +432,16 @@ fn secret_name() -> impl Strategy<Value = String> {
     // `src/secrets`). A generator picking random words drew `PASSWORD_MS` (milliseconds).
     let around = |list: Vec<&'static str>| prop::sample::select(list).prop_map(str::to_string);
     (
-        around(vec!["", "APP_", "DB_", "STRIPE_", "GITHUB_", "MY_SERVICE_", "SMTP_", "X1_"]),
+        around(vec![
+            "",
+            "APP_",
+            "DB_",
+            "STRIPE_",
+            "GITHUB_",
+            "MY_SERVICE_",
+            "SMTP_",
+            "X1_",
+        ]),
         prop::sample::select(vec![
             "PASSWORD",
             "PASSWD",
@@ -448,7 +457,9 @@ fn secret_name() -> impl Strategy<Value = String> {
             "AUTHTOKEN",
             "PW",
         ]),
-        around(vec!["", "_2", "_LIVE", "_PROD", "_BASE", "_V2_OLD", "_FOR_APP"]),
+        around(vec![
+            "", "_2", "_LIVE", "_PROD", "_BASE", "_V2_OLD", "_FOR_APP",
+        ]),
     )
         .prop_map(|(a, b, c)| format!("{a}{b}{c}"))
 }
