@@ -102,6 +102,15 @@ fn planted_secrets_stay_out_of_the_description_and_the_report() {
         assert!(!shown.contains(value.as_str()), "{value} leaked:\n{shown}");
     }
     assert!(!shown.contains("does not pass `app2nix check`"), "{shown}");
+    // A secret passed with a Procfile server's `-e` is declared by name (it used to be
+    // reported as declared and then dropped).
+    let description = String::from_utf8(run(&dir, &["init", "--stdout"]).stdout).expect("utf-8");
+    let table: toml::Table = description.parse().expect("TOML");
+    assert_eq!(
+        table["secrets"]["WORKER_TOKEN"].as_str(),
+        Some("env"),
+        "{description}"
+    );
 }
 
 /// The planted values of a fixture: every `pl4nted…` token in its files.

@@ -7,6 +7,8 @@
 //! ([`super::variables`]); it reads no file itself.
 
 use super::{Importer, Options, file_name};
+use std::collections::BTreeMap;
+
 use crate::draft::{Outcome, Process, ProcessKind, Report};
 use crate::secrets;
 
@@ -14,18 +16,20 @@ use crate::secrets;
 pub(crate) const SECRET_IN_COMMAND: &str = "the command holds a secret, which a description never copies: declare it under [secrets] and let the command read it from the environment (`$NAME`)";
 
 /// The process a server command line describes (gunicorn, uvicorn or any command), with its
-/// findings added to `report`; used by `init` for Procfile lines. The mapping runs on an
-/// importer of its own and only its findings come back: a secret passed with `--env` is
-/// reported as a secret but not declared in the caller's draft.
+/// findings added to `report` and the secrets it passes (`--env SECRET_KEY=…`, declared by name
+/// only) added to `secrets`; used by `init` for Procfile lines.
 pub fn server_from_command(
     args: &[String],
     file: &str,
     line: usize,
     report: &mut Report,
+    secrets: &mut BTreeMap<String, String>,
 ) -> Option<Process> {
     let mut im = Importer::new(&Options::default());
     let p = im.server(file, line, args);
     report.findings.append(&mut im.report.findings);
+    // A regression: the secrets were reported as declared but stayed in this scratch draft.
+    secrets.append(&mut im.draft.secrets);
     p
 }
 

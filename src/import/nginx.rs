@@ -296,7 +296,6 @@ impl Importer {
         }
         let body = d.block.clone().unwrap_or_default();
         let mut target: Option<Route> = None;
-        let mut spa = false;
         for inner in &body {
             let what = directive_text(inner);
             match inner.name.as_str() {
@@ -307,7 +306,6 @@ impl Importer {
                 }
                 "root" | "alias" => self.add(&input.name, inner.line, what, Outcome::Decided("files on the old server: serve them as an [assets] directory or a [state] route".into())),
                 "try_files" if inner.args.iter().any(|a| a.ends_with("index.html")) => {
-                    spa = true;
                     self.add(&input.name, inner.line, what, Outcome::Covered("a single-page app's fallback to index.html".into()));
                 }
                 "return" => {
@@ -335,7 +333,6 @@ impl Importer {
                 _ => self.add(&input.name, inner.line, what, Outcome::Unmapped("no equivalent in app2nix.toml".into())),
             }
         }
-        let _ = spa;
         match target {
             // Found by fuzzing: a second `location` with the same path made a duplicate key.
             Some(_) if site.routes.iter().any(|(p, _)| *p == path) => self.add(

@@ -25,10 +25,15 @@ impl Init<'_> {
                 self.release(cmd, line);
                 continue;
             }
-            // The command's findings go to the report; a secret in a server's `--env` is
-            // reported, but not declared (the mapper's draft is its own).
-            let Some(p) = server_from_command(&words(cmd), "Procfile", line, &mut self.report)
-            else {
+            // The command's findings go to the report, the secrets of a server's `--env` to
+            // `[secrets]` (by name: their values are never copied).
+            let Some(p) = server_from_command(
+                &words(cmd),
+                "Procfile",
+                line,
+                &mut self.report,
+                &mut self.draft.secrets,
+            ) else {
                 continue;
             };
             let name = if kind == "web" {
