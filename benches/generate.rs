@@ -14,9 +14,15 @@ fn example(name: &str) -> PathBuf {
         .join("app2nix.toml")
 }
 
-#[divan::bench(args = ["nanotrace", "request-tracker-utils", "incident-tracker"])]
+/// The examples (incident-tracker reads a 17-package uv.lock and a 109-package
+/// package-lock.json) and the uv workspace fixture (two members, a source build).
+#[divan::bench(args = ["nanotrace", "request-tracker-utils", "incident-tracker", "uv-workspace"])]
 fn examples(bencher: divan::Bencher, name: &str) {
-    let file = example(name);
+    let file = if name == "uv-workspace" {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/uv-workspace/app2nix.toml")
+    } else {
+        example(name)
+    };
     bencher.bench(|| {
         app2nix::generate::generate(divan::black_box(&file), None)
             .map(|f| f.len())

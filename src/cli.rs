@@ -225,7 +225,7 @@ fn generate_cmd(
     for (f, status) in files.iter().zip(statuses) {
         if f.seed && status == Status::Unchanged {
             say!(
-                "kept {} (written once; `nix flake update` maintains it)",
+                "kept {} (its pins belong to `nix flake update`)",
                 f.path.display()
             );
         } else if check {

@@ -329,6 +329,24 @@ pub struct PythonPackage {
     /// Build backend packages for `layout = "pyproject"` (default `setuptools`).
     #[serde(default)]
     pub build_system: Vec<Sp<String>>,
+    /// The `uv.lock` the environment is built from with uv2nix, relative to the description.
+    /// Default: a `uv.lock` in `src` or the nearest directory above it in the project (a uv
+    /// workspace's root). `false`: map `dependencies` to nixpkgs packages even with a lock.
+    pub lock: Option<Sp<Lock>>,
+    /// With a uv lock: the build system of each package built from source (uv does not lock
+    /// build systems), e.g. `{ psycopg2 = ["setuptools", "wheel"] }`. Default: `setuptools`.
+    #[serde(default)]
+    pub source_builds: BTreeMap<Sp<String>, Vec<Sp<String>>>,
+}
+
+/// `lock`: a path, or `false`.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum Lock {
+    /// The lock file, relative to the description.
+    Path(String),
+    /// `false`: no lock.
+    Use(bool),
 }
 
 /// `[package.flake]`
@@ -345,10 +363,20 @@ pub struct FlakePackage {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Asset {
-    /// A directory of built files (e.g. a Vite `dist/`), relative to the description.
+    /// A directory of built files (e.g. a Vite `dist/`), or an npm project (`package.json` and
+    /// `package-lock.json`) built from source, relative to the description.
     pub src: Sp<String>,
     /// `spa`: unknown paths fall back to `index.html`; `static`: plain files.
     pub kind: Option<Sp<String>>,
+    /// An npm project's build command (default `npm run build`).
+    pub build: Option<Sp<String>>,
+    /// An npm project's build output, inside `src` (default: Vite's `build.outDir`, else
+    /// `dist`).
+    pub out: Option<Sp<String>>,
+    /// An npm project's build-time environment (`VITE_API_URL = "/api"`): plain values only,
+    /// they end up in the public bundle.
+    #[serde(default)]
+    pub build_env: BTreeMap<Sp<String>, Sp<String>>,
 }
 
 /// A command: a shell command line (string) or an argument vector (array).

@@ -181,6 +181,17 @@ pub struct Task {
     pub once: bool,
 }
 
+/// An asset: a directory of files, or an npm project built from source.
+#[derive(Debug, Clone, Default)]
+pub struct AssetDraft {
+    /// Its directory.
+    pub src: String,
+    /// A single-page app.
+    pub spa: bool,
+    /// Build-time environment of an npm build (`[assets.*] build_env`).
+    pub build_env: BTreeMap<String, String>,
+}
+
 /// A route target.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Route {
@@ -235,7 +246,7 @@ pub struct Draft {
     /// `[package.python] dependencies`.
     pub dependencies: Vec<String>,
     /// `[assets.*]`: src and SPA flag.
-    pub assets: BTreeMap<String, (String, bool)>,
+    pub assets: BTreeMap<String, AssetDraft>,
     /// `[processes.*]`.
     pub processes: BTreeMap<String, Process>,
     /// `[tasks.*]`.
@@ -374,14 +385,22 @@ impl Draft {
         if !self.dependencies.is_empty() {
             let _ = writeln!(out, "dependencies = {}", list(&self.dependencies));
         }
-        for (name, (src, spa)) in &self.assets {
+        for (name, a) in &self.assets {
             self.section(out, &format!("assets.{}", toml_key(name)));
-            let _ = writeln!(out, "src = {}", toml_str(src));
+            let _ = writeln!(out, "src = {}", toml_str(&a.src));
             let _ = writeln!(
                 out,
                 "kind = {}",
-                toml_str(if *spa { "spa" } else { "static" })
+                toml_str(if a.spa { "spa" } else { "static" })
             );
+            if !a.build_env.is_empty() {
+                let pairs: Vec<String> = a
+                    .build_env
+                    .iter()
+                    .map(|(k, v)| format!("{} = {}", toml_key(k), toml_str(v)))
+                    .collect();
+                let _ = writeln!(out, "build_env = {{ {} }}", pairs.join(", "));
+            }
         }
     }
 

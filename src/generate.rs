@@ -218,6 +218,15 @@ fn render_all(model: &Model, plan: &Plan) -> Result<Vec<(Part, GeneratedFile)>, 
         let path = in_out(render::package_file_name(&model.name));
         files.push((Part::Module, GeneratedFile::owned(path, text)));
     }
+    for (name, text) in render::npm_assets(model, &plan.layout).map_err(internal("an asset"))? {
+        files.push((Part::Module, GeneratedFile::owned(in_out(name), text)));
+    }
+    let env =
+        render::python_env(model, &plan.layout).map_err(internal("the Python environment"))?;
+    if let Some(text) = env {
+        let path = in_out(render::python_env_file_name(&model.name));
+        files.push((Part::Module, GeneratedFile::owned(path, text)));
+    }
     let (test_nix, test_py) =
         vm_test::vm_test(model, &plan.layout.source_label).map_err(internal("the VM test"))?;
     let test_file = in_out(vm_test::vm_test_file_name(&model.name));
@@ -232,8 +241,14 @@ fn render_all(model: &Model, plan: &Plan) -> Result<Vec<(Part, GeneratedFile)>, 
             "internal error: writing flake.lock failed: {e}\nThis is a bug in app2nix; please report it."
         ))
     })?;
+    // An existing lock keeps its pins (`nix flake update` owns them) and gains new inputs.
+    let lock_path = plan.shown_desc_dir.join("flake.lock");
+    let lock = match crate::input::read_text_if_any(&lock_path) {
+        Some(existing) => flake::refresh_lock(&existing, &lock),
+        None => lock,
+    };
     let lock_file = GeneratedFile {
-        path: plan.shown_desc_dir.join("flake.lock"),
+        path: lock_path,
         text: lock,
         seed: true,
     };

@@ -77,6 +77,15 @@ pub fn read_regular(path: &Path, limit: u64) -> Result<Vec<u8>, ReadError> {
     Ok(bytes)
 }
 
+/// Largest lock file read (`package-lock.json` of a large frontend runs to megabytes).
+pub const MAX_LOCK_BYTES: u64 = 64 * 1024 * 1024;
+
+/// [`read_regular`] as UTF-8 text, with the reason it could not be read.
+pub fn read_text(path: &Path, limit: u64) -> Result<String, String> {
+    let bytes = read_regular(path, limit).map_err(|e| e.to_string())?;
+    String::from_utf8(bytes).map_err(|_| "it is not UTF-8 text".to_string())
+}
+
 /// [`read_regular`] as UTF-8 text, `None` for anything unreadable (for the files `init` looks
 /// at, where a missing or odd file is simply not there).
 pub fn read_text_if_any(path: &Path) -> Option<String> {

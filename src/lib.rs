@@ -16,6 +16,7 @@ pub mod generate;
 pub mod import;
 pub mod init;
 pub mod input;
+pub mod lockfiles;
 pub mod model;
 pub mod nix;
 pub mod output;

@@ -15,8 +15,9 @@ pub struct GeneratedFile {
     pub path: PathBuf,
     /// Its full text.
     pub text: String,
-    /// Written only when missing, never compared or replaced: `flake.lock`, which carries no
-    /// header and which `nix flake update` owns once it exists.
+    /// `flake.lock`, which carries no header and which `nix flake update` owns once it exists:
+    /// its text is the existing file's with only what `flake.nix` newly needs added (see
+    /// [`crate::render::flake::refresh_lock`]), so it is replaced only then.
     pub seed: bool,
 }
 
@@ -202,15 +203,14 @@ pub fn status(file: &GeneratedFile) -> Result<Status, OutputError> {
             std::io::Error::other(what),
         ));
     }
-    if file.seed {
-        return Ok(Status::Unchanged);
-    }
     if meta.len() > MAX_COMPARED_BYTES {
         return Err(OutputError::WouldClobber(file.path.clone()));
     }
     match std::fs::read(&file.path) {
         Ok(bytes) if bytes == file.text.as_bytes() => Ok(Status::Unchanged),
-        Ok(bytes) if bytes.starts_with(HEADER_PREFIX.as_bytes()) => Ok(Status::Changed),
+        Ok(bytes) if file.seed || bytes.starts_with(HEADER_PREFIX.as_bytes()) => {
+            Ok(Status::Changed)
+        }
         Ok(_) => Err(OutputError::WouldClobber(file.path.clone())),
         Err(e) => Err(OutputError::Io(file.path.clone(), e)),
     }
@@ -313,7 +313,7 @@ mod tests {
     }
 
     #[test]
-    fn seeds_are_written_once_and_never_compared() {
+    fn seeds_need_no_header() {
         let dir = tempfile::tempdir().expect("tempdir");
         let lock = GeneratedFile {
             path: dir.path().join("flake.lock"),
@@ -321,8 +321,10 @@ mod tests {
             seed: true,
         };
         assert_eq!(status(&lock).expect("status"), Status::New);
-        std::fs::write(&lock.path, "{ \"updated\": true }\n").expect("write");
+        std::fs::write(&lock.path, "{}\n").expect("write");
         assert_eq!(status(&lock).expect("status"), Status::Unchanged);
+        std::fs::write(&lock.path, "{ \"updated\": true }\n").expect("write");
+        assert_eq!(status(&lock).expect("status"), Status::Changed);
     }
 
     /// Written files get the mode a plain write would give them under the umask, not the 0600 of

@@ -77,6 +77,17 @@ fn satisfies(v: (u32, u32), spec: &str) -> Option<bool> {
     })
 }
 
+/// Whether interpreter `version` (`3.13`) satisfies `requirement` (`>=3.11,<4`); `None` when
+/// either cannot be read.
+pub fn satisfies_requirement(version: &str, requirement: &str) -> Option<bool> {
+    let v = parse(version)?;
+    requirement
+        .split(',')
+        .filter(|s| !s.trim().is_empty())
+        .map(|s| satisfies(v, s))
+        .try_fold(true, |acc, s| Some(acc && s?))
+}
+
 /// The project's requirement (`>=3.11,<4`): nixpkgs' python3 when it satisfies it, else the
 /// newest interpreter that does.
 pub fn from_requirement(requirement: &str) -> Option<Choice> {

@@ -78,6 +78,11 @@ fn every_bad_description_exits_2_with_its_exact_message() {
     for case in &cases {
         let bytes = std::fs::read(case).expect("read case");
         let project = Project::with_bytes(&bytes);
+        // `<case>.project/`: files the case needs in its project (a lock, a package.json).
+        let files = case.with_extension("project");
+        if files.is_dir() {
+            copy_tree(&files, project.dir.path());
+        }
         for args in [&["check"][..], &["generate", "--check"][..]] {
             let out = project.run(args);
             let expected_path = case.with_extension("stderr");
@@ -106,7 +111,7 @@ fn every_bad_description_exits_2_with_its_exact_message() {
             .expect("ls")
             .filter_map(Result::ok)
             .map(|e| e.file_name())
-            .filter(|n| n != "app" && n != "app2nix.toml")
+            .filter(|n| n != "app" && n != "app2nix.toml" && !files.join(n).exists())
             .collect();
         assert!(
             leftovers.is_empty(),
@@ -115,6 +120,19 @@ fn every_bad_description_exits_2_with_its_exact_message() {
         );
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// Copy the files of `from` into `to` (directories merged).
+fn copy_tree(from: &Path, to: &Path) {
+    for e in std::fs::read_dir(from).expect("ls").flatten() {
+        let target = to.join(e.file_name());
+        if e.path().is_dir() {
+            std::fs::create_dir_all(&target).expect("mkdir");
+            copy_tree(&e.path(), &target);
+        } else {
+            std::fs::copy(e.path(), &target).expect("copy");
+        }
+    }
 }
 
 #[test]
@@ -150,7 +168,7 @@ const FILES: &[&str] = &[
     "demo-vm-test.py",
     "flake.nix",
 ];
-const KEPT_LOCK: &str = "kept flake.lock (written once; `nix flake update` maintains it)\n";
+const KEPT_LOCK: &str = "kept flake.lock (its pins belong to `nix flake update`)\n";
 
 fn lines(prefix: &str, files: &[&str]) -> String {
     files.iter().map(|f| format!("{prefix}{f}\n")).collect()

@@ -56,8 +56,9 @@ const CASES: &[Case] = &[
         ],
         sources: &["backend", "frontend"],
         src: "backend",
-        // The guide's backups are `docker exec pg_dump` commands, not configuration.
-        not_in_inputs: &["backup", "agenix"],
+        // The guide's backups are `docker exec pg_dump` commands, not configuration; its
+        // Compose file passes the frontend no build arguments (the example bakes in the API URL).
+        not_in_inputs: &["backup", "agenix", "assets.frontend.build_env"],
         renames: &[("api", "backend")],
     },
 ];

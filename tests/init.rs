@@ -8,7 +8,7 @@ use std::path::Path;
 mod common;
 use common::{copy_dir, run};
 
-const TREES: &[&str] = &["django", "fastapi", "flask-factory", "vite"];
+const TREES: &[&str] = &["django", "fastapi", "flask-factory", "vite", "uv-vite"];
 
 /// A copy of a fixture tree, in a directory with the fixture's name (the app name comes from it).
 fn tree(name: &str) -> (tempfile::TempDir, std::path::PathBuf) {

@@ -223,15 +223,22 @@ impl Importer {
         match command.filter(|c| !c.is_empty()) {
             Some(cmd) => self.compose_process(input, service, def, &name, &cmd),
             None if def.get("build").is_some() && looks_like_frontend(service, def) => {
-                let src = frontend_dist(def);
-                self.draft.assets.insert(name.clone(), (src.clone(), true));
+                // Its build context is the npm project app2nix builds (its Dockerfile ran
+                // `npm run build`); `check` says if it is not one.
+                let src = frontend_project(def);
+                let asset = crate::draft::AssetDraft {
+                    src: src.clone(),
+                    spa: true,
+                    build_env: Default::default(),
+                };
+                self.draft.assets.insert(name.clone(), asset);
                 self.by_service
                     .insert(service.to_string(), format!("asset:{name}"));
                 if let Some(port) = published_port(def) {
                     self.by_port.insert(port, format!("asset:{name}"));
                 }
                 self.add(&input.name, line, format!("services.{service} (built web frontend)"), Outcome::Decided(format!(
-                    "[assets.{name}] src = {src:?}, a single-page app served by nginx: build it before `app2nix generate`"
+                    "[assets.{name}] src = {src:?}: a single-page app built from source with npm (`npm run build`) and served by nginx"
                 )));
             }
             None => {
@@ -541,8 +548,40 @@ impl Importer {
         }
     }
 
-    /// A service's `build:`: the Python package is built by Nix; a frontend is not built by
-    /// app2nix, and its build arguments are values baked into the bundle.
+    /// A frontend's build argument: a plain value becomes `build_env` (it is baked into the
+    /// public bundle); a secret never does.
+    fn build_arg(
+        &mut self,
+        input: &Input,
+        service: &str,
+        asset: &str,
+        k: &str,
+        v: Option<String>,
+        line: usize,
+    ) {
+        let what = format!("services.{service}.build.args.{k}");
+        let outcome = match v {
+            _ if !crate::model::is_env_name(k) => {
+                Outcome::Unmapped("not a variable name a build can read".into())
+            }
+            Some(v) if crate::secrets::is_secret(k, &v) => Outcome::Unmapped(
+                "looks like a secret, and build-time values end up in the public bundle: keep it on the server".into(),
+            ),
+            Some(v) => {
+                if let Some(a) = self.draft.assets.get_mut(asset) {
+                    a.build_env.insert(k.to_string(), v);
+                }
+                Outcome::Mapped(format!("[assets.{asset}] build_env"))
+            }
+            None => Outcome::Unmapped(
+                "its value comes from the build's environment: add it under build_env".into(),
+            ),
+        };
+        self.add(&input.name, line, what, outcome);
+    }
+
+    /// A service's `build:`: the Python package is built by Nix; a frontend is built from
+    /// source with npm, its build arguments becoming its build-time environment.
     fn compose_build(&mut self, input: &Input, service: &str, build: &Yaml) {
         let what = format!("services.{service}.build");
         let asset = self
@@ -558,34 +597,32 @@ impl Importer {
             );
             return;
         };
-        let dist = self
-            .draft
-            .assets
-            .get(&asset)
-            .map(|(d, _)| d.clone())
-            .unwrap_or_default();
-        self.add(&input.name, build.line(), what, Outcome::Unmapped(format!(
-            "a frontend build (its Dockerfile runs the build): app2nix serves the built files of `{dist}` ([assets.{asset}]) but does not build them; build them before `app2nix generate`"
-        )));
-        if let Some(Yaml::Map(args, _)) = build.get("args") {
-            for (k, v) in args {
-                self.add(&input.name, v.line(), format!("services.{service}.build.args.{k}"), Outcome::Unmapped(
-                    "a build-time value baked into the frontend bundle: set it when you build the files".into(),
-                ));
-            }
-        } else if let Some(Yaml::Seq(args, _)) = build.get("args") {
-            for a in args {
-                let k = a
-                    .str()
-                    .unwrap_or("")
-                    .split('=')
-                    .next()
-                    .unwrap_or("")
-                    .to_string();
-                self.add(&input.name, a.line(), format!("services.{service}.build.args.{k}"), Outcome::Unmapped(
-                    "a build-time value baked into the frontend bundle: set it when you build the files".into(),
-                ));
-            }
+        self.add(
+            &input.name,
+            build.line(),
+            what,
+            Outcome::Mapped(format!("[assets.{asset}]: built from source with npm")),
+        );
+        let args: Vec<(String, Option<String>, usize)> = match build.get("args") {
+            Some(Yaml::Map(args, _)) => args
+                .iter()
+                .map(|(k, v)| (k.clone(), v.str().map(String::from), v.line()))
+                .collect(),
+            Some(Yaml::Seq(args, _)) => args
+                .iter()
+                .map(|a| {
+                    let text = a.str().unwrap_or("");
+                    let (k, v) = match text.split_once('=') {
+                        Some((k, v)) => (k.to_string(), Some(v.to_string())),
+                        None => (text.to_string(), None),
+                    };
+                    (k, v, a.line())
+                })
+                .collect(),
+            _ => Vec::new(),
+        };
+        for (k, v, line) in args {
+            self.build_arg(input, service, &asset, &k, v, line);
         }
     }
 }
@@ -631,27 +668,10 @@ fn build_context(def: &Yaml) -> Option<String> {
     (!context.is_empty() && context != "." && !context.contains("..")).then_some(context)
 }
 
-/// Where a frontend's build output is expected: `<context>/dist` (Vite's default), relative to
-/// the project root the Compose file sits below.
-fn frontend_dist(def: &Yaml) -> String {
-    let context = match def.get("build") {
-        Some(Yaml::Scalar(s, _)) => s.clone(),
-        Some(b) => b
-            .get("context")
-            .and_then(Yaml::str)
-            .unwrap_or(".")
-            .to_string(),
-        None => ".".into(),
-    };
-    let context = context
-        .trim_start_matches("./")
-        .trim_start_matches("../")
-        .trim_end_matches('/');
-    if context.is_empty() || context == "." {
-        "dist".into()
-    } else {
-        format!("{context}/dist")
-    }
+/// A frontend's npm project: its build context, relative to the project root the Compose file
+/// sits below.
+fn frontend_project(def: &Yaml) -> String {
+    build_context(def).unwrap_or_else(|| ".".into())
 }
 
 fn line_of_from(text: &str, needle: &str, from: usize) -> usize {

@@ -52,6 +52,8 @@ pub enum Kind {
     Pyproject,
     /// `.python-version` or `runtime.txt`.
     PythonVersion,
+    /// `uv.lock`: the environment is built from it with uv2nix.
+    UvLock,
 }
 
 /// Guess a file's kind from its name, then its content.
@@ -80,6 +82,9 @@ pub fn detect(name: &str, text: &str) -> Option<Kind> {
     if base == "pyproject.toml" {
         return Some(Kind::Pyproject);
     }
+    if base == "uv.lock" {
+        return Some(Kind::UvLock);
+    }
     if base == ".python-version" || base == "runtime.txt" {
         return Some(Kind::PythonVersion);
     }
@@ -92,6 +97,7 @@ pub fn detect(name: &str, text: &str) -> Option<Kind> {
 /// Packaging files `import --src DIR` reads from DIR when they are not among the inputs.
 pub const PACKAGING_FILES: &[&str] = &[
     "pyproject.toml",
+    "uv.lock",
     "requirements.txt",
     ".python-version",
     "runtime.txt",
@@ -141,6 +147,9 @@ pub(crate) struct Importer {
     project_name: Option<String>,
     /// An input decided the interpreter already.
     python_decided: bool,
+    /// The environment is built from this `uv.lock` with uv2nix: dependencies are not mapped
+    /// to nixpkgs packages.
+    pub(crate) uv_lock: Option<String>,
 }
 
 /// Import `inputs`: the draft description and the report.
@@ -149,7 +158,7 @@ pub fn import(inputs: &[Input], opts: &Options) -> Result<(Draft, Report), Strin
     for i in inputs {
         let kind = detect(&i.name, &i.text).ok_or_else(|| {
             format!(
-                "error: cannot tell what {} is\nhelp: import reads systemd units (*.service), nginx configuration (*.conf), .env files, Compose files (*compose*.yml), Dockerfiles, requirements.txt, pyproject.toml and .python-version",
+                "error: cannot tell what {} is\nhelp: import reads systemd units (*.service), nginx configuration (*.conf), .env files, Compose files (*compose*.yml), Dockerfiles, requirements.txt, pyproject.toml, uv.lock and .python-version",
                 i.name
             )
         })?;
@@ -157,9 +166,16 @@ pub fn import(inputs: &[Input], opts: &Options) -> Result<(Draft, Report), Strin
     }
     let mut im = Importer::new(opts);
     im.draft.python_src = Some(opts.src.clone().unwrap_or_else(|| ".".into()));
+    // A uv lock decides how every dependency is built, so it is known before any is read.
+    im.uv_lock = inputs
+        .iter()
+        .zip(&kinds)
+        .find(|(_, k)| **k == Kind::UvLock)
+        .map(|(i, _)| i.name.clone());
     // Python packaging first (its database drivers decide DATABASE_URLs), then environment files,
     // then processes, then the sites that route to them.
     let order = [
+        Kind::UvLock,
         Kind::PythonVersion,
         Kind::Requirements,
         Kind::Pyproject,
@@ -238,6 +254,7 @@ impl Importer {
             drivers: Vec::new(),
             project_name: None,
             python_decided: false,
+            uv_lock: None,
         }
     }
 
@@ -251,6 +268,7 @@ impl Importer {
             Kind::PythonVersion => self.python_version(input),
             Kind::Requirements => self.requirements(input),
             Kind::Pyproject => self.pyproject(input),
+            Kind::UvLock => self.uv_lock_file(input),
             Kind::Dockerfile => self.dockerfile(input),
             Kind::Systemd => self.unit(input),
             Kind::Compose => self.compose(input)?,

@@ -186,6 +186,11 @@ impl Importer {
             self.drivers
                 .push(attr.trim_end_matches("-binary").to_string());
         }
+        if let Some(lock) = &self.uv_lock {
+            let outcome = Outcome::Covered(format!("locked in {lock}: built from it with uv2nix"));
+            self.add(file, line, spec, outcome);
+            return;
+        }
         if IMPLIED.contains(&attr.as_str()) {
             self.add(
                 file,
@@ -252,13 +257,26 @@ impl Importer {
             self.dependency(&input.name, line, d);
         }
         if let Some(line) = py.build_system() {
-            self.draft.pyproject = true;
-            self.add(
-                &input.name,
-                line,
-                "[build-system]",
-                Outcome::Mapped("[package.python] layout = \"pyproject\"".into()),
-            );
+            let outcome = if self.uv_lock.is_some() {
+                Outcome::Covered("uv2nix builds the project with it".into())
+            } else {
+                self.draft.pyproject = true;
+                Outcome::Mapped("[package.python] layout = \"pyproject\"".into())
+            };
+            self.add(&input.name, line, "[build-system]", outcome);
         }
+    }
+
+    /// `uv.lock`: the environment is built from it with uv2nix (the description needs no
+    /// `dependencies`; `check` reads the lock).
+    pub(super) fn uv_lock_file(&mut self, input: &Input) {
+        let outcome = match crate::lockfiles::uv::parse(&input.text) {
+            Ok(lock) => Outcome::Mapped(format!(
+                "[package.python]: the environment is built from this lock with uv2nix ({} packages)",
+                lock.packages.len()
+            )),
+            Err(e) => Outcome::Unmapped(format!("not a lock uv2nix reads: {e}")),
+        };
+        self.add(&input.name, 0, "uv.lock", outcome);
     }
 }

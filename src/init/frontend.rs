@@ -1,6 +1,7 @@
 //! A Vite single-page app: the first `package.json` that builds with Vite becomes
-//! `[assets.frontend]`, served from its build output (`build.outDir` of its Vite config, else
-//! `dist`). app2nix does not run the build; the report says so.
+//! `[assets.frontend]`: the npm project itself when npm's `package-lock.json` is there (app2nix
+//! builds it), else its build output (`build.outDir` of its Vite config, else `dist`), which
+//! must be built before `generate`; the report says which.
 //!
 //! It may call the project's files ([`super::scan`]), `serde_json` and import's `line_of`.
 
@@ -37,14 +38,37 @@ impl Init<'_> {
                 continue;
             }
             let base = pkg.trim_end_matches("package.json").trim_end_matches('/');
-            let out_dir = self.vite_out_dir(base);
-            let src = if base.is_empty() {
-                out_dir.clone()
+            let source = Source::new(pkg, line_of(&t, "\"build\""));
+            let lock = if base.is_empty() {
+                "package-lock.json".to_string()
             } else {
-                format!("{base}/{out_dir}")
+                format!("{base}/package-lock.json")
             };
-            self.report.add(Source::new(pkg, line_of(&t, "\"build\"")), format!("build: {build}"), Outcome::Decided(format!("[assets.frontend] src = {src:?}: a single-page app; run the build before `app2nix generate`")));
-            self.draft.assets.insert("frontend".into(), (src, true));
+            // With npm's lock, app2nix builds it (and reads the Vite config itself).
+            let src = if project.has(&lock) {
+                let src = if base.is_empty() {
+                    ".".to_string()
+                } else {
+                    base.to_string()
+                };
+                self.report.add(source, format!("build: {build}"), Outcome::Mapped(format!("[assets.frontend] src = {src:?}: a single-page app built from source with npm (`npm run build`) from {lock}")));
+                src
+            } else {
+                let out_dir = self.vite_out_dir(base);
+                let src = if base.is_empty() {
+                    out_dir.clone()
+                } else {
+                    format!("{base}/{out_dir}")
+                };
+                self.report.add(source, format!("build: {build}"), Outcome::Decided(format!("[assets.frontend] src = {src:?}: a single-page app; without npm's package-lock.json app2nix does not build it: run the build before `app2nix generate`")));
+                src
+            };
+            let asset = crate::draft::AssetDraft {
+                src,
+                spa: true,
+                build_env: Default::default(),
+            };
+            self.draft.assets.insert("frontend".into(), asset);
             break;
         }
     }

@@ -1,8 +1,8 @@
 //! The migration task: Django's `migrate`, Alembic's `upgrade head` (or Flask-Migrate's
 //! `flask db upgrade`), unless the Procfile's `release:` line gave one already.
 //!
-//! It may call the project's file list ([`super::scan`]) and the draft's dependencies (mapped by
-//! the packaging step, which runs first).
+//! It may call the project's file list ([`super::scan`]) and the Python packages the packaging
+//! step (which runs first) found.
 
 use super::Init;
 use crate::draft::{Outcome, Source, Task};
@@ -13,7 +13,7 @@ impl Init<'_> {
         if self.draft.tasks.contains_key("migrate") {
             return;
         }
-        let flask_migrate = self.draft.dependencies.iter().any(|d| d == "flask-migrate");
+        let flask_migrate = self.python_packages.iter().any(|d| d == "flask-migrate");
         let (file, what, cmd) = if framework == "Django" {
             ("manage.py", "Django", "python -m django migrate --noinput")
         } else if self.project.has("alembic.ini") {

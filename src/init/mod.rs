@@ -34,6 +34,9 @@ struct Init<'a> {
     report: Report,
     /// Database drivers among the dependencies: they decide DATABASE_URLs.
     drivers: Vec<String>,
+    /// The project's Python dependencies by normalized name, whether mapped to nixpkgs or
+    /// locked in uv.lock (what later steps look for, e.g. Flask-Migrate).
+    python_packages: Vec<String>,
 }
 
 /// Run `init` on `dir`: the draft and the report.
@@ -44,6 +47,7 @@ pub fn init(dir: &Path) -> Result<(Draft, Report), String> {
         draft: Draft::default(),
         report: Report::default(),
         drivers: Vec::new(),
+        python_packages: Vec::new(),
     };
     let name = init.app_name(dir);
     let found = sources::scan(&project)?;

@@ -13,7 +13,7 @@ use super::Init;
 use crate::draft::{Outcome, Source};
 use crate::import::python::{Pyproject, chosen_interpreter, requirement_lines};
 
-/// Lock files whose versions a description does not reproduce.
+/// Lock files: uv's is built from (uv2nix); the others' versions are not reproduced.
 const LOCK_FILES: &[&str] = &["uv.lock", "poetry.lock", "Pipfile.lock"];
 
 impl Init<'_> {
@@ -22,6 +22,12 @@ impl Init<'_> {
     pub(super) fn packaging(&mut self) -> Option<(String, usize)> {
         let mut deps: Vec<(String, &str, usize)> = Vec::new(); // (spec, file, line)
         let mut requires_python = None;
+        // With uv's lock, the environment is built from it (uv2nix): no dependency is mapped.
+        let uv_lock = if self.project.has("uv.lock") {
+            self.uv_lock()
+        } else {
+            None
+        };
         if let Some(text) = self.project.read("pyproject.toml") {
             if let Some(py) = Pyproject::read(&text) {
                 for (d, line) in py.dependencies() {
@@ -35,7 +41,7 @@ impl Init<'_> {
                 for (k, line) in packages {
                     deps.push((k.to_string(), "pyproject.toml", line));
                 }
-                if let Some(line) = py.build_system() {
+                if let Some(line) = py.build_system().filter(|_| uv_lock.is_none()) {
                     self.draft.pyproject = true;
                     self.report.add(
                         Source::new("pyproject.toml", line),
@@ -53,17 +59,57 @@ impl Init<'_> {
                 }
             }
         }
-        for lock in LOCK_FILES {
+        for lock in LOCK_FILES.iter().filter(|l| **l != "uv.lock") {
             if self.project.has(lock) {
                 self.report.add(Source::new(lock, 0), *lock, Outcome::Decided("locked versions are not reproduced: nixpkgs' versions of the same packages are used".into()));
             }
         }
+        self.python_packages = deps
+            .iter()
+            .map(|(spec, _, _)| {
+                let name: String = spec
+                    .chars()
+                    .take_while(|c| c.is_ascii_alphanumeric() || "-_.".contains(*c))
+                    .collect();
+                crate::lockfiles::normalize_python_name(&name)
+            })
+            .collect();
         self.importing(|im| {
+            im.uv_lock = uv_lock;
             for (spec, file, line) in &deps {
                 im.dependency(file, *line, spec);
             }
+            im.uv_lock = None;
         });
         requires_python
+    }
+
+    /// `uv.lock`, reported: its name when the environment is built from it; `None` when it
+    /// cannot be (the dependencies are then mapped to nixpkgs packages).
+    fn uv_lock(&mut self) -> Option<String> {
+        let parsed = self
+            .project
+            .read("uv.lock")
+            .map(|t| crate::lockfiles::uv::parse(&t));
+        let (outcome, used) = match parsed {
+            Some(Ok(lock)) => (
+                Outcome::Mapped(format!(
+                    "[package.python]: the environment is built from this lock with uv2nix ({} packages)",
+                    lock.packages.len()
+                )),
+                true,
+            ),
+            Some(Err(e)) => (
+                Outcome::Decided(format!(
+                    "not a lock uv2nix reads ({e}): nixpkgs' packages are used; recreate it with `uv lock` to build from it"
+                )),
+                false,
+            ),
+            None => (Outcome::Unmapped("unreadable".into()), false),
+        };
+        self.report
+            .add(Source::new("uv.lock", 0), "uv.lock", outcome);
+        used.then(|| "uv.lock".into())
     }
 
     /// The interpreter: what the project requires decides; a pin only when there is no

@@ -27,20 +27,24 @@ use crate::diagnostic::Diagnostics;
 mod app;
 mod check;
 mod data;
+mod npm;
 mod package;
 mod processes;
 mod secrets;
 mod sites;
 mod tasks;
+mod uv;
 
 pub use app::{Host, SYSTEMS};
 pub use check::{is_env_name, is_name, is_plain_path, suggest_name};
 pub use data::{Database, PostgresqlBackup, Restic};
+pub use npm::{NpmBuild, NpmScript};
 pub use package::{Asset, DEFAULT_PYTHON, Package, PythonPackage};
 pub use processes::{Command, Health, Listen, Process, Server, default_unit_description};
 pub use secrets::{Agenix, Delivery, Secret};
 pub use sites::{Acme, Route, RouteTarget, Site, Tls, is_domain};
 pub use tasks::{Before, Task, TaskRun};
+pub use uv::UvEnv;
 
 /// A validated application.
 #[derive(Debug, Clone)]

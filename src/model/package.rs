@@ -15,6 +15,8 @@ use std::path::Path;
 
 use super::check::{Checker, shown};
 use super::data::Database;
+use super::npm::NpmBuild;
+use super::uv::UvEnv;
 use crate::description::{self as d, Sp};
 
 /// Where the code comes from.
@@ -48,6 +50,8 @@ pub struct PythonPackage {
     pub build_system: BTreeSet<String>,
     /// Version from `pyproject.toml` (`0` when it has none).
     pub package_version: String,
+    /// Built from `uv.lock` with uv2nix (then `dependencies` are the locked packages).
+    pub uv: Option<UvEnv>,
 }
 
 impl PythonPackage {
@@ -71,6 +75,8 @@ pub struct Asset {
     pub spa: bool,
     /// `assets/` (content-hashed build output) when the directory has one.
     pub hashed_dir: Option<String>,
+    /// Built from source with npm (`src` is the npm project).
+    pub build: Option<NpmBuild>,
 }
 
 const PYTHON_VERSIONS: &[&str] = &["3.11", "3.12", "3.13", "3.14"];
@@ -121,6 +127,33 @@ fn python_package(
         .project_path(&py.src, "package source", true)
         .unwrap_or_default();
     let version = py.version.as_ref().and_then(|v| python_version(c, v));
+    let uv = if src.is_empty() {
+        None
+    } else {
+        super::uv::environment(c, desc, py, &src, database)
+    };
+    if let Some(env) = uv {
+        let package_version = pyproject_version(&c.project_dir().join(&src).join("pyproject.toml"));
+        return PythonPackage {
+            src,
+            version,
+            pyproject: true,
+            dependencies: env.packages.clone(),
+            build_system: BTreeSet::new(),
+            package_version,
+            uv: Some(env),
+        };
+    }
+    if let Some((name, _)) = py.source_builds.iter().next() {
+        c.err(
+            name.span(),
+            "`source_builds` applies to environments built from uv.lock, and there is none",
+            "lock the project with `uv lock`, or remove `source_builds`",
+        );
+    }
+    if !src.is_empty() {
+        super::uv::note_unhonoured_pins(c, &src);
+    }
     let layout = c.choice(
         &py.layout,
         "layout",
@@ -150,6 +183,7 @@ fn python_package(
         dependencies,
         build_system,
         package_version,
+        uv: None,
     }
 }
 
@@ -314,6 +348,23 @@ pub(super) fn assets(c: &mut Checker, desc: &d::Description) -> Vec<Asset> {
         c.name(name, "asset name");
         let spa = c.choice(&a.kind, "asset kind", &["spa", "static"], "static") == "spa";
         if let Some(src) = c.project_path(&a.src, "asset directory", true) {
+            // An npm project is built here: none of a build output's checks apply to it.
+            let npm_project = c.project_dir().join(&src).join("package.json").is_file();
+            let build = super::npm::build(c, name, a, &src);
+            if let Some(b) = build {
+                out.push(Asset {
+                    name: name.to_string(),
+                    src,
+                    spa,
+                    // Vite's build output keeps its content-hashed files in `assets/`.
+                    hashed_dir: b.vite.then(|| "assets".to_string()),
+                    build: Some(b),
+                });
+                continue;
+            }
+            if npm_project {
+                continue;
+            }
             if spa && !c.project_dir().join(&src).join("index.html").is_file() {
                 c.err(
                     a.src.span(),
@@ -332,6 +383,7 @@ pub(super) fn assets(c: &mut Checker, desc: &d::Description) -> Vec<Asset> {
                 src,
                 spa,
                 hashed_dir,
+                build: None,
             });
         }
     }

@@ -9,7 +9,7 @@ use serde::Serialize;
 use serde_json::json;
 
 use super::vm_test::vm_test_file_name;
-use super::{environment, header, package_file_name};
+use super::{asset_file_name, environment, header, package_file_name, python_env_file_name};
 use crate::model::{Model, Package};
 
 /// The NixOS release the generated flake follows.
@@ -34,6 +34,11 @@ struct FlakeContext {
     package: Option<String>,
     /// `pythonXY` when the package file takes the interpreter.
     package_python: Option<String>,
+    /// The environment built from uv.lock (`<app>-python.nix`) and its interpreter, with the
+    /// uv2nix inputs.
+    python_env: Option<String>,
+    /// Assets built with npm: package attribute and file.
+    assets: Vec<(String, String)>,
     vm_test: String,
     agenix: bool,
     host: Option<HostCtx>,
@@ -51,12 +56,18 @@ struct HostCtx {
 /// Render `flake.nix` (written beside the description).
 pub fn flake_nix(m: &Model, layout: &FlakeLayout) -> Result<String, Error> {
     let out = |f: &str| format!("{}{f}", layout.to_out);
-    let (package, package_python) = match &m.package {
+    let (package, package_python, python_env) = match &m.package {
+        Package::Python(py) if py.uv.is_some() => (
+            None,
+            Some(py.interpreter()),
+            Some(out(&python_env_file_name(&m.name))),
+        ),
         Package::Python(py) => (
             Some(out(&package_file_name(&m.name))),
             py.pyproject.then(|| py.interpreter()),
+            None,
         ),
-        _ => (None, None),
+        _ => (None, None, None),
     };
     let ctx = FlakeContext {
         header: header(&layout.flake_source_label),
@@ -65,6 +76,16 @@ pub fn flake_nix(m: &Model, layout: &FlakeLayout) -> Result<String, Error> {
         module: out(&format!("{}.nix", m.name)),
         package,
         package_python,
+        python_env,
+        assets: m
+            .assets
+            .iter()
+            .filter(|a| a.build.is_some())
+            .map(|a| {
+                let attr = format!("{}-{}", m.name, a.name);
+                (attr, out(&asset_file_name(&m.name, &a.name)))
+            })
+            .collect(),
         vm_test: out(&vm_test_file_name(&m.name)),
         agenix: !m.secrets.is_empty(),
         host: m.host.as_ref().map(|h| HostCtx {
@@ -114,6 +135,9 @@ pub fn flake_lock(m: &Model) -> Result<String, String> {
         nodes.insert("systems".into(), pin("systems")?);
         root_inputs.insert("agenix".into(), json!("agenix"));
     }
+    if uses_uv2nix(m) {
+        add_uv2nix_nodes(&pin, &mut nodes, &mut root_inputs)?;
+    }
     nodes.insert("root".into(), json!({ "inputs": root_inputs }));
     let lock = json!({ "nodes": nodes, "root": "root", "version": 7 });
     serde_json::to_string_pretty(&lock)
@@ -121,9 +145,146 @@ pub fn flake_lock(m: &Model) -> Result<String, String> {
         .map_err(|e| e.to_string())
 }
 
+/// `flake.lock` as it should be when one exists: its pins kept, the nodes of inputs `flake.nix`
+/// gained added from app2nix's pins, and nodes no input reaches any more dropped (what `nix
+/// flake lock` does, without fetching). A file that is not a lock of that shape is kept as it
+/// is, and so is an up-to-date one, byte for byte.
+pub fn refresh_lock(existing: &str, generated: &str) -> String {
+    let parse = |t: &str| serde_json::from_str::<serde_json::Value>(t).ok();
+    let (Some(old), Some(new)) = (parse(existing), parse(generated)) else {
+        return existing.to_string();
+    };
+    let root_inputs = |v: &serde_json::Value| {
+        let root = v.get("root")?.as_str()?;
+        v.get("nodes")?
+            .get(root)?
+            .get("inputs")?
+            .as_object()
+            .cloned()
+    };
+    let (Some(old_inputs), Some(new_inputs)) = (root_inputs(&old), root_inputs(&new)) else {
+        return existing.to_string();
+    };
+    let node = |v: &serde_json::Value, id: &str| v.get("nodes")?.get(id).cloned();
+    let mut inputs = serde_json::Map::new();
+    let mut nodes = serde_json::Map::new();
+    let mut queue = Vec::new();
+    for name in new_inputs.keys() {
+        let kept = old_inputs
+            .get(name)
+            .and_then(|id| id.as_str().map(str::to_string));
+        let id = kept.clone().unwrap_or_else(|| name.clone());
+        inputs.insert(name.clone(), serde_json::Value::String(id.clone()));
+        queue.push((id, kept.is_some()));
+    }
+    // Every node reachable from the root, from the lock that has it.
+    while let Some((id, from_old)) = queue.pop() {
+        if nodes.contains_key(&id) {
+            continue;
+        }
+        let Some(n) = (if from_old {
+            node(&old, &id)
+        } else {
+            node(&new, &id)
+        }) else {
+            continue;
+        };
+        for target in n
+            .get("inputs")
+            .and_then(|i| i.as_object())
+            .into_iter()
+            .flat_map(|i| i.values())
+            .filter_map(|t| t.as_str())
+        {
+            queue.push((target.to_string(), from_old));
+        }
+        nodes.insert(id, n);
+    }
+    nodes.insert("root".into(), json!({ "inputs": inputs }));
+    let mut lock = old.clone();
+    lock["nodes"] = serde_json::Value::Object(nodes);
+    lock["root"] = json!("root");
+    if lock == old {
+        return existing.to_string();
+    }
+    serde_json::to_string_pretty(&lock).map_or_else(|_| existing.to_string(), |s| s + "\n")
+}
+
+/// The environment is built from uv.lock: the flake has the uv2nix inputs.
+fn uses_uv2nix(m: &Model) -> bool {
+    matches!(&m.package, Package::Python(py) if py.uv.is_some())
+}
+
+/// The uv2nix stack's lock nodes, each following the root's inputs as `flake.nix` says.
+fn add_uv2nix_nodes(
+    pin: &dyn Fn(&str) -> Result<serde_json::Value, String>,
+    nodes: &mut serde_json::Map<String, serde_json::Value>,
+    root_inputs: &mut serde_json::Map<String, serde_json::Value>,
+) -> Result<(), String> {
+    let follows: [(&str, serde_json::Value); 3] = [
+        ("pyproject-nix", json!({ "nixpkgs": ["nixpkgs"] })),
+        (
+            "uv2nix",
+            json!({ "nixpkgs": ["nixpkgs"], "pyproject-nix": ["pyproject-nix"] }),
+        ),
+        (
+            "pyproject-build-systems",
+            json!({
+                "nixpkgs": ["nixpkgs"],
+                "pyproject-nix": ["pyproject-nix"],
+                "uv2nix": ["uv2nix"],
+            }),
+        ),
+    ];
+    for (name, inputs) in follows {
+        let mut node = pin(name)?;
+        node["inputs"] = inputs;
+        nodes.insert(name.into(), node);
+        root_inputs.insert(name.into(), json!(name));
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_existing_lock_keeps_its_pins_and_gains_new_inputs() {
+        let old = r#"{
+  "nodes": {
+    "agenix": { "locked": { "rev": "old-agenix" } },
+    "nixpkgs": { "locked": { "rev": "updated-by-nix" } },
+    "root": { "inputs": { "agenix": "agenix", "nixpkgs": "nixpkgs" } }
+  },
+  "root": "root",
+  "version": 7
+}
+"#;
+        let new = r#"{ "nodes": {
+    "nixpkgs": { "locked": { "rev": "app2nix-pin" } },
+    "uv2nix": { "locked": { "rev": "uv" }, "inputs": { "nixpkgs": ["nixpkgs"] } },
+    "root": { "inputs": { "nixpkgs": "nixpkgs", "uv2nix": "uv2nix" } } },
+  "root": "root", "version": 7 }"#;
+        let merged: serde_json::Value =
+            serde_json::from_str(&refresh_lock(old, new)).expect("json");
+        assert_eq!(
+            merged["nodes"]["nixpkgs"]["locked"]["rev"],
+            "updated-by-nix"
+        );
+        assert_eq!(merged["nodes"]["uv2nix"]["locked"]["rev"], "uv");
+        assert!(
+            merged["nodes"].get("agenix").is_none(),
+            "a dropped input's node goes"
+        );
+        // Up to date: the same bytes; not a lock: kept.
+        let again = refresh_lock(&refresh_lock(old, new), new);
+        assert_eq!(again, refresh_lock(old, new));
+        assert_eq!(
+            refresh_lock("{ \"updated\": true }\n", new),
+            "{ \"updated\": true }\n"
+        );
+    }
 
     #[test]
     fn the_lock_matches_the_inputs_of_flake_nix() {

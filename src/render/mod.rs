@@ -17,11 +17,17 @@ use crate::nix;
 
 pub mod flake;
 pub mod module;
+pub mod npm_asset;
 pub mod python;
+pub mod python_env;
 pub mod secrets_nix;
 pub mod vm_test;
 
-pub use module::{ModuleContext, module, package, package_file_name};
+pub use module::{
+    ModuleContext, asset_file_name, module, package, package_file_name, python_env_file_name,
+};
+pub use npm_asset::npm_assets;
+pub use python_env::python_env;
 pub use secrets_nix::secrets_nix;
 
 /// Templates, embedded at build time.
@@ -71,6 +77,14 @@ const TEMPLATES: &[(&str, &str)] = &[
     (
         "vm-test.nix",
         include_str!("../../templates/vm-test.nix.j2"),
+    ),
+    (
+        "npm-asset.nix",
+        include_str!("../../templates/npm-asset.nix.j2"),
+    ),
+    (
+        "python-env.nix",
+        include_str!("../../templates/python-env.nix.j2"),
     ),
     ("vm-test.py", include_str!("../../templates/vm-test.py.j2")),
     (

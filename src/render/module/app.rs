@@ -32,6 +32,9 @@ pub(super) struct AppCtx {
     working_dir: String,
     /// [`crate::secrets::SECRET_FILES`] for `builtins.match`.
     secret_file_regex: String,
+    /// Some source is copied here (a pyproject source tree, an asset of files): the module
+    /// needs its secret-file filter.
+    filtered_sources: bool,
 }
 
 #[derive(Debug, Serialize)]
@@ -46,6 +49,16 @@ struct PythonCtx {
     version: String,
     dependencies: Vec<String>,
     build_system: Vec<String>,
+    /// Built from uv.lock with uv2nix.
+    uv: Option<UvCtx>,
+}
+
+#[derive(Debug, Serialize)]
+struct UvCtx {
+    /// The environment's file, beside the module.
+    file: String,
+    /// The lock as the user knows it (relative to the description).
+    lock_shown: String,
 }
 
 #[derive(Debug, Serialize)]
@@ -59,6 +72,8 @@ struct AssetCtx {
     name: String,
     src: String,
     spa: bool,
+    /// Built from source with npm: its package file, beside the module.
+    package_file: Option<String>,
 }
 
 pub(super) fn context(m: &Model, layout: &Layout) -> AppCtx {
@@ -82,6 +97,14 @@ pub(super) fn context(m: &Model, layout: &Layout) -> AppCtx {
                 version: py.package_version.clone(),
                 dependencies: py.dependencies.iter().cloned().collect(),
                 build_system: py.build_system.iter().cloned().collect(),
+                uv: py.uv.as_ref().map(|env| UvCtx {
+                    file: super::python_env_file_name(&m.name),
+                    lock_shown: if env.root.is_empty() {
+                        "uv.lock".into()
+                    } else {
+                        format!("{}/uv.lock", env.root)
+                    },
+                }),
             }),
             _ => None,
         },
@@ -103,6 +126,10 @@ pub(super) fn context(m: &Model, layout: &Layout) -> AppCtx {
                 name: a.name.clone(),
                 src: rel(&a.src),
                 spa: a.spa,
+                package_file: a
+                    .build
+                    .as_ref()
+                    .map(|_| super::asset_file_name(&m.name, &a.name)),
             })
             .collect(),
         python_path: matches!(&m.package, Package::Python(py) if !py.pyproject),
@@ -122,5 +149,7 @@ pub(super) fn context(m: &Model, layout: &Layout) -> AppCtx {
         }
         .into(),
         secret_file_regex: crate::secrets::secret_file_regex(),
+        filtered_sources: m.assets.iter().any(|a| a.build.is_none())
+            || matches!(&m.package, Package::Python(py) if py.pyproject),
     }
 }

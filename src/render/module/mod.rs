@@ -92,13 +92,20 @@ fn needs(m: &Model, sites: &sites::SitesCtx) -> Needs {
     let server_tcp = m.processes.iter().any(|p| {
         matches!(p.server, Server::Gunicorn { .. }) && matches!(p.listen, Some(Listen::Tcp { .. }))
     });
+    // The flake builds a uv environment: the module only receives it.
+    let built_here = match &m.package {
+        Package::Python(py) => py.uv.is_none(),
+        Package::Nixpkgs(_) => true,
+        Package::Flake { .. } => false,
+    };
     Needs {
-        uses_pkgs: !matches!(m.package, Package::Flake { .. })
+        // Exactly the parts whose Nix reads `pkgs` (deadnix refuses an unused argument).
+        uses_pkgs: built_here
             || any_sql_or_once
             || m.health.is_some()
-            || (m.restic.is_some() && matches!(m.database, Some(Database::Sqlite { .. })))
+            || m.restic.is_some()
             || (env_secrets && any_server)
-            || !m.sites.is_empty(),
+            || m.assets.iter().any(|a| a.build.is_some()),
         uses_options: !m.secrets.is_empty(),
         any_tcp_server: server_tcp || health_tcp || sites.any_tcp_upstream(),
         requires_local: matches!(m.database, Some(Database::Postgresql { .. }))
@@ -117,9 +124,10 @@ pub fn module(m: &Model, layout: &Layout) -> Result<String, Error> {
 }
 
 /// Render the package expression (`callPackage` style) of an app built from source, written
-/// beside the module; `None` for packages taken from nixpkgs or a flake input.
+/// beside the module; `None` for packages taken from nixpkgs or a flake input, and for
+/// environments built from uv.lock (see [`super::python_env`]).
 pub fn package(m: &Model, layout: &Layout) -> Result<Option<String>, Error> {
-    if !matches!(m.package, Package::Python(_)) {
+    if !matches!(&m.package, Package::Python(py) if py.uv.is_none()) {
         return Ok(None);
     }
     let ctx = ModuleContext::new(m, layout);
@@ -132,4 +140,14 @@ pub fn package(m: &Model, layout: &Layout) -> Result<Option<String>, Error> {
 /// File name of the package expression generated beside the module for apps built from source.
 pub fn package_file_name(app: &str) -> String {
     format!("{app}-package.nix")
+}
+
+/// File name of an asset built from source with npm, beside the module.
+pub fn asset_file_name(app: &str, asset: &str) -> String {
+    format!("{app}-{asset}.nix")
+}
+
+/// File name of the Python environment built from uv.lock, beside the module.
+pub fn python_env_file_name(app: &str) -> String {
+    format!("{app}-python.nix")
 }

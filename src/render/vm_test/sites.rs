@@ -78,6 +78,8 @@ struct RouteTest {
     /// proxy: the app's TCP port when nginx keeps connections to it open.
     keepalive_port: Option<u16>,
     body_limit: Option<BodyLimit>,
+    /// spa built with npm: the build-time values its bundle must hold.
+    built_values: Vec<String>,
 }
 
 /// The certificates, names and sites of the test, in the order of the description's sites.
@@ -197,6 +199,7 @@ fn route_test(m: &Model, r: &Route) -> RouteTest {
         location: String::new(),
         keepalive_port: None,
         body_limit: r.client_max_body_size.as_deref().and_then(body_limit),
+        built_values: Vec::new(),
     };
     match &r.target {
         RouteTarget::Process(p) => {
@@ -205,8 +208,15 @@ fn route_test(m: &Model, r: &Route) -> RouteTest {
             t.access_log = access_log(m, p);
             t.keepalive_port = keepalive_port(m, p).filter(|_| !r.websockets);
         }
-        RouteTarget::Asset { spa, .. } => {
+        RouteTarget::Asset { spa, name, .. } => {
             t.kind = if *spa { "spa" } else { "static" }.into();
+            t.built_values = m
+                .assets
+                .iter()
+                .find(|a| a.name == *name)
+                .and_then(|a| a.build.as_ref())
+                .map(|b| b.env.values().cloned().collect())
+                .unwrap_or_default();
         }
         RouteTarget::State(dir) => {
             t.kind = "state".into();

@@ -1,0 +1,162 @@
+//! `package.json` and `package-lock.json`: an npm project as nixpkgs' `buildNpmPackage` builds
+//! it with `importNpmLock`, which fetches every package by the URL and integrity hash the lock
+//! records (so no hash has to be computed for the dependencies).
+
+use std::path::Path;
+
+/// What app2nix needs from an npm project.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NpmProject {
+    /// `name` of package.json (or empty).
+    pub name: String,
+    /// `version` of package.json (or `0.0.0`).
+    pub version: String,
+    /// Scripts of package.json, by name.
+    pub scripts: Vec<String>,
+    /// Packages in the lock (the project itself aside).
+    pub packages: usize,
+}
+
+/// Lock files of other package managers, and what to do instead.
+pub const OTHER_LOCKS: &[(&str, &str)] = &[
+    ("pnpm-lock.yaml", "pnpm"),
+    ("yarn.lock", "Yarn"),
+    ("bun.lockb", "Bun"),
+    ("bun.lock", "Bun"),
+];
+
+/// Why a project cannot be built.
+pub type Error = String;
+
+/// Read the npm project in `dir` (its `package.json` and `package-lock.json`).
+pub fn read(dir: &Path) -> Result<NpmProject, Error> {
+    let read = |name: &str| {
+        crate::input::read_text(&dir.join(name), crate::input::MAX_LOCK_BYTES)
+            .map_err(|e| format!("`{name}`: {e}"))
+    };
+    let package = read("package.json")?;
+    let lock = match read("package-lock.json") {
+        Ok(lock) => lock,
+        Err(e) => {
+            if let Some((file, tool)) = OTHER_LOCKS.iter().find(|(f, _)| dir.join(f).exists()) {
+                return Err(format!(
+                    "it is locked by {tool} (`{file}`); app2nix builds npm projects from `package-lock.json` (nixpkgs' importNpmLock)"
+                ));
+            }
+            return Err(e);
+        }
+    };
+    parse(&package, &lock)
+}
+
+/// Parse `package.json` and `package-lock.json`.
+pub fn parse(package: &str, lock: &str) -> Result<NpmProject, Error> {
+    let package: serde_json::Value =
+        serde_json::from_str(package).map_err(|e| format!("`package.json` is not JSON: {e}"))?;
+    let lock: serde_json::Value =
+        serde_json::from_str(lock).map_err(|e| format!("`package-lock.json` is not JSON: {e}"))?;
+    let version = lock
+        .get("lockfileVersion")
+        .and_then(|v| v.as_u64())
+        .unwrap_or(0);
+    if version < 2 {
+        return Err(format!(
+            "`package-lock.json` is a version {version} lock; importNpmLock reads version 2 or 3 (npm 7 or newer writes them)"
+        ));
+    }
+    let packages = lock
+        .get("packages")
+        .and_then(|p| p.as_object())
+        .ok_or("`package-lock.json` has no `packages`")?;
+    let mut unresolved = Vec::new();
+    let mut count = 0;
+    for (path, p) in packages {
+        // The project itself, and links to workspace members, are not fetched.
+        if path.is_empty() || p.get("link").and_then(|l| l.as_bool()) == Some(true) {
+            continue;
+        }
+        count += 1;
+        let resolved = p.get("resolved").and_then(|r| r.as_str());
+        let integrity = p.get("integrity").and_then(|r| r.as_str());
+        let fetched = resolved.is_some_and(|r| r.starts_with("http"));
+        if resolved.is_none() || (fetched && integrity.is_none()) {
+            unresolved.push(path.trim_start_matches("node_modules/").to_string());
+        }
+    }
+    if !unresolved.is_empty() {
+        return Err(format!(
+            "`package-lock.json` records no URL and hash for {} package(s) ({}); importNpmLock fetches each by them. Recreate the lock with `npm install --package-lock-only --omit-lockfile-registry-resolved=false`",
+            unresolved.len(),
+            unresolved
+                .iter()
+                .take(3)
+                .cloned()
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
+    let text = |key: &str| {
+        package
+            .get(key)
+            .and_then(|v| v.as_str())
+            .map(str::to_string)
+    };
+    Ok(NpmProject {
+        name: text("name").unwrap_or_default(),
+        version: text("version").unwrap_or_else(|| "0.0.0".into()),
+        scripts: package
+            .get("scripts")
+            .and_then(|s| s.as_object())
+            .map(|s| s.keys().cloned().collect())
+            .unwrap_or_default(),
+        packages: count,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const PACKAGE: &str =
+        r#"{ "name": "web", "version": "1.2.0", "scripts": { "build": "vite build" } }"#;
+
+    #[test]
+    fn a_complete_lock() {
+        let lock = r#"{ "lockfileVersion": 3, "packages": {
+            "": { "name": "web" },
+            "node_modules/vite": { "version": "5.4.11", "resolved": "https://registry.npmjs.org/vite/-/vite-5.4.11.tgz", "integrity": "sha512-x" },
+            "node_modules/local": { "resolved": "packages/local", "link": true }
+        } }"#;
+        let p = parse(PACKAGE, lock).expect("parses");
+        assert_eq!(
+            (p.name.as_str(), p.version.as_str(), p.packages),
+            ("web", "1.2.0", 1)
+        );
+        assert_eq!(p.scripts, ["build"]);
+    }
+
+    #[test]
+    fn locks_without_urls_or_of_old_npm_are_refused() {
+        let bare = r#"{ "lockfileVersion": 3, "packages": { "": {}, "node_modules/vite": { "version": "5.4.11" } } }"#;
+        let e = parse(PACKAGE, bare).expect_err("no resolved");
+        assert!(
+            e.contains("vite") && e.contains("--omit-lockfile-registry-resolved=false"),
+            "{e}"
+        );
+        let old = r#"{ "lockfileVersion": 1, "dependencies": {} }"#;
+        assert!(parse(PACKAGE, old).expect_err("v1").contains("version 1"));
+    }
+
+    #[test]
+    fn other_package_managers_are_named() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::write(dir.path().join("package.json"), PACKAGE).expect("write");
+        std::fs::write(
+            dir.path().join("pnpm-lock.yaml"),
+            "lockfileVersion: '9.0'\n",
+        )
+        .expect("write");
+        let e = read(dir.path()).expect_err("pnpm");
+        assert!(e.contains("pnpm") && e.contains("package-lock.json"), "{e}");
+    }
+}

@@ -1,0 +1,250 @@
+//! Assets built from source with npm: an asset whose directory holds a `package.json` is built
+//! with nixpkgs' `buildNpmPackage` from its `package-lock.json` (`importNpmLock`), with its build
+//! command, output directory and build-time environment. Build-time values end up in the
+//! public bundle, so nothing secret may be one.
+//!
+//! Owns [`NpmBuild`]. May call [`super::check`], [`crate::lockfiles`] and [`crate::secrets`].
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use super::check::{Checker, is_plain_path, shown};
+use crate::description::{self as d, Sp};
+use crate::lockfiles::npm;
+
+/// How an asset is built.
+#[derive(Debug, Clone)]
+pub struct NpmBuild {
+    /// `package.json`'s name and version.
+    pub name: String,
+    pub version: String,
+    /// What builds it.
+    pub script: NpmScript,
+    /// The output directory, relative to the asset's directory.
+    pub out: String,
+    /// Build-time environment.
+    pub env: BTreeMap<String, String>,
+    /// Packages in the lock.
+    pub packages: usize,
+    /// A Vite project (its output has content-hashed `assets/`).
+    pub vite: bool,
+}
+
+/// The build command.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NpmScript {
+    /// `npm run <script>`.
+    Run(String),
+    /// Any other shell command.
+    Command(String),
+}
+
+/// The npm build of asset `name` in `src` (relative to the description), when its directory
+/// holds a `package.json`.
+pub(super) fn build(
+    c: &mut Checker,
+    name: &Sp<String>,
+    a: &d::Asset,
+    src: &str,
+) -> Option<NpmBuild> {
+    let dir = c.project_dir().join(src);
+    if !dir.join("package.json").is_file() {
+        refuse_build_keys(c, a);
+        return None;
+    }
+    let project = match npm::read(&dir) {
+        Ok(p) => p,
+        Err(e) => {
+            c.err(
+                a.src.span(),
+                format!("asset `{}` cannot be built from `{src}`: {e}", name.as_str()),
+                "commit a package-lock.json made by npm (`npm install --package-lock-only --omit-lockfile-registry-resolved=false`)",
+            );
+            return None;
+        }
+    };
+    let script = script(c, a, &project)?;
+    let vite = uses_vite(&dir);
+    let out = out_dir(c, a, &dir, vite)?;
+    let env = build_env(c, a);
+    c.note(format!(
+        "asset `{}` is built from `{src}` with npm ({}, {} locked packages), serving `{out}`",
+        name.as_str(),
+        match &script {
+            NpmScript::Run(s) => format!("`npm run {s}`"),
+            NpmScript::Command(cmd) => format!("`{}`", shown(cmd)),
+        },
+        project.packages
+    ));
+    Some(NpmBuild {
+        name: project.name,
+        version: project.version,
+        script,
+        out,
+        env,
+        packages: project.packages,
+        vite,
+    })
+}
+
+/// `build`, `out` and `build_env` describe an npm build, which a directory of files is not.
+fn refuse_build_keys(c: &mut Checker, a: &d::Asset) {
+    let key = a
+        .build
+        .as_ref()
+        .map(|b| b.span())
+        .or_else(|| a.out.as_ref().map(|o| o.span()))
+        .or_else(|| a.build_env.keys().next().map(|k| k.span()));
+    if let Some(span) = key {
+        c.err(
+            span,
+            "`build`, `out` and `build_env` are for npm projects, and this directory has no package.json",
+            "point `src` at the npm project (its package.json and package-lock.json), or remove them",
+        );
+    }
+}
+
+/// `npm run <script>` (the default `npm run build`) or another command.
+fn script(c: &mut Checker, a: &d::Asset, project: &npm::NpmProject) -> Option<NpmScript> {
+    let Some(cmd) = &a.build else {
+        if !project.scripts.iter().any(|s| s == "build") {
+            c.err(
+                a.src.span(),
+                "package.json has no `build` script, and no `build` command is given",
+                "add a `build` script to package.json, or set `build` (e.g. `npm run compile`)",
+            );
+            return None;
+        }
+        return Some(NpmScript::Run("build".into()));
+    };
+    if !c.one_line(cmd, "build command") {
+        return None;
+    }
+    let words = crate::shell::words(cmd);
+    match words.as_slice() {
+        [npm, run, s] if npm == "npm" && (run == "run" || run == "run-script") => {
+            if project.scripts.contains(s) {
+                Some(NpmScript::Run(s.clone()))
+            } else {
+                c.err(
+                    cmd.span(),
+                    format!("package.json has no `{}` script", shown(s)),
+                    format!("its scripts: {}", project.scripts.join(", ")),
+                );
+                None
+            }
+        }
+        _ if crate::secrets::command_secret(&words).is_some() => {
+            c.err_redacted(
+                cmd.span(),
+                "the build command holds a secret",
+                "build-time values end up in the public bundle: keep secrets out of the build",
+            );
+            None
+        }
+        _ => Some(NpmScript::Command(cmd.to_string())),
+    }
+}
+
+/// Whether the project builds with Vite.
+fn uses_vite(dir: &Path) -> bool {
+    [
+        "vite.config.js",
+        "vite.config.ts",
+        "vite.config.mjs",
+        "vite.config.mts",
+    ]
+    .iter()
+    .any(|f| dir.join(f).is_file())
+        || crate::input::read_text_if_any(&dir.join("package.json"))
+            .is_some_and(|t| t.contains("\"vite\""))
+}
+
+/// `out`, else Vite's `build.outDir` when it is a plain string, else `dist`.
+fn out_dir(c: &mut Checker, a: &d::Asset, dir: &Path, vite: bool) -> Option<String> {
+    let out = match &a.out {
+        Some(o) => o.to_string(),
+        None if vite => vite_out_dir(dir).unwrap_or_else(|| "dist".into()),
+        None => "dist".into(),
+    };
+    let out = out
+        .trim_start_matches("./")
+        .trim_end_matches('/')
+        .to_string();
+    if !is_plain_path(&out) || out.split('/').any(|s| s == "..") {
+        let span = a.out.as_ref().map_or(a.src.span(), |o| o.span());
+        c.err(
+            span,
+            format!(
+                "build output `{}` is not a directory inside the project",
+                shown(&out)
+            ),
+            "give the directory the build writes, relative to the npm project (e.g. `dist`)",
+        );
+        return None;
+    }
+    Some(out)
+}
+
+/// `outDir: "build"` in a Vite configuration (only a literal string is read).
+fn vite_out_dir(dir: &Path) -> Option<String> {
+    [
+        "vite.config.js",
+        "vite.config.ts",
+        "vite.config.mjs",
+        "vite.config.mts",
+    ]
+    .iter()
+    .find_map(|f| crate::input::read_text_if_any(&dir.join(f)))
+    .and_then(|text| {
+        let at = text.find("outDir")?;
+        let rest = text[at + "outDir".len()..].trim_start().strip_prefix(':')?;
+        let rest = rest.trim_start();
+        let quote = rest.chars().next().filter(|q| "'\"`".contains(*q))?;
+        let value = &rest[1..];
+        Some(value[..value.find(quote)?].to_string())
+    })
+}
+
+/// `build_env`: plain values, never secrets (they are compiled into the public bundle).
+fn build_env(c: &mut Checker, a: &d::Asset) -> BTreeMap<String, String> {
+    let mut out = BTreeMap::new();
+    for (k, v) in &a.build_env {
+        if !c.env_name(k, "build-time variable") || !c.one_line(v, "build-time value") {
+            continue;
+        }
+        let secret = crate::secrets::is_secret_name(k) || crate::secrets::secret_value(v).is_some();
+        if secret {
+            c.err_redacted(
+                v.span(),
+                format!("`{}` looks like a secret, and build-time values end up in the public bundle", k.as_str()),
+                "keep secrets on the server: have the app serve what the frontend needs at run time",
+            );
+            continue;
+        }
+        out.insert(k.to_string(), v.to_string());
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn vite_out_dir_is_read_when_literal() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::write(
+            dir.path().join("vite.config.js"),
+            "export default { build: { outDir: 'build/web', sourcemap: true } }",
+        )
+        .expect("write");
+        assert_eq!(vite_out_dir(dir.path()).as_deref(), Some("build/web"));
+        std::fs::write(
+            dir.path().join("vite.config.js"),
+            "export default { build: { outDir: dir } }",
+        )
+        .expect("write");
+        assert_eq!(vite_out_dir(dir.path()), None);
+    }
+}

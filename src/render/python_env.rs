@@ -1,0 +1,62 @@
+//! `<app>-python.nix`: the app's Python environment built from `uv.lock` with uv2nix
+//! (pyproject.nix's build packages, the lock's overlay with wheels preferred, the build systems
+//! of build-system-pkgs), imported by the flake with those inputs.
+//!
+//! May call: `model` (read only), the template environment of [`super`], [`crate::secrets`].
+
+use std::collections::BTreeMap;
+
+use minijinja::Error;
+use minijinja::value::Value;
+use serde::Serialize;
+
+use super::{Layout, environment, header};
+use crate::model::{Model, Package};
+
+#[derive(Debug, Serialize)]
+struct PythonEnvContext {
+    header: String,
+    name: String,
+    title: String,
+    /// The lock as the user knows it (relative to the description).
+    lock_shown: String,
+    /// The workspace root, relative to the environment's file.
+    root: String,
+    members: Vec<String>,
+    source_builds: BTreeMap<String, Vec<String>>,
+    secret_file_regex: String,
+    env_name: String,
+}
+
+/// Render the environment when the app is built from uv.lock.
+pub fn python_env(m: &Model, layout: &Layout) -> Result<Option<String>, Error> {
+    let Package::Python(py) = &m.package else {
+        return Ok(None);
+    };
+    let Some(env) = &py.uv else {
+        return Ok(None);
+    };
+    let root = format!("{}{}", layout.to_project, env.root);
+    let ctx = PythonEnvContext {
+        header: header(&layout.source_label),
+        name: m.name.clone(),
+        title: m.description.clone(),
+        lock_shown: if env.root.is_empty() {
+            "uv.lock".into()
+        } else {
+            format!("{}/uv.lock", env.root)
+        },
+        root: match root.trim_end_matches('/') {
+            "" => ".".into(),
+            r => r.into(),
+        },
+        members: env.members.clone(),
+        source_builds: env.source_builds.clone(),
+        secret_file_regex: crate::secrets::secret_file_regex(),
+        env_name: format!("{}-env", m.name),
+    };
+    environment()
+        .get_template("python-env.nix")?
+        .render(Value::from(minijinja::value::Serde(&ctx)))
+        .map(Some)
+}
