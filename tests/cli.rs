@@ -666,3 +666,33 @@ fn descriptions_that_cannot_be_read_exit_3() {
         );
     }
 }
+
+/// A `build` command runs with the dependencies' programs on PATH, as under `npm run`
+/// (`vite build` is not found otherwise), and only the output directory itself, not a
+/// directory of the same name elsewhere, is left out of the source.
+#[test]
+fn npm_build_commands_find_the_dependencies_programs() {
+    let p = Project::new("");
+    let dir = p.dir.path();
+    copy_tree(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/incident-tracker"),
+        dir,
+    );
+    let desc = dir.join("app2nix.toml");
+    let text = std::fs::read_to_string(&desc).expect("read");
+    let text = text.replace(
+        "build_env = ",
+        "build = \"vite build --mode production\"\nbuild_env = ",
+    );
+    std::fs::write(&desc, text).expect("write");
+    let out = p.run(&["generate", "--module-only"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let nix = std::fs::read_to_string(p.path("incident-tracker-frontend.nix")).expect("asset");
+    let path = nix.find("node_modules/.bin:$PATH").expect("PATH export");
+    let command = nix.find("${buildCommand}").expect("command");
+    assert!(path < command, "{nix}");
+    assert!(
+        nix.contains(r#"path == "${toString npmRoot}/${outDir}""#),
+        "{nix}"
+    );
+}

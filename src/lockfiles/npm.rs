@@ -69,6 +69,7 @@ pub fn parse(package: &str, lock: &str) -> Result<NpmProject, Error> {
         .and_then(|p| p.as_object())
         .ok_or("`package-lock.json` has no `packages`")?;
     let mut unresolved = Vec::new();
+    let mut from_git = Vec::new();
     let mut count = 0;
     for (path, p) in packages {
         // The project itself, and links to workspace members, are not fetched.
@@ -79,9 +80,20 @@ pub fn parse(package: &str, lock: &str) -> Result<NpmProject, Error> {
         let resolved = p.get("resolved").and_then(|r| r.as_str());
         let integrity = p.get("integrity").and_then(|r| r.as_str());
         let fetched = resolved.is_some_and(|r| r.starts_with("http"));
-        if resolved.is_none() || (fetched && integrity.is_none()) {
-            unresolved.push(path.trim_start_matches("node_modules/").to_string());
+        let name = path.trim_start_matches("node_modules/").to_string();
+        if resolved.is_some_and(|r| r.starts_with("git") || r.starts_with("github:")) {
+            from_git.push(name);
+        } else if resolved.is_none() || (fetched && integrity.is_none()) {
+            unresolved.push(name);
         }
+    }
+    if let Some(first) = from_git.first() {
+        // importNpmLock fetches them with `builtins.fetchGit` and no revision: an unlocked
+        // fetch, which a flake's pure evaluation refuses.
+        return Err(format!(
+            "`package-lock.json` takes {} package(s) from git ({first}…); importNpmLock cannot fetch them reproducibly. Depend on a published version (or a tarball URL) instead",
+            from_git.len()
+        ));
     }
     if !unresolved.is_empty() {
         return Err(format!(
@@ -141,6 +153,12 @@ mod tests {
         let e = parse(PACKAGE, bare).expect_err("no resolved");
         assert!(
             e.contains("vite") && e.contains("--omit-lockfile-registry-resolved=false"),
+            "{e}"
+        );
+        let git = r#"{ "lockfileVersion": 3, "packages": { "": {}, "node_modules/x": { "version": "1.0.0", "resolved": "git+ssh://git@github.com/o/x.git#0123abcd" } } }"#;
+        let e = parse(PACKAGE, git).expect_err("from git");
+        assert!(
+            e.contains("from git (x") && e.contains("published version"),
             "{e}"
         );
         let old = r#"{ "lockfileVersion": 1, "dependencies": {} }"#;

@@ -12,9 +12,12 @@ pub struct UvLock {
     pub packages: BTreeSet<String>,
     /// The workspace's own packages (editable or virtual sources), by normalized name.
     pub members: BTreeSet<String>,
-    /// Packages uv2nix builds from source: a registry package with no wheel, or a git, URL
-    /// or path source. Their build system is not in the lock.
+    /// Packages uv2nix builds from source on any interpreter: a registry package with no
+    /// wheel, or a git, URL or path source. Their build system is not in the lock.
     pub from_source: BTreeSet<String>,
+    /// The wheel file names of each registry package that has wheels (see
+    /// [`UvLock::built_from_source`]).
+    pub wheels: BTreeMap<String, Vec<String>>,
     /// `requires-python` of the lock, if any.
     pub requires_python: Option<String>,
 }
@@ -42,6 +45,7 @@ pub fn parse(text: &str) -> Result<UvLock, Error> {
         packages: BTreeSet::new(),
         members: BTreeSet::new(),
         from_source: BTreeSet::new(),
+        wheels: BTreeMap::new(),
         requires_python: table
             .get("requires-python")
             .and_then(|v| v.as_str())
@@ -67,11 +71,19 @@ pub fn parse(text: &str) -> Result<UvLock, Error> {
                 lock.members.insert(name.clone());
             }
             "registry" => {
-                if p.get("wheels")
+                let files: Vec<String> = p
+                    .get("wheels")
                     .and_then(|w| w.as_array())
-                    .is_none_or(|w| w.is_empty())
-                {
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|w| w.get("url")?.as_str())
+                    .filter_map(|u| u.rsplit('/').next())
+                    .map(str::to_string)
+                    .collect();
+                if files.is_empty() {
                     lock.from_source.insert(name.clone());
+                } else {
+                    lock.wheels.insert(name.clone(), files);
                 }
             }
             // git, url, path, directory: a source tree or archive, built here.
@@ -84,13 +96,52 @@ pub fn parse(text: &str) -> Result<UvLock, Error> {
     Ok(lock)
 }
 
-/// The build systems of the packages built from source: the description's, else setuptools
-/// (what most source distributions without a wheel use).
+impl UvLock {
+    /// The packages uv2nix builds from source for CPython 3.`minor` on some Linux system of the
+    /// flake (x86_64, aarch64): those without any wheel, and those none of whose wheels fits
+    /// (uv2nix then falls back to the source distribution).
+    pub fn built_from_source(&self, minor: u32) -> BTreeSet<String> {
+        let mut out = self.from_source.clone();
+        for (name, files) in &self.wheels {
+            let fits = |arch: &str| files.iter().any(|f| wheel_fits(f, minor, arch));
+            if !fits("x86_64") || !fits("aarch64") {
+                out.insert(name.clone());
+            }
+        }
+        out
+    }
+}
+
+/// Whether the wheel file `file` installs on CPython 3.`minor` on glibc Linux for `arch`
+/// (its tags: `{python}-{abi}-{platform}`, each a `.`-separated set).
+fn wheel_fits(file: &str, minor: u32, arch: &str) -> bool {
+    let stem = file.strip_suffix(".whl").unwrap_or(file);
+    let parts: Vec<&str> = stem.rsplitn(4, '-').collect();
+    let [platform, abi, python, _] = parts.as_slice() else {
+        return false;
+    };
+    let platform_fits = platform.split('.').any(|p| {
+        p == "any" || ((p.starts_with("manylinux") || p.starts_with("linux_")) && p.ends_with(arch))
+    });
+    let cpython = |t: &str| t.strip_prefix("cp3").and_then(|m| m.parse::<u32>().ok());
+    let python_fits = python.split('.').any(|t| {
+        // Pure wheels (`py3`, `py2.py3`, `py311`) and this interpreter's own tag.
+        (t.starts_with("py3") && *abi == "none")
+            || cpython(t) == Some(minor) && abi.split('.').any(|a| a == "none" || a == format!("cp3{minor}") || a == "abi3")
+            // The stable ABI of an older CPython.
+            || cpython(t).is_some_and(|m| m <= minor) && abi.split('.').any(|a| a == "abi3")
+    });
+    platform_fits && python_fits
+}
+
+/// The build systems of the packages built from source for CPython 3.`minor`: the
+/// description's, else setuptools (what most source distributions without a wheel use).
 pub fn build_systems(
     lock: &UvLock,
+    minor: u32,
     given: &BTreeMap<String, Vec<String>>,
 ) -> BTreeMap<String, Vec<String>> {
-    lock.from_source
+    lock.built_from_source(minor)
         .iter()
         .filter(|p| !lock.members.contains(*p))
         .map(|p| {
@@ -155,9 +206,50 @@ source = { git = "https://example.org/x.git?rev=abc#abc" }
         );
         assert_eq!(lock.requires_python.as_deref(), Some(">=3.11"));
         let given = BTreeMap::from([("from-git".to_string(), vec!["hatchling".to_string()])]);
-        let systems = build_systems(&lock, &given);
+        let systems = build_systems(&lock, 13, &given);
         assert_eq!(systems["from-git"], ["hatchling"]);
         assert_eq!(systems["only-sdist"], ["setuptools"]);
+    }
+
+    #[test]
+    fn wheels_that_do_not_fit_the_interpreter_or_linux_mean_a_source_build() {
+        let fits = |f: &str| wheel_fits(f, 13, "x86_64");
+        assert!(fits("flask-3.0.0-py3-none-any.whl"));
+        assert!(fits("six-1.16-py2.py3-none-any.whl"));
+        assert!(fits(
+            "psycopg2_binary-2.9.10-cp313-cp313-manylinux_2_17_x86_64.manylinux2014_x86_64.whl"
+        ));
+        assert!(fits(
+            "cryptography-44.0-cp39-abi3-manylinux_2_28_x86_64.whl"
+        ));
+        assert!(!fits(
+            "psycopg2_binary-2.9.10-cp312-cp312-manylinux_2_17_x86_64.whl"
+        ));
+        assert!(!fits(
+            "cryptography-44.0-cp314-abi3-manylinux_2_28_x86_64.whl"
+        ));
+        assert!(!fits("x-1.0-cp313-cp313-musllinux_1_2_x86_64.whl"));
+        assert!(!fits("x-1.0-cp313-cp313-macosx_11_0_arm64.whl"));
+        assert!(!fits("x-1.0-cp313-cp313-manylinux_2_17_aarch64.whl"));
+        assert!(!fits("x-1.0-cp313-cp313-win_amd64.whl"));
+        assert!(!fits("not-a-wheel.whl"));
+        let lock = parse(
+            r#"
+version = 1
+[[package]]
+name = "old-only"
+version = "1.0"
+source = { registry = "https://pypi.org/simple" }
+sdist = { url = "https://x/old_only-1.0.tar.gz", hash = "sha256:00" }
+wheels = [
+    { url = "https://x/old_only-1.0-cp312-cp312-manylinux_2_17_x86_64.whl", hash = "sha256:00" },
+    { url = "https://x/old_only-1.0-cp312-cp312-manylinux_2_17_aarch64.whl", hash = "sha256:00" },
+]
+"#,
+        )
+        .expect("parses");
+        assert!(lock.built_from_source(13).contains("old-only"));
+        assert!(!lock.built_from_source(12).contains("old-only"));
     }
 
     #[test]

@@ -29,6 +29,9 @@ pub struct UvEnv {
     pub source_builds: BTreeMap<String, Vec<String>>,
     /// Every locked package, by normalized name.
     pub packages: BTreeSet<String>,
+    /// The app's own project (a member): the environment holds it and its dependencies, not
+    /// the other members of its workspace.
+    pub project: String,
 }
 
 /// The lock of the package in `src`, when there is one and it is used.
@@ -64,7 +67,7 @@ pub(super) fn environment(
         );
     }
     interpreter_fits(c, py, &lock_path, &lock);
-    locks_the_app(c, py, src, &lock_path, &lock);
+    let project = locks_the_app(c, py, src, &lock_path, &lock);
     holds_what_processes_need(c, desc, py, database, &lock_path, &lock);
     let source_builds = source_builds(c, py, &lock);
     c.note(summary(&lock_path, &lock, &source_builds));
@@ -73,6 +76,7 @@ pub(super) fn environment(
         members: lock.members.iter().cloned().collect(),
         source_builds,
         packages: lock.packages,
+        project: project.unwrap_or_default(),
     })
 }
 
@@ -174,7 +178,7 @@ fn locks_the_app(
     src: &str,
     lock_path: &str,
     lock: &UvLock,
-) {
+) -> Option<String> {
     let pyproject = c.project_dir().join(src).join("pyproject.toml");
     let name = crate::input::read_text_if_any(&pyproject)
         .and_then(|t| t.parse::<toml::Table>().ok())
@@ -185,17 +189,23 @@ fn locks_the_app(
                 .map(normalize_python_name)
         });
     match name {
-        None => c.err(
-            py.src.span(),
-            format!("`{src}/pyproject.toml` names no project (`[project] name`)"),
-            "uv2nix builds the project the lock names: add `[project]` with its name",
-        ),
-        Some(n) if !lock.members.contains(&n) => c.err(
-            py.src.span(),
-            format!("`{lock_path}` does not lock the project `{n}` of `{src}`"),
-            "run `uv lock` in the project (or its workspace) to lock it",
-        ),
-        Some(_) => {}
+        None => {
+            c.err(
+                py.src.span(),
+                format!("`{src}/pyproject.toml` names no project (`[project] name`)"),
+                "uv2nix builds the project the lock names: add `[project]` with its name",
+            );
+            None
+        }
+        Some(n) if !lock.members.contains(&n) => {
+            c.err(
+                py.src.span(),
+                format!("`{lock_path}` does not lock the project `{n}` of `{src}`"),
+                "run `uv lock` in the project (or its workspace) to lock it",
+            );
+            None
+        }
+        Some(n) => Some(n),
     }
 }
 
@@ -272,7 +282,12 @@ fn source_builds(
     }
     // A package with wheels can be named too (to build it from source anyway is uv2nix's
     // `sourcePreference`, not this): only packages built from source get an override.
-    uv::build_systems(lock, &given)
+    let version = py.version.as_ref().map_or(DEFAULT_PYTHON, |v| v.as_str());
+    let minor = version
+        .strip_prefix("3.")
+        .and_then(|m| m.parse().ok())
+        .unwrap_or(13);
+    uv::build_systems(lock, minor, &given)
 }
 
 fn python_name(c: &mut Checker, s: &Sp<String>) -> bool {

@@ -28,8 +28,6 @@ struct NpmAssetContext {
     /// Another build command.
     command_line: String,
     out: String,
-    /// The first directory of `out`, left out of the source.
-    out_top: String,
     pname: String,
     version: String,
     env: BTreeMap<String, String>,
@@ -62,7 +60,6 @@ fn npm_asset(m: &Model, a: &Asset, b: &NpmBuild, layout: &Layout) -> Result<Stri
         command: format!("`{command_line}`"),
         script,
         command_line,
-        out_top: b.out.split('/').next().unwrap_or(&b.out).to_string(),
         out: b.out.clone(),
         pname: format!("{}-{}", m.name, a.name),
         version: b.version.clone(),

@@ -26,6 +26,8 @@ struct PythonEnvContext {
     source_builds: BTreeMap<String, Vec<String>>,
     secret_file_regex: String,
     env_name: String,
+    /// The app's project: the environment's one member (with its dependencies).
+    project: String,
 }
 
 /// Render the environment when the app is built from uv.lock.
@@ -54,6 +56,7 @@ pub fn python_env(m: &Model, layout: &Layout) -> Result<Option<String>, Error> {
         source_builds: env.source_builds.clone(),
         secret_file_regex: crate::secrets::secret_file_regex(),
         env_name: format!("{}-env", m.name),
+        project: env.project.clone(),
     };
     environment()
         .get_template("python-env.nix")?

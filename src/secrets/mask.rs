@@ -173,35 +173,37 @@ fn mask_word(word: &str) -> (String, Option<char>) {
             None,
         );
     }
-    // From the right: in `--env=SECRET_KEY=x` the innermost pair is the one to mask.
-    for (pos, _) in word.rmatch_indices(['=', ':']) {
-        let name: String = word[..pos]
-            .chars()
-            .rev()
-            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
-            .collect::<Vec<_>>()
-            .into_iter()
-            .rev()
-            .collect();
+    // Two passes. First, from the left, the first pair whose *name* is secret hides everything
+    // after it, so a separator inside a secret value (`PASSWORD="+PwA="`, where `PwA` reads like
+    // a name) can never leave part of that value shown; `--env=SECRET_KEY=x` keeps `SECRET_KEY`.
+    // Then, from the right, the innermost pair whose *value* is secret (`--db=postgres://u:pw@h`).
+    let pairs = || word.match_indices(['=', ':']).map(|(pos, _)| pos);
+    let by_name = pairs().find(|&pos| {
+        let name = pair_name(word, pos);
+        !word[pos + 1..].is_empty() && separator_fits(word, pos, &name) && is_secret_name(&name)
+    });
+    let by_value = || {
+        pairs().rev().find(|&pos| {
+            let (name, value) = (pair_name(word, pos), &word[pos + 1..]);
+            !value.is_empty()
+                && !name.is_empty()
+                && separator_fits(word, pos, &name)
+                && is_secret(&name, value.trim_matches(['"', '\'']))
+        })
+    };
+    if let Some(pos) = by_name.or_else(by_value) {
         let value = &word[pos + 1..];
-        if value.is_empty() {
-            continue;
+        if !is_secret_name(&pair_name(word, pos))
+            && has_url_password(value)
+            && secret_value(&mask_url(value).replace(":…@", "@")).is_none()
+        {
+            return (format!("{}{}", &word[..=pos], mask_url(value)), None);
         }
-        let colon_ok = word.as_bytes()[pos] == b'='
-            || name.chars().all(|c| c.is_ascii_uppercase() || c == '_');
-        if !name.is_empty() && colon_ok && is_secret(&name, value.trim_matches(['"', '\''])) {
-            if !is_secret_name(&name)
-                && has_url_password(value)
-                && secret_value(&mask_url(value).replace(":…@", "@")).is_none()
-            {
-                return (format!("{}{}", &word[..=pos], mask_url(value)), None);
-            }
-            let open = value
-                .chars()
-                .next()
-                .filter(|q| (*q == '"' || *q == '\'') && value[1..].find(*q).is_none());
-            return (format!("{}…", &word[..=pos]), open);
-        }
+        let open = value
+            .chars()
+            .next()
+            .filter(|q| (*q == '"' || *q == '\'') && value[1..].find(*q).is_none());
+        return (format!("{}…", &word[..=pos]), open);
     }
     if has_url_password(word) {
         return (mask_url(word), None);
@@ -210,6 +212,22 @@ fn mask_word(word: &str) -> (String, Option<char>) {
         return ("…".into(), None);
     }
     (word.to_string(), None)
+}
+
+/// The name left of the separator at `pos` in a word: the letters, digits and `_` before it.
+fn pair_name(word: &str, pos: usize) -> String {
+    let name: Vec<char> = word[..pos]
+        .chars()
+        .rev()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+        .collect();
+    name.into_iter().rev().collect()
+}
+
+/// `NAME=value` always pairs; `NAME:value` only for an upper-case name (`TOKEN:abc` as in
+/// `SetCredential=`), so `host:port` and `scheme:` are no pairs.
+fn separator_fits(word: &str, pos: usize, name: &str) -> bool {
+    word.as_bytes()[pos] == b'=' || name.chars().all(|c| c.is_ascii_uppercase() || c == '_')
 }
 
 /// `scheme://user:…@host` for a URL with a password.
@@ -371,16 +389,16 @@ mod tests {
             mask("--broker=amqp://u:pw@rabbit/vhost"),
             "--broker=amqp://u:…@rabbit/vhost"
         );
-        assert_eq!(mask("SetCredential=TOKEN:abc"), "SetCredential=TOKEN:…");
-        // In doubt: a credential setting is hidden even when it names a path.
-        assert_eq!(
-            mask("LoadCredential=TOKEN:/run/keys/t"),
-            "LoadCredential=TOKEN:…"
-        );
+        // A credential setting is secret by its own name: all of it is hidden, even a path.
+        assert_eq!(mask("SetCredential=TOKEN:abc"), "SetCredential=…");
+        assert_eq!(mask("LoadCredential=TOKEN:/run/keys/t"), "LoadCredential=…");
         assert_eq!(
             mask("proxy_pass http://user:pw@backend"),
             "proxy_pass http://user:…@backend"
         );
+        // A regression found by the property test: `PwAa0A` inside the value read as a secret
+        // name, and only what followed its `=` was hidden.
+        assert_eq!(mask("export PASSWORD=\"+PwAa0A=\""), "export PASSWORD=…");
         assert_eq!(mask("workers = 3"), "workers = 3");
         assert_eq!(mask("secret_key = \"abc def\" more"), "secret_key = … more");
         assert_eq!(mask("API_TOKEN: xyz"), "API_TOKEN: …");
