@@ -141,6 +141,35 @@ pub struct Description {
     /// The NixOS machine that runs the application: the generated flake gets a
     /// `nixosConfigurations.<name>` for `nixos-rebuild switch --flake .#<name>`.
     pub host: Option<Host>,
+    /// Several NixOS machines sharing the application's roles (an edge with the sites, app
+    /// hosts, a database host, the one host that runs tasks), deployed with colmena or
+    /// deploy-rs. Instead of `[host]`.
+    #[serde(default)]
+    pub hosts: BTreeMap<Sp<String>, ClusterHost>,
+}
+
+/// `[hosts.<name>]`: one machine of a deployment on several hosts.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ClusterHost {
+    /// What the machine does: `edge` (nginx and certificates), `app` (the processes),
+    /// `database` (PostgreSQL), `tasks` (migrations and scheduled tasks: exactly one host).
+    pub roles: Sp<Vec<Sp<String>>>,
+    /// Its address on the private network the hosts share (`10.0.0.11`).
+    pub address: Sp<String>,
+    /// Its network interface on that private network (`ens10`): app and database hosts open
+    /// their ports on it only.
+    pub interface: Option<Sp<String>>,
+    /// Where colmena and deploy-rs reach it over SSH: `host` or `user@host` (default user
+    /// root).
+    pub ssh: Sp<String>,
+    /// Platform, `x86_64-linux` (default) or `aarch64-linux`.
+    pub system: Option<Sp<String>>,
+    /// The machine's own NixOS configuration (hardware, boot loader, users), relative to this
+    /// file.
+    pub configuration: Sp<String>,
+    /// Its SSH host public key, for the secrets it decrypts (`secrets/secrets.nix`).
+    pub host_key: Option<Sp<String>>,
 }
 
 /// `[host]`

@@ -82,6 +82,52 @@ name = "web1"
 configuration = "host.nix"
 "#;
 
+/// A description on several hosts, for the fields of `[hosts.*]`.
+const CLUSTER_BASE: &str = r#"[app]
+name = "demo"
+
+[package.python]
+src = "app"
+
+[processes.web]
+wsgi = "demo.wsgi:app"
+listen = "127.0.0.1:8000"
+
+[postgresql]
+
+[secrets]
+SECRET_KEY = "env"
+
+[sites.main]
+domains = ["demo.example.org"]
+tls = "none"
+routes = { "/" = "web" }
+
+[agenix]
+admin_keys = ["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIF9jlv6/Nfg+46lRIvT+HeMIpazJvbL1c1RdpgEY2ssm admin"]
+
+[hosts.edge]
+roles = ["edge"]
+address = "10.0.0.10"
+ssh = "root@edge.example.org"
+configuration = "host.nix"
+
+[hosts.app1]
+roles = ["app", "tasks", "database"]
+address = "10.0.0.11"
+interface = "ens10"
+ssh = "deploy@10.0.0.11"
+system = "aarch64-linux"
+configuration = "host.nix"
+host_key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIL9fR6IFMTfj9j41/qhz2wOXpmr0jA6MXD1ZLxdZYKrJ app1"
+"#;
+
+/// `CLUSTER_BASE` with `from` replaced by `to`.
+fn in_cluster(from: &str, to: String) -> String {
+    assert!(CLUSTER_BASE.contains(from), "CLUSTER_BASE has no `{from}`");
+    CLUSTER_BASE.replacen(from, &to, 1)
+}
+
 /// How a field's accepted value must show up in the output.
 #[derive(Clone, Copy)]
 enum Expect {
@@ -288,6 +334,26 @@ fields! {
     agenix_key: Expect::Verbatim, |v| with("host_keys = [", format!("admin_keys = [{}]\nhost_keys = [", toml_str(&v)));
     host_name: Expect::Transformed, |v| with("name = \"web1\"", format!("name = {}", toml_str(&v)));
     host_configuration: Expect::Transformed, |v| with("configuration = \"host.nix\"", format!("configuration = {}", toml_str(&v)));
+    cluster_host_name: Expect::Transformed, |v| in_cluster("[hosts.app1]", format!("[hosts.{}]", toml_str(&v)));
+    cluster_role: Expect::Transformed, |v| in_cluster("roles = [\"edge\"]", format!("roles = [{}]", toml_str(&v)));
+    cluster_address: Expect::Verbatim, |v| in_cluster("address = \"10.0.0.11\"", format!("address = {}", toml_str(&v)));
+    cluster_interface: Expect::Verbatim, |v| in_cluster("interface = \"ens10\"", format!("interface = {}", toml_str(&v)));
+    cluster_ssh: Expect::Transformed, |v| in_cluster("ssh = \"deploy@10.0.0.11\"", format!("ssh = {}", toml_str(&v)));
+    cluster_system: Expect::Verbatim, |v| in_cluster("system = \"aarch64-linux\"", format!("system = {}", toml_str(&v)));
+    cluster_configuration: Expect::Transformed, |v| in_cluster("configuration = \"host.nix\"\nhost_key", format!("configuration = {}\nhost_key", toml_str(&v)));
+    cluster_host_key: Expect::Verbatim, |v| in_cluster("host_key = \"ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIL9fR6IFMTfj9j41/qhz2wOXpmr0jA6MXD1ZLxdZYKrJ app1\"", format!("host_key = {}", toml_str(&v)));
+}
+
+/// The description on several hosts generates too.
+#[test]
+fn cluster_base_description_generates() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::create_dir(dir.path().join("app")).expect("app");
+    std::fs::write(dir.path().join("host.nix"), "{ }\n").expect("host");
+    let file = dir.path().join("app2nix.toml");
+    std::fs::write(&file, CLUSTER_BASE).expect("write");
+    let files = app2nix::generate::generate(&file, Some(&dir.path().join("out")));
+    assert!(files.is_ok(), "{:?}", files.err());
 }
 
 /// The base description itself is valid and complete: every field above starts from a

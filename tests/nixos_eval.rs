@@ -160,3 +160,108 @@ fn the_app_user_reaches_redis() {
     );
     assert_eq!(summary["groups"], serde_json::json!([summary["socket"]]));
 }
+
+/// The example on several hosts, evaluated as each of its machines (and with a third app host
+/// added in the configuration, as a user scaling out would): each runs what its roles place on
+/// it, the edge balances over every app host, the database admits the app's role from the app
+/// hosts only, and each opens its ports on the private interface only.
+#[test]
+#[ignore = "needs NIXPKGS_LIB and nix-instantiate: run by .ci/run"]
+fn each_host_runs_its_roles() {
+    let module = Path::new(env!("CARGO_MANIFEST_DIR")).join("modules/nanotrace-cluster.nix");
+    let as_host = |host: &str| {
+        common::nixos_eval(
+            &[(&module, "nanotrace-cluster")],
+            &format!(
+                r#"{{ services.nanotrace-cluster.host = "{host}";
+  services.nanotrace-cluster.hosts.app3 = {{ roles = [ "app" ]; address = "10.0.0.13"; interface = "ens10"; }}; }}"#
+            ),
+            true,
+            r#"let units = lib.filterAttrs (n: _: lib.hasPrefix "nanotrace-cluster" n) config.systemd.services; in {
+  units = lib.attrNames units;
+  url = units.nanotrace-cluster-web.environment.DATABASE_URL or null;
+  bind = units.nanotrace-cluster-web.serviceConfig.ExecStart or null;
+  nginx = config.services.nginx.enable;
+  servers = lib.attrNames (config.services.nginx.upstreams.nanotrace-cluster-web.servers or { });
+  maxFails = lib.mapAttrs (_: s: s.max_fails) (config.services.nginx.upstreams.nanotrace-cluster-web.servers or { });
+  postgresql = config.services.postgresql.enable;
+  listen = config.services.postgresql.settings.listen_addresses or null;
+  hba = config.services.postgresql.authentication;
+  open = config.networking.firewall.allowedTCPPorts;
+  private = lib.mapAttrs (_: i: i.allowedTCPPorts) config.networking.firewall.interfaces;
+  secrets = lib.attrNames config.age.secrets;
+}"#,
+        )
+    };
+    let edge = as_host("edge");
+    assert_eq!(edge["units"], serde_json::json!([]), "{edge}");
+    assert_eq!(edge["nginx"], true);
+    assert_eq!(
+        edge["servers"],
+        serde_json::json!(["10.0.0.11:8000", "10.0.0.12:8000", "10.0.0.13:8000"])
+    );
+    assert_eq!(edge["maxFails"]["10.0.0.13:8000"], 3);
+    assert_eq!(edge["open"], serde_json::json!([80, 443]));
+    assert_eq!(edge["private"], serde_json::json!({}));
+    assert_eq!(edge["secrets"], serde_json::json!([]));
+
+    let app1 = as_host("app1");
+    assert_eq!(
+        app1["units"],
+        serde_json::json!([
+            "nanotrace-cluster-auth",
+            "nanotrace-cluster-migrate",
+            "nanotrace-cluster-web"
+        ])
+    );
+    assert_eq!(
+        app1["url"],
+        "postgresql+psycopg2://nanotrace-cluster@10.0.0.20:5432/nanotrace-cluster"
+    );
+    assert!(
+        app1["bind"]
+            .as_str()
+            .is_some_and(|b| b.contains("\"10.0.0.11:8000\"")),
+        "{app1}"
+    );
+    assert_eq!(app1["nginx"], false);
+    assert_eq!(app1["postgresql"], false);
+    assert_eq!(app1["open"], serde_json::json!([]));
+    assert_eq!(
+        app1["private"],
+        serde_json::json!({ "ens10": [8002, 8000] })
+    );
+    let app2 = as_host("app2");
+    assert_eq!(
+        app2["units"],
+        serde_json::json!(["nanotrace-cluster-auth", "nanotrace-cluster-web"])
+    );
+    assert_eq!(
+        app2["secrets"],
+        serde_json::json!([
+            "nanotrace-cluster-MAIL_PASSWORD",
+            "nanotrace-cluster-PGPASSWORD",
+            "nanotrace-cluster-SECRET_KEY"
+        ])
+    );
+
+    let db = as_host("db");
+    assert_eq!(
+        db["units"],
+        serde_json::json!(["nanotrace-cluster-database-password"])
+    );
+    assert_eq!(db["postgresql"], true);
+    assert_eq!(db["listen"], "localhost,10.0.0.20");
+    let hba = db["hba"].as_str().unwrap_or_default();
+    for app_host in ["10.0.0.11", "10.0.0.12", "10.0.0.13"] {
+        let line =
+            format!("host \"nanotrace-cluster\" \"nanotrace-cluster\" {app_host}/32 scram-sha-256");
+        assert!(hba.contains(&line), "{hba}");
+    }
+    assert!(!hba.contains("10.0.0.10"), "the edge may not log in: {hba}");
+    assert_eq!(db["private"], serde_json::json!({ "ens10": [5432] }));
+    assert_eq!(
+        db["secrets"],
+        serde_json::json!(["nanotrace-cluster-PGPASSWORD"])
+    );
+}

@@ -12,6 +12,7 @@
 //! - `tasks`: one-shot and scheduled tasks.
 //! - `secrets`: secrets, where their encrypted files live, agenix recipients.
 //! - `sites`: nginx sites, domains, certificates, ACME and routes.
+//! - `cluster`: several hosts (`[hosts.*]`): roles, private addresses, what cannot be shared.
 //! - `check`: the `Checker` collecting errors and notes, and the validators and predicates the
 //!   concerns share. It calls no concern.
 //!
@@ -26,6 +27,7 @@ use crate::diagnostic::Diagnostics;
 
 mod app;
 mod check;
+mod cluster;
 mod data;
 mod npm;
 mod package;
@@ -37,6 +39,7 @@ mod uv;
 
 pub use app::{Host, SYSTEMS};
 pub use check::{is_env_name, is_name, is_plain_path, suggest_name};
+pub use cluster::{Cluster, ClusterHost, DATABASE_PASSWORD, Role, decrypted_by};
 pub use data::{Database, PostgresqlBackup, Restic};
 pub use npm::{NpmBuild, NpmScript};
 pub use package::{Asset, DEFAULT_PYTHON, Package, PythonPackage};
@@ -93,6 +96,8 @@ pub struct Model {
     pub agenix: Option<Agenix>,
     /// The machine the flake deploys to.
     pub host: Option<Host>,
+    /// The machines of a deployment on several hosts (instead of `host`).
+    pub cluster: Option<Cluster>,
     /// What `check` and `generate` tell the user besides errors: choices with a cost, files left
     /// out of the package.
     pub notes: Vec<String>,
@@ -144,7 +149,7 @@ pub fn build(desc: &d::Description, ctx: &Context) -> Result<Model, Diagnostics>
     let processes = processes::processes(&mut c, desc, &package, &app.name);
     let tasks = tasks::tasks(&mut c, desc, &processes, &package, &database);
     let env = package::environment(&mut c, desc);
-    let secrets = secrets::secrets(&mut c, desc);
+    let mut secrets = secrets::secrets(&mut c, desc);
     let environment_files = package::environment_files(&mut c, desc);
     let state_dirs = data::state_dirs(&mut c, desc);
     let secrets_dir = secrets::secrets_dir(&mut c, desc, &app.name);
@@ -157,6 +162,17 @@ pub fn build(desc: &d::Description, ctx: &Context) -> Result<Model, Diagnostics>
     let sites = sites::sites(&mut c, desc, &processes, &assets, &state_dirs, &acme);
     let agenix = secrets::agenix(&mut c, desc);
     let host = app::host(&mut c, desc);
+    let placed = cluster::Placed {
+        processes: &processes,
+        tasks: &tasks,
+        sites: &sites,
+        database: &database,
+        secrets: &secrets,
+    };
+    let cluster = cluster::cluster(&mut c, desc, &placed);
+    if cluster.is_some() && matches!(database, Some(Database::Postgresql { .. })) {
+        secrets::add_database_password(&mut secrets);
+    }
     let notes = c.finish()?;
     Ok(Model {
         name: app.name,
@@ -181,6 +197,7 @@ pub fn build(desc: &d::Description, ctx: &Context) -> Result<Model, Diagnostics>
         acme,
         agenix,
         host,
+        cluster,
         notes,
     })
 }

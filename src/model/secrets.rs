@@ -138,7 +138,7 @@ pub(super) fn agenix(c: &mut Checker, desc: &d::Description) -> Option<Agenix> {
 }
 
 /// SSH or age public keys, one line each.
-fn public_keys(c: &mut Checker, list: &[Sp<String>]) -> Vec<String> {
+pub(super) fn public_keys(c: &mut Checker, list: &[Sp<String>]) -> Vec<String> {
     list.iter()
         .filter(|k| {
             let ok = ["ssh-ed25519 ", "ssh-rsa ", "ecdsa-sha2-nistp256 ", "age1"].iter().any(|p| k.starts_with(p)) && !k.contains(['\n', '\r', '"', '\\', '\0']);
@@ -149,4 +149,15 @@ fn public_keys(c: &mut Checker, list: &[Sp<String>]) -> Vec<String> {
         })
         .map(|k| k.to_string())
         .collect::<Vec<_>>()
+}
+
+/// On several hosts the app reaches PostgreSQL over the network with a password: the secret
+/// [`super::DATABASE_PASSWORD`], delivered like any other environment secret (and read by the
+/// database host to set the role's password). Kept in name order.
+pub(super) fn add_database_password(secrets: &mut Vec<Secret>) {
+    secrets.push(Secret {
+        name: super::DATABASE_PASSWORD.to_string(),
+        delivery: Delivery::Env,
+    });
+    secrets.sort_by(|a, b| a.name.cmp(&b.name));
 }

@@ -42,6 +42,8 @@ struct FlakeContext {
     vm_test: String,
     agenix: bool,
     host: Option<HostCtx>,
+    /// The machines of a deployment on several hosts (colmena and deploy-rs).
+    hosts: Vec<ClusterHostCtx>,
     systems: Vec<String>,
     nixpkgs_url: String,
 }
@@ -51,6 +53,16 @@ struct HostCtx {
     name: String,
     system: String,
     configuration: String,
+}
+
+#[derive(Debug, Serialize)]
+struct ClusterHostCtx {
+    name: String,
+    system: String,
+    configuration: String,
+    ssh_user: String,
+    ssh_host: String,
+    roles: Vec<&'static str>,
 }
 
 /// Render `flake.nix` (written beside the description).
@@ -93,6 +105,19 @@ pub fn flake_nix(m: &Model, layout: &FlakeLayout) -> Result<String, Error> {
             system: h.system.clone(),
             configuration: h.configuration.clone(),
         }),
+        hosts: m
+            .cluster
+            .iter()
+            .flat_map(|c| &c.hosts)
+            .map(|h| ClusterHostCtx {
+                name: h.name.clone(),
+                system: h.system.clone(),
+                configuration: h.configuration.clone(),
+                ssh_user: h.ssh_user.clone().unwrap_or_else(|| "root".into()),
+                ssh_host: h.ssh_host.clone(),
+                roles: h.roles.iter().map(|r| r.as_str()).collect(),
+            })
+            .collect(),
         systems: crate::model::SYSTEMS
             .iter()
             .map(|s| s.to_string())
@@ -137,6 +162,9 @@ pub fn flake_lock(m: &Model) -> Result<String, String> {
     }
     if uses_uv2nix(m) {
         add_uv2nix_nodes(&pin, &mut nodes, &mut root_inputs)?;
+    }
+    if m.cluster.is_some() {
+        add_deployment_nodes(&pin, &mut nodes, &mut root_inputs)?;
     }
     nodes.insert("root".into(), json!({ "inputs": root_inputs }));
     let lock = json!({ "nodes": nodes, "root": "root", "version": 7 });
@@ -243,6 +271,68 @@ fn add_uv2nix_nodes(
         root_inputs.insert(name.into(), json!(name));
     }
     Ok(())
+}
+
+/// colmena's and deploy-rs's lock nodes and their own inputs, as `nix flake lock` writes them:
+/// `nixpkgs` (and colmena's `stable`) follow the root's, the rest are locked nodes of their own,
+/// named uniquely (agenix already has a `systems`).
+fn add_deployment_nodes(
+    pin: &dyn Fn(&str) -> Result<serde_json::Value, String>,
+    nodes: &mut serde_json::Map<String, serde_json::Value>,
+    root_inputs: &mut serde_json::Map<String, serde_json::Value>,
+) -> Result<(), String> {
+    // A flake-utils node with its own `systems` node; returns the flake-utils node's id.
+    let flake_utils = |nodes: &mut serde_json::Map<String, serde_json::Value>,
+                       name: &str|
+     -> Result<String, String> {
+        let systems = unique_id(nodes, "systems");
+        nodes.insert(systems.clone(), pin("systems")?);
+        let id = unique_id(nodes, name);
+        let mut node = pin("flake-utils")?;
+        node["inputs"] = json!({ "systems": systems });
+        nodes.insert(id.clone(), node);
+        Ok(id)
+    };
+    let colmena_utils = flake_utils(nodes, "flake-utils")?;
+    let colmena_compat = unique_id(nodes, "flake-compat");
+    nodes.insert(colmena_compat.clone(), pin("flake-compat")?);
+    let actions = unique_id(nodes, "nix-github-actions");
+    let mut node = pin("nix-github-actions")?;
+    node["inputs"] = json!({ "nixpkgs": ["colmena", "nixpkgs"] });
+    nodes.insert(actions.clone(), node);
+    let mut colmena = pin("colmena")?;
+    colmena["inputs"] = json!({
+        "flake-compat": colmena_compat,
+        "flake-utils": colmena_utils,
+        "nix-github-actions": actions,
+        "nixpkgs": ["nixpkgs"],
+        "stable": ["nixpkgs"],
+    });
+    nodes.insert("colmena".into(), colmena);
+    let deploy_utils = flake_utils(nodes, "utils")?;
+    let deploy_compat = unique_id(nodes, "flake-compat");
+    nodes.insert(deploy_compat.clone(), pin("flake-compat")?);
+    let mut deploy = pin("deploy-rs")?;
+    deploy["inputs"] = json!({
+        "flake-compat": deploy_compat,
+        "nixpkgs": ["nixpkgs"],
+        "utils": deploy_utils,
+    });
+    nodes.insert("deploy-rs".into(), deploy);
+    root_inputs.insert("colmena".into(), json!("colmena"));
+    root_inputs.insert("deploy-rs".into(), json!("deploy-rs"));
+    Ok(())
+}
+
+/// `name`, or `name_2`, `name_3`, … when a node has it already (Nix's own scheme).
+fn unique_id(nodes: &serde_json::Map<String, serde_json::Value>, name: &str) -> String {
+    if !nodes.contains_key(name) {
+        return name.to_string();
+    }
+    (2..)
+        .map(|i| format!("{name}_{i}"))
+        .find(|id| !nodes.contains_key(id))
+        .unwrap_or_else(|| name.to_string())
 }
 
 #[cfg(test)]

@@ -70,6 +70,22 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../templates/module/tls.nix.j2"),
     ),
     (
+        "module/cluster-let",
+        include_str!("../../templates/module/cluster-let.nix.j2"),
+    ),
+    (
+        "module/cluster-options",
+        include_str!("../../templates/module/cluster-options.nix.j2"),
+    ),
+    (
+        "module/cluster-assertions",
+        include_str!("../../templates/module/cluster-assertions.nix.j2"),
+    ),
+    (
+        "module/cluster",
+        include_str!("../../templates/module/cluster.nix.j2"),
+    ),
+    (
         "package.nix",
         include_str!("../../templates/package.nix.j2"),
     ),
@@ -87,6 +103,14 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../templates/python-env.nix.j2"),
     ),
     ("vm-test.py", include_str!("../../templates/vm-test.py.j2")),
+    (
+        "vm-test-cluster.nix",
+        include_str!("../../templates/vm-test-cluster.nix.j2"),
+    ),
+    (
+        "vm-test-cluster.py",
+        include_str!("../../templates/vm-test-cluster.py.j2"),
+    ),
     (
         "vm-test/helpers.py",
         include_str!("../../templates/vm-test/helpers.py.j2"),
@@ -214,6 +238,20 @@ fn build_environment() -> Environment<'static> {
                 .map(|c| if c.is_control() { '?' } else { c })
                 .collect(),
         )
+    });
+    // A VM test machine as a Python name (machine names are checked to be identifiers).
+    env.add_filter("machine", |s: &str| -> Result<Value, Error> {
+        let ok = s.starts_with(|c: char| c.is_ascii_lowercase())
+            && s.chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit());
+        if ok {
+            Ok(Value::from_safe_string(s.to_string()))
+        } else {
+            Err(Error::new(
+                ErrorKind::InvalidOperation,
+                format!("`{s}` is no machine name"),
+            ))
+        }
     });
     env.add_filter("inner", |s: &str| {
         Value::from_safe_string(nix::string_content(s))

@@ -3,12 +3,14 @@
 //!
 //! May call: `model` (read only) and the template environment of [`super`].
 
+use std::collections::BTreeMap;
+
 use minijinja::Error;
 use minijinja::value::Value;
 use serde::Serialize;
 
 use super::{environment, header};
-use crate::model::Model;
+use crate::model::{Cluster, Model, decrypted_by};
 
 /// The context of `secrets.nix` (agenix recipients).
 #[derive(Debug, Serialize)]
@@ -17,6 +19,16 @@ pub struct SecretsContext {
     host_keys: Vec<String>,
     admin_keys: Vec<String>,
     files: Vec<String>,
+    /// On several hosts: each host's key by name, and which hosts decrypt each file.
+    cluster: Option<ClusterRecipients>,
+}
+
+/// The recipients on several hosts: a secret is encrypted to the hosts that use it only.
+#[derive(Debug, Serialize)]
+struct ClusterRecipients {
+    host_keys: BTreeMap<String, String>,
+    /// `(file, hosts)`, in the order of `files`.
+    readers: Vec<(String, Vec<String>)>,
 }
 
 /// Render `secrets.nix` when the model has secrets and recipients.
@@ -28,6 +40,7 @@ pub fn secrets_nix(m: &Model, source_label: &str) -> Result<Option<String>, Erro
         return Ok(None);
     }
     let ctx = SecretsContext {
+        cluster: m.cluster.as_ref().map(|c| cluster_recipients(m, c)),
         header: header(source_label),
         host_keys: agenix.host_keys.clone(),
         admin_keys: agenix.admin_keys.clone(),
@@ -41,4 +54,34 @@ pub fn secrets_nix(m: &Model, source_label: &str) -> Result<Option<String>, Erro
         .get_template("secrets.nix")?
         .render(Value::from(minijinja::value::Serde(&ctx)))
         .map(Some)
+}
+
+/// Each secret's hosts: the ones whose roles decrypt it (the module declares it there only).
+fn cluster_recipients(m: &Model, c: &Cluster) -> ClusterRecipients {
+    ClusterRecipients {
+        // Only the hosts that decrypt something: an edge without ACME credentials needs no key.
+        host_keys: c
+            .hosts
+            .iter()
+            .filter(|h| {
+                m.secrets
+                    .iter()
+                    .any(|s| decrypted_by(s).iter().any(|r| h.has(*r)))
+            })
+            .filter_map(|h| Some((h.name.clone(), h.host_key.clone()?)))
+            .collect(),
+        readers: m
+            .secrets
+            .iter()
+            .map(|s| {
+                let hosts = c
+                    .hosts
+                    .iter()
+                    .filter(|h| h.host_key.is_some() && decrypted_by(s).iter().any(|r| h.has(*r)))
+                    .map(|h| h.name.clone())
+                    .collect();
+                (format!("{}.age", m.prefixed(&s.name)), hosts)
+            })
+            .collect(),
+    }
 }

@@ -120,13 +120,17 @@ pub fn try_nixos_eval(
   pkgs = import {tools}/pkgs.nix {{ inherit lib; }};
   evaluated = lib.evalModules {{
     specialArgs = {{ inherit pkgs; modulesPath = "/nix/store/00000000000000000000000000000000-nixos/modules"; }};
-    modules = [ {tools}/options.nix {agenix_module} {imports} ({extra}) ];
+    modules = [ {tools}/options.nix {extension} {agenix_module} {imports} ({extra}) ];
   }};
   config = evaluated.config;
   failed = map (a: a.message) (lib.filter (a: !a.assertion) config.assertions);
 in
 if failed != [ ] then throw "failed assertions: ${{lib.concatStringsSep "; " failed}}" else ({summary})"#,
         lib = nixpkgs_lib().display(),
+        // Options of nixpkgs the shared slice lacks (see tests/nixos-eval/slice-extension.nix).
+        extension = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/nixos-eval/slice-extension.nix")
+            .display(),
         tools = tools.display(),
         imports = imports.join(" "),
     );

@@ -2,10 +2,13 @@
 # `.ci/run` can type-check them with mypy the way the driver does before a test starts (the driver
 # prepends its own declarations; these mirror the signatures of nixos/lib/test-driver).
 # Written for app2nix's CI; keep it to the calls the templates make.
+from collections.abc import Callable
 from contextlib import AbstractContextManager
 
 
 class Machine:
+    name: str
+
     def start(self, allow_reboot: bool = False) -> None:
         raise NotImplementedError
 
@@ -39,6 +42,12 @@ def subtest(name: str) -> AbstractContextManager[None]:
     raise NotImplementedError
 
 
+def retry(fn: Callable[[bool], bool], timeout: int = 900) -> None:
+    raise NotImplementedError
+
+
+# The machines of a test on one host; a test on several lists its own in a `# VM test machines:`
+# header line, which `.ci/run` declares after this prelude.
 acme = Machine()
 server = Machine()
 client = Machine()

@@ -8,6 +8,7 @@
 //! [`crate::secrets`] (the secret-file pattern).
 
 mod app;
+mod cluster;
 mod data;
 mod secrets;
 mod sites;
@@ -35,6 +36,8 @@ pub struct ModuleContext {
     sites: sites::SitesCtx,
     #[serde(flatten)]
     needs: Needs,
+    /// The machines of a deployment on several hosts (`None` on one).
+    cluster: Option<cluster::ClusterCtx>,
 }
 
 /// What the module needs because of several concerns at once.
@@ -65,6 +68,7 @@ impl ModuleContext {
             secrets: secrets::context(m, layout),
             data: data::context(m),
             sites,
+            cluster: cluster::context(m),
         }
     }
 }
@@ -105,9 +109,12 @@ fn needs(m: &Model, sites: &sites::SitesCtx) -> Needs {
             || m.health.is_some()
             || m.restic.is_some()
             || (env_secrets && any_server)
-            || m.assets.iter().any(|a| a.build.is_some()),
+            || m.assets.iter().any(|a| a.build.is_some())
+            // On several hosts the app's units wait for the database host.
+            || (m.cluster.is_some() && matches!(m.database, Some(Database::Postgresql { .. }))),
         uses_options: !m.secrets.is_empty(),
-        any_tcp_server: server_tcp || health_tcp || sites.any_tcp_upstream(),
+        // On several hosts `hostPort` also writes the database host's address.
+        any_tcp_server: server_tcp || health_tcp || sites.any_tcp_upstream() || m.cluster.is_some(),
         requires_local: matches!(m.database, Some(Database::Postgresql { .. }))
             || m.redis_url_env.is_some(),
         secrets_wrapper: env_secrets && any_server,

@@ -6,6 +6,7 @@
 //! May call: `model` (read only) and the template environment of [`super`]. Values reach the
 //! Nix file through [`crate::nix`] and the script through [`super::python`], never as code.
 
+mod cluster;
 mod secrets;
 mod sites;
 
@@ -62,6 +63,10 @@ struct VmTestContext {
     exposed_ports: Vec<u16>,
     /// Something listens (a process, nginx or an exposed port).
     listens: bool,
+    /// The machine that serves the sites: `server`, or the edge host on several hosts.
+    edge: String,
+    /// The machines of a deployment on several hosts.
+    cluster: Option<cluster::ClusterTest>,
 }
 
 #[derive(Debug, Serialize)]
@@ -100,18 +105,28 @@ struct HealthTest {
 pub fn vm_test(m: &Model, source_label: &str) -> Result<(String, String), Error> {
     let ctx = vm_test_context(m, source_label);
     let env = environment();
+    let (nix, py) = if ctx.cluster.is_some() {
+        ("vm-test-cluster.nix", "vm-test-cluster.py")
+    } else {
+        ("vm-test.nix", "vm-test.py")
+    };
     let nix = env
-        .get_template("vm-test.nix")?
+        .get_template(nix)?
         .render(Value::from(minijinja::value::Serde(&ctx)))?;
     let py = env
-        .get_template("vm-test.py")?
+        .get_template(py)?
         .render(Value::from(minijinja::value::Serde(&ctx)))?;
     Ok((nix, py))
 }
 
 fn vm_test_context(m: &Model, source_label: &str) -> VmTestContext {
     let sites = sites::tests(m);
+    let cluster = cluster::tests(m, &sites.sites);
     VmTestContext {
+        edge: cluster
+            .as_ref()
+            .map_or_else(|| "server".to_string(), |c| c.edge().to_string()),
+        cluster,
         listens: !sites.sites.is_empty() || m.processes.iter().any(|p| p.listen.is_some()),
         header: header(source_label),
         name: m.name.clone(),

@@ -30,7 +30,7 @@ struct SecretTest {
 }
 
 /// A test value for a secret: recognisable in logs, test-only, different per secret.
-fn test_value(app: &str, secret: &str) -> String {
+pub(super) fn test_value(app: &str, secret: &str) -> String {
     format!("app2nix-vm-test-{app}-{secret}-value")
 }
 

@@ -33,6 +33,14 @@ pub(super) struct SiteTests {
     keepalive_routes: bool,
 }
 
+impl SiteTest {
+    /// How the test trusts the site's certificate: `pebble`, `self-signed`, `test-cert` or
+    /// `none`.
+    pub(super) fn tls(&self) -> &str {
+        &self.tls
+    }
+}
+
 /// An nginx setting and the bytes of its size (`client_max_body_size`).
 #[derive(Debug, Serialize)]
 struct BodyLimit {

@@ -1,0 +1,75 @@
+//! The module's part for a deployment on several hosts: the machines and their roles (defaults of
+//! `services.<app>.hosts`), the processes the edge proxies to, and which roles decrypt each
+//! secret. `None` for a description on one machine, whose module has none of it.
+//!
+//! May call: `model` (read only).
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::model::{Cluster, DATABASE_PASSWORD, Listen, Model, RouteTarget, decrypted_by};
+
+#[derive(Debug, Serialize)]
+pub(super) struct ClusterCtx {
+    hosts: Vec<HostCtx>,
+    /// Processes the edge proxies to: on each app host they listen on its private address.
+    routed: Vec<String>,
+    /// The roles whose hosts decrypt each secret (`age.secrets` is declared there only).
+    secret_roles: BTreeMap<String, Vec<&'static str>>,
+    /// The secret holding the database role's password (when there is PostgreSQL).
+    database_password: Option<&'static str>,
+}
+
+#[derive(Debug, Serialize)]
+struct HostCtx {
+    name: String,
+    roles: Vec<&'static str>,
+    address: String,
+    interface: Option<String>,
+}
+
+pub(super) fn context(m: &Model) -> Option<ClusterCtx> {
+    let cluster: &Cluster = m.cluster.as_ref()?;
+    let hosts = cluster
+        .hosts
+        .iter()
+        .map(|h| HostCtx {
+            name: h.name.clone(),
+            roles: h.roles.iter().map(|r| r.as_str()).collect(),
+            address: h.address.clone(),
+            interface: h.interface.clone(),
+        })
+        .collect();
+    let mut routed: Vec<String> = m
+        .sites
+        .iter()
+        .flat_map(|s| &s.routes)
+        .filter_map(|r| match &r.target {
+            RouteTarget::Process(p) => Some(p.clone()),
+            _ => None,
+        })
+        .filter(|p| {
+            m.processes
+                .iter()
+                .any(|proc| &proc.name == p && matches!(proc.listen, Some(Listen::Tcp { .. })))
+        })
+        .collect();
+    routed.sort();
+    routed.dedup();
+    let secret_roles = m
+        .secrets
+        .iter()
+        .map(|s| {
+            let roles = decrypted_by(s).iter().map(|r| r.as_str()).collect();
+            (s.name.clone(), roles)
+        })
+        .collect();
+    let postgresql = m.secrets.iter().any(|s| s.name == DATABASE_PASSWORD);
+    Some(ClusterCtx {
+        hosts,
+        routed,
+        secret_roles,
+        database_password: postgresql.then_some(DATABASE_PASSWORD),
+    })
+}

@@ -1,0 +1,243 @@
+//! The VM test of a deployment on several hosts: one machine per host (the edge on the public
+//! VLAN 1 and the private VLAN 2, the others on VLAN 2 only), each with its roles, the test
+//! secrets its roles decrypt, and the checks only several machines can make: requests spread
+//! over the app hosts and survive one of them stopping, the database admits the app's role from
+//! the app hosts only, migrations ran once, no host's closure holds a secret.
+//!
+//! May call: `model` (read only).
+
+use serde::Serialize;
+
+use super::secrets::test_value;
+use crate::model::{
+    Cluster, ClusterHost, DATABASE_PASSWORD, Database, Listen, Model, Role, RouteTarget,
+    decrypted_by,
+};
+
+/// The VLAN of the edge, the client and the ACME server.
+const PUBLIC_VLAN: u8 = 1;
+/// The deployment's private network.
+const PRIVATE_VLAN: u8 = 2;
+
+#[derive(Debug, Serialize)]
+pub(super) struct ClusterTest {
+    hosts: Vec<HostTest>,
+    /// The machine serving the sites (`server` on one host).
+    edge: String,
+    app_hosts: Vec<String>,
+    tasks_host: String,
+    database_host: Option<String>,
+    /// Units that must not exist on a machine: `(machine, unit)`.
+    absent: Vec<(String, String)>,
+    /// The app's target, stopped on one app host to prove failover.
+    target: String,
+    /// The units of the processes (on every app host).
+    process_units: Vec<String>,
+    /// The setup tasks' units (on the tasks host), which must have run exactly once.
+    once_units: Vec<String>,
+    /// A route to a process: the URL the client requests, its TLS and the process's unit.
+    spread: Option<SpreadTest>,
+    /// The database: its name (= role) and the role's test password.
+    database: Option<DatabaseTest>,
+    /// Every test secret value, which no machine's closure may hold.
+    secret_values: Vec<String>,
+    /// The health check, asked of every app host by name from the edge.
+    health: Option<HealthTest>,
+}
+
+#[derive(Debug, Serialize)]
+struct HealthTest {
+    port: u16,
+    path: String,
+}
+
+#[derive(Debug, Serialize)]
+struct HostTest {
+    name: String,
+    /// VLANs in the test framework's order: the first gives `primaryIPAddress`.
+    vlans: Vec<u8>,
+    /// The interface on the private VLAN (`eth<position>`).
+    interface: String,
+    /// On the private VLAN only: its address there is `primaryIPAddress`.
+    private_only: bool,
+    /// Its roles (an edge with no other role needs no private address: nothing connects to it).
+    roles: Vec<&'static str>,
+    app: bool,
+    /// The agenix secrets declared on it (`<app>-<NAME>`), with their owners.
+    age_secrets: Vec<(String, String)>,
+    /// The units that receive the app's secrets in their environment.
+    secret_units: Vec<String>,
+    /// Secret names delivered in the environment.
+    env_secrets: Vec<String>,
+}
+
+#[derive(Debug, Serialize)]
+struct SpreadTest {
+    url: String,
+    tls: String,
+    unit: String,
+}
+
+#[derive(Debug, Serialize)]
+struct DatabaseTest {
+    name: String,
+    password: String,
+    port: u16,
+}
+
+impl ClusterTest {
+    /// The machine serving the sites.
+    pub(super) fn edge(&self) -> &str {
+        &self.edge
+    }
+}
+
+pub(super) fn tests(m: &Model, sites: &[super::sites::SiteTest]) -> Option<ClusterTest> {
+    let c = m.cluster.as_ref()?;
+    let names = |r: Role| c.with(r).map(|h| h.name.clone()).collect::<Vec<_>>();
+    let process_units: Vec<String> = m
+        .processes
+        .iter()
+        .map(|p| format!("{}.service", m.prefixed(&p.name)))
+        .collect();
+    Some(ClusterTest {
+        hosts: c.hosts.iter().map(|h| host(m, h, &process_units)).collect(),
+        edge: names(Role::Edge).into_iter().next().unwrap_or_default(),
+        app_hosts: names(Role::App),
+        tasks_host: names(Role::Tasks).into_iter().next().unwrap_or_default(),
+        database_host: names(Role::Database).into_iter().next(),
+        absent: absent(m, c, &process_units),
+        target: format!("{}.target", m.name),
+        once_units: m
+            .tasks
+            .iter()
+            .filter(|t| t.schedule.is_none())
+            .map(|t| format!("{}.service", m.prefixed(&t.name)))
+            .collect(),
+        process_units,
+        spread: spread(m, sites),
+        database: matches!(m.database, Some(Database::Postgresql { .. })).then(|| DatabaseTest {
+            name: m.user.clone(),
+            password: test_value(&m.name, DATABASE_PASSWORD),
+            port: 5432,
+        }),
+        secret_values: m
+            .secrets
+            .iter()
+            .map(|s| test_value(&m.name, &s.name))
+            .collect(),
+        health: m.health.as_ref().and_then(|h| {
+            let p = m.processes.iter().find(|p| p.name == h.process)?;
+            match p.listen {
+                Some(Listen::Tcp { port, .. }) => Some(HealthTest {
+                    port,
+                    path: h.path.clone(),
+                }),
+                _ => None,
+            }
+        }),
+    })
+}
+
+/// One machine: its VLANs (the edge is also on the public one, first, so that the client and
+/// Pebble reach it at `primaryIPAddress`) and what its roles put on it.
+fn host(m: &Model, h: &ClusterHost, process_units: &[String]) -> HostTest {
+    let edge = h.has(Role::Edge);
+    let vlans = if edge {
+        vec![PUBLIC_VLAN, PRIVATE_VLAN]
+    } else {
+        vec![PRIVATE_VLAN]
+    };
+    let declared: Vec<_> = m
+        .secrets
+        .iter()
+        .filter(|s| decrypted_by(s).iter().any(|r| h.has(*r)))
+        .collect();
+    let app = h.has(Role::App);
+    HostTest {
+        name: h.name.clone(),
+        interface: format!("eth{}", vlans.len()),
+        private_only: !edge,
+        roles: h.roles.iter().map(|r| r.as_str()).collect(),
+        vlans,
+        app,
+        age_secrets: declared
+            .iter()
+            .map(|s| {
+                let owner = if s.delivery == crate::model::Delivery::Acme {
+                    "acme"
+                } else {
+                    &m.user
+                };
+                (m.prefixed(&s.name), format!("{owner} 400"))
+            })
+            .collect(),
+        secret_units: if app {
+            process_units.to_vec()
+        } else {
+            Vec::new()
+        },
+        env_secrets: declared
+            .iter()
+            .filter(|s| s.delivery == crate::model::Delivery::Env)
+            .map(|s| s.name.clone())
+            .collect(),
+    }
+}
+
+/// What a machine must not run: the processes off the app hosts, the tasks off the tasks host,
+/// nginx off the edge, PostgreSQL off the database host.
+fn absent(m: &Model, c: &Cluster, process_units: &[String]) -> Vec<(String, String)> {
+    let mut absent = Vec::new();
+    for h in &c.hosts {
+        let mut add = |units: &mut dyn Iterator<Item = String>| {
+            absent.extend(units.map(|u| (h.name.clone(), u)));
+        };
+        if !h.has(Role::App) {
+            add(&mut process_units.iter().cloned());
+        }
+        if !h.has(Role::Tasks) {
+            add(&mut m
+                .tasks
+                .iter()
+                .map(|t| format!("{}.service", m.prefixed(&t.name))));
+        }
+        if !h.has(Role::Edge) && !m.sites.is_empty() {
+            add(&mut std::iter::once("nginx.service".to_string()));
+        }
+        if !h.has(Role::Database) && matches!(m.database, Some(Database::Postgresql { .. })) {
+            add(&mut std::iter::once("postgresql.service".to_string()));
+        }
+    }
+    absent
+}
+
+/// The first route to a process listening on TCP, as the client requests it.
+fn spread(m: &Model, sites: &[super::sites::SiteTest]) -> Option<SpreadTest> {
+    m.sites.iter().zip(sites).find_map(|(site, test)| {
+        site.routes.iter().find_map(|r| match &r.target {
+            RouteTarget::Process(p)
+                if m.processes.iter().any(|proc| {
+                    &proc.name == p && matches!(proc.listen, Some(Listen::Tcp { .. }))
+                }) =>
+            {
+                let scheme = if test.tls() == "none" {
+                    "http"
+                } else {
+                    "https"
+                };
+                let prefix = if r.path.ends_with('/') {
+                    r.path.clone()
+                } else {
+                    format!("{}/", r.path)
+                };
+                Some(SpreadTest {
+                    url: format!("{scheme}://{}{prefix}", site.domains[0]),
+                    tls: test.tls().to_string(),
+                    unit: format!("{}.service", m.prefixed(p)),
+                })
+            }
+            _ => None,
+        })
+    })
+}
