@@ -153,6 +153,18 @@ pub(super) fn cluster(c: &mut Checker, desc: &d::Description, placed: &Placed) -
     interfaces(c, desc, &hosts, placed);
     host_keys(c, desc, &hosts, placed);
     unsupported(c, desc, &hosts, placed);
+    let placement: Vec<String> = hosts
+        .iter()
+        .map(|h| {
+            let roles: Vec<&str> = h.roles.iter().map(|r| r.as_str()).collect();
+            format!("{} ({})", h.name, roles.join(", "))
+        })
+        .collect();
+    c.note(format!(
+        "on {} hosts: {}; deploy with colmena or deploy-rs from the flake",
+        hosts.len(),
+        placement.join(", ")
+    ));
     Some(Cluster { hosts })
 }
 
