@@ -295,3 +295,60 @@ fn an_app_host_without_the_generated_database() {
         "postgresql+psycopg2://app@db.example.org/app"
     );
 }
+
+/// Redis on several hosts (the `fleet` fixture): the database host's server listens on its
+/// private address too and requires the generated password; its port opens on the private
+/// interface; the app hosts run no Redis and get the URL at start (it holds the password).
+#[test]
+#[ignore = "needs NIXPKGS_LIB and nix-instantiate: run by .ci/run"]
+fn redis_on_the_database_host() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    common::copy_dir(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/fleet"),
+        dir.path(),
+    );
+    let out = common::run(dir.path(), &["generate", "--module-only"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let module = dir.path().join("fleet.nix");
+    let as_host = |host: &str| {
+        common::nixos_eval(
+            &[(&module, "fleet")],
+            &format!(r#"{{ services.fleet.host = "{host}"; }}"#),
+            true,
+            r#"{
+  redis = lib.mapAttrs (_: s: { inherit (s) enable bind port requirePassFile; }) config.services.redis.servers;
+  private = lib.mapAttrs (_: i: i.allowedTCPPorts) config.networking.firewall.interfaces;
+  url = config.systemd.services.fleet-web.environment.REDIS_URL or null;
+  script = config.systemd.services.fleet-worker.script or "";
+}"#,
+        )
+    };
+    let data = as_host("data");
+    assert_eq!(data["redis"]["fleet"]["enable"], true, "{data}");
+    assert_eq!(data["redis"]["fleet"]["bind"], "127.0.0.1 10.1.0.20");
+    assert_eq!(data["redis"]["fleet"]["port"], 6379);
+    assert_eq!(
+        data["redis"]["fleet"]["requirePassFile"],
+        "/run/agenix/fleet-REDIS_PASSWORD"
+    );
+    assert_eq!(
+        data["private"],
+        serde_json::json!({ "enp7s0": [5432, 6379] })
+    );
+    let worker = as_host("worker2");
+    assert_eq!(worker["redis"], serde_json::json!({}), "{worker}");
+    assert!(
+        worker["url"].is_null(),
+        "no password-less URL in the unit: {worker}"
+    );
+    let script = worker["script"].as_str().unwrap_or_default();
+    assert!(
+        script.contains(r#": "${REDIS_URL:=redis://:$(app2nix_percent_encode "$REDIS_PASSWORD")@10.1.0.20:6379/0}""#),
+        "{script}"
+    );
+}

@@ -1,7 +1,8 @@
 //! A deployment on several machines (`[hosts.<name>]`): which host has which role, how they
 //! reach each other over their private network, how colmena and deploy-rs reach them.
 //!
-//! Owns [`Cluster`], [`ClusterHost`], [`Role`] and [`DATABASE_PASSWORD`]; validates
+//! Owns [`Cluster`], [`ClusterHost`], [`Role`], [`DATABASE_PASSWORD`] and [`REDIS_PASSWORD`];
+//! validates
 //! `[hosts.*]` and what a description may not do on several hosts (a socket or a state
 //! directory the edge cannot reach, SQLite shared by machines, …).
 //!
@@ -24,13 +25,21 @@ use crate::description::{self as d, Sp};
 /// URL in the environment never holds it.
 pub const DATABASE_PASSWORD: &str = "PGPASSWORD";
 
+/// The secret holding the password of the app's Redis server on several hosts: Redis requires
+/// it (`requirepass`), and the app's units get it, and the Redis URL with it, at start.
+pub const REDIS_PASSWORD: &str = "REDIS_PASSWORD";
+
+/// The secrets app2nix adds for a deployment on several hosts, which a description may not
+/// declare itself.
+const GENERATED_SECRETS: [&str; 2] = [DATABASE_PASSWORD, REDIS_PASSWORD];
+
 /// The roles whose hosts decrypt a secret: the ACME client's credentials on the edge, the
 /// database password on the database host besides the app, every other secret where the app's
 /// units run. The module declares the secret there only, and it is encrypted to those hosts.
 pub fn decrypted_by(s: &Secret) -> &'static [Role] {
     if s.delivery == super::Delivery::Acme {
         &[Role::Edge]
-    } else if s.name == DATABASE_PASSWORD {
+    } else if GENERATED_SECRETS.contains(&s.name.as_str()) {
         &[Role::App, Role::Database, Role::Tasks]
     } else {
         &[Role::App, Role::Tasks]
@@ -360,10 +369,20 @@ fn unique_addresses(c: &mut Checker, desc: &d::Description) {
 /// role is given that nothing needs.
 fn roles_placed(c: &mut Checker, desc: &d::Description, hosts: &[ClusterHost], p: &Placed) {
     let postgresql = matches!(p.database, Some(Database::Postgresql { .. }));
+    let database = match (postgresql, desc.redis.is_some()) {
+        (true, true) => "PostgreSQL and Redis",
+        (false, true) => "Redis",
+        _ => "PostgreSQL",
+    };
     let wanted = [
         (Role::Edge, !p.sites.is_empty(), Some(1), "the sites"),
         (Role::App, true, None, "the processes"),
-        (Role::Database, postgresql, Some(1), "PostgreSQL"),
+        (
+            Role::Database,
+            postgresql || desc.redis.is_some(),
+            Some(1),
+            database,
+        ),
         (Role::Tasks, true, Some(1), "migrations and scheduled tasks"),
     ];
     let (first, _) = desc.hosts.iter().next().expect("hosts is not empty");
@@ -453,15 +472,15 @@ fn host_keys(c: &mut Checker, desc: &d::Description, hosts: &[ClusterHost], p: &
             "on several hosts, give each its key as `[hosts.<name>] host_key`: each secret is encrypted to the hosts that use it",
         );
     }
-    let postgresql = matches!(p.database, Some(Database::Postgresql { .. }));
+    let generated = matches!(p.database, Some(Database::Postgresql { .. })) || desc.redis.is_some();
     for h in hosts {
-        // The database password (added to the secrets after this check) goes to the app, tasks
-        // and database hosts.
+        // The database and Redis passwords (added to the secrets after this check) go to the
+        // app, tasks and database hosts.
         let decrypts = p
             .secrets
             .iter()
             .any(|s| decrypted_by(s).iter().any(|r| h.has(*r)))
-            || (postgresql && (h.has(Role::App) || h.has(Role::Tasks) || h.has(Role::Database)));
+            || (generated && (h.has(Role::App) || h.has(Role::Tasks) || h.has(Role::Database)));
         if decrypts && h.host_key.is_none() {
             let span = desc
                 .hosts
@@ -491,13 +510,6 @@ fn unsupported(c: &mut Checker, desc: &d::Description, hosts: &[ClusterHost], p:
             "use [postgresql] (on the database host), or run the processes and tasks on one host",
         );
     }
-    if let Some(r) = &desc.redis {
-        c.err(
-            r.span(),
-            "Redis on several hosts is not supported yet",
-            "run the app on one host (`[host]`), or remove [redis] and point the app at a Redis server you provide (an environment file)",
-        );
-    }
     for t in p.tasks {
         if let TaskRun::Sql(_) = t.run {
             let span = desc
@@ -513,16 +525,16 @@ fn unsupported(c: &mut Checker, desc: &d::Description, hosts: &[ClusterHost], p:
         }
     }
     for s in p.secrets {
-        if s.name == DATABASE_PASSWORD {
+        if GENERATED_SECRETS.contains(&s.name.as_str()) {
             let span = desc
                 .secrets
                 .keys()
-                .find(|k| k.as_str() == DATABASE_PASSWORD)
+                .find(|k| k.as_str() == s.name)
                 .map_or(first.span(), |k| k.span());
             c.err(
                 span,
-                format!("`{DATABASE_PASSWORD}` is the database password app2nix gives the app on several hosts"),
-                format!("remove it from [secrets]: the encrypted `<app>-{DATABASE_PASSWORD}` secret is generated for the app and database hosts"),
+                format!("`{}` is a password app2nix gives the app on several hosts", s.name),
+                format!("remove it from [secrets]: the encrypted `<app>-{}` secret is generated for the app and database hosts", s.name),
             );
         }
     }

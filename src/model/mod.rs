@@ -39,7 +39,7 @@ mod uv;
 
 pub use app::{Host, SYSTEMS};
 pub use check::{is_env_name, is_name, is_plain_path, suggest_name};
-pub use cluster::{Cluster, ClusterHost, DATABASE_PASSWORD, Role, decrypted_by};
+pub use cluster::{Cluster, ClusterHost, DATABASE_PASSWORD, REDIS_PASSWORD, Role, decrypted_by};
 pub use data::{Database, PostgresqlBackup, Restic};
 pub use npm::{NpmBuild, NpmScript};
 pub use package::{Asset, DEFAULT_PYTHON, Package, PythonPackage};
@@ -171,7 +171,10 @@ pub fn build(desc: &d::Description, ctx: &Context) -> Result<Model, Diagnostics>
     };
     let cluster = cluster::cluster(&mut c, desc, &placed);
     if cluster.is_some() && matches!(database, Some(Database::Postgresql { .. })) {
-        secrets::add_database_password(&mut secrets);
+        secrets::add_generated(&mut secrets, DATABASE_PASSWORD);
+    }
+    if cluster.is_some() && redis_url_env.is_some() {
+        secrets::add_generated(&mut secrets, REDIS_PASSWORD);
     }
     let notes = c.finish()?;
     Ok(Model {

@@ -151,12 +151,12 @@ pub(super) fn public_keys(c: &mut Checker, list: &[Sp<String>]) -> Vec<String> {
         .collect::<Vec<_>>()
 }
 
-/// On several hosts the app reaches PostgreSQL over the network with a password: the secret
-/// [`super::DATABASE_PASSWORD`], delivered like any other environment secret (and read by the
-/// database host to set the role's password). Kept in name order.
-pub(super) fn add_database_password(secrets: &mut Vec<Secret>) {
+/// On several hosts the app reaches PostgreSQL and Redis over the network with a password: the
+/// secret `name` ([`super::DATABASE_PASSWORD`], [`super::REDIS_PASSWORD`]), delivered like any
+/// other environment secret (and read by the database host to set it). Kept in name order.
+pub(super) fn add_generated(secrets: &mut Vec<Secret>, name: &str) {
     secrets.push(Secret {
-        name: super::DATABASE_PASSWORD.to_string(),
+        name: name.to_string(),
         delivery: Delivery::Env,
     });
     secrets.sort_by(|a, b| a.name.cmp(&b.name));

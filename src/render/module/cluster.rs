@@ -8,7 +8,9 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::model::{Cluster, DATABASE_PASSWORD, Listen, Model, RouteTarget, decrypted_by};
+use crate::model::{
+    Cluster, DATABASE_PASSWORD, Listen, Model, REDIS_PASSWORD, RouteTarget, decrypted_by,
+};
 
 #[derive(Debug, Serialize)]
 pub(super) struct ClusterCtx {
@@ -19,6 +21,8 @@ pub(super) struct ClusterCtx {
     secret_roles: BTreeMap<String, Vec<&'static str>>,
     /// The secret holding the database role's password (when there is PostgreSQL).
     database_password: Option<&'static str>,
+    /// The secret holding the Redis password (when there is Redis).
+    redis_password: Option<&'static str>,
 }
 
 #[derive(Debug, Serialize)]
@@ -65,11 +69,12 @@ pub(super) fn context(m: &Model) -> Option<ClusterCtx> {
             (s.name.clone(), roles)
         })
         .collect();
-    let postgresql = m.secrets.iter().any(|s| s.name == DATABASE_PASSWORD);
+    let has = |name: &str| m.secrets.iter().any(|s| s.name == name);
     Some(ClusterCtx {
         hosts,
         routed,
         secret_roles,
-        database_password: postgresql.then_some(DATABASE_PASSWORD),
+        database_password: has(DATABASE_PASSWORD).then_some(DATABASE_PASSWORD),
+        redis_password: has(REDIS_PASSWORD).then_some(REDIS_PASSWORD),
     })
 }

@@ -10,8 +10,8 @@ use serde::Serialize;
 
 use super::secrets::test_value;
 use crate::model::{
-    Cluster, ClusterHost, DATABASE_PASSWORD, Database, Listen, Model, Role, RouteTarget,
-    decrypted_by,
+    Cluster, ClusterHost, DATABASE_PASSWORD, Database, Listen, Model, REDIS_PASSWORD, Role,
+    RouteTarget, decrypted_by,
 };
 
 /// The VLAN of the edge, the client and the ACME server.
@@ -25,8 +25,14 @@ pub(super) struct ClusterTest {
     /// The machine serving the sites (`server` on one host).
     edge: String,
     app_hosts: Vec<String>,
+    /// `(machine, private interface)` of every app host: the test reads its private address.
+    app_interfaces: Vec<(String, String)>,
+    /// A machine that is neither an app nor the tasks host, which the database must refuse.
+    outsider: Option<String>,
     tasks_host: String,
     database_host: Option<String>,
+    /// The database host's interface on the private VLAN.
+    database_interface: Option<String>,
     /// Units that must not exist on a machine: `(machine, unit)`.
     absent: Vec<(String, String)>,
     /// The app's target, stopped on one app host to prove failover.
@@ -43,6 +49,15 @@ pub(super) struct ClusterTest {
     secret_values: Vec<String>,
     /// The health check, asked of every app host by name from the edge.
     health: Option<HealthTest>,
+    /// Redis on the database host: its port and test password, the variable of its URL.
+    redis: Option<RedisTest>,
+}
+
+#[derive(Debug, Serialize)]
+struct RedisTest {
+    port: u16,
+    password: String,
+    url_env: String,
 }
 
 #[derive(Debug, Serialize)]
@@ -104,8 +119,18 @@ pub(super) fn tests(m: &Model, sites: &[super::sites::SiteTest]) -> Option<Clust
         hosts: c.hosts.iter().map(|h| host(m, h, &process_units)).collect(),
         edge: names(Role::Edge).into_iter().next().unwrap_or_default(),
         app_hosts: names(Role::App),
+        app_interfaces: c
+            .with(Role::App)
+            .map(|h| (h.name.clone(), private_interface(h)))
+            .collect(),
+        outsider: c
+            .hosts
+            .iter()
+            .find(|h| !h.has(Role::App) && !h.has(Role::Tasks))
+            .map(|h| h.name.clone()),
         tasks_host: names(Role::Tasks).into_iter().next().unwrap_or_default(),
         database_host: names(Role::Database).into_iter().next(),
+        database_interface: c.with(Role::Database).next().map(private_interface),
         absent: absent(m, c, &process_units),
         target: format!("{}.target", m.name),
         once_units: m
@@ -126,6 +151,11 @@ pub(super) fn tests(m: &Model, sites: &[super::sites::SiteTest]) -> Option<Clust
             .iter()
             .map(|s| test_value(&m.name, &s.name))
             .collect(),
+        redis: m.redis_url_env.as_ref().map(|url_env| RedisTest {
+            port: 6379,
+            password: test_value(&m.name, REDIS_PASSWORD),
+            url_env: url_env.clone(),
+        }),
         health: m.health.as_ref().and_then(|h| {
             let p = m.processes.iter().find(|p| p.name == h.process)?;
             match p.listen {
@@ -156,7 +186,7 @@ fn host(m: &Model, h: &ClusterHost, process_units: &[String]) -> HostTest {
     let app = h.has(Role::App);
     HostTest {
         name: h.name.clone(),
-        interface: format!("eth{}", vlans.len()),
+        interface: private_interface(h),
         private_only: !edge,
         roles: h.roles.iter().map(|r| r.as_str()).collect(),
         vlans,
@@ -185,6 +215,11 @@ fn host(m: &Model, h: &ClusterHost, process_units: &[String]) -> HostTest {
     }
 }
 
+/// The machine's interface on the private VLAN, the last of its VLANs (see [`host`]).
+fn private_interface(h: &ClusterHost) -> String {
+    if h.has(Role::Edge) { "eth2" } else { "eth1" }.to_string()
+}
+
 /// What a machine must not run: the processes off the app hosts, the tasks off the tasks host,
 /// nginx off the edge, PostgreSQL off the database host.
 fn absent(m: &Model, c: &Cluster, process_units: &[String]) -> Vec<(String, String)> {
@@ -207,6 +242,9 @@ fn absent(m: &Model, c: &Cluster, process_units: &[String]) -> Vec<(String, Stri
         }
         if !h.has(Role::Database) && matches!(m.database, Some(Database::Postgresql { .. })) {
             add(&mut std::iter::once("postgresql.service".to_string()));
+        }
+        if !h.has(Role::Database) && m.redis_url_env.is_some() {
+            add(&mut std::iter::once(format!("redis-{}.service", m.name)));
         }
     }
     absent
