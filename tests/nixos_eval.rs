@@ -296,9 +296,11 @@ fn an_app_host_without_the_generated_database() {
     );
 }
 
-/// Redis on several hosts (the `fleet` fixture): the database host's server listens on its
-/// private address too and requires the generated password; its port opens on the private
-/// interface; the app hosts run no Redis and get the URL at start (it holds the password).
+/// Redis and backups on several hosts (the `fleet` fixture): the database host's Redis listens
+/// on its private address too and requires the generated password; its port opens on the
+/// private interface; the app hosts run no Redis and get the URL at start (it holds the
+/// password); restic backs up the state directory on the app hosts and the dumps on the
+/// database host.
 #[test]
 #[ignore = "needs NIXPKGS_LIB and nix-instantiate: run by .ci/run"]
 fn redis_on_the_database_host() {
@@ -325,6 +327,7 @@ fn redis_on_the_database_host() {
   private = lib.mapAttrs (_: i: i.allowedTCPPorts) config.networking.firewall.interfaces;
   url = config.systemd.services.fleet-web.environment.REDIS_URL or null;
   script = config.systemd.services.fleet-worker.script or "";
+  restic = lib.mapAttrs (_: b: b.paths) config.services.restic.backups;
 }"#,
         )
     };
@@ -340,7 +343,16 @@ fn redis_on_the_database_host() {
         data["private"],
         serde_json::json!({ "enp7s0": [5432, 6379] })
     );
+    // restic: each machine backs up what it holds.
+    assert_eq!(
+        data["restic"],
+        serde_json::json!({ "fleet": ["/var/backup/postgresql"] })
+    );
     let worker = as_host("worker2");
+    assert_eq!(
+        worker["restic"],
+        serde_json::json!({ "fleet": ["/var/lib/fleet"] })
+    );
     assert_eq!(worker["redis"], serde_json::json!({}), "{worker}");
     assert!(
         worker["url"].is_null(),

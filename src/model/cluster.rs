@@ -17,7 +17,6 @@ use super::data::Database;
 use super::processes::{Listen, Process};
 use super::secrets::Secret;
 use super::sites::{RouteTarget, Site};
-use super::tasks::{Task, TaskRun};
 use crate::description::{self as d, Sp};
 
 /// The environment variable that carries the database password to the app's units on several
@@ -124,7 +123,6 @@ impl Cluster {
 /// What `[hosts.*]` is checked against: the parts of the model built before it.
 pub(super) struct Placed<'a> {
     pub(super) processes: &'a [Process],
-    pub(super) tasks: &'a [Task],
     pub(super) sites: &'a [Site],
     pub(super) database: &'a Option<Database>,
     pub(super) secrets: &'a [Secret],
@@ -509,20 +507,6 @@ fn unsupported(c: &mut Checker, desc: &d::Description, hosts: &[ClusterHost], p:
             "a SQLite file lives on one machine; these hosts would each have their own",
             "use [postgresql] (on the database host), or run the processes and tasks on one host",
         );
-    }
-    for t in p.tasks {
-        if let TaskRun::Sql(_) = t.run {
-            let span = desc
-                .tasks
-                .get(t.name.as_str())
-                .and_then(|d| d.sql.as_ref().map(|s| s.span()))
-                .unwrap_or(first.span());
-            c.err(
-                span,
-                format!("task `{}` runs psql over the database's local socket, which the tasks host does not have", t.name),
-                "write it as a command, e.g. `command = \"python -m app.load_sql\"`, which reaches the database host like the app",
-            );
-        }
     }
     for s in p.secrets {
         if GENERATED_SECRETS.contains(&s.name.as_str()) {

@@ -164,7 +164,6 @@ pub fn build(desc: &d::Description, ctx: &Context) -> Result<Model, Diagnostics>
     let host = app::host(&mut c, desc);
     let placed = cluster::Placed {
         processes: &processes,
-        tasks: &tasks,
         sites: &sites,
         database: &database,
         secrets: &secrets,

@@ -118,7 +118,12 @@ fn needs(m: &Model, sites: &sites::SitesCtx) -> Needs {
         requires_local: matches!(m.database, Some(Database::Postgresql { .. }))
             || m.redis_url_env.is_some(),
         secrets_wrapper: env_secrets && any_server,
-        export_secrets: env_secrets && (any_server || any_command),
+        // On several hosts a SQL task's script exports the database password first.
+        export_secrets: env_secrets
+            && (any_server
+                || any_command
+                || (m.cluster.is_some()
+                    && m.tasks.iter().any(|t| matches!(t.run, TaskRun::Sql(_))))),
     }
 }
 

@@ -110,7 +110,11 @@ pub(super) fn context(m: &Model) -> UnitsCtx {
             .processes
             .iter()
             .any(|p| matches!(p.server, Server::Command(_))),
-        task_scripts: m.tasks.iter().any(|t| matches!(t.run, TaskRun::Command(_))),
+        // On several hosts SQL tasks are scripts too (psql to the database host).
+        task_scripts: m.tasks.iter().any(|t| {
+            matches!(t.run, TaskRun::Command(_))
+                || (m.cluster.is_some() && matches!(t.run, TaskRun::Sql(_)))
+        }),
     }
 }
 

@@ -51,6 +51,16 @@ pub(super) struct ClusterTest {
     health: Option<HealthTest>,
     /// Redis on the database host: its port and test password, the variable of its URL.
     redis: Option<RedisTest>,
+    /// restic: its backup unit and wrapper (each machine with something to back up runs it).
+    restic: Option<ResticTest>,
+    /// The database's dumps, on the database host: the dump unit.
+    postgresql_dump: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+struct ResticTest {
+    unit: String,
+    wrapper: String,
 }
 
 #[derive(Debug, Serialize)]
@@ -84,6 +94,8 @@ struct HostTest {
     secret_units: Vec<String>,
     /// Secret names delivered in the environment.
     env_secrets: Vec<String>,
+    /// With restic: the paths its latest snapshot must hold (none: it runs no backup).
+    backups: Vec<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -151,6 +163,11 @@ pub(super) fn tests(m: &Model, sites: &[super::sites::SiteTest]) -> Option<Clust
             .iter()
             .map(|s| test_value(&m.name, &s.name))
             .collect(),
+        restic: m.restic.as_ref().map(|_| ResticTest {
+            unit: format!("restic-backups-{}.service", m.name),
+            wrapper: format!("restic-{}", m.name),
+        }),
+        postgresql_dump: postgresql_dump(m).then(|| format!("postgresqlBackup-{}.service", m.user)),
         redis: m.redis_url_env.as_ref().map(|url_env| RedisTest {
             port: 6379,
             password: test_value(&m.name, REDIS_PASSWORD),
@@ -212,7 +229,25 @@ fn host(m: &Model, h: &ClusterHost, process_units: &[String]) -> HostTest {
             .filter(|s| s.delivery == crate::model::Delivery::Env)
             .map(|s| s.name.clone())
             .collect(),
+        backups: backups(m, h),
     }
+}
+
+/// Dumps of the app's PostgreSQL database, on the database host.
+fn postgresql_dump(m: &Model) -> bool {
+    m.postgresql_backup.is_some() && matches!(m.database, Some(Database::Postgresql { .. }))
+}
+
+/// What restic backs up on a machine: the state directory where the app's units run, the dumps
+/// where the database is (see `resticPaths` in the module).
+fn backups(m: &Model, h: &ClusterHost) -> Vec<String> {
+    if m.restic.is_none() {
+        return Vec::new();
+    }
+    let state = (h.has(Role::App) || h.has(Role::Tasks)).then(|| m.state_dir());
+    let dumps =
+        (h.has(Role::Database) && postgresql_dump(m)).then(|| "/var/backup/postgresql".into());
+    state.into_iter().chain(dumps).collect()
 }
 
 /// The machine's interface on the private VLAN, the last of its VLANs (see [`host`]).

@@ -1,2 +1,0 @@
-# A host configuration for the cluster cases.
-{ }
