@@ -436,11 +436,8 @@ fn role_span(desc: &d::Description, host: &str, role: &str) -> std::ops::Range<u
 /// App and database hosts open their ports on the private interface: they must name it.
 fn interfaces(c: &mut Checker, desc: &d::Description, hosts: &[ClusterHost], p: &Placed) {
     // The edge reaches the processes its sites route to; the others stay on loopback.
-    let app_ports = p.sites.iter().flat_map(|s| &s.routes).any(|r| {
-        matches!(&r.target, RouteTarget::Process(name) if p.processes.iter().any(|proc| {
-            &proc.name == name && matches!(proc.listen, Some(Listen::Tcp { .. }))
-        }))
-    });
+    let app_ports = super::sites::routed_processes(p.sites, p.processes)
+        .any(|proc| matches!(proc.listen, Some(Listen::Tcp { .. })));
     for h in hosts {
         let needs = (h.has(Role::App) && app_ports) || h.has(Role::Database);
         if needs && h.interface.is_none() {

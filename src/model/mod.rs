@@ -124,6 +124,11 @@ impl Model {
         format!("/run/{}/{process}.sock", self.prefixed(process))
     }
 
+    /// The processes some site's route proxies to.
+    pub fn routed_processes(&self) -> impl Iterator<Item = &Process> {
+        sites::routed_processes(&self.sites, &self.processes)
+    }
+
     /// The access log of a process with `access_log_file`.
     pub fn access_log_path(&self, process: &str) -> String {
         format!("{}/{process}-access.log", self.logs_dir())

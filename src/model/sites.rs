@@ -796,6 +796,19 @@ fn is_email(s: &str) -> bool {
         && !s.contains(|ch: char| ch.is_whitespace() || "\"\\<>;".contains(ch))
 }
 
+/// The processes some route of `sites` proxies to, in the order of `processes`.
+pub(super) fn routed_processes<'a>(
+    sites: &'a [Site],
+    processes: &'a [super::Process],
+) -> impl Iterator<Item = &'a super::Process> {
+    processes.iter().filter(move |p| {
+        sites
+            .iter()
+            .flat_map(|s| &s.routes)
+            .any(|r| matches!(&r.target, RouteTarget::Process(name) if *name == p.name))
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -8,9 +8,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::model::{
-    Cluster, DATABASE_PASSWORD, Listen, Model, REDIS_PASSWORD, RouteTarget, decrypted_by,
-};
+use crate::model::{Cluster, DATABASE_PASSWORD, Listen, Model, REDIS_PASSWORD, decrypted_by};
 
 #[derive(Debug, Serialize)]
 pub(super) struct ClusterCtx {
@@ -46,21 +44,11 @@ pub(super) fn context(m: &Model) -> Option<ClusterCtx> {
         })
         .collect();
     let mut routed: Vec<String> = m
-        .sites
-        .iter()
-        .flat_map(|s| &s.routes)
-        .filter_map(|r| match &r.target {
-            RouteTarget::Process(p) => Some(p.clone()),
-            _ => None,
-        })
-        .filter(|p| {
-            m.processes
-                .iter()
-                .any(|proc| &proc.name == p && matches!(proc.listen, Some(Listen::Tcp { .. })))
-        })
+        .routed_processes()
+        .filter(|p| matches!(p.listen, Some(Listen::Tcp { .. })))
+        .map(|p| p.name.clone())
         .collect();
     routed.sort();
-    routed.dedup();
     let secret_roles = m
         .secrets
         .iter()

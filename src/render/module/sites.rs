@@ -3,8 +3,6 @@
 //!
 //! May call: `model` (read only).
 
-use std::collections::BTreeSet;
-
 use serde::Serialize;
 
 use crate::model::{Listen, Model, Route, RouteTarget, Site, Tls};
@@ -115,18 +113,7 @@ pub(super) fn context(m: &Model) -> SitesCtx {
 
 /// An upstream for every process some route proxies to.
 fn upstreams(m: &Model) -> Vec<UpstreamCtx> {
-    let routed: BTreeSet<&str> = m
-        .sites
-        .iter()
-        .flat_map(|s| &s.routes)
-        .filter_map(|r| match &r.target {
-            RouteTarget::Process(p) => Some(p.as_str()),
-            _ => None,
-        })
-        .collect();
-    m.processes
-        .iter()
-        .filter(|p| routed.contains(p.name.as_str()))
+    m.routed_processes()
         .map(|p| UpstreamCtx {
             name: m.prefixed(&p.name),
             process: p.name.clone(),
