@@ -266,3 +266,28 @@ fn broken_modules_are_rejected() {
         report.errors
     );
 }
+
+/// A guard written around one value carries no parentheses (`lib.mkIf cfg.redis.createLocally`,
+/// as nixfmt leaves a hand-written module), for every example and fixture. A regression: the
+/// role guards of several hosts left `lib.mkIf (cfg.database.createLocally)` in one-host
+/// modules.
+#[test]
+fn guards_around_one_value_have_no_parentheses() {
+    for d in descriptions() {
+        let (name, module, _) = generated(&d);
+        for line in module.lines() {
+            let Some(rest) = line.split("lib.mkIf (").nth(1) else {
+                continue;
+            };
+            let inner = rest.split(')').next().unwrap_or_default();
+            assert!(
+                !inner.is_empty()
+                    && inner
+                        .chars()
+                        .any(|c| !(c.is_ascii_alphanumeric() || "._-".contains(c))),
+                "{name}: redundant parentheses in `{}`",
+                line.trim()
+            );
+        }
+    }
+}

@@ -104,6 +104,11 @@ impl ClusterHost {
     pub fn has(&self, role: Role) -> bool {
         self.roles.contains(&role)
     }
+
+    /// Whether the host decrypts `secret`: one of its roles uses it (see [`decrypted_by`]).
+    pub fn decrypts(&self, secret: &Secret) -> bool {
+        decrypted_by(secret).iter().any(|r| self.has(*r))
+    }
 }
 
 /// The machines, in name order.
@@ -471,10 +476,7 @@ fn host_keys(c: &mut Checker, desc: &d::Description, hosts: &[ClusterHost], p: &
     for h in hosts {
         // The database and Redis passwords (added to the secrets after this check) go to the
         // app, tasks and database hosts.
-        let decrypts = p
-            .secrets
-            .iter()
-            .any(|s| decrypted_by(s).iter().any(|r| h.has(*r)))
+        let decrypts = p.secrets.iter().any(|s| h.decrypts(s))
             || (generated && (h.has(Role::App) || h.has(Role::Tasks) || h.has(Role::Database)));
         if decrypts && h.host_key.is_none() {
             let span = desc

@@ -10,7 +10,7 @@ use minijinja::value::Value;
 use serde::Serialize;
 
 use super::{environment, header};
-use crate::model::{Cluster, Model, decrypted_by};
+use crate::model::{Cluster, Model};
 
 /// The context of `secrets.nix` (agenix recipients).
 #[derive(Debug, Serialize)]
@@ -63,11 +63,7 @@ fn cluster_recipients(m: &Model, c: &Cluster) -> ClusterRecipients {
         host_keys: c
             .hosts
             .iter()
-            .filter(|h| {
-                m.secrets
-                    .iter()
-                    .any(|s| decrypted_by(s).iter().any(|r| h.has(*r)))
-            })
+            .filter(|h| m.secrets.iter().any(|s| h.decrypts(s)))
             .filter_map(|h| Some((h.name.clone(), h.host_key.clone()?)))
             .collect(),
         readers: m
@@ -77,7 +73,7 @@ fn cluster_recipients(m: &Model, c: &Cluster) -> ClusterRecipients {
                 let hosts = c
                     .hosts
                     .iter()
-                    .filter(|h| h.host_key.is_some() && decrypted_by(s).iter().any(|r| h.has(*r)))
+                    .filter(|h| h.host_key.is_some() && h.decrypts(s))
                     .map(|h| h.name.clone())
                     .collect();
                 (format!("{}.age", m.prefixed(&s.name)), hosts)

@@ -11,7 +11,7 @@ use serde::Serialize;
 use super::secrets::test_value;
 use crate::model::{
     Cluster, ClusterHost, DATABASE_PASSWORD, Database, Listen, Model, REDIS_PASSWORD, Role,
-    RouteTarget, decrypted_by,
+    RouteTarget,
 };
 
 /// The VLAN of the edge, the client and the ACME server.
@@ -195,11 +195,7 @@ fn host(m: &Model, h: &ClusterHost, process_units: &[String]) -> HostTest {
     } else {
         vec![PRIVATE_VLAN]
     };
-    let declared: Vec<_> = m
-        .secrets
-        .iter()
-        .filter(|s| decrypted_by(s).iter().any(|r| h.has(*r)))
-        .collect();
+    let declared: Vec<_> = m.secrets.iter().filter(|s| h.decrypts(s)).collect();
     let app = h.has(Role::App);
     HostTest {
         name: h.name.clone(),
