@@ -405,11 +405,28 @@ fn secret_files_in_the_source_are_noted() {
     assert_eq!(out.status.code(), Some(0));
     let package = std::fs::read_to_string(p.path("demo-package.nix")).expect("package");
     assert!(
-        package.contains(
-            "filter = path: _type: builtins.match secretFileNames (baseNameOf path) == null;"
-        ),
+        package.contains("builtins.match secretFileNames (baseNameOf path) == null")
+            && package.contains("\".venv\""),
         "{package}"
     );
+}
+
+/// Virtual environments and caches are left out of every generated source whole, so a key file
+/// inside one is not noted as left out on its own (a regression: the module's copy of a uv
+/// project's source kept `.venv` and `node_modules`).
+#[test]
+fn virtual_environments_are_left_out_whole() {
+    let p = Project::new(MINIMAL);
+    std::fs::create_dir_all(p.path("app/.venv/lib")).expect("mkdir");
+    std::fs::write(p.path("app/.venv/lib/cacert.pem"), "pem").expect("pem");
+    let out = p.run(&["check"]);
+    assert_eq!(stderr(&out), "");
+    let out = p.run(&["generate", "--module-only"]);
+    assert_eq!(out.status.code(), Some(0));
+    let package = std::fs::read_to_string(p.path("demo-package.nix")).expect("package");
+    for dir in app2nix::secrets::NOT_SOURCE_DIRS {
+        assert!(package.contains(&format!("\"{dir}\"")), "{dir}: {package}");
+    }
 }
 
 /// A description that is not a regular file is refused, never read: a symbolic link to

@@ -15,6 +15,8 @@ pub struct UvLock {
     /// Packages uv2nix builds from source on any interpreter: a registry package with no
     /// wheel, or a git, URL or path source. Their build system is not in the lock.
     pub from_source: BTreeSet<String>,
+    /// Packages from a local directory (`source = { directory = … }`), not members.
+    pub directories: BTreeSet<String>,
     /// The wheel file names of each registry package that has wheels (see
     /// [`UvLock::built_from_source`]).
     pub wheels: BTreeMap<String, Vec<String>>,
@@ -45,6 +47,7 @@ pub fn parse(text: &str) -> Result<UvLock, Error> {
         packages: BTreeSet::new(),
         members: BTreeSet::new(),
         from_source: BTreeSet::new(),
+        directories: BTreeSet::new(),
         wheels: BTreeMap::new(),
         requires_python: table
             .get("requires-python")
@@ -86,7 +89,11 @@ pub fn parse(text: &str) -> Result<UvLock, Error> {
                     lock.wheels.insert(name.clone(), files);
                 }
             }
-            // git, url, path, directory: a source tree or archive, built here.
+            // A local project, built like a member: from its tree, with its own build system.
+            "directory" => {
+                lock.directories.insert(name.clone());
+            }
+            // git, url, path: a source tree or archive, built here.
             _ => {
                 lock.from_source.insert(name.clone());
             }
@@ -209,6 +216,24 @@ source = { git = "https://example.org/x.git?rev=abc#abc" }
         let systems = build_systems(&lock, 13, &given);
         assert_eq!(systems["from-git"], ["hatchling"]);
         assert_eq!(systems["only-sdist"], ["setuptools"]);
+    }
+
+    /// A local directory dependency is built from the project's tree, like a member (its source
+    /// is filtered of secret files), not as a package from elsewhere built from source.
+    #[test]
+    fn local_directories_are_the_projects_own_sources() {
+        let lock = parse(
+            r#"
+version = 1
+[[package]]
+name = "shared_lib"
+version = "0.1.0"
+source = { directory = "../shared-lib" }
+"#,
+        )
+        .expect("parses");
+        assert_eq!(lock.directories.iter().collect::<Vec<_>>(), ["shared-lib"]);
+        assert!(lock.from_source.is_empty());
     }
 
     #[test]

@@ -23,8 +23,9 @@ use crate::lockfiles::uv::{self, UvLock};
 pub struct UvEnv {
     /// The workspace root (the lock's directory), relative to the description's directory.
     pub root: String,
-    /// The workspace's own packages, built from their source (filtered of secret files).
-    pub members: Vec<String>,
+    /// Packages built from a source tree of the project: the members and local directories
+    /// (`source = { directory = … }`). Their sources are filtered of secret files.
+    pub local_sources: Vec<String>,
     /// Packages built from source, with the build systems each gets.
     pub source_builds: BTreeMap<String, Vec<String>>,
     /// Every locked package, by normalized name.
@@ -73,7 +74,7 @@ pub(super) fn environment(
     c.note(summary(&lock_path, &lock, &source_builds));
     Some(UvEnv {
         root,
-        members: lock.members.iter().cloned().collect(),
+        local_sources: lock.members.union(&lock.directories).cloned().collect(),
         source_builds,
         packages: lock.packages,
         project: project.unwrap_or_default(),
@@ -98,6 +99,16 @@ fn find(
             None
         }
         Some((l, d::Lock::Path(p))) => match normalize_relative(p) {
+            // uv2nix reads `uv.lock` of the workspace root: a lock of another name would be
+            // checked here and not built there.
+            Some(rel) if rel.file_name().is_some_and(|n| n != "uv.lock") => {
+                c.err(
+                    l.span(),
+                    format!("lock `{}` is not named uv.lock", shown(p)),
+                    "give the path of the workspace's uv.lock (uv2nix reads `uv.lock` beside the workspace's pyproject.toml)",
+                );
+                None
+            }
             Some(rel) if c.project_dir().join(&rel).is_file() => {
                 Some((path_to_slash(&rel), l.span()))
             }

@@ -91,6 +91,10 @@ const TEMPLATES: &[(&str, &str)] = &[
     ),
     ("flake.nix", include_str!("../../templates/flake.nix.j2")),
     (
+        "source-filter",
+        include_str!("../../templates/source-filter.nix.j2"),
+    ),
+    (
         "vm-test.nix",
         include_str!("../../templates/vm-test.nix.j2"),
     ),
@@ -256,6 +260,16 @@ fn build_environment() -> Environment<'static> {
     env.add_filter("inner", |s: &str| {
         Value::from_safe_string(nix::string_content(s))
     });
+    // The directories every generated source leaves out (`templates/source-filter.nix.j2`).
+    env.add_global(
+        "not_source_dirs",
+        Value::from(
+            crate::secrets::NOT_SOURCE_DIRS
+                .iter()
+                .map(|d| d.to_string())
+                .collect::<Vec<_>>(),
+        ),
+    );
     for (name, source) in TEMPLATES {
         // Templates are part of the binary; a broken one is a bug caught by every test.
         if let Err(e) = env.add_template(name, source) {

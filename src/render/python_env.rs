@@ -22,7 +22,8 @@ struct PythonEnvContext {
     lock_shown: String,
     /// The workspace root, relative to the environment's file.
     root: String,
-    members: Vec<String>,
+    /// Packages built from the project's own source trees (members, local directories).
+    local_sources: Vec<String>,
     source_builds: BTreeMap<String, Vec<String>>,
     secret_file_regex: String,
     env_name: String,
@@ -52,7 +53,7 @@ pub fn python_env(m: &Model, layout: &Layout) -> Result<Option<String>, Error> {
             "" => ".".into(),
             r => r.into(),
         },
-        members: env.members.clone(),
+        local_sources: env.local_sources.clone(),
         source_builds: env.source_builds.clone(),
         secret_file_regex: crate::secrets::secret_file_regex(),
         env_name: format!("{}-env", m.name),

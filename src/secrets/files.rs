@@ -72,9 +72,14 @@ fn glob_matches(glob: &str, name: &str) -> bool {
     }
 }
 
+/// Directories no generated source copies into the store, besides version control (which
+/// `lib.cleanSource` drops): virtual environments and caches, which are built, not sources, and
+/// can hold anything a developer's machine had.
+pub const NOT_SOURCE_DIRS: &[&str] = &[".venv", "__pycache__", "node_modules"];
+
 /// Files under `dir` that a generated source leaves out because they can hold secrets, as paths
-/// relative to `dir`. Version-control directories (which `lib.cleanSource` drops anyway) are not
-/// entered; the walk stops after `limit` entries, so a huge tree cannot stall `check`.
+/// relative to `dir`. Version-control directories and [`NOT_SOURCE_DIRS`] (left out whole) are
+/// not entered; the walk stops after `limit` entries, so a huge tree cannot stall `check`.
 pub fn secret_files_in(dir: &Path, limit: usize) -> Vec<String> {
     let mut found = Vec::new();
     let mut stack = vec![(dir.to_path_buf(), String::new())];
@@ -102,7 +107,10 @@ pub fn secret_files_in(dir: &Path, limit: usize) -> Vec<String> {
             };
             if is_secret_file(&name) {
                 found.push(rel);
-            } else if kind.is_dir() && ![".git", ".hg", ".svn", "CVS"].contains(&name.as_str()) {
+            } else if kind.is_dir()
+                && ![".git", ".hg", ".svn", "CVS"].contains(&name.as_str())
+                && !NOT_SOURCE_DIRS.contains(&name.as_str())
+            {
                 stack.push((e.path(), rel));
             }
         }

@@ -9,7 +9,9 @@
 mod files;
 mod mask;
 
-pub use files::{SECRET_FILES, is_secret_file, secret_file_regex, secret_files_in};
+pub use files::{
+    NOT_SOURCE_DIRS, SECRET_FILES, is_secret_file, secret_file_regex, secret_files_in,
+};
 pub use mask::{command_secret, line_shows_secret, mask};
 
 /// Parts that make a word of a name secret wherever they stand in it (`DBPASSWORD`,

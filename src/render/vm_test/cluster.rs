@@ -10,8 +10,8 @@ use serde::Serialize;
 
 use super::secrets::test_value;
 use crate::model::{
-    Cluster, ClusterHost, DATABASE_PASSWORD, Database, Listen, Model, REDIS_PASSWORD, Role,
-    RouteTarget,
+    Cluster, ClusterHost, DATABASE_PASSWORD, Database, Delivery, Listen, Model, REDIS_PASSWORD,
+    Role, RouteTarget, Secret,
 };
 
 /// The VLAN of the edge, the client and the ACME server.
@@ -94,6 +94,8 @@ struct HostTest {
     secret_units: Vec<String>,
     /// Secret names delivered in the environment.
     env_secrets: Vec<String>,
+    /// Secret names delivered as files (`<NAME>_FILE`).
+    file_secrets: Vec<String>,
     /// With restic: the paths its latest snapshot must hold (none: it runs no backup).
     backups: Vec<String>,
 }
@@ -207,7 +209,7 @@ fn host(m: &Model, h: &ClusterHost, process_units: &[String]) -> HostTest {
         age_secrets: declared
             .iter()
             .map(|s| {
-                let owner = if s.delivery == crate::model::Delivery::Acme {
+                let owner = if s.delivery == Delivery::Acme {
                     "acme"
                 } else {
                     &m.user
@@ -220,13 +222,19 @@ fn host(m: &Model, h: &ClusterHost, process_units: &[String]) -> HostTest {
         } else {
             Vec::new()
         },
-        env_secrets: declared
-            .iter()
-            .filter(|s| s.delivery == crate::model::Delivery::Env)
-            .map(|s| s.name.clone())
-            .collect(),
+        env_secrets: delivered(&declared, Delivery::Env),
+        file_secrets: delivered(&declared, Delivery::File),
         backups: backups(m, h),
     }
+}
+
+/// The names of `secrets` delivered as `how`.
+fn delivered(secrets: &[&Secret], how: Delivery) -> Vec<String> {
+    secrets
+        .iter()
+        .filter(|s| s.delivery == how)
+        .map(|s| s.name.clone())
+        .collect()
 }
 
 /// Dumps of the app's PostgreSQL database, on the database host.
