@@ -27,6 +27,8 @@ pub(super) struct SiteTests {
     https: bool,
     /// Some route serves a single-page app.
     spa_routes: bool,
+    /// Some route's bundle is checked for its build-time values.
+    built_routes: bool,
     /// Some site's nginx settings are checked in the running configuration.
     nginx_settings: bool,
     /// Some route's upstream keepalive is checked.
@@ -103,6 +105,7 @@ pub(super) fn tests(m: &Model) -> SiteTests {
         logged_routes: false,
         https: false,
         spa_routes: false,
+        built_routes: false,
         nginx_settings: false,
         keepalive_routes: false,
     };
@@ -116,6 +119,7 @@ pub(super) fn tests(m: &Model) -> SiteTests {
     let routes = || t.sites.iter().flat_map(|s| &s.routes);
     t.logged_routes = routes().any(|r| r.access_log.is_some());
     t.spa_routes = routes().any(|r| r.kind == "spa");
+    t.built_routes = routes().any(|r| !r.built_values.is_empty());
     t.keepalive_routes = routes().any(|r| r.keepalive_port.is_some());
     t.https = t.sites.iter().any(|s| s.tls != "none");
     t.nginx_settings = t.sites.iter().any(|s| !s.directives.is_empty());
