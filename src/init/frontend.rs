@@ -8,14 +8,7 @@
 use super::Init;
 use crate::draft::{Outcome, Source};
 use crate::import::line_of;
-
-/// Vite's configuration files, in the order they are looked for.
-const VITE_CONFIGS: &[&str] = &[
-    "vite.config.ts",
-    "vite.config.js",
-    "vite.config.mjs",
-    "vite.config.mts",
-];
+use crate::lockfiles::npm::{VITE_CONFIGS, vite_out_dir};
 
 impl Init<'_> {
     /// `[assets.frontend]` from the first Vite project found.
@@ -73,52 +66,35 @@ impl Init<'_> {
         }
     }
 
-    /// The build output directory of the Vite project in `base` (relative to it): the last
-    /// config's `outDir`, else Vite's default `dist`.
+    /// The build output directory of the Vite project in `base` (relative to it): the `outDir`
+    /// of the configuration Vite reads (the first of [`VITE_CONFIGS`]), else Vite's `dist`.
     fn vite_out_dir(&mut self, base: &str) -> String {
-        let mut out_dir = "dist".to_string();
         for cfg in VITE_CONFIGS {
             let p = if base.is_empty() {
                 cfg.to_string()
             } else {
                 format!("{base}/{cfg}")
             };
-            if let Some(c) = self.project.read(&p) {
-                match out_dir_setting(&c) {
-                    Some((d, l)) => {
-                        out_dir = d.clone();
-                        self.report.add(
-                            Source::new(&p, l),
-                            format!("outDir: {d:?}"),
-                            Outcome::Mapped("the built files".into()),
-                        );
-                    }
-                    None => self.report.add(
-                        Source::new(&p, 0),
-                        "build.outDir",
-                        Outcome::Decided("not set: Vite's default `dist`".into()),
-                    ),
-                }
+            let Some(c) = self.project.read(&p) else {
+                continue;
+            };
+            if let Some((d, l)) = vite_out_dir(&c) {
+                self.report.add(
+                    Source::new(&p, l),
+                    format!("outDir: {d:?}"),
+                    Outcome::Mapped("the built files".into()),
+                );
+                return d;
             }
+            self.report.add(
+                Source::new(&p, 0),
+                "build.outDir",
+                Outcome::Decided("not set: Vite's default `dist`".into()),
+            );
+            return "dist".into();
         }
-        out_dir
+        "dist".into()
     }
-}
-
-/// `build.outDir` in a Vite config: the value of an `outDir:` property (a string literal),
-/// with its line.
-fn out_dir_setting(config: &str) -> Option<(String, usize)> {
-    for (i, l) in config.lines().enumerate() {
-        if let Some(rest) = l.split("outDir").nth(1) {
-            let rest = rest.trim_start().strip_prefix(':')?.trim_start();
-            let quote = rest.chars().next()?;
-            if quote == '\'' || quote == '"' || quote == '`' {
-                let value: String = rest[1..].chars().take_while(|c| *c != quote).collect();
-                return Some((value, i + 1));
-            }
-        }
-    }
-    None
 }
 
 #[cfg(test)]
@@ -128,9 +104,9 @@ mod tests {
     #[test]
     fn vite_out_dir_values() {
         assert_eq!(
-            out_dir_setting("export default { build: { outDir: 'public/app' } }"),
+            vite_out_dir("export default { build: { outDir: 'public/app' } }"),
             Some(("public/app".into(), 1))
         );
-        assert_eq!(out_dir_setting("export default {}"), None);
+        assert_eq!(vite_out_dir("export default {}"), None);
     }
 }

@@ -26,6 +26,33 @@ pub const OTHER_LOCKS: &[(&str, &str)] = &[
 ];
 
 /// Why a project cannot be built.
+/// Vite's configuration files, in the order Vite looks for them (its `DEFAULT_CONFIG_FILES`):
+/// the first one found is the configuration.
+pub const VITE_CONFIGS: &[&str] = &[
+    "vite.config.js",
+    "vite.config.mjs",
+    "vite.config.ts",
+    "vite.config.cjs",
+    "vite.config.mts",
+    "vite.config.cts",
+];
+
+/// `build.outDir` in a Vite configuration's text: the value of an `outDir:` property when it is
+/// a string literal, with its line (1-based). Anything computed is not read.
+pub fn vite_out_dir(config: &str) -> Option<(String, usize)> {
+    for (i, l) in config.lines().enumerate() {
+        if let Some(rest) = l.split("outDir").nth(1) {
+            let rest = rest.trim_start().strip_prefix(':')?.trim_start();
+            let quote = rest.chars().next()?;
+            if quote == '\'' || quote == '"' || quote == '`' {
+                let value: String = rest[1..].chars().take_while(|c| *c != quote).collect();
+                return Some((value, i + 1));
+            }
+        }
+    }
+    None
+}
+
 pub type Error = String;
 
 /// Read the npm project in `dir` (its `package.json` and `package-lock.json`).

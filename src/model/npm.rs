@@ -10,7 +10,7 @@ use std::path::Path;
 
 use super::check::{Checker, is_plain_path, shown};
 use crate::description::{self as d, Sp};
-use crate::lockfiles::npm;
+use crate::lockfiles::npm::{self, VITE_CONFIGS};
 
 /// How an asset is built.
 #[derive(Debug, Clone)]
@@ -148,14 +148,7 @@ fn script(c: &mut Checker, a: &d::Asset, project: &npm::NpmProject) -> Option<Np
 
 /// Whether the project builds with Vite.
 fn uses_vite(dir: &Path) -> bool {
-    [
-        "vite.config.js",
-        "vite.config.ts",
-        "vite.config.mjs",
-        "vite.config.mts",
-    ]
-    .iter()
-    .any(|f| dir.join(f).is_file())
+    VITE_CONFIGS.iter().any(|f| dir.join(f).is_file())
         || crate::input::read_text_if_any(&dir.join("package.json"))
             .is_some_and(|t| t.contains("\"vite\""))
 }
@@ -186,24 +179,13 @@ fn out_dir(c: &mut Checker, a: &d::Asset, dir: &Path, vite: bool) -> Option<Stri
     Some(out)
 }
 
-/// `outDir: "build"` in a Vite configuration (only a literal string is read).
+/// `build.outDir` of the Vite configuration Vite would read (the first of [`VITE_CONFIGS`]).
 fn vite_out_dir(dir: &Path) -> Option<String> {
-    [
-        "vite.config.js",
-        "vite.config.ts",
-        "vite.config.mjs",
-        "vite.config.mts",
-    ]
-    .iter()
-    .find_map(|f| crate::input::read_text_if_any(&dir.join(f)))
-    .and_then(|text| {
-        let at = text.find("outDir")?;
-        let rest = text[at + "outDir".len()..].trim_start().strip_prefix(':')?;
-        let rest = rest.trim_start();
-        let quote = rest.chars().next().filter(|q| "'\"`".contains(*q))?;
-        let value = &rest[1..];
-        Some(value[..value.find(quote)?].to_string())
-    })
+    VITE_CONFIGS
+        .iter()
+        .find_map(|f| crate::input::read_text_if_any(&dir.join(f)))
+        .and_then(|text: String| npm::vite_out_dir(&text))
+        .map(|(d, _)| d)
 }
 
 /// `build_env`: plain values, never secrets (they are compiled into the public bundle).
@@ -246,5 +228,21 @@ mod tests {
         )
         .expect("write");
         assert_eq!(vite_out_dir(dir.path()), None);
+    }
+
+    /// The configuration Vite reads is the first of its list (`.js` before `.ts`), here and in
+    /// `init` alike (a regression: `init` took the last one it read, the model the first).
+    #[test]
+    fn the_configuration_vite_reads_decides() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        for (file, out) in [("vite.config.ts", "from-ts"), ("vite.config.js", "from-js")] {
+            std::fs::write(
+                dir.path().join(file),
+                format!("export default {{ build: {{ outDir: '{out}' }} }}"),
+            )
+            .expect("write");
+        }
+        assert_eq!(vite_out_dir(dir.path()).as_deref(), Some("from-js"));
+        assert_eq!(VITE_CONFIGS[0], "vite.config.js");
     }
 }
