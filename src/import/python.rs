@@ -32,11 +32,6 @@ const DRIVERS: &[&str] = &[
     "asyncpg",
 ];
 
-/// Map of known Python package names (PyPI) whose nixpkgs attribute differs in more than case.
-fn nixpkgs_python_attr(pypi: &str) -> String {
-    pypi.to_ascii_lowercase().replace(['_', '.'], "-")
-}
-
 /// The lines of a requirements file that say something: (1-based line, text without its
 /// comment). pip options among them start with `-`.
 pub(crate) fn requirement_lines(text: &str) -> impl Iterator<Item = (usize, &str)> {
@@ -181,7 +176,8 @@ impl Importer {
         if name.is_empty() {
             return;
         }
-        let attr = nixpkgs_python_attr(&name);
+        // nixpkgs names `python3Packages` after the PEP 503 name.
+        let attr = crate::lockfiles::normalize_python_name(&name);
         if DRIVERS.contains(&attr.as_str()) {
             self.drivers
                 .push(attr.trim_end_matches("-binary").to_string());

@@ -79,7 +79,6 @@ pub struct Asset {
     pub build: Option<NpmBuild>,
 }
 
-const PYTHON_VERSIONS: &[&str] = &["3.11", "3.12", "3.13", "3.14"];
 /// nixos-26.05's `python3`: the one interpreter whose packages the binary cache holds.
 pub const DEFAULT_PYTHON: &str = "3.13";
 
@@ -298,10 +297,10 @@ fn flake_package(c: &mut Checker, f: &d::FlakePackage) -> Package {
 /// A pinned interpreter: `312` for `3.12`. Any other than nixpkgs' default costs a full build of
 /// every dependency, which the notes say.
 fn python_version(c: &mut Checker, v: &Sp<String>) -> Option<String> {
-    if !PYTHON_VERSIONS.contains(&v.as_str()) {
+    if !crate::python_version::VERSIONS.contains(&v.as_str()) {
         let help = format!(
             "use one of {} (nixpkgs' python3XX interpreters), or remove `version` for nixpkgs' python3 ({DEFAULT_PYTHON})",
-            PYTHON_VERSIONS.join(", ")
+            crate::python_version::VERSIONS.join(", ")
         );
         c.err(
             v.span(),
