@@ -195,8 +195,9 @@ fn build_env(c: &mut Checker, a: &d::Asset) -> BTreeMap<String, String> {
         if !c.env_name(k, "build-time variable") || !c.one_line(v, "build-time value") {
             continue;
         }
-        let secret = crate::secrets::is_secret_name(k) || crate::secrets::secret_value(v).is_some();
-        if secret {
+        // The crate's one classification, as for `[env]` (a `*_PASSWORD_FILE` holding a literal
+        // value is secret too).
+        if crate::secrets::is_secret(k, v) {
             c.err_redacted(
                 v.span(),
                 format!("`{}` looks like a secret, and build-time values end up in the public bundle", k.as_str()),
