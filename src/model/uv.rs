@@ -35,6 +35,17 @@ pub struct UvEnv {
     pub project: String,
 }
 
+impl UvEnv {
+    /// The lock's path as the user knows it (relative to the description).
+    pub fn lock_shown(&self) -> String {
+        if self.root.is_empty() {
+            "uv.lock".into()
+        } else {
+            format!("{}/uv.lock", self.root)
+        }
+    }
+}
+
 /// The lock of the package in `src`, when there is one and it is used.
 pub(super) fn environment(
     c: &mut Checker,

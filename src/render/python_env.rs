@@ -44,11 +44,7 @@ pub fn python_env(m: &Model, layout: &Layout) -> Result<Option<String>, Error> {
         header: header(&layout.source_label),
         name: m.name.clone(),
         title: m.description.clone(),
-        lock_shown: if env.root.is_empty() {
-            "uv.lock".into()
-        } else {
-            format!("{}/uv.lock", env.root)
-        },
+        lock_shown: env.lock_shown(),
         root: match root.trim_end_matches('/') {
             "" => ".".into(),
             r => r.into(),

@@ -99,11 +99,7 @@ pub(super) fn context(m: &Model, layout: &Layout) -> AppCtx {
                 build_system: py.build_system.iter().cloned().collect(),
                 uv: py.uv.as_ref().map(|env| UvCtx {
                     file: super::python_env_file_name(&m.name),
-                    lock_shown: if env.root.is_empty() {
-                        "uv.lock".into()
-                    } else {
-                        format!("{}/uv.lock", env.root)
-                    },
+                    lock_shown: env.lock_shown(),
                 }),
             }),
             _ => None,
