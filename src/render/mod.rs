@@ -74,6 +74,10 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../templates/module/cluster-let.nix.j2"),
     ),
     (
+        "module/process-options",
+        include_str!("../../templates/module/process-options.nix.j2"),
+    ),
+    (
         "module/cluster-options",
         include_str!("../../templates/module/cluster-options.nix.j2"),
     ),
