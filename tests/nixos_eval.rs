@@ -186,6 +186,7 @@ fn each_host_runs_its_roles() {
   servers = lib.attrNames (config.services.nginx.upstreams.nanotrace-cluster-web.servers or { });
   maxFails = lib.mapAttrs (_: s: s.max_fails) (config.services.nginx.upstreams.nanotrace-cluster-web.servers or { });
   postgresql = config.services.postgresql.enable;
+  tcpip = config.services.postgresql.enableTCPIP;
   listen = config.services.postgresql.settings.listen_addresses or null;
   hba = config.services.postgresql.authentication;
   open = config.networking.firewall.allowedTCPPorts;
@@ -253,7 +254,10 @@ fn each_host_runs_its_roles() {
         serde_json::json!(["nanotrace-cluster-database-password"])
     );
     assert_eq!(db["postgresql"], true);
-    assert_eq!(db["listen"], "localhost,10.0.0.20");
+    // nixpkgs listens on every address for enableTCPIP; a value of the module's own would
+    // conflict with another app's on a shared database host (`two_clusters_share_a_database_host`).
+    assert_eq!(db["tcpip"], true);
+    assert_eq!(db["listen"], serde_json::Value::Null, "{db}");
     let hba = db["hba"].as_str().unwrap_or_default();
     for app_host in ["10.0.0.11", "10.0.0.12", "10.0.0.13"] {
         let line =
@@ -362,5 +366,97 @@ fn redis_on_the_database_host() {
     assert!(
         script.contains(r#": "${REDIS_URL:=redis://:$(app2nix_percent_encode "$REDIS_PASSWORD")@10.1.0.20:6379/0}""#),
         "{script}"
+    );
+}
+
+/// `psql` where no PostgreSQL server runs: a SQL task on a tasks host of several hosts (`fleet`'s
+/// `worker2`), the app's wait for the database host there, and a SQL task on one host whose
+/// database is the user's own (`incident-tracker` with `database.createLocally = false`). A
+/// regression: they read `services.postgresql.package`, which nixpkgs sets only on a host that
+/// runs the server, and such hosts failed to evaluate.
+#[test]
+#[ignore = "needs NIXPKGS_LIB and nix-instantiate: run by .ci/run"]
+fn psql_runs_where_no_server_runs() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    common::copy_dir(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/fleet"),
+        dir.path(),
+    );
+    let out = common::run(dir.path(), &["generate", "--module-only"]);
+    assert_eq!(out.status.code(), Some(0), "{}", common::printed(&out));
+    let fleet = common::nixos_eval(
+        &[(&dir.path().join("fleet.nix"), "fleet")],
+        r#"{ services.fleet.host = "worker2"; }"#,
+        true,
+        r#"{
+  server = config.services.postgresql.enable;
+  seed = config.systemd.services.fleet-seed.script;
+}"#,
+    );
+    assert_eq!(fleet["server"], false, "{fleet}");
+    let seed = fleet["seed"].as_str().expect("the seed task's script");
+    assert!(seed.contains("-postgresql/bin/psql '--set"), "{seed}");
+
+    let module = Path::new(env!("CARGO_MANIFEST_DIR")).join("modules/incident-tracker.nix");
+    let one = common::nixos_eval(
+        &[(&module, "incident-tracker")],
+        // The flake's module would set the package (its uv environment).
+        r#"{ pkgs, ... }: {
+  services.incident-tracker.package = pkgs.hello;
+  services.incident-tracker.database.createLocally = false;
+}"#,
+        true,
+        r#"{
+  server = config.services.postgresql.enable;
+  schema = config.systemd.services.incident-tracker-schema.serviceConfig.ExecStart;
+}"#,
+    );
+    assert_eq!(one["server"], false, "{one}");
+    let schema = one["schema"].as_str().expect("the schema task's command");
+    assert!(schema.contains("-postgresql/bin/psql \"--set"), "{schema}");
+}
+
+/// Two apps on several hosts share one database host with different private addresses (the
+/// `nanotrace-cluster` example's `db` and the `fleet` fixture's `data`): both PostgreSQL
+/// configurations merge. A regression: each set `listen_addresses` to its own host address, and
+/// the definitions conflicted.
+#[test]
+#[ignore = "needs NIXPKGS_LIB and nix-instantiate: run by .ci/run"]
+fn two_clusters_share_a_database_host() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    common::copy_dir(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/fleet"),
+        dir.path(),
+    );
+    let out = common::run(dir.path(), &["generate", "--module-only"]);
+    assert_eq!(out.status.code(), Some(0), "{}", common::printed(&out));
+    let cluster = Path::new(env!("CARGO_MANIFEST_DIR")).join("modules/nanotrace-cluster.nix");
+    let both = common::nixos_eval(
+        &[
+            (&cluster, "nanotrace-cluster"),
+            (&dir.path().join("fleet.nix"), "fleet"),
+        ],
+        r#"{
+  services.nanotrace-cluster.host = "db";
+  services.fleet.host = "data";
+}"#,
+        true,
+        r#"{
+  databases = config.services.postgresql.ensureDatabases;
+  inherit (config.services.postgresql) settings;
+  hba = config.services.postgresql.authentication;
+  private = lib.mapAttrs (_: i: i.allowedTCPPorts) config.networking.firewall.interfaces;
+}"#,
+    );
+    assert_eq!(
+        both["databases"],
+        serde_json::json!(["fleet", "nanotrace-cluster"]),
+        "{both}"
+    );
+    let hba = both["hba"].as_str().unwrap_or_default();
+    assert!(hba.contains("\"fleet\" \"fleet\" 10.1.0."), "{hba}");
+    assert!(
+        hba.contains("\"nanotrace-cluster\" \"nanotrace-cluster\" 10.0.0.11/32"),
+        "{hba}"
     );
 }

@@ -4,10 +4,16 @@
 #   (`attrsOf (submodule [ { options = commonOptions; } ])`, the ports options of the firewall);
 # - services.postgresql.settings.port: nixos/modules/services/databases/postgresql.nix
 #   (`types.port`, default 5432), merged into the slice's freeform `settings` submodule;
-# - the default of services.postgresql.package (nixpkgs picks a PostgreSQL by stateVersion; the
-#   slice declares the option without one).
+# - the value of services.postgresql.package where nixpkgs gives one: only on a host that runs
+#   the server (nixpkgs sets it, by stateVersion, inside `mkIf cfg.enable`; the option itself has
+#   no default, so reading it elsewhere fails as it does here).
 # `.ci/run` evaluates with it (see DEVELOPERS.md); it declares nothing else.
-{ lib, pkgs, ... }:
+{
+  config,
+  lib,
+  pkgs,
+  ...
+}:
 let
   inherit (lib) mkOption types;
   ports = {
@@ -42,5 +48,7 @@ in
       };
     };
   };
-  config.services.postgresql.package = lib.mkOptionDefault pkgs.postgresql;
+  config.services.postgresql.package = lib.mkIf config.services.postgresql.enable (
+    lib.mkDefault pkgs.postgresql
+  );
 }

@@ -55,6 +55,8 @@ struct Needs {
     secrets_wrapper: bool,
     /// The export lines of the environment secrets are needed (by the wrapper or the scripts).
     export_secrets: bool,
+    /// A unit runs `psql` (SQL tasks; on several hosts, the wait for the database host).
+    psql_client: bool,
 }
 
 impl ModuleContext {
@@ -84,6 +86,7 @@ fn needs(m: &Model, sites: &sites::SitesCtx) -> Needs {
         .iter()
         .any(|p| !matches!(p.server, Server::Command(_)));
     let env_secrets = m.secrets.iter().any(|s| s.delivery == Delivery::Env);
+    let any_sql = m.tasks.iter().any(|t| matches!(t.run, TaskRun::Sql(_)));
     let any_sql_or_once = m
         .tasks
         .iter()
@@ -120,10 +123,9 @@ fn needs(m: &Model, sites: &sites::SitesCtx) -> Needs {
         secrets_wrapper: env_secrets && any_server,
         // On several hosts a SQL task's script exports the database password first.
         export_secrets: env_secrets
-            && (any_server
-                || any_command
-                || (m.cluster.is_some()
-                    && m.tasks.iter().any(|t| matches!(t.run, TaskRun::Sql(_))))),
+            && (any_server || any_command || (m.cluster.is_some() && any_sql)),
+        psql_client: any_sql
+            || (m.cluster.is_some() && matches!(m.database, Some(Database::Postgresql { .. }))),
     }
 }
 
