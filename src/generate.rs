@@ -98,7 +98,7 @@ fn read_description(file: &Path, shown: &str) -> Result<String, Failure> {
             Path::new(shown).join("app2nix.toml").display()
         )),
         ReadError::NotRegular => Failure::Invalid(format!("error: {shown} is not a regular file (a FIFO, socket or device)\nhelp: pass the description itself, e.g. -f app2nix.toml")),
-        ReadError::TooLarge(n) => Failure::Invalid(format!(
+        ReadError::TooLarge { size: n, .. } => Failure::Invalid(format!(
             "error: {shown} is {n} bytes; descriptions are limited to {MAX_DESCRIPTION_BYTES} bytes\nhelp: is this the right file?"
         )),
         ReadError::Io(e) => Failure::Internal(format!("error: cannot read {shown}: {e}\nhelp: check that the path names a file you can read")),

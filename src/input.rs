@@ -18,8 +18,8 @@ pub enum ReadError {
     Directory,
     /// A FIFO, socket or device.
     NotRegular,
-    /// Larger than the limit (its size).
-    TooLarge(u64),
+    /// Larger than the limit: its size, and the limit it was read with.
+    TooLarge { size: u64, limit: u64 },
     /// The file system refused.
     Io(std::io::Error),
 }
@@ -32,9 +32,9 @@ impl fmt::Display for ReadError {
             ReadError::NotRegular => {
                 write!(f, "it is not a regular file (a FIFO, socket or device)")
             }
-            ReadError::TooLarge(n) => write!(
+            ReadError::TooLarge { size, limit } => write!(
                 f,
-                "it is {n} bytes; files are read up to {MAX_INPUT_BYTES} bytes"
+                "it is {size} bytes; such files are read up to {limit} bytes"
             ),
             ReadError::Io(e) => write!(f, "{e}"),
         }
@@ -65,14 +65,20 @@ pub fn read_regular(path: &Path, limit: u64) -> Result<Vec<u8>, ReadError> {
         return Err(ReadError::NotRegular);
     }
     if meta.len() > limit {
-        return Err(ReadError::TooLarge(meta.len()));
+        return Err(ReadError::TooLarge {
+            size: meta.len(),
+            limit,
+        });
     }
     let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
     file.take(limit + 1)
         .read_to_end(&mut bytes)
         .map_err(ReadError::Io)?;
     if bytes.len() as u64 > limit {
-        return Err(ReadError::TooLarge(bytes.len() as u64));
+        return Err(ReadError::TooLarge {
+            size: bytes.len() as u64,
+            limit,
+        });
     }
     Ok(bytes)
 }
@@ -84,6 +90,13 @@ pub const MAX_LOCK_BYTES: u64 = 64 * 1024 * 1024;
 pub fn read_text(path: &Path, limit: u64) -> Result<String, String> {
     let bytes = read_regular(path, limit).map_err(|e| e.to_string())?;
     String::from_utf8(bytes).map_err(|_| "it is not UTF-8 text".to_string())
+}
+
+/// Whether anything is at `path` (a dangling link, a FIFO, a device too). Files app2nix looks
+/// for, such as `uv.lock`, are found with this and then read with [`read_regular`], so a FIFO
+/// or device in their place is reported rather than taken for a missing file.
+pub fn present(path: &Path) -> bool {
+    path.symlink_metadata().is_ok()
 }
 
 /// [`read_regular`] as UTF-8 text, `None` for anything unreadable (for the files `init` looks
@@ -121,10 +134,21 @@ mod tests {
         }
         let big = dir.path().join("big");
         std::fs::write(&big, vec![b'x'; 2048]).expect("write");
+        let too_large = read_regular(&big, 1024);
         assert!(matches!(
-            read_regular(&big, 1024),
-            Err(ReadError::TooLarge(2048))
+            too_large,
+            Err(ReadError::TooLarge {
+                size: 2048,
+                limit: 1024
+            })
         ));
+        // The message names the limit the file was read with (a regression: it always named
+        // the description's, though lock files are read up to 64 MiB).
+        let message = too_large.err().map(|e| e.to_string());
+        assert_eq!(
+            message.as_deref(),
+            Some("it is 2048 bytes; such files are read up to 1024 bytes")
+        );
         assert_eq!(read_regular(&big, 4096).expect("read").len(), 2048);
         assert!(matches!(
             read_regular(&dir.path().join("none"), 1),

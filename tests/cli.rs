@@ -517,6 +517,36 @@ fn input_files_that_cannot_be_used() {
     );
 }
 
+/// A `uv.lock` or `package.json` that is a FIFO or a link to a device is reported, not taken
+/// for a project without one (a regression: generation went on with the nixpkgs mapping and no
+/// dependencies, exit 0).
+#[test]
+fn lock_files_that_are_not_regular_files_are_reported() {
+    let p = Project::new(
+        "[app]\nname = \"demo\"\n[package.python]\nsrc = \"app\"\n[assets.ui]\nsrc = \"ui\"\n",
+    );
+    std::fs::create_dir_all(p.path("ui")).expect("ui");
+    std::fs::write(p.path("ui/index.html"), "<!doctype html>\n").expect("index");
+    std::os::unix::fs::symlink("/dev/zero", p.path("app/uv.lock")).expect("link");
+    let made = std::process::Command::new("mkfifo")
+        .arg(p.path("ui/package.json"))
+        .status();
+    assert!(made.is_ok_and(|s| s.success()), "mkfifo");
+    let start = std::time::Instant::now();
+    let out = p.run(&["check"]);
+    assert!(start.elapsed() < std::time::Duration::from_secs(5));
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("error: `app/uv.lock` cannot be used: it is not a regular file (a FIFO, socket or device)"),
+        "{err}"
+    );
+    assert!(
+        err.contains("`package.json`: it is not a regular file (a FIFO, socket or device)"),
+        "{err}"
+    );
+}
+
 #[test]
 fn huge_descriptions_fail_fast() {
     let p = Project::new(MINIMAL);
@@ -564,6 +594,55 @@ fn output_grows_linearly_with_processes_and_tasks() {
     assert!(
         ratio < 2.1,
         "doubling the description multiplied the output by {ratio:.2}"
+    );
+}
+
+/// On several hosts too: every machine, process and task is named a bounded number of times
+/// (a regression: the VM test listed every task for every host without it, quadratic).
+#[test]
+fn cluster_output_grows_linearly() {
+    const KEY: &str =
+        "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIL9fR6IFMTfj9j41/qhz2wOXpmr0jA6MXD1ZLxdZYKrJ x";
+    let size = |n: usize| {
+        let mut s = String::from(
+            "[app]\nname = \"big\"\n[package.python]\nsrc = \"app\"\n[postgresql]\n[secrets]\nSECRET_KEY = \"env\"\n",
+        );
+        let mut routes = String::new();
+        for i in 0..n {
+            s.push_str(&format!(
+                "[processes.p{i}]\nwsgi = \"wsgi:app\"\nlisten = \"127.0.0.1:{}\"\n[tasks.t{i}]\ncommand = \"true {i}\"\n",
+                8000 + i
+            ));
+            routes.push_str(&format!("\"/p{i}/\" = \"p{i}\"\n"));
+        }
+        s.push_str(
+            "[sites.main]\ndomains = [\"x.example.org\"]\ntls = \"none\"\n[sites.main.routes]\n",
+        );
+        s.push_str(&routes);
+        s.push_str(&format!("[hosts.edge]\nroles = [\"edge\"]\naddress = \"10.1.0.1\"\nssh = \"root@10.1.0.1\"\nconfiguration = \"hosts/h.nix\"\nhost_key = \"{KEY}\"\n"));
+        s.push_str(&format!("[hosts.db]\nroles = [\"database\"]\naddress = \"10.1.0.2\"\ninterface = \"ens10\"\nssh = \"root@10.1.0.2\"\nconfiguration = \"hosts/h.nix\"\nhost_key = \"{KEY}\"\n"));
+        for h in 0..n {
+            let roles = if h == 0 {
+                "[\"app\", \"tasks\"]"
+            } else {
+                "[\"app\"]"
+            };
+            let a = format!("10.2.{}.{}", h / 250, h % 250 + 1);
+            s.push_str(&format!("[hosts.app{h}]\nroles = {roles}\naddress = \"{a}\"\ninterface = \"ens10\"\nssh = \"root@{a}\"\nconfiguration = \"hosts/h.nix\"\nhost_key = \"{KEY}\"\n"));
+        }
+        let p = Project::new(&s);
+        std::fs::create_dir_all(p.path("app")).expect("app");
+        std::fs::write(p.path("app/wsgi.py"), "app = 1\n").expect("wsgi");
+        std::fs::create_dir_all(p.path("hosts")).expect("hosts");
+        std::fs::write(p.path("hosts/h.nix"), "{ }\n").expect("host");
+        let files = app2nix::generate::generate(&p.path("app2nix.toml"), None)
+            .unwrap_or_else(|e| panic!("{e:?}"));
+        files.iter().map(|f| f.text.len()).sum::<usize>() as f64
+    };
+    let ratio = size(120) / size(60);
+    assert!(
+        ratio < 2.1,
+        "doubling the hosts, processes and tasks multiplied the output by {ratio:.2}"
     );
 }
 

@@ -460,3 +460,31 @@ fn two_clusters_share_a_database_host() {
         "{hba}"
     );
 }
+
+/// The DNS provider's credentials file reaches the certificate's renewal unit as configured:
+/// nixpkgs writes `security.acme.certs.<name>.environmentFile` into `EnvironmentFile=` as given,
+/// so the module escapes `%` (a regression: `secretFiles.CF_DNS = "/run/keys/cf%i"` reached
+/// systemd as the specifier `%i`).
+#[test]
+#[ignore = "needs NIXPKGS_LIB and nix-instantiate: run by .ci/run"]
+fn dns_credentials_paths_are_escaped_for_systemd() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    common::copy_dir(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/edge"),
+        dir.path(),
+    );
+    let out = common::run(dir.path(), &["generate", "--module-only"]);
+    assert_eq!(out.status.code(), Some(0), "{}", common::printed(&out));
+    let certs = common::nixos_eval(
+        &[(&dir.path().join("edge.nix"), "edge")],
+        r#"{ services.edge.secretFiles.CF_DNS = "/run/keys/cf%i"; }"#,
+        true,
+        "lib.mapAttrs (_: c: c.environmentFile) config.security.acme.certs",
+    );
+    let files: Vec<&serde_json::Value> =
+        certs.as_object().expect("certificates").values().collect();
+    assert!(!files.is_empty(), "{certs}");
+    for f in files {
+        assert_eq!(f, "/run/keys/cf%%i", "{certs}");
+    }
+}

@@ -285,7 +285,19 @@ fn restic(c: &mut Checker, desc: &d::Description, r: &Sp<d::Restic>) -> Option<R
 /// A file restic reads as root: an absolute path outside the Nix store.
 fn root_file(c: &mut Checker, f: &Option<Sp<String>>, what: &str) -> Option<String> {
     f.as_ref().and_then(|f| {
-        if c.one_line(f, what) && f.starts_with('/') && !f.starts_with("/nix/store") {
+        if !c.one_line(f, what) {
+            None
+        } else if f.contains('%') {
+            // nixpkgs' restic module writes these paths into its unit unescaped
+            // (`RESTIC_PASSWORD_FILE` in `Environment=`, `EnvironmentFile=`), where systemd would
+            // expand `%` as a specifier; the generated module asserts the same.
+            c.err(
+                f.span(),
+                format!("{what} `{}` contains `%`", shown(f)),
+                "nixpkgs' restic unit gets this path unescaped and systemd would expand `%` as a specifier: choose a path without `%`",
+            );
+            None
+        } else if f.starts_with('/') && !f.starts_with("/nix/store") {
             Some(f.to_string())
         } else {
             c.err(

@@ -48,7 +48,8 @@ pub(super) fn build(
     src: &str,
 ) -> Option<NpmBuild> {
     let dir = c.project_dir().join(src);
-    if !dir.join("package.json").is_file() {
+    // A package.json that is no regular file is reported when it is read, not ignored.
+    if !crate::input::present(&dir.join("package.json")) {
         refuse_build_keys(c, a);
         return None;
     }

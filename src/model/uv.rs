@@ -120,7 +120,8 @@ fn find(
                 );
                 None
             }
-            Some(rel) if c.project_dir().join(&rel).is_file() => {
+            // Read (and refused if it is no regular file) with the rest of the lock.
+            Some(rel) if crate::input::present(&c.project_dir().join(&rel)) => {
                 Some((path_to_slash(&rel), l.span()))
             }
             _ => {
@@ -135,7 +136,9 @@ fn find(
         None => {
             let mut dir = Path::new(src).to_path_buf();
             loop {
-                if c.project_dir().join(&dir).join("uv.lock").is_file() {
+                // Anything named uv.lock: a FIFO or device there is reported when it is read,
+                // not taken for a project without a lock.
+                if crate::input::present(&c.project_dir().join(&dir).join("uv.lock")) {
                     return Some((path_to_slash(&dir.join("uv.lock")), py.src.span()));
                 }
                 if !dir.pop() {

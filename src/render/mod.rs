@@ -368,6 +368,43 @@ mod tests {
         assert!(!wsgi.contains("proxy_set_header Connection"), "{wsgi}");
     }
 
+    /// The VM test creates the app's environment files (empty, `%` escaped for tmpfiles): a
+    /// unit whose `EnvironmentFile=` is missing does not start, so without them every unit of an
+    /// app with `environment_files` failed in the test (a regression test).
+    #[test]
+    fn vm_tests_create_the_environment_files() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::create_dir_all(dir.path().join("app")).expect("app");
+        let desc = crate::description::parse(
+            "environment_files = [\"/etc/demo/env\"]\n[app]\nname = \"demo\"\n[package.python]\nsrc = \"app\"\n[processes.web]\nwsgi = \"demo:app\"\nlisten = \"127.0.0.1:8000\"\n",
+        )
+        .expect("parses");
+        let ctx = model::Context {
+            project_dir: dir.path(),
+        };
+        let m = model::build(&desc, &ctx).expect("valid");
+        let (nix, _) = vm_test::vm_test(&m, "app2nix.toml").expect("renders");
+        assert!(
+            nix.contains("systemd.tmpfiles.settings.\"10-demo-vm-test\"")
+                && nix.contains("config.services.demo.environmentFiles"),
+            "{nix}"
+        );
+    }
+
+    /// A server reached only through WebSocket locations gets no keepalive: nixpkgs' WebSocket
+    /// locations send `Connection: close` with every plain request, so the kept connections
+    /// would never be reused (a regression: the upstream kept them, its comment said the
+    /// locations cleared the header, and none did).
+    #[test]
+    fn no_keepalive_behind_websocket_locations_alone() {
+        let m = module_for(
+            "[app]\nname = \"demo\"\n[package.python]\nsrc = \"app\"\n[processes.web]\nasgi = \"demo:app\"\nlisten = \"127.0.0.1:8000\"\n[sites.main]\ndomains = [\"demo.example.org\"]\ntls = \"none\"\nroutes = { \"/\" = { process = \"web\", websockets = true } }\n",
+        );
+        assert!(!m.contains("keepalive 16"), "{m}");
+        assert!(m.contains("only WebSocket locations proxy here"), "{m}");
+        assert!(!m.contains("proxy_set_header Connection"), "{m}");
+    }
+
     /// A SQL task reads its file from the source tree the module built (a regression: the path
     /// was relative to the module, `${appSource}/../examples/…`, outside the store path).
     #[test]

@@ -66,6 +66,8 @@ struct UpstreamCtx {
     unix: bool,
     /// Seconds nginx keeps idle connections to the server (none: no keepalive).
     keepalive_timeout: Option<u32>,
+    /// The server keeps connections, but only WebSocket locations proxy here.
+    websockets_only: bool,
 }
 
 #[derive(Debug, Serialize)]
@@ -114,13 +116,27 @@ pub(super) fn context(m: &Model) -> SitesCtx {
 /// An upstream for every process some route proxies to.
 fn upstreams(m: &Model) -> Vec<UpstreamCtx> {
     m.routed_processes()
-        .map(|p| UpstreamCtx {
-            name: m.prefixed(&p.name),
-            process: p.name.clone(),
-            unix: p.listen == Some(Listen::Unix),
-            keepalive_timeout: p.upstream_keepalive_timeout(),
+        .map(|p| {
+            let plain = plain_route_to(m, &p.name);
+            UpstreamCtx {
+                name: m.prefixed(&p.name),
+                process: p.name.clone(),
+                unix: p.listen == Some(Listen::Unix),
+                keepalive_timeout: p.upstream_keepalive_timeout().filter(|_| plain),
+                websockets_only: p.upstream_keepalive_timeout().is_some() && !plain,
+            }
         })
         .collect()
+}
+
+/// Whether a location without WebSockets proxies to `process`. Only those can reuse a kept
+/// connection: nixpkgs' WebSocket locations send `Connection: close` with every plain request
+/// (its `$connection_upgrade` map), so keepalive for them alone would do nothing.
+fn plain_route_to(m: &Model, process: &str) -> bool {
+    m.sites
+        .iter()
+        .flat_map(|s| &s.routes)
+        .any(|r| !r.websockets && matches!(&r.target, RouteTarget::Process(p) if p == process))
 }
 
 fn site(m: &Model, s: &Site) -> SiteCtx {

@@ -33,8 +33,10 @@ pub(super) struct ClusterTest {
     database_host: Option<String>,
     /// The database host's interface on the private VLAN.
     database_interface: Option<String>,
-    /// Units that must not exist on a machine: `(machine, unit)`.
-    absent: Vec<(String, String)>,
+    /// The units that must not exist on each machine.
+    absent: Vec<AbsentTest>,
+    /// The units of the tasks (on the tasks host).
+    task_units: Vec<String>,
     /// The app's target, stopped on one app host to prove failover.
     target: String,
     /// The units of the processes (on every app host).
@@ -55,6 +57,17 @@ pub(super) struct ClusterTest {
     restic: Option<ResticTest>,
     /// The database's dumps, on the database host: the dump unit.
     postgresql_dump: Option<String>,
+}
+
+/// What one machine must not run. The process and task units are named once in the script
+/// (`PROCESS_UNITS`, `TASK_UNITS`), so the script grows with hosts plus units, not their product.
+#[derive(Debug, Serialize)]
+struct AbsentTest {
+    machine: String,
+    processes: bool,
+    tasks: bool,
+    /// Other units (nginx, PostgreSQL, Redis).
+    units: Vec<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -90,8 +103,6 @@ struct HostTest {
     app: bool,
     /// The agenix secrets declared on it (`<app>-<NAME>`), with their owners.
     age_secrets: Vec<(String, String)>,
-    /// The units that receive the app's secrets in their environment.
-    secret_units: Vec<String>,
     /// Secret names delivered in the environment.
     env_secrets: Vec<String>,
     /// Secret names delivered as files (`<NAME>_FILE`).
@@ -130,7 +141,7 @@ pub(super) fn tests(m: &Model, sites: &[super::sites::SiteTest]) -> Option<Clust
         .map(|p| format!("{}.service", m.prefixed(&p.name)))
         .collect();
     Some(ClusterTest {
-        hosts: c.hosts.iter().map(|h| host(m, h, &process_units)).collect(),
+        hosts: c.hosts.iter().map(|h| host(m, h)).collect(),
         edge: names(Role::Edge).into_iter().next().unwrap_or_default(),
         app_hosts: names(Role::App),
         app_interfaces: c
@@ -145,7 +156,12 @@ pub(super) fn tests(m: &Model, sites: &[super::sites::SiteTest]) -> Option<Clust
         tasks_host: names(Role::Tasks).into_iter().next().unwrap_or_default(),
         database_host: names(Role::Database).into_iter().next(),
         database_interface: c.with(Role::Database).next().map(private_interface),
-        absent: absent(m, c, &process_units),
+        absent: absent(m, c),
+        task_units: m
+            .tasks
+            .iter()
+            .map(|t| format!("{}.service", m.prefixed(&t.name)))
+            .collect(),
         target: format!("{}.target", m.name),
         once_units: m
             .tasks
@@ -190,7 +206,7 @@ pub(super) fn tests(m: &Model, sites: &[super::sites::SiteTest]) -> Option<Clust
 
 /// One machine: its VLANs (the edge is also on the public one, first, so that the client and
 /// Pebble reach it at `primaryIPAddress`) and what its roles put on it.
-fn host(m: &Model, h: &ClusterHost, process_units: &[String]) -> HostTest {
+fn host(m: &Model, h: &ClusterHost) -> HostTest {
     let edge = h.has(Role::Edge);
     let vlans = if edge {
         vec![PUBLIC_VLAN, PRIVATE_VLAN]
@@ -217,11 +233,6 @@ fn host(m: &Model, h: &ClusterHost, process_units: &[String]) -> HostTest {
                 (m.prefixed(&s.name), format!("{owner} 400"))
             })
             .collect(),
-        secret_units: if app {
-            process_units.to_vec()
-        } else {
-            Vec::new()
-        },
         env_secrets: delivered(&declared, Delivery::Env),
         file_secrets: delivered(&declared, Delivery::File),
         backups: backups(m, h),
@@ -261,32 +272,29 @@ fn private_interface(h: &ClusterHost) -> String {
 
 /// What a machine must not run: the processes off the app hosts, the tasks off the tasks host,
 /// nginx off the edge, PostgreSQL off the database host.
-fn absent(m: &Model, c: &Cluster, process_units: &[String]) -> Vec<(String, String)> {
-    let mut absent = Vec::new();
-    for h in &c.hosts {
-        let mut add = |units: &mut dyn Iterator<Item = String>| {
-            absent.extend(units.map(|u| (h.name.clone(), u)));
-        };
-        if !h.has(Role::App) {
-            add(&mut process_units.iter().cloned());
-        }
-        if !h.has(Role::Tasks) {
-            add(&mut m
-                .tasks
-                .iter()
-                .map(|t| format!("{}.service", m.prefixed(&t.name))));
-        }
-        if !h.has(Role::Edge) && !m.sites.is_empty() {
-            add(&mut std::iter::once("nginx.service".to_string()));
-        }
-        if !h.has(Role::Database) && matches!(m.database, Some(Database::Postgresql { .. })) {
-            add(&mut std::iter::once("postgresql.service".to_string()));
-        }
-        if !h.has(Role::Database) && m.redis_url_env.is_some() {
-            add(&mut std::iter::once(format!("redis-{}.service", m.name)));
-        }
-    }
-    absent
+fn absent(m: &Model, c: &Cluster) -> Vec<AbsentTest> {
+    c.hosts
+        .iter()
+        .map(|h| {
+            let mut units = Vec::new();
+            if !h.has(Role::Edge) && !m.sites.is_empty() {
+                units.push("nginx.service".to_string());
+            }
+            if !h.has(Role::Database) && matches!(m.database, Some(Database::Postgresql { .. })) {
+                units.push("postgresql.service".to_string());
+            }
+            if !h.has(Role::Database) && m.redis_url_env.is_some() {
+                units.push(format!("redis-{}.service", m.name));
+            }
+            AbsentTest {
+                machine: h.name.clone(),
+                processes: !h.has(Role::App) && !m.processes.is_empty(),
+                tasks: !h.has(Role::Tasks) && !m.tasks.is_empty(),
+                units,
+            }
+        })
+        .filter(|a| a.processes || a.tasks || !a.units.is_empty())
+        .collect()
 }
 
 /// The first route to a process listening on TCP, as the client requests it.

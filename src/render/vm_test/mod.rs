@@ -59,6 +59,8 @@ struct VmTestContext {
     redis_socket: Option<String>,
     postgresql_backup: bool,
     restic: Option<ResticTest>,
+    /// The app reads environment files (the test creates them, empty).
+    environment_files: bool,
     state_dir: String,
     exposed_ports: Vec<u16>,
     /// Something listens (a process, nginx or an exposed port).
@@ -149,6 +151,7 @@ fn vm_test_context(m: &Model, source_label: &str) -> VmTestContext {
         postgresql_backup: m.postgresql_backup.is_some()
             && matches!(m.database, Some(Database::Postgresql { .. })),
         restic: restic(m),
+        environment_files: !m.environment_files.is_empty(),
         state_dir: m.state_dir(),
         exposed_ports: m
             .processes
