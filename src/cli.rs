@@ -294,7 +294,12 @@ fn import_cmd(
                 "error: {shown} is not UTF-8 text\nhelp: save it as UTF-8"
             ))
         })?;
-        inputs.push(crate::import::Input { name: shown, text });
+        let path = Some(absolute(f));
+        inputs.push(crate::import::Input {
+            name: shown,
+            text,
+            path,
+        });
     }
     let dir = match output {
         Some(o) => absolute(o)
@@ -315,8 +320,12 @@ fn import_cmd(
                         path.display()
                     ))
                 })?;
-                let name = Path::new(src).join(name).display().to_string();
-                inputs.push(crate::import::Input { name, text });
+                let shown = Path::new(src).join(name).display().to_string();
+                inputs.push(crate::import::Input {
+                    name: shown,
+                    text,
+                    path: Some(absolute(&path)),
+                });
             }
         }
     }

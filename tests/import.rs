@@ -355,3 +355,26 @@ fn planted_secrets_stay_out_of_the_description_and_the_report() {
     // What is not secret is still imported.
     assert!(shown.contains("PLAIN = \"visible-value\""), "{shown}");
 }
+
+/// A Compose file without `name:` names the app as Compose names the project: after the
+/// directory holding it, or its parent when that directory is `deploy`, `docker`, ….
+#[test]
+fn compose_without_name_is_named_after_its_directory() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let deploy = dir.path().join("Shop.App/deploy");
+    std::fs::create_dir_all(&deploy).expect("mkdir");
+    std::fs::write(
+        deploy.join("docker-compose.yml"),
+        "services:\n  web:\n    command: gunicorn --bind 0.0.0.0:8000 shop.wsgi:app\n",
+    )
+    .expect("write");
+    let out = run(&deploy, &["import", "docker-compose.yml"]);
+    let description = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        description.contains("name = \"shopapp\""),
+        "{description}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = run(&deploy, &["import", "./docker-compose.yml", "--src", "."]);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("name = \"shopapp\""));
+}

@@ -26,6 +26,7 @@ fuzz_target!(|data: &[u8]| {
     let input = app2nix::import::Input {
         name: name.to_string(),
         text: text.to_string(),
+        path: None,
     };
     match app2nix::import::import(&[input], &app2nix::import::Options::default()) {
         Ok((draft, report)) => {

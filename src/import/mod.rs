@@ -26,7 +26,7 @@ mod systemd;
 mod variables;
 
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use crate::draft::{Draft, Outcome, Process, Report, Source};
 
@@ -104,12 +104,15 @@ pub const PACKAGING_FILES: &[&str] = &[
 ];
 
 /// One input.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Input {
     /// Name as given (shown in the report).
     pub name: String,
     /// Content.
     pub text: String,
+    /// Where the file is (absolute, without `.` and `..`), when it was read from disk (a Compose file's
+    /// directory names its project when it has no `name:`).
+    pub path: Option<PathBuf>,
 }
 
 /// Options of an import.
@@ -137,6 +140,9 @@ pub(crate) struct Importer {
     units: Vec<String>,
     /// Compose project name.
     compose_name: Option<String>,
+    /// Compose's default project name (the directory holding a Compose file without `name:`),
+    /// with the file it comes from.
+    compose_dir_name: Option<(String, String)>,
     /// Certificate directory of each site (certbot's `live/<name>`).
     cert_dirs: Vec<Option<String>>,
     /// Domains of HTTP-only redirect servers.
@@ -249,6 +255,7 @@ impl Importer {
             by_service: BTreeMap::new(),
             units: Vec::new(),
             compose_name: None,
+            compose_dir_name: None,
             cert_dirs: Vec::new(),
             redirect_only: Vec::new(),
             drivers: Vec::new(),
@@ -289,36 +296,49 @@ impl Importer {
         }
     }
 
-    /// The app's name: `--name`, the Compose project, the pyproject name, the units' names or
-    /// the source directory, in that order.
+    /// The app's name, from the most deliberate name to the least: `--name`; the Compose
+    /// file's `name:`; the pyproject's `[project] name`; the units' names (someone chose them
+    /// for this app); Compose's default project name, the directory holding the Compose file
+    /// (a guess Compose itself makes, see [`compose::default_project_name`]); the `--src`
+    /// directory's name (often `backend`, `server`: the part, not the app); else `app`.
     fn app_name_guess(&self) -> String {
+        self.app_name_source().0
+    }
+
+    /// [`Self::app_name_guess`] and whether it is Compose's default project name.
+    fn app_name_source(&self) -> (String, bool) {
         if let Some(n) = &self.opts.name {
-            return n.clone();
+            return (n.clone(), false);
         }
         if let Some(n) = &self.compose_name {
-            return n.clone();
+            return (n.clone(), false);
         }
         if let Some(n) = &self.project_name {
-            return n.clone();
+            return (n.clone(), false);
         }
-        // The shortest unit name is the app (`nanotrace` beside `nanotrace-auth`), else the
-        // source directory's name.
-        self.units
-            .iter()
-            .min_by_key(|u| u.len())
-            .map(|u| slug(u))
-            .or_else(|| {
-                let src = self.opts.src.as_deref()?;
-                let base = Path::new(src).file_name()?.to_string_lossy().into_owned();
-                Some(slug(&base))
-            })
-            .unwrap_or_else(|| "app".into())
+        // The shortest unit name is the app (`nanotrace` beside `nanotrace-auth`).
+        if let Some(u) = self.units.iter().min_by_key(|u| u.len()) {
+            return (slug(u), false);
+        }
+        if let Some((n, _)) = &self.compose_dir_name {
+            return (n.clone(), true);
+        }
+        let from_src = self.opts.src.as_deref().and_then(|src| {
+            let base = Path::new(src).file_name()?.to_string_lossy().into_owned();
+            Some(slug(&base))
+        });
+        (from_src.unwrap_or_else(|| "app".into()), false)
     }
 
     /// What every input has been read for: the app name, the sites' closing decisions, and what
     /// none of the inputs said.
     fn finish(&mut self) {
-        let name = self.app_name_guess();
+        let (name, from_compose_dir) = self.app_name_source();
+        if from_compose_dir && let Some((_, file)) = &self.compose_dir_name {
+            self.report.add(Source::new(file, 0), "app name", Outcome::Decided(format!(
+                "`{name}`, Compose's default project name (the directory holding the file, which has no `name:`); pass --name to choose another"
+            )));
+        }
         self.draft.name = Some(name.clone());
         self.finish_sites();
         if self.draft.processes.is_empty() {
@@ -380,6 +400,7 @@ pub(crate) mod testing {
             .map(|(n, t)| Input {
                 name: n.to_string(),
                 text: t.to_string(),
+                path: None,
             })
             .collect();
         let (draft, report) = import(&inputs, &Options::default()).expect("imports");
