@@ -1,24 +1,27 @@
 //! `app2nix import FILE...`: existing deployment files (systemd units, nginx server blocks,
-//! `.env` files, Compose files, Dockerfiles, requirements / pyproject / `.python-version`) in, a
-//! description out, with a report of what became of every setting. Nothing is dropped silently:
-//! what has no equivalent is reported as `not mapped` with its file and line, and no value of a
-//! secret-looking variable is ever copied.
+//! `.env` files, Compose files, Dockerfiles, `gunicorn.conf.py`, requirements / pyproject /
+//! `.python-version`) in, a description out, with a report of what became of every setting.
+//! Nothing is dropped silently: what has no equivalent is reported as `not mapped` with its
+//! file and line, and no value of a secret-looking variable is ever copied.
 //!
 //! This file owns the orchestration ([`import`]: detect each input's kind, map the kinds in
 //! dependency order, conclude, order the report), the shared mapping state (`Importer`, which
 //! fills one [`Draft`] and one [`Report`]) and the decisions no single input makes (the app
 //! name, the closing findings). Each input kind has its own file holding its reader and its
-//! mapper: `systemd`, `nginx`, `compose`, `env` (`.env`), `dockerfile` and `python`
-//! (packaging). Two mappers are shared by several kinds, and by `init`: `variables` (what an
+//! mapper: `systemd`, `nginx`, `compose`, `env` (`.env`), `dockerfile`, `python` (packaging)
+//! and `gunicorn` (`gunicorn.conf.py`, whose settings go to the gunicorn commands of the
+//! others). Two mappers are shared by several kinds, and by `init`: `variables` (what an
 //! environment variable becomes) and `command` (what a server command line becomes).
 //! [`parse`] keeps the readers' public paths. The kind files may call this file, the shared
 //! mappers, [`crate::draft`], [`crate::secrets`], [`crate::shell`] and
-//! [`crate::python_version`]; nothing here calls `init`.
+//! [`crate::python_version`] (`gunicorn` also tree-sitter, and [`crate::input`] for a `-c FILE`
+//! in the `--src` directory); nothing here calls `init`.
 
 mod command;
 mod compose;
 mod dockerfile;
 mod env;
+pub(crate) mod gunicorn;
 mod nginx;
 pub mod parse;
 pub(crate) mod python;
@@ -54,6 +57,9 @@ pub enum Kind {
     PythonVersion,
     /// `uv.lock`: the environment is built from it with uv2nix.
     UvLock,
+    /// A gunicorn configuration file (`gunicorn.conf.py`, `*.conf.py`): its settings go to the
+    /// process of the gunicorn command that reads it.
+    GunicornConf,
 }
 
 /// Guess a file's kind from its name, then its content.
@@ -62,6 +68,9 @@ pub fn detect(name: &str, text: &str) -> Option<Kind> {
         .file_name()
         .map(|n| n.to_string_lossy().to_lowercase())
         .unwrap_or_default();
+    if gunicorn::is_config_name(&base) {
+        return Some(Kind::GunicornConf);
+    }
     if base.ends_with(".service") || text.contains("[Service]") {
         return Some(Kind::Systemd);
     }
@@ -122,6 +131,9 @@ pub struct Options {
     pub name: Option<String>,
     /// `[package.python] src`, relative to the description (default `.`).
     pub src: Option<String>,
+    /// The `src` directory on disk, where a gunicorn command's `-c FILE` (or its default
+    /// `gunicorn.conf.py`) is looked for when it is not among the inputs.
+    pub src_dir: Option<PathBuf>,
 }
 
 /// The state of an import; `init` borrows it (see `Init::importing`) to map dependencies,
@@ -138,6 +150,8 @@ pub(crate) struct Importer {
     by_service: BTreeMap<String, String>,
     /// Unit names seen (stems), for the app name.
     units: Vec<String>,
+    /// gunicorn configuration files, among the inputs or read from the `--src` directory.
+    gunicorn_confs: Vec<gunicorn::Config>,
     /// Compose project name.
     compose_name: Option<String>,
     /// Compose's default project name (the directory holding a Compose file without `name:`),
@@ -164,7 +178,7 @@ pub fn import(inputs: &[Input], opts: &Options) -> Result<(Draft, Report), Strin
     for i in inputs {
         let kind = detect(&i.name, &i.text).ok_or_else(|| {
             format!(
-                "error: cannot tell what {} is\nhelp: import reads systemd units (*.service), nginx configuration (*.conf), .env files, Compose files (*compose*.yml), Dockerfiles, requirements.txt, pyproject.toml, uv.lock and .python-version",
+                "error: cannot tell what {} is\nhelp: import reads systemd units (*.service), nginx configuration (*.conf), .env files, Compose files (*compose*.yml), Dockerfiles, gunicorn configuration (gunicorn.conf.py, *.conf.py), requirements.txt, pyproject.toml, uv.lock and .python-version",
                 i.name
             )
         })?;
@@ -178,6 +192,14 @@ pub fn import(inputs: &[Input], opts: &Options) -> Result<(Draft, Report), Strin
         .zip(&kinds)
         .find(|(_, k)| **k == Kind::UvLock)
         .map(|(i, _)| i.name.clone());
+    // gunicorn configuration files are read before the commands that name them (`-c FILE`).
+    let confs: Vec<&Input> = inputs
+        .iter()
+        .zip(&kinds)
+        .filter(|(_, k)| **k == Kind::GunicornConf)
+        .map(|(i, _)| i)
+        .collect();
+    im.gunicorn_configs(&confs);
     // Python packaging first (its database drivers decide DATABASE_URLs), then environment files,
     // then processes, then the sites that route to them.
     let order = [
@@ -189,6 +211,7 @@ pub fn import(inputs: &[Input], opts: &Options) -> Result<(Draft, Report), Strin
         Kind::Dockerfile,
         Kind::Systemd,
         Kind::Compose,
+        Kind::GunicornConf,
         Kind::Nginx,
     ];
     for k in order {
@@ -254,6 +277,7 @@ impl Importer {
             by_port: BTreeMap::new(),
             by_service: BTreeMap::new(),
             units: Vec::new(),
+            gunicorn_confs: Vec::new(),
             compose_name: None,
             compose_dir_name: None,
             cert_dirs: Vec::new(),
@@ -280,6 +304,7 @@ impl Importer {
             Kind::Systemd => self.unit(input),
             Kind::Compose => self.compose(input)?,
             Kind::Nginx => self.nginx(input)?,
+            Kind::GunicornConf => self.unused_gunicorn_config(input),
         }
         Ok(())
     }
