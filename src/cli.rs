@@ -82,7 +82,8 @@ enum Cmd {
         stdout: bool,
     },
     /// Turn existing deployment files into a description: systemd units, nginx configuration,
-    /// .env files, Compose files, Dockerfiles, requirements.txt, pyproject.toml, .python-version.
+    /// .env files, Compose files, Dockerfiles, gunicorn.conf.py, requirements.txt,
+    /// pyproject.toml, .python-version.
     #[command(after_help = EXIT_CODES)]
     Import {
         /// The files to import (the kind of each is detected from its name and content).
@@ -97,7 +98,8 @@ enum Cmd {
         /// The app's name (default: from the unit or Compose project names).
         #[arg(long)]
         name: Option<String>,
-        /// The Python source directory, relative to the description (default `.`).
+        /// The Python source directory, relative to the description (default `.`); its packaging
+        /// files and the gunicorn configuration a command names (`-c FILE`) are read too.
         #[arg(long)]
         src: Option<String>,
     },
@@ -159,7 +161,11 @@ pub fn run() -> i32 {
             &files,
             output.as_deref(),
             strict,
-            crate::import::Options { name, src },
+            crate::import::Options {
+                name,
+                src,
+                src_dir: None,
+            },
         ),
         Cmd::Schema => {
             let schema = schemars::schema_for!(description::Description);
@@ -283,7 +289,7 @@ fn import_cmd(
     files: &[PathBuf],
     output: Option<&Path>,
     strict: bool,
-    opts: crate::import::Options,
+    mut opts: crate::import::Options,
 ) -> Result<i32, Failure> {
     let mut inputs = Vec::new();
     for f in files {
@@ -294,7 +300,12 @@ fn import_cmd(
                 "error: {shown} is not UTF-8 text\nhelp: save it as UTF-8"
             ))
         })?;
-        inputs.push(crate::import::Input { name: shown, text });
+        let path = Some(absolute(f));
+        inputs.push(crate::import::Input {
+            name: shown,
+            text,
+            path,
+        });
     }
     let dir = match output {
         Some(o) => absolute(o)
@@ -303,6 +314,8 @@ fn import_cmd(
             .unwrap_or_default(),
         None => std::env::current_dir().unwrap_or_default(),
     };
+    // A gunicorn command's `-c FILE` is looked for in the source directory too.
+    opts.src_dir = opts.src.as_ref().map(|src| dir.join(src));
     // The packaging files of the source directory count as inputs too, unless given already.
     if let Some(src) = &opts.src {
         for name in crate::import::PACKAGING_FILES {
@@ -315,8 +328,12 @@ fn import_cmd(
                         path.display()
                     ))
                 })?;
-                let name = Path::new(src).join(name).display().to_string();
-                inputs.push(crate::import::Input { name, text });
+                let shown = Path::new(src).join(name).display().to_string();
+                inputs.push(crate::import::Input {
+                    name: shown,
+                    text,
+                    path: Some(absolute(&path)),
+                });
             }
         }
     }

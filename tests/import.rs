@@ -313,7 +313,8 @@ fn import_refuses_what_it_cannot_read_or_overwrite() {
 
 /// Secrets planted in deployment files nobody here wrote (`tests/import/planted`: `.env` names
 /// and values of every shape, multi-line PEM and JSON, Dockerfile `ENV` pairs, unit
-/// `Environment=`, `SetCredential=`, `ExecStartPre=` and gunicorn `--env`, a celery broker URL,
+/// `Environment=`, `SetCredential=`, `ExecStartPre=` and gunicorn `--env`, gunicorn.conf.py's
+/// settings, `raw_env` and server hooks, a celery broker URL,
 /// Compose environments and commands, nginx credential headers and upstream passwords) never
 /// reach the description or the report.
 #[test]
@@ -326,6 +327,7 @@ fn planted_secrets_stay_out_of_the_description_and_the_report() {
         "worker.service",
         "docker-compose.yml",
         "site.conf",
+        "gunicorn.conf.py",
     ];
     let mut planted = Vec::new();
     for f in files {
@@ -354,4 +356,87 @@ fn planted_secrets_stay_out_of_the_description_and_the_report() {
     );
     // What is not secret is still imported.
     assert!(shown.contains("PLAIN = \"visible-value\""), "{shown}");
+}
+
+/// A Compose file without `name:` names the app as Compose names the project: after the
+/// directory holding it, or its parent when that directory is `deploy`, `docker`, ….
+#[test]
+fn compose_without_name_is_named_after_its_directory() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let deploy = dir.path().join("Shop.App/deploy");
+    std::fs::create_dir_all(&deploy).expect("mkdir");
+    std::fs::write(
+        deploy.join("docker-compose.yml"),
+        "services:\n  web:\n    command: gunicorn --bind 0.0.0.0:8000 shop.wsgi:app\n",
+    )
+    .expect("write");
+    let out = run(&deploy, &["import", "docker-compose.yml"]);
+    let description = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        description.contains("name = \"shopapp\""),
+        "{description}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = run(&deploy, &["import", "./docker-compose.yml", "--src", "."]);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("name = \"shopapp\""));
+}
+
+/// A gunicorn command's `-c FILE` is read from the `--src` directory and mapped as `init` maps
+/// gunicorn.conf.py (the command line's options win, as in gunicorn); the file itself is an
+/// input import understands.
+#[test]
+fn gunicorn_config_files_are_imported() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let proj = dir.path().join("shop");
+    std::fs::create_dir_all(proj.join("server")).expect("mkdir");
+    std::fs::write(
+        proj.join("server/gunicorn.conf.py"),
+        "workers = 4\nkeepalive = 7\nmax_requests = 2000\nraw_env = [\"SECRET_KEY=pl4nted-raw\", \"MODE=prod\"]\n",
+    )
+    .expect("write");
+    std::fs::write(
+        proj.join("docker-compose.yml"),
+        "services:\n  backend:\n    command: gunicorn --bind 0.0.0.0:8000 --keep-alive 10 -c gunicorn.conf.py shop.wsgi:app\n",
+    )
+    .expect("write");
+    let out = run(&proj, &["import", "docker-compose.yml", "--src", "server"]);
+    let (description, report) = (
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+    );
+    assert_eq!(out.status.code(), Some(0), "{report}");
+    for want in [
+        "workers = 4",
+        "keepalive = 10",
+        "max_requests = 2000",
+        "SECRET_KEY = \"env\"",
+        "MODE = \"prod\"",
+    ] {
+        assert!(description.contains(want), "{want}\n{description}");
+    }
+    assert!(
+        report.contains(
+            "docker-compose.yml:3: -c gunicorn.conf.py: mapped: settings read from server/gunicorn.conf.py"
+        ),
+        "{report}"
+    );
+    assert!(!report.contains("-c: not mapped"), "{report}");
+    assert!(!format!("{description}{report}").contains("pl4nted"));
+
+    let out = run(&proj, &["import", "docker-compose.yml"]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains(
+        "-c gunicorn.conf.py: not mapped: the configuration file is not among the inputs"
+    ));
+    let out = run(
+        &proj,
+        &["import", "docker-compose.yml", "server/gunicorn.conf.py"],
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("keepalive = 10"));
+    let out = run(&proj, &["import", "server/gunicorn.conf.py"]);
+    let report = String::from_utf8_lossy(&out.stderr);
+    assert!(!report.contains("cannot tell what"), "{report}");
+    assert!(
+        report.contains("server/gunicorn.conf.py: gunicorn configuration: not mapped"),
+        "{report}"
+    );
 }

@@ -1,6 +1,6 @@
 //! Fuzz `app2nix import`'s readers and mapping: any text as a systemd unit, nginx
-//! configuration, `.env`, Compose file or Dockerfile must give a description that is valid TOML
-//! (or a clear error), never a panic.
+//! configuration, `.env`, Compose file, Dockerfile, Python packaging file or gunicorn.conf.py
+//! must give a description that is valid TOML (or a clear error), never a panic.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -13,6 +13,7 @@ const NAMES: &[&str] = &[
     "Dockerfile",
     "requirements.txt",
     "pyproject.toml",
+    "gunicorn.conf.py",
 ];
 
 fuzz_target!(|data: &[u8]| {
@@ -26,6 +27,7 @@ fuzz_target!(|data: &[u8]| {
     let input = app2nix::import::Input {
         name: name.to_string(),
         text: text.to_string(),
+        path: None,
     };
     match app2nix::import::import(&[input], &app2nix::import::Options::default()) {
         Ok((draft, report)) => {

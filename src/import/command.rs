@@ -3,9 +3,11 @@
 //! and a command that holds a secret is not copied. Units (`ExecStart=`), Compose services
 //! (`command:`) and `init`'s Procfile lines all come here.
 //!
-//! It may call [`crate::secrets`] and the importer's variable classification
-//! ([`super::variables`]); it reads no file itself.
+//! It may call [`crate::secrets`], the importer's variable classification
+//! ([`super::variables`]) and the gunicorn configuration mapper ([`super::gunicorn`], which
+//! finds the file a gunicorn command reads); it reads no file itself.
 
+use super::gunicorn::Overrides;
 use super::{Importer, Options, file_name};
 use std::collections::BTreeMap;
 
@@ -56,6 +58,25 @@ impl Words<'_> {
     fn number<T: std::str::FromStr>(&mut self, a: &str) -> Option<T> {
         self.value(a).and_then(|v| v.parse().ok())
     }
+}
+
+/// The configuration-file setting a gunicorn command-line option sets (`--keep-alive` →
+/// `keepalive`): the command line wins over the file.
+fn gunicorn_setting_of(flag: &str) -> Option<&'static str> {
+    Some(match flag {
+        "-w" | "--workers" => "workers",
+        "-b" | "--bind" => "bind",
+        "-t" | "--timeout" => "timeout",
+        "--keep-alive" => "keepalive",
+        "-e" | "--env" => "raw_env",
+        "--max-requests" => "max_requests",
+        "-k" | "--worker-class" => "worker_class",
+        "--access-logfile" => "accesslog",
+        "--error-logfile" => "errorlog",
+        "--log-level" => "loglevel",
+        "--capture-output" => "capture_output",
+        _ => return None,
+    })
 }
 
 /// `python -m gunicorn …`, `uv run gunicorn …`: the command without its wrappers.
@@ -135,15 +156,21 @@ impl Importer {
         }
     }
 
-    /// gunicorn's options and its application; `None` without an application.
+    /// gunicorn's options, its configuration file (`-c FILE`, else `gunicorn.conf.py` when it is
+    /// among the inputs or in the `--src` directory; the command line's options win over the
+    /// file's, as in gunicorn) and its application; `None` without an application.
     fn gunicorn(&mut self, w: &mut Words) -> Option<Process> {
         let mut p = Process::default();
         let mut app = None;
         let mut asgi_worker = false;
+        let mut config = None;
+        let mut set = Vec::new();
         while w.i < w.args.len() {
             let a = w.args[w.i].clone();
             let flag = a.split('=').next().unwrap_or("").to_string();
+            set.extend(gunicorn_setting_of(&flag));
             match flag.as_str() {
+                "-c" | "--config" => config = w.value(&a).map(|c| (flag.clone(), c)),
                 "-w" | "--workers" => p.workers = w.number(&a),
                 "-b" | "--bind" => {
                     if let Some(b) = w.value(&a) {
@@ -187,6 +214,23 @@ impl Importer {
                 _ => self.gunicorn_other(w, &a, &flag, &mut app),
             }
             w.i += 1;
+        }
+        if app.is_some() {
+            set.push("wsgi_app");
+        }
+        let found = match &config {
+            Some((flag, c)) => self.gunicorn_config_for(w.file, w.line, Some(flag), c),
+            None => self.gunicorn_config_for(w.file, w.line, None, "gunicorn.conf.py"),
+        };
+        if let Some((file, settings)) = found {
+            let over = Overrides {
+                set,
+                by: "the command line",
+            };
+            let decided =
+                self.gunicorn_settings(&file, &settings, &mut p, &over, "the process's env");
+            app = app.or(decided.app);
+            asgi_worker |= decided.asgi;
         }
         let app = app?;
         p.kind = if asgi_worker {

@@ -8,6 +8,8 @@
 //! `environment:`) and [`crate::shell::words`]; it records processes by service name and port
 //! for the nginx mapper, which runs after it.
 
+use std::path::Path;
+
 use yaml_rust2::parser::{Event, MarkedEventReceiver, Parser};
 use yaml_rust2::scanner::Marker;
 
@@ -121,6 +123,59 @@ pub fn yaml(text: &str) -> Result<Yaml, String> {
     Ok(b.done.unwrap_or(Yaml::Null(1)))
 }
 
+/// Directory names that say where deployment files are kept, not which app they deploy.
+const PLUMBING_DIRS: &[&str] = &[
+    "deploy",
+    "deploys",
+    "deployment",
+    "deployments",
+    "docker",
+    "compose",
+    "ops",
+    "devops",
+    "infra",
+    "infrastructure",
+    "config",
+    "conf",
+    "ci",
+    "prod",
+    "production",
+    "staging",
+];
+
+/// Directories of the file system itself: never an app's name.
+const SYSTEM_DIRS: &[&str] = &[
+    "srv", "opt", "home", "tmp", "var", "etc", "usr", "root", "mnt",
+];
+
+/// Compose's default project name for the Compose file at `path` (absolute): the name of the
+/// directory holding it, lower-cased, without characters outside `[a-z0-9_-]` (as
+/// `docker compose` normalizes it). A directory named for deployment plumbing (`deploy`,
+/// `docker`, `ops`, `infra`, …) does not name the app: its parent does, if that is not
+/// plumbing or a system directory (`/srv`, `/home`, …) too; else `None`.
+pub(super) fn default_project_name(path: &Path) -> Option<String> {
+    let normalized = |d: &Path| -> Option<String> {
+        let n: String = d
+            .file_name()?
+            .to_string_lossy()
+            .to_lowercase()
+            .chars()
+            .filter(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '_' || *c == '-')
+            .collect();
+        let n = n.trim_start_matches(['_', '-']).to_string();
+        (!n.is_empty()).then_some(n)
+    };
+    let dir = path.parent()?;
+    let name = normalized(dir)?;
+    let name = if PLUMBING_DIRS.contains(&name.as_str()) {
+        normalized(dir.parent()?)?
+    } else {
+        name
+    };
+    (!PLUMBING_DIRS.contains(&name.as_str()) && !SYSTEM_DIRS.contains(&name.as_str()))
+        .then_some(name)
+}
+
 impl Importer {
     /// A Compose file: the project's name, then each service.
     pub(super) fn compose(&mut self, input: &Input) -> Result<(), String> {
@@ -143,8 +198,15 @@ impl Importer {
         Ok(())
     }
 
-    /// The project's `name:` and the top-level keys besides `services:`.
+    /// The project's `name:` (else Compose's default, the directory's name) and the top-level
+    /// keys besides `services:`.
     fn compose_top(&mut self, input: &Input, doc: &Yaml) {
+        if doc.get("name").and_then(Yaml::str).is_none()
+            && self.compose_dir_name.is_none()
+            && let Some(n) = input.path.as_deref().and_then(default_project_name)
+        {
+            self.compose_dir_name = Some((slug(&n), input.name.clone()));
+        }
         if let Some(n) = doc.get("name").and_then(Yaml::str) {
             self.compose_name = Some(slug(n));
             self.add(
@@ -685,6 +747,85 @@ fn line_of_from(text: &str, needle: &str, from: usize) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Compose's default project name: the directory's, normalized as Compose does; plumbing
+    /// directories defer to their parent.
+    #[test]
+    fn default_project_names_follow_compose() {
+        let name = |p: &str| default_project_name(Path::new(p));
+        assert_eq!(
+            name("/home/me/My Shop.v2/compose.yml").as_deref(),
+            Some("myshopv2")
+        );
+        assert_eq!(
+            name("/home/me/shop_app/docker-compose.yml").as_deref(),
+            Some("shop_app")
+        );
+        assert_eq!(
+            name("/work/shop/deploy/docker-compose.yml").as_deref(),
+            Some("shop")
+        );
+        assert_eq!(
+            name("/work/shop/.docker/compose.yaml").as_deref(),
+            Some("shop")
+        );
+        assert_eq!(name("/srv/deploy/docker-compose.yml"), None);
+        assert_eq!(name("/infra/deploy/docker-compose.yml"), None);
+        assert_eq!(name("/docker-compose.yml"), None);
+    }
+
+    /// A Compose file without `name:` names the app after its directory (as Compose names the
+    /// project), below the names people chose (units, `--name`).
+    #[test]
+    fn compose_without_name_is_named_after_its_directory() {
+        use crate::import::{Input, Options, import};
+        let compose = |path: &str| Input {
+            name: "docker-compose.yml".into(),
+            text: "services:\n  web:\n    command: gunicorn --bind 0.0.0.0:8000 shop.wsgi:app\n"
+                .into(),
+            path: Some(path.into()),
+        };
+        let name_of = |inputs: &[Input], opts: &Options| {
+            let (draft, report) = import(inputs, opts).expect("imports");
+            (draft.name.unwrap_or_default(), report.render())
+        };
+        let (name, report) = name_of(
+            &[compose("/work/Shop/deploy/docker-compose.yml")],
+            &Options::default(),
+        );
+        assert_eq!(name, "shop");
+        assert!(
+            report.contains(
+                "docker-compose.yml: app name: decided: `shop`, Compose's default project name"
+            ),
+            "{report}"
+        );
+        let src = Options {
+            src: Some("server".into()),
+            ..Options::default()
+        };
+        assert_eq!(
+            name_of(&[compose("/work/shop/docker-compose.yml")], &src).0,
+            "shop"
+        );
+        assert_eq!(
+            name_of(&[compose("/srv/deploy/docker-compose.yml")], &src).0,
+            "server"
+        );
+        let unit = Input {
+            name: "tracker.service".into(),
+            text: crate::import::testing::UNIT.into(),
+            path: None,
+        };
+        assert_eq!(
+            name_of(
+                &[compose("/work/shop/docker-compose.yml"), unit],
+                &Options::default()
+            )
+            .0,
+            "tracker"
+        );
+    }
 
     #[test]
     fn yaml_with_lines() {

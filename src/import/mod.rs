@@ -1,24 +1,27 @@
 //! `app2nix import FILE...`: existing deployment files (systemd units, nginx server blocks,
-//! `.env` files, Compose files, Dockerfiles, requirements / pyproject / `.python-version`) in, a
-//! description out, with a report of what became of every setting. Nothing is dropped silently:
-//! what has no equivalent is reported as `not mapped` with its file and line, and no value of a
-//! secret-looking variable is ever copied.
+//! `.env` files, Compose files, Dockerfiles, `gunicorn.conf.py`, requirements / pyproject /
+//! `.python-version`) in, a description out, with a report of what became of every setting.
+//! Nothing is dropped silently: what has no equivalent is reported as `not mapped` with its
+//! file and line, and no value of a secret-looking variable is ever copied.
 //!
 //! This file owns the orchestration ([`import`]: detect each input's kind, map the kinds in
 //! dependency order, conclude, order the report), the shared mapping state (`Importer`, which
 //! fills one [`Draft`] and one [`Report`]) and the decisions no single input makes (the app
 //! name, the closing findings). Each input kind has its own file holding its reader and its
-//! mapper: `systemd`, `nginx`, `compose`, `env` (`.env`), `dockerfile` and `python`
-//! (packaging). Two mappers are shared by several kinds, and by `init`: `variables` (what an
+//! mapper: `systemd`, `nginx`, `compose`, `env` (`.env`), `dockerfile`, `python` (packaging)
+//! and `gunicorn` (`gunicorn.conf.py`, whose settings go to the gunicorn commands of the
+//! others). Two mappers are shared by several kinds, and by `init`: `variables` (what an
 //! environment variable becomes) and `command` (what a server command line becomes).
 //! [`parse`] keeps the readers' public paths. The kind files may call this file, the shared
 //! mappers, [`crate::draft`], [`crate::secrets`], [`crate::shell`] and
-//! [`crate::python_version`]; nothing here calls `init`.
+//! [`crate::python_version`] (`gunicorn` also tree-sitter, and [`crate::input`] for a `-c FILE`
+//! in the `--src` directory); nothing here calls `init`.
 
 mod command;
 mod compose;
 mod dockerfile;
 mod env;
+pub(crate) mod gunicorn;
 mod nginx;
 pub mod parse;
 pub(crate) mod python;
@@ -26,7 +29,7 @@ mod systemd;
 mod variables;
 
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use crate::draft::{Draft, Outcome, Process, Report, Source};
 
@@ -54,6 +57,9 @@ pub enum Kind {
     PythonVersion,
     /// `uv.lock`: the environment is built from it with uv2nix.
     UvLock,
+    /// A gunicorn configuration file (`gunicorn.conf.py`, `*.conf.py`): its settings go to the
+    /// process of the gunicorn command that reads it.
+    GunicornConf,
 }
 
 /// Guess a file's kind from its name, then its content.
@@ -62,6 +68,9 @@ pub fn detect(name: &str, text: &str) -> Option<Kind> {
         .file_name()
         .map(|n| n.to_string_lossy().to_lowercase())
         .unwrap_or_default();
+    if gunicorn::is_config_name(&base) {
+        return Some(Kind::GunicornConf);
+    }
     if base.ends_with(".service") || text.contains("[Service]") {
         return Some(Kind::Systemd);
     }
@@ -104,12 +113,15 @@ pub const PACKAGING_FILES: &[&str] = &[
 ];
 
 /// One input.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Input {
     /// Name as given (shown in the report).
     pub name: String,
     /// Content.
     pub text: String,
+    /// Where the file is (absolute, without `.` and `..`), when it was read from disk (a Compose file's
+    /// directory names its project when it has no `name:`).
+    pub path: Option<PathBuf>,
 }
 
 /// Options of an import.
@@ -119,6 +131,9 @@ pub struct Options {
     pub name: Option<String>,
     /// `[package.python] src`, relative to the description (default `.`).
     pub src: Option<String>,
+    /// The `src` directory on disk, where a gunicorn command's `-c FILE` (or its default
+    /// `gunicorn.conf.py`) is looked for when it is not among the inputs.
+    pub src_dir: Option<PathBuf>,
 }
 
 /// The state of an import; `init` borrows it (see `Init::importing`) to map dependencies,
@@ -135,8 +150,13 @@ pub(crate) struct Importer {
     by_service: BTreeMap<String, String>,
     /// Unit names seen (stems), for the app name.
     units: Vec<String>,
+    /// gunicorn configuration files, among the inputs or read from the `--src` directory.
+    gunicorn_confs: Vec<gunicorn::Config>,
     /// Compose project name.
     compose_name: Option<String>,
+    /// Compose's default project name (the directory holding a Compose file without `name:`),
+    /// with the file it comes from.
+    compose_dir_name: Option<(String, String)>,
     /// Certificate directory of each site (certbot's `live/<name>`).
     cert_dirs: Vec<Option<String>>,
     /// Domains of HTTP-only redirect servers.
@@ -158,7 +178,7 @@ pub fn import(inputs: &[Input], opts: &Options) -> Result<(Draft, Report), Strin
     for i in inputs {
         let kind = detect(&i.name, &i.text).ok_or_else(|| {
             format!(
-                "error: cannot tell what {} is\nhelp: import reads systemd units (*.service), nginx configuration (*.conf), .env files, Compose files (*compose*.yml), Dockerfiles, requirements.txt, pyproject.toml, uv.lock and .python-version",
+                "error: cannot tell what {} is\nhelp: import reads systemd units (*.service), nginx configuration (*.conf), .env files, Compose files (*compose*.yml), Dockerfiles, gunicorn configuration (gunicorn.conf.py, *.conf.py), requirements.txt, pyproject.toml, uv.lock and .python-version",
                 i.name
             )
         })?;
@@ -172,6 +192,14 @@ pub fn import(inputs: &[Input], opts: &Options) -> Result<(Draft, Report), Strin
         .zip(&kinds)
         .find(|(_, k)| **k == Kind::UvLock)
         .map(|(i, _)| i.name.clone());
+    // gunicorn configuration files are read before the commands that name them (`-c FILE`).
+    let confs: Vec<&Input> = inputs
+        .iter()
+        .zip(&kinds)
+        .filter(|(_, k)| **k == Kind::GunicornConf)
+        .map(|(i, _)| i)
+        .collect();
+    im.gunicorn_configs(&confs);
     // Python packaging first (its database drivers decide DATABASE_URLs), then environment files,
     // then processes, then the sites that route to them.
     let order = [
@@ -183,6 +211,7 @@ pub fn import(inputs: &[Input], opts: &Options) -> Result<(Draft, Report), Strin
         Kind::Dockerfile,
         Kind::Systemd,
         Kind::Compose,
+        Kind::GunicornConf,
         Kind::Nginx,
     ];
     for k in order {
@@ -248,7 +277,9 @@ impl Importer {
             by_port: BTreeMap::new(),
             by_service: BTreeMap::new(),
             units: Vec::new(),
+            gunicorn_confs: Vec::new(),
             compose_name: None,
+            compose_dir_name: None,
             cert_dirs: Vec::new(),
             redirect_only: Vec::new(),
             drivers: Vec::new(),
@@ -273,6 +304,7 @@ impl Importer {
             Kind::Systemd => self.unit(input),
             Kind::Compose => self.compose(input)?,
             Kind::Nginx => self.nginx(input)?,
+            Kind::GunicornConf => self.unused_gunicorn_config(input),
         }
         Ok(())
     }
@@ -289,36 +321,49 @@ impl Importer {
         }
     }
 
-    /// The app's name: `--name`, the Compose project, the pyproject name, the units' names or
-    /// the source directory, in that order.
+    /// The app's name, from the most deliberate name to the least: `--name`; the Compose
+    /// file's `name:`; the pyproject's `[project] name`; the units' names (someone chose them
+    /// for this app); Compose's default project name, the directory holding the Compose file
+    /// (a guess Compose itself makes, see [`compose::default_project_name`]); the `--src`
+    /// directory's name (often `backend`, `server`: the part, not the app); else `app`.
     fn app_name_guess(&self) -> String {
+        self.app_name_source().0
+    }
+
+    /// [`Self::app_name_guess`] and whether it is Compose's default project name.
+    fn app_name_source(&self) -> (String, bool) {
         if let Some(n) = &self.opts.name {
-            return n.clone();
+            return (n.clone(), false);
         }
         if let Some(n) = &self.compose_name {
-            return n.clone();
+            return (n.clone(), false);
         }
         if let Some(n) = &self.project_name {
-            return n.clone();
+            return (n.clone(), false);
         }
-        // The shortest unit name is the app (`nanotrace` beside `nanotrace-auth`), else the
-        // source directory's name.
-        self.units
-            .iter()
-            .min_by_key(|u| u.len())
-            .map(|u| slug(u))
-            .or_else(|| {
-                let src = self.opts.src.as_deref()?;
-                let base = Path::new(src).file_name()?.to_string_lossy().into_owned();
-                Some(slug(&base))
-            })
-            .unwrap_or_else(|| "app".into())
+        // The shortest unit name is the app (`nanotrace` beside `nanotrace-auth`).
+        if let Some(u) = self.units.iter().min_by_key(|u| u.len()) {
+            return (slug(u), false);
+        }
+        if let Some((n, _)) = &self.compose_dir_name {
+            return (n.clone(), true);
+        }
+        let from_src = self.opts.src.as_deref().and_then(|src| {
+            let base = Path::new(src).file_name()?.to_string_lossy().into_owned();
+            Some(slug(&base))
+        });
+        (from_src.unwrap_or_else(|| "app".into()), false)
     }
 
     /// What every input has been read for: the app name, the sites' closing decisions, and what
     /// none of the inputs said.
     fn finish(&mut self) {
-        let name = self.app_name_guess();
+        let (name, from_compose_dir) = self.app_name_source();
+        if from_compose_dir && let Some((_, file)) = &self.compose_dir_name {
+            self.report.add(Source::new(file, 0), "app name", Outcome::Decided(format!(
+                "`{name}`, Compose's default project name (the directory holding the file, which has no `name:`); pass --name to choose another"
+            )));
+        }
         self.draft.name = Some(name.clone());
         self.finish_sites();
         if self.draft.processes.is_empty() {
@@ -380,6 +425,7 @@ pub(crate) mod testing {
             .map(|(n, t)| Input {
                 name: n.to_string(),
                 text: t.to_string(),
+                path: None,
             })
             .collect();
         let (draft, report) = import(&inputs, &Options::default()).expect("imports");

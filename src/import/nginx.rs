@@ -615,6 +615,7 @@ mod tests {
         let input = Input {
             name: "site.conf".into(),
             text: "server {\n  server_name a.org;\n  location / { return 301 https://b.org/; }\n  location / { return 302 https://c.org/; }\n}\n".into(),
+            path: None,
         };
         let (draft, report) =
             crate::import::import(&[input], &crate::import::Options::default()).expect("imports");

@@ -153,7 +153,7 @@ impl Importer {
             ("Install", _) => self.add(&input.name, e.line, what, Outcome::Covered("started with <app>.target from multi-user.target".into())),
             ("Service", "User" | "Group" | "DynamicUser") => self.add(&input.name, e.line, what, Outcome::Decided("the app runs as its own system user and group, created by the module".into())),
             ("Service", "WorkingDirectory") => self.add(&input.name, e.line, what, Outcome::Decided(format!(
-                "the source tree is `src = {:?}` (relative to app2nix.toml); the units run in the state directory",
+                "the processes and tasks run in the application's source tree, `src = {:?}` (relative to app2nix.toml; read-only, the module's `workingDirectory`); state goes to the state directory (`$STATE_DIRECTORY`)",
                 self.draft.python_src.clone().unwrap_or_default()
             ))),
             ("Service", "EnvironmentFile") => {
@@ -245,5 +245,25 @@ mod tests {
         let u = systemd_unit("[Service]\n# c\nExecStart=/bin/x \\\n  --flag\nUser=me\n");
         assert_eq!(u[0].value, "/bin/x --flag");
         assert_eq!((u[1].key.as_str(), u[1].line), ("User", 5));
+    }
+
+    /// `WorkingDirectory=`: the report says where the units run (the source tree, as the
+    /// module's `workingDirectory`), not the state directory.
+    #[test]
+    fn working_directory_is_reported_as_the_source_tree() {
+        let unit = format!(
+            "{}WorkingDirectory=/srv/app\n",
+            crate::import::testing::UNIT
+        );
+        let (_, report) = crate::import::testing::imported(&[("app.service", &unit)]);
+        let line = report
+            .lines()
+            .find(|l| l.contains("WorkingDirectory=/srv/app"))
+            .expect("reported");
+        assert!(
+            line.contains("run in the application's source tree, `src = \".\"`"),
+            "{line}"
+        );
+        assert!(!line.contains("units run in the state directory"), "{line}");
     }
 }

@@ -237,6 +237,7 @@ mod tests {
             name: ".env".into(),
             text: "r%K;\u{1}\u{0}=rains\" always;\n\"\"\"A\"\"\"=x\nMAIL_PASSWORD=hunter2\nOK=1\n"
                 .into(),
+            path: None,
         };
         let (draft, report) = import(&[input], &Options::default()).expect("imports");
         let text = draft.to_toml();

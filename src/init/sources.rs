@@ -1,12 +1,15 @@
 //! What the project's Python modules declare, read with tree-sitter (parsed, not searched for
 //! substrings, so comments and strings do not count): application objects (Flask, FastAPI,
 //! Starlette), Flask factories and their calls, Django's WSGI/ASGI settings, health routes, and
-//! the settings of a `gunicorn.conf.py`.
+//! the settings of a `gunicorn.conf.py` (with import's reader, [`crate::import::gunicorn`]).
 //!
-//! It may call tree-sitter and the project's file list ([`super::scan`]); it decides nothing
+//! It may call tree-sitter, the project's file list ([`super::scan`]) and import's gunicorn
+//! configuration reader; it decides nothing
 //! and reports nothing: the web step ([`super::web`]) does.
 
 use tree_sitter::{Node, Parser};
+
+use crate::import::gunicorn::{self, Setting};
 
 use super::scan::Project;
 
@@ -46,8 +49,9 @@ pub(super) struct Found {
     pub(super) django: Vec<(String, String, bool, String, usize)>,
     /// Health routes: (path, file, line)
     pub(super) health: Vec<(String, String, usize)>,
-    /// gunicorn.conf.py settings: (name, value, file, line)
-    pub(super) gunicorn: Vec<(String, String, String, usize)>,
+    /// gunicorn configuration files (`gunicorn.conf.py`, `gunicorn_conf.py`) and their settings,
+    /// read by import's reader.
+    pub(super) gunicorn: Vec<(String, Vec<Setting>)>,
 }
 
 /// Scan every Python file of the project.
@@ -59,6 +63,9 @@ pub(super) fn scan(project: &Project) -> Result<Found, String> {
     let mut found = Found::default();
     for n in project.names.iter().filter(|n| n.ends_with(".py")) {
         if let Some(text) = project.read(n) {
+            if is_gunicorn_conf(n) {
+                found.gunicorn.push((n.clone(), gunicorn::settings(&text)));
+            }
             scan_python(
                 &PyFile {
                     rel: n.clone(),
@@ -71,6 +78,12 @@ pub(super) fn scan(project: &Project) -> Result<Found, String> {
         }
     }
     Ok(found)
+}
+
+/// A gunicorn configuration file of the project (gunicorn reads `gunicorn.conf.py` from its
+/// working directory; `gunicorn_conf.py` is the other common spelling).
+fn is_gunicorn_conf(rel: &str) -> bool {
+    rel.ends_with("gunicorn.conf.py") || rel.ends_with("gunicorn_conf.py")
 }
 
 /// The module path of a Python file (`backend/wsgi.py` → `backend.wsgi`, a package's
@@ -138,12 +151,14 @@ pub(super) fn scan_python(f: &PyFile, parser: &mut Parser, found: &mut Found) {
     health_routes(f, root, found);
 }
 
-/// A top-level `name = value`: a gunicorn setting (in a gunicorn config), Django's
-/// `WSGI_APPLICATION` / `ASGI_APPLICATION`, an application object, or a factory's call.
+/// A top-level `name = value`: Django's `WSGI_APPLICATION` / `ASGI_APPLICATION`, an
+/// application object, or a factory's call (a gunicorn config's settings are read whole by
+/// import's reader instead).
 fn assignment(f: &PyFile, stmt: Node, found: &mut Found) {
     let src = f.text.as_str();
-    let is_gunicorn_conf =
-        f.rel.ends_with("gunicorn.conf.py") || f.rel.ends_with("gunicorn_conf.py");
+    if is_gunicorn_conf(&f.rel) {
+        return;
+    }
     let Some(a) = stmt.named_child(0).filter(|a| a.kind() == "assignment") else {
         return;
     };
@@ -157,15 +172,6 @@ fn assignment(f: &PyFile, stmt: Node, found: &mut Found) {
         return;
     }
     let name = text(left, src).to_string();
-    if is_gunicorn_conf {
-        found.gunicorn.push((
-            name.clone(),
-            text(right, src).trim_matches(['"', '\'']).to_string(),
-            f.rel.clone(),
-            line(stmt),
-        ));
-        return;
-    }
     if name == "WSGI_APPLICATION" || name == "ASGI_APPLICATION" {
         if let Some(target) = string_value(right, src) {
             found.django.push((

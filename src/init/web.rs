@@ -3,14 +3,14 @@
 //! gunicorn calls (when the Procfile has no `web:` line), then the settings of a
 //! `gunicorn.conf.py`, a loopback listen address behind nginx, and a health route.
 //!
-//! It may call import's variable classification (gunicorn's `raw_env`, through
-//! [`Init::importing`]), [`crate::draft`] and [`crate::model`].
-
-use std::collections::BTreeMap;
+//! It may call import's gunicorn configuration mapper (the settings of `gunicorn.conf.py`, its
+//! `raw_env` through import's variable classification; through [`Init::importing`]),
+//! [`crate::draft`] and [`crate::model`].
 
 use super::Init;
 use super::sources::Found;
 use crate::draft::{Outcome, Process, ProcessKind, Source};
+use crate::import::gunicorn::Overrides;
 
 /// A WSGI/ASGI target: `module:variable`, whether it is ASGI, and the framework.
 type Target = (String, bool, &'static str);
@@ -135,15 +135,21 @@ impl Init<'_> {
             self.report.add(Source::new(".", 0), "web process", Outcome::Unmapped("no Django settings, Flask or FastAPI application, or Procfile `web:` line found: add [processes.web] by hand".into()));
             return;
         };
-        // By name: a setting written twice counts once, with its last value.
-        let gunicorn_conf: BTreeMap<String, (String, String, usize)> = found
+        // Mapped by import's mapper, as a gunicorn command's `-c FILE` is; the application is
+        // the one found in the sources.
+        let over = Overrides {
+            set: vec!["wsgi_app", "worker_class"],
+            by: "the application found in the sources",
+        };
+        for (f, settings) in &found.gunicorn {
+            self.importing(|im| {
+                im.gunicorn_settings(f, settings, &mut p, &over, "the web process's env")
+            });
+        }
+        let has_bind = found
             .gunicorn
             .iter()
-            .map(|(k, v, f, l)| (k.clone(), (v.clone(), f.clone(), *l)))
-            .collect();
-        for (k, (v, f, l)) in &gunicorn_conf {
-            self.gunicorn_setting(&mut p, k, v, (f, *l));
-        }
+            .any(|(_, settings)| settings.iter().any(|s| s.name == "bind"));
         if p.listen
             .as_deref()
             .is_some_and(|l| l.starts_with("0.0.0.0"))
@@ -156,7 +162,7 @@ impl Init<'_> {
                 .unwrap_or_else(|| "8000".into());
             p.listen = Some(format!("127.0.0.1:{port}"));
         }
-        if p.listen.as_deref() == Some("127.0.0.1:8000") && !gunicorn_conf.contains_key("bind") {
+        if p.listen.as_deref() == Some("127.0.0.1:8000") && !has_bind {
             self.report.add(
                 Source::new(".", 0),
                 "listen address",
@@ -164,51 +170,6 @@ impl Init<'_> {
             );
         }
         self.draft.processes.insert("web".into(), p);
-    }
-
-    /// One setting `k = v` of gunicorn.conf.py (at file `f`, line `l`), on the web process.
-    fn gunicorn_setting(&mut self, p: &mut Process, k: &str, v: &str, (f, l): (&str, usize)) {
-        match k {
-            "bind" => {
-                p.listen = Some(v.to_string());
-                self.report.add(
-                    Source::new(f, l),
-                    format!("bind = {v:?}"),
-                    Outcome::Mapped("listen".into()),
-                );
-            }
-            "workers" | "timeout" | "keepalive" | "max_requests" => {
-                let n = v.parse().ok();
-                match k {
-                    "workers" => p.workers = n,
-                    "timeout" => p.timeout = n,
-                    "keepalive" => p.keepalive = n,
-                    _ => p.max_requests = n,
-                }
-                self.report.add(
-                    Source::new(f, l),
-                    format!("{k} = {v}"),
-                    Outcome::Mapped(k.into()),
-                );
-            }
-            // `raw_env = ["NAME=value", …]`: the process's environment, secrets by name.
-            "raw_env" => {
-                for item in python_strings(v) {
-                    let Some((name, value)) = item.split_once('=') else {
-                        continue;
-                    };
-                    let what = format!("raw_env {name}=…");
-                    self.importing(|im| {
-                        im.process_variable(f, l, what, (name, value), p, "the web process's env")
-                    });
-                }
-            }
-            _ => self.report.add(
-                Source::new(f, l),
-                format!("{k} = {v}"),
-                Outcome::Unmapped("gunicorn setting without an equivalent in app2nix.toml".into()),
-            ),
-        }
     }
 
     /// `[health] path`: the first health route found.
@@ -222,23 +183,4 @@ impl Init<'_> {
             );
         }
     }
-}
-
-/// The string literals of a Python list's source (`["A=1", 'B=2']`), without escapes.
-fn python_strings(source: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut chars = source.chars();
-    while let Some(c) = chars.next() {
-        if c == '"' || c == '\'' {
-            let mut s = String::new();
-            for d in chars.by_ref() {
-                if d == c {
-                    break;
-                }
-                s.push(d);
-            }
-            out.push(s);
-        }
-    }
-    out
 }
