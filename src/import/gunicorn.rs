@@ -326,117 +326,131 @@ impl Importer {
     ) -> Decided {
         let mut decided = Decided::default();
         for s in settings {
-            let (k, l) = (s.name.as_str(), s.line);
-            let what = shown(s);
-            if over.set.contains(&k) {
+            if over.set.contains(&s.name.as_str()) {
                 self.add(
                     file,
-                    l,
-                    what,
+                    s.line,
+                    shown(s),
                     Outcome::Covered(format!("{} sets it, which wins", over.by)),
                 );
                 continue;
             }
-            match (k, &s.value) {
-                ("bind", Value::Str(b)) => self.gunicorn_bind(file, l, what, b, p),
-                ("bind", Value::Strs(bs)) if !bs.is_empty() => {
-                    self.gunicorn_bind(file, l, what, &bs[0], p);
-                    if bs.len() > 1 {
-                        self.add(
-                            file,
-                            l,
-                            format!("bind {:?}", &bs[1..]),
-                            Outcome::Unmapped(
-                                "a process listens on one address in app2nix.toml".into(),
-                            ),
-                        );
-                    }
+            self.gunicorn_setting(file, s, p, &mut decided, env_mapped);
+        }
+        decided
+    }
+
+    /// One setting of a gunicorn configuration file, mapped onto process `p` (see
+    /// [`Self::gunicorn_settings`]).
+    fn gunicorn_setting(
+        &mut self,
+        file: &str,
+        s: &Setting,
+        p: &mut Process,
+        decided: &mut Decided,
+        env_mapped: &str,
+    ) {
+        let (k, l) = (s.name.as_str(), s.line);
+        let what = shown(s);
+        match (k, &s.value) {
+            ("bind", Value::Str(b)) => self.gunicorn_bind(file, l, what, b, p),
+            ("bind", Value::Strs(bs)) if !bs.is_empty() => {
+                self.gunicorn_bind(file, l, what, &bs[0], p);
+                if bs.len() > 1 {
+                    let rest = format!("bind {:?}", &bs[1..]);
+                    let why = "a process listens on one address in app2nix.toml";
+                    self.add(file, l, rest, Outcome::Unmapped(why.into()));
                 }
-                ("workers" | "timeout" | "keepalive" | "max_requests", Value::Int(n)) => {
-                    let n = Some(*n);
-                    match k {
-                        "workers" => p.workers = n,
-                        "timeout" => p.timeout = n,
-                        "keepalive" => p.keepalive = n,
-                        _ => p.max_requests = n,
-                    }
-                    self.add(file, l, what, Outcome::Mapped(k.into()));
+            }
+            ("workers" | "timeout" | "keepalive" | "max_requests", Value::Int(n)) => {
+                let n = Some(*n);
+                match k {
+                    "workers" => p.workers = n,
+                    "timeout" => p.timeout = n,
+                    "keepalive" => p.keepalive = n,
+                    _ => p.max_requests = n,
                 }
-                ("raw_env", Value::Strs(items)) => {
-                    for item in items {
-                        match item.split_once('=') {
-                            Some((name, value)) => {
-                                let what = format!("raw_env {name}=…");
-                                self.process_variable(file, l, what, (name, value), p, env_mapped);
-                            }
-                            None => self.add(
-                                file,
-                                l,
-                                "raw_env",
-                                Outcome::Unmapped(
-                                    "an item without `=`: not a NAME=value pair".into(),
-                                ),
-                            ),
-                        }
-                    }
-                }
-                ("wsgi_app", Value::Str(app)) => {
-                    decided.app = Some(app.clone());
-                    self.add(file, l, what, Outcome::Mapped("the application".into()));
-                }
-                ("worker_class", Value::Str(w)) if w.contains("Uvicorn") => {
-                    decided.asgi = true;
-                    self.add(
-                        file,
-                        l,
-                        what,
-                        Outcome::Mapped("an ASGI application (uvicorn workers)".into()),
-                    );
-                }
-                ("worker_class", Value::Str(w)) if w == "sync" => {
-                    self.add(file, l, what, Outcome::Covered("the default".into()));
-                }
-                ("worker_class", _) => self.add(
+                self.add(file, l, what, Outcome::Mapped(k.into()));
+            }
+            ("raw_env", Value::Strs(items)) => self.gunicorn_raw_env(file, l, items, p, env_mapped),
+            ("wsgi_app", Value::Str(app)) => {
+                decided.app = Some(app.clone());
+                self.add(file, l, what, Outcome::Mapped("the application".into()));
+            }
+            ("worker_class", Value::Str(w)) if w.contains("Uvicorn") => {
+                decided.asgi = true;
+                self.add(
                     file,
                     l,
                     what,
-                    Outcome::Unmapped("only sync and uvicorn workers are supported".into()),
+                    Outcome::Mapped("an ASGI application (uvicorn workers)".into()),
+                );
+            }
+            ("worker_class", Value::Str(w)) if w == "sync" => {
+                self.add(file, l, what, Outcome::Covered("the default".into()));
+            }
+            ("worker_class", _) => self.add(
+                file,
+                l,
+                what,
+                Outcome::Unmapped("only sync and uvicorn workers are supported".into()),
+            ),
+            ("accesslog" | "errorlog" | "loglevel" | "capture_output", _) => {
+                self.add(
+                    file,
+                    l,
+                    what,
+                    Outcome::Covered("logs go to the journal".into()),
+                );
+            }
+            (_, Value::Hook) => self.add(
+                file,
+                l,
+                what,
+                Outcome::Unmapped(
+                    "a server hook (Python code gunicorn runs): app2nix.toml has no equivalent"
+                        .into(),
                 ),
-                ("accesslog" | "errorlog" | "loglevel" | "capture_output", _) => {
-                    self.add(
-                        file,
-                        l,
-                        what,
-                        Outcome::Covered("logs go to the journal".into()),
-                    );
+            ),
+            (
+                "bind" | "workers" | "timeout" | "keepalive" | "max_requests" | "raw_env"
+                | "wsgi_app",
+                _,
+            ) => {
+                self.add(file, l, what, Outcome::Unmapped("computed when gunicorn starts, not a literal app2nix can copy: set it by hand".into()));
+            }
+            _ => self.add(
+                file,
+                l,
+                what,
+                Outcome::Unmapped("gunicorn setting without an equivalent in app2nix.toml".into()),
+            ),
+        }
+    }
+
+    /// `raw_env = ["NAME=value", …]`: the process's environment, secrets by name only.
+    fn gunicorn_raw_env(
+        &mut self,
+        file: &str,
+        line: usize,
+        items: &[String],
+        p: &mut Process,
+        env_mapped: &str,
+    ) {
+        for item in items {
+            match item.split_once('=') {
+                Some((name, value)) => {
+                    let what = format!("raw_env {name}=…");
+                    self.process_variable(file, line, what, (name, value), p, env_mapped);
                 }
-                (_, Value::Hook) => self.add(
+                None => self.add(
                     file,
-                    l,
-                    what,
-                    Outcome::Unmapped(
-                        "a server hook (Python code gunicorn runs): app2nix.toml has no equivalent"
-                            .into(),
-                    ),
-                ),
-                (
-                    "bind" | "workers" | "timeout" | "keepalive" | "max_requests" | "raw_env"
-                    | "wsgi_app",
-                    _,
-                ) => {
-                    self.add(file, l, what, Outcome::Unmapped("computed when gunicorn starts, not a literal app2nix can copy: set it by hand".into()));
-                }
-                _ => self.add(
-                    file,
-                    l,
-                    what,
-                    Outcome::Unmapped(
-                        "gunicorn setting without an equivalent in app2nix.toml".into(),
-                    ),
+                    line,
+                    "raw_env",
+                    Outcome::Unmapped("an item without `=`: not a NAME=value pair".into()),
                 ),
             }
         }
-        decided
     }
 
     /// `bind = "…"`: the listen address, or a unix socket app2nix places itself.
