@@ -314,9 +314,10 @@ fn import_refuses_what_it_cannot_read_or_overwrite() {
 /// Secrets planted in deployment files nobody here wrote (`tests/import/planted`: `.env` names
 /// and values of every shape, multi-line PEM and JSON, Dockerfile `ENV` pairs, unit
 /// `Environment=`, `SetCredential=`, `ExecStartPre=` and gunicorn `--env`, gunicorn.conf.py's
-/// settings, `raw_env` and server hooks, a celery broker URL,
-/// Compose environments and commands, nginx credential headers and upstream passwords) never
-/// reach the description or the report.
+/// settings, `raw_env` and server hooks, a celery broker URL, Compose environments and commands,
+/// nginx credential headers and upstream passwords, `RUN` and `ExecStartPost=` commands sending
+/// `Authorization: Bearer …`, URLs with a key in place of the user name, `user:password@host`
+/// logins, nginx redirects with a password) never reach the description or the report.
 #[test]
 fn planted_secrets_stay_out_of_the_description_and_the_report() {
     let dir = root().join("tests/import/planted");

@@ -90,8 +90,9 @@ fn init_never_overwrites_and_needs_a_directory() {
 }
 
 /// Secrets planted in a project (`tests/init/planted`: a Procfile release command with a
-/// password, gunicorn.conf.py's `raw_env`, `.env` names and URL passwords) never reach the
-/// description or the report, and the description passes `check` (the Procfile's `$PORT` too).
+/// password, a process sending an `Authorization` header, gunicorn.conf.py's `raw_env`, `.env`
+/// names, URL passwords and keys in place of a URL's user name) never reach the description or
+/// the report, and the description passes `check` (the Procfile's `$PORT` too).
 #[test]
 fn planted_secrets_stay_out_of_the_description_and_the_report() {
     let (_tmp, dir) = tree("planted");

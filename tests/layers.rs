@@ -477,6 +477,23 @@ fn secret_value_text() -> impl Strategy<Value = (String, String)> {
             pw
         )),
         "[A-Za-z0-9]{36}".prop_map(|t| (format!("ghp_{t}"), t)),
+        // Found by the adversarial run of the secrets fix: credential headers, keys in place of
+        // a URL's user name, logins without a scheme, age secret keys.
+        pw.prop_map(|pw| (format!("Authorization: Bearer {pw}"), pw)),
+        pw.prop_map(|pw| (
+            format!("curl -H \"X-Api-Key: {pw}\" https://x.example.org/"),
+            pw
+        )),
+        pw.prop_map(|pw| (
+            format!("https://{pw}9Z@pypi.fury.io/acme/"),
+            format!("{pw}9Z")
+        )),
+        "[0-9a-f]{30}".prop_map(|k| (
+            format!("https://{k}9a@o1.ingest.sentry.io/1"),
+            format!("{k}9a")
+        )),
+        pw.prop_map(|pw| (format!("root:{pw}@10.0.0.12"), pw)),
+        "[A-Z0-9]{58}".prop_map(|k| (format!("AGE-SECRET-KEY-1{k}"), k)),
     ]
 }
 

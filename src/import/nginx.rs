@@ -314,8 +314,16 @@ impl Importer {
                         [u] => (None, u.clone()),
                         _ => (None, String::new()),
                     };
-                    target = Some(Route::Redirect(url, code));
-                    self.add(&input.name, inner.line, what, Outcome::Mapped(format!("{path} → redirect")));
+                    if secrets::secret_value(&url).is_some() {
+                        // Never copied: the description is no place for a credential, and
+                        // redirect targets are public.
+                        self.add(&input.name, inner.line, what, Outcome::Unmapped(
+                            "the redirect target holds a credential, and redirect targets are public: remove it from the URL, then add the route by hand".into(),
+                        ));
+                    } else {
+                        target = Some(Route::Redirect(url, code));
+                        self.add(&input.name, inner.line, what, Outcome::Mapped(format!("{path} → redirect")));
+                    }
                 }
                 "proxy_read_timeout" => {
                     timeouts.extend(inner.args.first().map(|t| seconds(t)));

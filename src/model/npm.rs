@@ -196,9 +196,10 @@ fn build_env(c: &mut Checker, a: &d::Asset) -> BTreeMap<String, String> {
         if !c.env_name(k, "build-time variable") || !c.one_line(v, "build-time value") {
             continue;
         }
-        // The crate's one classification, as for `[env]` (a `*_PASSWORD_FILE` holding a literal
-        // value is secret too).
-        if crate::secrets::is_secret(k, v) {
+        // The crate's one classification, by the rule of `[env]`: a secret name is refused
+        // whatever its value (`NPM_TOKEN = "${NPM_TOKEN}"` is no reference here: nothing
+        // expands it), and so is a secret value (a `*_PASSWORD_FILE` holding a literal too).
+        if crate::secrets::is_secret_name(k) || crate::secrets::is_secret(k, v) {
             c.err_redacted(
                 v.span(),
                 format!("`{}` looks like a secret, and build-time values end up in the public bundle", k.as_str()),

@@ -144,8 +144,17 @@ pub(super) fn public_keys(c: &mut Checker, list: &[Sp<String>]) -> Vec<String> {
             let ok = ["ssh-ed25519 ", "ssh-rsa ", "ecdsa-sha2-nistp256 ", "age1"].iter().any(|p| k.starts_with(p)) && !k.contains(['\n', '\r', '"', '\\', '\0']);
             if !ok {
                 c.err(k.span(), format!("`{}` is not an SSH or age public key", shown(k)), "paste a public key: `ssh-ed25519 AAAA...` (from /etc/ssh/ssh_host_ed25519_key.pub or ~/.ssh/id_ed25519.pub) or `age1...`");
+                return false;
             }
-            ok
+            // The key itself is random-looking by nature; its comment (what follows the type and
+            // the key) is free text, copied into secrets/secrets.nix, and judged like any value.
+            let fields = if k.starts_with("age1") { 1 } else { 2 };
+            let comment = k.split_whitespace().skip(fields).collect::<Vec<_>>().join(" ");
+            if crate::secrets::secret_value(&comment).is_some() {
+                c.err_redacted(k.span(), "the comment of a public key looks like a secret", "remove the comment after the key (it is copied into secrets/secrets.nix)");
+                return false;
+            }
+            true
         })
         .map(|k| k.to_string())
         .collect::<Vec<_>>()

@@ -5,7 +5,8 @@
 //! May call: the classification of [`super`], [`crate::shell`] (splitting words).
 
 use super::{
-    SECRET_PARTS, has_url_password, is_secret, is_secret_name, is_variable_reference, secret_value,
+    SECRET_PARTS, has_url_password, has_url_token, is_auth_scheme, is_credential_header, is_secret,
+    is_secret_name, is_variable_reference, secret_value,
 };
 
 /// Options of known programs that take a password as their next word (`redis-cli -a PW`,
@@ -97,6 +98,11 @@ pub fn mask(text: &str) -> String {
     // The program whose options are read (`redis-cli -a PW`), and an option waiting for its value.
     let mut program = None;
     let mut option_value = false;
+    // After a credential header (`Authorization:`) or scheme (`Bearer`): the credential to
+    // hide, the quote the header opened (`-H "X-Api-Key: a b"`: all of it is hidden), and
+    // whether it follows a header (then whatever comes is hidden; after a scheme alone, a word
+    // of prose is not: "Basic setup").
+    let mut credential: Option<(Option<char>, bool)> = None;
     for word in text.split(' ') {
         if let Some(q) = hiding_until_quote {
             // The rest of a quoted secret value: hidden up to its closing quote.
@@ -106,6 +112,41 @@ pub fn mask(text: &str) -> String {
             continue;
         }
         let bare = word.trim_matches(|c| "\"'[],".contains(c));
+        let token = bare.trim_end_matches(';');
+        if let Some((quote, after_header)) = credential.take()
+            && !token.is_empty()
+        {
+            let closes = quote.is_some_and(|q| word.contains(q));
+            if after_header && is_auth_scheme(token) && !closes {
+                credential = Some((quote.or_else(|| opened_quote(word)), true));
+                out.push(word.to_string());
+                continue;
+            }
+            let prose = !after_header && token.chars().all(|c| c.is_ascii_lowercase());
+            if token.starts_with('$') {
+                // A reference (`Bearer $TOKEN`): the value comes when the command runs.
+                out.push(word.to_string());
+                continue;
+            }
+            if !prose {
+                out.push("…".into());
+                hiding_until_quote = quote.filter(|_| !closes).or_else(|| opened_quote(word));
+                continue;
+            }
+        }
+        // `Authorization:`, also after `--header=` or `NAME=`.
+        if let Some(header) = token.strip_suffix(':')
+            && is_credential_header(header.rsplit('=').next().unwrap_or(header))
+        {
+            credential = Some((opened_quote(word), true));
+            out.push(word.to_string());
+            continue;
+        }
+        if ["Bearer", "Basic", "Digest"].contains(&token) {
+            credential = Some((opened_quote(word), false));
+            out.push(word.to_string());
+            continue;
+        }
         program = known_program(bare).or(program);
         if std::mem::take(&mut option_value) && !bare.is_empty() && !is_variable_reference(bare) {
             out.push("…".into());
@@ -153,6 +194,13 @@ pub fn mask(text: &str) -> String {
     out.join(" ")
 }
 
+/// The quote a word opens and leaves open (`"Authorization:`).
+fn opened_quote(word: &str) -> Option<char> {
+    word.chars()
+        .next()
+        .filter(|q| (*q == '"' || *q == '\'') && word[1..].find(*q).is_none())
+}
+
 /// Longest word whose `NAME=value` parts are looked at one by one; a longer one (minified text,
 /// a fuzzer's input) is judged whole, so masking stays linear in the text.
 const LONGEST_WORD: usize = 1024;
@@ -194,7 +242,7 @@ fn mask_word(word: &str) -> (String, Option<char>) {
     if let Some(pos) = by_name.or_else(by_value) {
         let value = &word[pos + 1..];
         if !is_secret_name(&pair_name(word, pos))
-            && has_url_password(value)
+            && (has_url_password(value) || has_url_token(value))
             && secret_value(&mask_url(value).replace(":…@", "@")).is_none()
         {
             return (format!("{}{}", &word[..=pos], mask_url(value)), None);
@@ -205,7 +253,9 @@ fn mask_word(word: &str) -> (String, Option<char>) {
             .filter(|q| (*q == '"' || *q == '\'') && value[1..].find(*q).is_none());
         return (format!("{}…", &word[..=pos]), open);
     }
-    if has_url_password(word) {
+    if (has_url_password(word) || has_url_token(word))
+        && secret_value(&mask_url(word).replace(":…@", "@")).is_none()
+    {
         return (mask_url(word), None);
     }
     if secret_value(word).is_some() {
@@ -230,7 +280,8 @@ fn separator_fits(word: &str, pos: usize, name: &str) -> bool {
     word.as_bytes()[pos] == b'=' || name.chars().all(|c| c.is_ascii_uppercase() || c == '_')
 }
 
-/// `scheme://user:…@host` for a URL with a password.
+/// `scheme://user:…@host` for a URL with a password, `scheme://…@host` for one with a key in
+/// place of its user name.
 fn mask_url(word: &str) -> String {
     let Some(i) = word.find("://") else {
         return "…".into();
@@ -240,6 +291,7 @@ fn mask_url(word: &str) -> String {
         (Some(at), Some(colon)) if colon < at => {
             format!("{}{}:…{}", &word[..i + 3], &rest[..colon], &rest[at..])
         }
+        (Some(at), _) => format!("{}…{}", &word[..i + 3], &rest[at..]),
         _ => "…".into(),
     }
 }
@@ -366,6 +418,88 @@ mod tests {
         assert!(!line_shows_secret(
             r#"command = "app --password $DB_PASSWORD""#
         ));
+    }
+
+    #[test]
+    fn credential_headers_in_commands_and_echoes() {
+        let w = crate::shell::words;
+        for cmd in [
+            w(r#"curl -H "Authorization: Bearer PLANTEDh6" http://x"#),
+            w(r#"curl -H "Authorization: Basic dXNlcjpw" http://x"#),
+            w(r#"curl -H 'X-Api-Key: X' http://x"#),
+            w(r#"curl --header=Proxy-Authorization:Bearer\ abc http://x"#),
+            w(r#"curl -H "X-Auth-Token: abc" http://x"#),
+            w(r#"curl -H "Cookie: sessionid=abc" http://x"#),
+            w(r#"curl -H "Authorization: token ghx" http://x && uvicorn main:app"#),
+        ] {
+            assert!(command_secret(&cmd).is_some(), "{cmd:?}");
+        }
+        for cmd in [
+            w(r#"curl -H "Accept: application/json" http://x"#),
+            w(r#"curl -H "Authorization: Bearer $API_TOKEN" http://x"#),
+            w(r#"curl -H "Authorization: Bearer ${API_TOKEN}" http://x"#),
+            w(r#"curl -H "Authorization: Bearer $(cat /run/secrets/t)" http://x"#),
+            w(r#"curl -H "X-Api-Key: $KEY" http://x"#),
+            w("uvicorn auth:app --port 8000"),
+            w("uvicorn authorization:app"),
+            w("gunicorn app.session:app"),
+            w("echo Authorization is handled by the proxy"),
+            w(r#"curl -H "Access-Control-Allow-Credentials: true" http://x"#),
+        ] {
+            assert_eq!(command_secret(&cmd), None, "{cmd:?}");
+        }
+        assert_eq!(
+            mask(r#"RUN curl -H "Authorization: Bearer PLANTED80" https://x/a"#),
+            r#"RUN curl -H "Authorization: Bearer … https://x/a"#
+        );
+        assert_eq!(
+            mask(r#"ExecStartPost=/usr/bin/curl -H "X-Api-Key: PLANTED82 more" https://x/b"#),
+            r#"ExecStartPost=/usr/bin/curl -H "X-Api-Key: … https://x/b"#
+        );
+        assert_eq!(
+            mask("proxy_set_header Authorization \"Bearer PLANTEDn5 x\";"),
+            "proxy_set_header Authorization \"Bearer …"
+        );
+        assert_eq!(
+            mask("curl -H Authorization: Basic PLANTED http://x"),
+            "curl -H Authorization: Basic … http://x"
+        );
+        assert_eq!(
+            mask(r#"curl -H "Authorization: Bearer $TOKEN" http://x"#),
+            r#"curl -H "Authorization: Bearer $TOKEN" http://x"#
+        );
+        for plain in [
+            "Basic setup of the app",
+            "curl -H \"Accept: application/json\" http://x",
+            "the Authorization header is added by the app",
+        ] {
+            assert_eq!(mask(plain), plain);
+        }
+        assert!(line_shows_secret(
+            r#"command = ["curl", "-H", "Authorization: Bearer PLANTEDh9", "http://x"]"#
+        ));
+        assert!(line_shows_secret(
+            r#"build = 'curl -H "Authorization: Bearer PLANTEDb1" https://x/cfg'"#
+        ));
+    }
+
+    #[test]
+    fn keys_in_place_of_url_user_names_and_logins_without_a_scheme() {
+        assert_eq!(
+            mask("RUN pip install --extra-index-url=https://PLANTED86@pypi.fury.io/x/ pkg"),
+            "RUN pip install --extra-index-url=https://…@pypi.fury.io/x/ pkg"
+        );
+        assert_eq!(
+            mask(
+                "SENTRY_URL=https://5d0a0b1c2d3e4f5a6b7c8d9e0f1a2b3c@o450123.ingest.sentry.io/5512345"
+            ),
+            "SENTRY_URL=https://…@o450123.ingest.sentry.io/5512345"
+        );
+        assert_eq!(
+            mask("no imported process listens on user:PLANTEDn1@127.0.0.1:8000: import it"),
+            "no imported process listens on … import it"
+        );
+        assert_eq!(mask("ssh root@10.0.0.12"), "ssh root@10.0.0.12");
     }
 
     #[test]

@@ -231,10 +231,19 @@ pub fn secret_value(value: &str) -> Option<&'static str> {
     if has_url_password(value) {
         return Some("a URL with a password");
     }
+    if has_url_token(value) {
+        return Some("a URL with a key in place of a user name");
+    }
+    if has_login_password(value) {
+        return Some("a `user:password@host` login");
+    }
     if has_password_field(value) {
         return Some("a password field");
     }
-    if value.contains("-----BEGIN") || value.contains("PRIVATE KEY") {
+    if value.contains("-----BEGIN")
+        || value.contains("PRIVATE KEY")
+        || value.to_ascii_uppercase().contains("AGE-SECRET-KEY-")
+    {
         return Some("key material");
     }
     if [
@@ -251,7 +260,7 @@ pub fn secret_value(value: &str) -> Option<&'static str> {
     if has_token_prefix(value) {
         return Some("an access token");
     }
-    if has_http_credential(value) {
+    if has_http_credential(value) || has_credential_header(value) {
         return Some("an HTTP credential");
     }
     if has_random_blob(value) {
@@ -292,6 +301,94 @@ pub fn has_url_password(v: &str) -> bool {
     })
 }
 
+/// The user names of the URLs in `v` that have no password (`https://KEY@host/`): what
+/// precedes the last `@` of the authority (the part up to the first `/`, `?` or `#`).
+fn url_users(v: &str) -> impl Iterator<Item = &str> {
+    v.match_indices("://").filter_map(|(i, _)| {
+        let rest = &v[i + 3..];
+        let end = rest
+            .find(|c: char| c.is_whitespace() || "/?#\"'`".contains(c))
+            .unwrap_or(rest.len());
+        let authority = &rest[..end];
+        let user = &authority[..authority.rfind('@')?];
+        (!user.contains(':')).then_some(user)
+    })
+}
+
+/// `https://5d0a…3c@o1.ingest.sentry.io/1`, `https://TOKEN@pypi.fury.io/acme/`: a URL whose user
+/// name is a key (services that take a token as the user and no password). Plain user names
+/// (`postgresql://app@db/app`, `ssh://git@github.com`, `https://x-access-token@…`) are not.
+pub fn has_url_token(v: &str) -> bool {
+    url_users(v).any(looks_like_key)
+}
+
+/// Whether a user name of a URL looks like a key rather than a login: a token prefix, a
+/// random-looking run, or letters and digits alone that are hex (16 or more: `openssl rand
+/// -hex`, Sentry's keys), 20 or more long, or mix upper-case letters with digits (logins are
+/// lower-case words, often joined by `_`, `-` or `.`: `app`, `git`, `deploy`, `ec2-user`,
+/// `oauth2`, `app_2024_production`).
+fn looks_like_key(user: &str) -> bool {
+    if has_token_prefix(user) || has_random_blob(user) {
+        return true;
+    }
+    if user.is_empty() || !user.chars().all(|c| c.is_ascii_alphanumeric()) {
+        return false;
+    }
+    let digits = user.chars().any(|c| c.is_ascii_digit());
+    let letters = user.chars().any(|c| c.is_ascii_alphabetic());
+    let upper = user.chars().any(|c| c.is_ascii_uppercase());
+    let hex = user.chars().all(|c| c.is_ascii_hexdigit());
+    digits
+        && letters
+        && ((hex && user.len() >= 16) || user.len() >= 20 || (upper && user.len() >= 6))
+}
+
+/// Words before `:` that name a scheme or a backend, not a login (`mailto:a@b.org`,
+/// `npm:pkg@1.0`, restic's `sftp:user@host:/srv/repo`).
+const NOT_LOGINS: &[&str] = &[
+    "mailto", "sip", "sips", "xmpp", "tel", "im", "pres", "urn", "news", "npm", "pnpm", "yarn",
+    "jsr", "git", "github", "gitlab", "docker", "oci", "pkg", "file", "data", "sftp", "ssh", "scp",
+    "rsync", "ftp", "ftps", "http", "https", "rest", "s3", "b2", "azure", "gs", "rclone", "swift",
+    "smb", "nfs", "webdav",
+];
+
+/// `root:pw@10.0.0.12`, `deploy:pw@host.example.org:22`: a login with its password, written
+/// without a scheme. The part after `@` is a host (an IPv4 address or a name with a letter, not
+/// a digest as in `image:tag@sha256:…`); the password is no reference (`$PASS`) and holds no
+/// `/` (a URL's path, judged by [`has_url_password`]). `host:port`, `HH:MM`, `user@host` and
+/// `mailto:a@b.org` have none.
+pub fn has_login_password(v: &str) -> bool {
+    v.split(|c: char| c.is_whitespace() || "\"'`,;()[]{}<>=".contains(c))
+        .any(|w| {
+            let Some(at) = w.find('@') else {
+                return false;
+            };
+            let Some((user, pw)) = w[..at].split_once(':') else {
+                return false;
+            };
+            let host = &w[at + 1..];
+            let host = &host[..host.find([':', '/']).unwrap_or(host.len())];
+            let login = user.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+                && user
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c))
+                && !NOT_LOGINS.contains(&user.to_ascii_lowercase().as_str());
+            let ipv4 = host.split('.').count() == 4
+                && host.split('.').all(|p| {
+                    !p.is_empty() && p.len() <= 3 && p.chars().all(|c| c.is_ascii_digit())
+                });
+            let name = host.starts_with(|c: char| c.is_ascii_alphanumeric())
+                && host
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-')
+                && host.chars().any(|c| c.is_ascii_alphabetic())
+                && !(host.len() > 3
+                    && host[..3].eq_ignore_ascii_case("sha")
+                    && host[3..].chars().all(|c| c.is_ascii_digit()));
+            login && !pw.is_empty() && !pw.starts_with('$') && !pw.contains('/') && (ipv4 || name)
+        })
+}
+
 /// `password=…`, `pwd=…`, `private_token=…` fields of connection strings and query strings
 /// (`host=db password=x`, `jdbc:…?password=x`, `Password=x;`, `?access_token=x`): a field whose
 /// name is secret, with a value that is neither empty, a variable reference nor a plain switch.
@@ -319,6 +416,92 @@ fn has_http_credential(v: &str) -> bool {
             v.strip_prefix(scheme)
                 .is_some_and(|c| c.trim().len() >= 8 && !is_variable_reference(c.trim()))
         })
+}
+
+/// Schemes of an `Authorization` header's value (`Bearer TOKEN`).
+const AUTH_SCHEMES: &[&str] = &[
+    "basic",
+    "bearer",
+    "digest",
+    "token",
+    "negotiate",
+    "ntlm",
+    "apikey",
+    "api-key",
+    "hoba",
+    "mutual",
+];
+
+/// Whether a word is the scheme of an `Authorization` header's value (`Bearer`, `Basic`).
+pub(crate) fn is_auth_scheme(word: &str) -> bool {
+    AUTH_SCHEMES.iter().any(|s| word.eq_ignore_ascii_case(s))
+}
+
+/// Whether an HTTP header carries a credential: `Authorization`, `Proxy-Authorization`,
+/// `Cookie`, and any header of several words named like a secret (`X-Api-Key`,
+/// `X-Auth-Token`, `Private-Token`, `Set-Cookie`).
+pub(crate) fn is_credential_header(name: &str) -> bool {
+    let name = name.trim_start_matches('-');
+    if name.is_empty()
+        || !name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    {
+        return false;
+    }
+    ["authorization", "proxy-authorization", "cookie"]
+        .iter()
+        .any(|h| name.eq_ignore_ascii_case(h))
+        || (name.contains('-') && is_secret_name(name))
+}
+
+/// `Authorization: Bearer TOKEN`, `X-Api-Key: KEY`, `Cookie: session=…` anywhere in a value (a
+/// command's `curl -H "…"`): a credential header with a value that is no reference
+/// (`$TOKEN`, `$(cat /run/secrets/t)`) nor a plain switch (`Access-Control-Allow-Credentials:
+/// true`). `Accept: application/json` is no credential, nor `uvicorn auth:app`.
+fn has_credential_header(v: &str) -> bool {
+    v.match_indices(':').any(|(pos, _)| {
+        let before = &v[..pos];
+        let start = before
+            .char_indices()
+            .rev()
+            .find(|(_, c)| !(c.is_ascii_alphanumeric() || *c == '-' || *c == '_'))
+            .map_or(0, |(i, c)| i + c.len_utf8());
+        // A header name starts a word (`-H`, `"`, `--header=`), never a path, a host or a
+        // module (`ghcr.io/acme/api-key:v1`, `app.auth:app`).
+        if before[..start].ends_with(['/', '.', ':', '@']) {
+            return false;
+        }
+        let name = &before[start..];
+        if !is_credential_header(name) {
+            return false;
+        }
+        let after = &v[pos + 1..];
+        let spaced = after.starts_with([' ', '\t']);
+        let mut words = after
+            .split(|c: char| c.is_whitespace() || "\"'`".contains(c))
+            .filter(|w| !w.is_empty());
+        let Some(first) = words.next() else {
+            return false;
+        };
+        let credential = if is_auth_scheme(first) {
+            match words.next() {
+                Some(w) => w,
+                None => return false,
+            }
+        } else {
+            first
+        };
+        // A one-word header name followed directly by a value may be something else
+        // (`uvicorn authorization:app`): a credential when a scheme or a space follows.
+        let header_shaped = name.contains('-')
+            || spaced
+            || is_auth_scheme(first)
+            || (name.eq_ignore_ascii_case("cookie") && first.contains('='));
+        let plain = ["true", "false", "none", "yes", "no", "0", "1", "*"]
+            .contains(&credential.to_ascii_lowercase().as_str());
+        header_shaped && !plain && !credential.starts_with('$')
+    })
 }
 
 /// Prefixes of well-known access tokens (GitHub, GitLab, Stripe, Slack, AWS, Google, …).
@@ -432,6 +615,66 @@ mod tests {
         ] {
             assert_eq!(secret_value(value), None, "{value}");
         }
+    }
+
+    #[test]
+    fn keys_logins_and_headers_found_by_the_adversarial_run() {
+        for v in [
+            // URLs with a key in place of the user name.
+            "https://5d0a0b1c2d3e4f5a6b7c8d9e0f1a2b3c@o450123.ingest.sentry.io/5512345",
+            "https://0123456789abcdef0123456789abcdef@pypi.fury.io/acme/",
+            "--extra-index-url=https://PLANTED86@pypi.fury.io/x/",
+            "https://ghp_0123456789abcdefghijklmnop@github.com/a/b",
+            // Logins with a password, without a scheme.
+            "root:pw@10.0.0.12",
+            "deploy:hunter2@app1.example.org:22",
+            "rsync -a . backup:s3cr3t@backup.example.org:/srv",
+            // Age secret keys.
+            "AGE-SECRET-KEY-1QQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQ",
+            // HTTP credential headers.
+            "Authorization: Bearer PLANTEDh6",
+            "curl -H \"Authorization: Basic dXNlcjpw\" http://x",
+            "X-Api-Key: X",
+            "Proxy-Authorization: Basic abc",
+            "Private-Token: glx",
+        ] {
+            assert!(secret_value(v).is_some(), "{v} is a secret");
+        }
+        for v in [
+            "postgresql://app@db/app",
+            "ssh://git@github.com/acme/app.git",
+            "https://x-access-token@github.com/a/b",
+            "git+ssh://git@github.com/a/b",
+            "ftp://oauth2@h/x",
+            "postgresql://app_2024_production@db/app",
+            "https://deploy-bot-2@git.example.org/a",
+            "root@10.0.0.12",
+            "deploy@host:22",
+            "git@github.com:acme/app.git",
+            "127.0.0.1:8000",
+            "12:30",
+            "mailto:a@b.org",
+            "sftp:backup@backup.example.org:/srv/restic/app",
+            "rclone:remote@x:bucket",
+            "npm:left-pad@1.3.0",
+            "npm:left-pad@latest",
+            "ghcr.io/acme/app:1.2@sha256:0123",
+            "app:1.2@sha256:0123",
+            "user:$PASS@host",
+            "https://mastodon.social/@Gargron2024",
+            "Accept: application/json",
+            "Authorization",
+            "the Authorization header",
+            "Authorization: Bearer $TOKEN",
+            "Access-Control-Allow-Credentials: true",
+            "uvicorn auth:app",
+            "ACCESS_TOKEN_EXPIRE_MINUTES",
+            "30",
+            "age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p",
+        ] {
+            assert_eq!(secret_value(v), None, "{v}");
+        }
+        assert!(!is_secret("ACCESS_TOKEN_EXPIRE_MINUTES", "30"));
     }
 
     #[test]
