@@ -134,16 +134,8 @@ pub fn mask(text: &str) -> String {
                 continue;
             }
         }
-        // `Authorization:`, also after `--header=` or `NAME=`.
-        if let Some(header) = token.strip_suffix(':')
-            && is_credential_header(header.rsplit('=').next().unwrap_or(header))
-        {
-            credential = Some((opened_quote(word), true));
-            out.push(word.to_string());
-            continue;
-        }
-        if ["Bearer", "Basic", "Digest"].contains(&token) {
-            credential = Some((opened_quote(word), false));
+        if let Some(start) = credential_start(token, word) {
+            credential = Some(start);
             out.push(word.to_string());
             continue;
         }
@@ -192,6 +184,19 @@ pub fn mask(text: &str) -> String {
         hiding_until_quote = open_quote;
     }
     out.join(" ")
+}
+
+/// A credential header (`Authorization:`, also after `--header=` or `NAME=`) or scheme
+/// (`Bearer`) starting at `word`: the quote it opens, and whether it is a header.
+fn credential_start(token: &str, word: &str) -> Option<(Option<char>, bool)> {
+    if let Some(header) = token.strip_suffix(':')
+        && is_credential_header(header.rsplit('=').next().unwrap_or(header))
+    {
+        return Some((opened_quote(word), true));
+    }
+    ["Bearer", "Basic", "Digest"]
+        .contains(&token)
+        .then(|| (opened_quote(word), false))
 }
 
 /// The quote a word opens and leaves open (`"Authorization:`).
