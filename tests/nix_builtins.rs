@@ -62,3 +62,90 @@ fn nix_leaves_out_the_files_check_reports() {
         );
     }
 }
+
+/// The VM test creates the app's environment files with tmpfiles, whose rules nixpkgs writes as
+/// `'f' '<path>' '0600' …`: the generated escaping, evaluated by Nix, must give the file its
+/// exact name in the real `systemd-tmpfiles` (a regression: `'` broke the rule and `\` was
+/// taken as an escape).
+#[test]
+fn vm_tests_create_environment_files_with_their_exact_names() {
+    let Ok(tmpfiles) = which("systemd-tmpfiles") else {
+        // `.ci/run` requires it (it comes with systemd-analyze in Debian's systemd).
+        eprintln!("systemd-tmpfiles is not installed: skipped");
+        return;
+    };
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::create_dir_all(dir.path().join("app")).expect("app");
+    let names = ["it's.env", "back\\slash.env", "100%.env", "sp ace.env"];
+    let files: Vec<String> = names.iter().map(|n| format!("/etc/demo/{n}")).collect();
+    let description = format!(
+        "environment_files = {}\n[app]\nname = \"demo\"\n[package.python]\nsrc = \"app\"\n[processes.web]\nwsgi = \"demo:app\"\nlisten = \"127.0.0.1:8000\"\n",
+        toml::Value::from(files.clone())
+    );
+    std::fs::write(dir.path().join("app2nix.toml"), description).expect("write");
+    let generated = app2nix::generate::generate(&dir.path().join("app2nix.toml"), None)
+        .unwrap_or_else(|e| panic!("{e:?}"));
+    let vm_test = generated
+        .iter()
+        .find(|f| f.text.contains("systemd.tmpfiles.settings"))
+        .expect("the VM test creates the environment files");
+    // The escaping function the VM test applies, as written there.
+    let escape = vm_test
+        .text
+        .split_once("lib.replaceStrings")
+        .and_then(|(_, rest)| rest.split_once(") config.services"))
+        .map(|(args, _)| format!("lib.replaceStrings {args}"))
+        .expect("the escaping in the VM test");
+    let list: Vec<String> = files.iter().map(|f| app2nix::nix::string(f)).collect();
+    let expr = format!(
+        "let lib = builtins; in builtins.concatStringsSep \"\" (map (p: \"'f' '${{({escape}) p}}' '0600' '-' '-' '-'\\n\") [ {} ])",
+        list.join(" ")
+    );
+    let out = Command::new("nix-instantiate")
+        .args(["--eval", "--strict", "--json", "-E", &expr])
+        .env(
+            "NIX_STATE_DIR",
+            std::env::temp_dir().join("app2nix-tests-nix"),
+        )
+        .output()
+        .expect("nix-instantiate (apt-get install nix-bin)");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let rules: String = serde_json::from_slice(&out.stdout).expect("a string");
+    let root = dir.path().join("root");
+    std::fs::create_dir_all(root.join("etc/demo")).expect("root");
+    std::fs::write(dir.path().join("rules.conf"), &rules).expect("rules");
+    let run = Command::new(tmpfiles)
+        .arg(format!("--root={}", root.display()))
+        .arg("--create")
+        .arg(dir.path().join("rules.conf"))
+        .output()
+        .expect("systemd-tmpfiles");
+    assert!(
+        run.status.success(),
+        "{rules}{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let mut made: Vec<String> = std::fs::read_dir(root.join("etc/demo"))
+        .expect("created")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    made.sort();
+    let mut expected: Vec<String> = names.iter().map(|n| n.to_string()).collect();
+    expected.sort();
+    assert_eq!(made, expected, "{rules}");
+}
+
+/// `program` on `PATH`.
+fn which(program: &str) -> Result<std::path::PathBuf, ()> {
+    std::env::var_os("PATH")
+        .and_then(|paths| {
+            std::env::split_paths(&paths)
+                .map(|p| p.join(program))
+                .find(|p| p.is_file())
+        })
+        .ok_or(())
+}

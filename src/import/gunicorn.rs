@@ -30,6 +30,11 @@ pub(crate) enum Value {
     Other(String),
     /// A function: a server hook (`def post_fork(server, worker)`).
     Hook,
+    /// Set by a statement other than a plain assignment (`workers += 1`, inside an `if`
+    /// block), the statement's first line as written: computed.
+    Statement(String),
+    /// A statement that may set any setting (`from extra import *`), as written.
+    Unknown(String),
 }
 
 /// One top-level setting of a gunicorn configuration file.
@@ -81,7 +86,10 @@ pub(crate) fn is_config_name(base: &str) -> bool {
 }
 
 /// The settings of a gunicorn configuration file: its top-level assignments (the last one of a
-/// name wins, as in Python) and functions (server hooks), in the file's order.
+/// name wins, as in Python) and functions (server hooks), in the file's order. A name assigned
+/// again where its value is computed or conditional (`workers += 1`, inside an `if` or `try`
+/// block) is [`Value::Statement`], and a `from … import *` is [`Value::Unknown`]: a setting never
+/// silently keeps a value gunicorn may not use.
 pub(crate) fn settings(text: &str) -> Vec<Setting> {
     let mut parser = Parser::new();
     if parser
@@ -98,6 +106,13 @@ pub(crate) fn settings(text: &str) -> Vec<Setting> {
     let mut cursor = root.walk();
     for stmt in root.children(&mut cursor) {
         let line = stmt.start_position().row + 1;
+        if let Some(set) = indirect_settings(stmt, text) {
+            for (name, value) in set {
+                out.retain(|s| s.name != name);
+                out.push(Setting { name, value, line });
+            }
+            continue;
+        }
         let found = match stmt.kind() {
             "expression_statement" => stmt
                 .named_child(0)
@@ -129,22 +144,162 @@ pub(crate) fn settings(text: &str) -> Vec<Setting> {
     out
 }
 
+/// What a top-level statement other than a plain assignment or a function sets: a name
+/// assigned in a compound statement (`if`, `for`, `try`, `with`, `while`) or with an operator
+/// (`workers += 1`), as computed; a wildcard import, as unknown. `None` for the statements
+/// [`settings`] reads itself.
+fn indirect_settings(stmt: Node, text: &str) -> Option<Vec<(String, Value)>> {
+    let written = || Value::Statement(first_line(source(stmt, text)));
+    match stmt.kind() {
+        "if_statement" | "for_statement" | "while_statement" | "try_statement"
+        | "with_statement" | "match_statement" => Some(
+            assigned_names(stmt, text)
+                .into_iter()
+                .map(|n| (n, written()))
+                .collect(),
+        ),
+        "expression_statement" => {
+            let a = stmt.named_child(0)?;
+            let left = a.child_by_field_name("left")?;
+            match (a.kind(), left.kind()) {
+                ("augmented_assignment", "identifier") => {
+                    Some(vec![(source(left, text).to_string(), written())])
+                }
+                // `a, b = …`: each name gets a computed value.
+                ("assignment", "pattern_list" | "tuple_pattern" | "list_pattern") => Some(
+                    assigned_names(left, text)
+                        .into_iter()
+                        .map(|n| (n, written()))
+                        .collect(),
+                ),
+                _ => None,
+            }
+        }
+        "import_from_statement" if source(stmt, text).trim_end().ends_with('*') => Some(vec![(
+            "*".into(),
+            Value::Unknown(source(stmt, text).trim().to_string()),
+        )]),
+        _ => None,
+    }
+}
+
+/// The identifiers assigned anywhere inside `node` (targets of `=`, `+=`, `for`, `with … as`):
+/// walked with a cursor, so a deeply nested file cannot exhaust the stack.
+fn assigned_names(node: Node, text: &str) -> Vec<String> {
+    let mut names: Vec<String> = Vec::new();
+    let mut cursor = node.walk();
+    let mut descending = true;
+    loop {
+        let n = cursor.node();
+        if descending {
+            let target = match n.kind() {
+                "assignment" | "augmented_assignment" => n.child_by_field_name("left"),
+                "for_statement" => n.child_by_field_name("left"),
+                "as_pattern_target" => Some(n),
+                "pattern_list" | "tuple_pattern" | "list_pattern" if n.id() == node.id() => Some(n),
+                _ => None,
+            };
+            if let Some(t) = target {
+                let mut c = t.walk();
+                let ids = std::iter::once(t)
+                    .chain(t.named_children(&mut c))
+                    .filter(|x| x.kind() == "identifier")
+                    .map(|x| source(x, text).to_string());
+                for id in ids {
+                    if !names.contains(&id) {
+                        names.push(id);
+                    }
+                }
+            }
+            // Not into nested functions: their assignments are local.
+            if n.kind() != "function_definition" && cursor.goto_first_child() {
+                continue;
+            }
+        }
+        if cursor.node().id() == node.id() {
+            return names;
+        }
+        if cursor.goto_next_sibling() {
+            descending = true;
+        } else if cursor.goto_parent() {
+            descending = false;
+        } else {
+            return names;
+        }
+    }
+}
+
+/// The first line of a statement, for the report.
+fn first_line(s: &str) -> String {
+    let line = s.lines().next().unwrap_or("").trim_end();
+    if s.lines().nth(1).is_some() {
+        format!("{line} …")
+    } else {
+        line.to_string()
+    }
+}
+
 fn source<'a>(n: Node, text: &'a str) -> &'a str {
     n.utf8_text(text.as_bytes()).unwrap_or("")
 }
 
-/// A string literal's value (no f-strings, no implicit concatenation).
+/// A string literal's value, its escape sequences decoded (no f-strings, bytes or implicit
+/// concatenation; a raw string as written).
 fn string(n: Node, text: &str) -> Option<String> {
     if n.kind() != "string" {
         return None;
     }
+    let mut raw = false;
     let mut out = String::new();
     let mut cursor = n.walk();
     for c in n.children(&mut cursor) {
         match c.kind() {
-            "string_content" => out.push_str(source(c, text)),
+            "string_start" => {
+                let prefix = source(c, text)
+                    .trim_end_matches(['"', '\''])
+                    .to_ascii_lowercase();
+                if prefix.contains(['b', 'f']) {
+                    return None;
+                }
+                raw = prefix.contains('r');
+            }
+            "string_content" if raw => out.push_str(source(c, text)),
+            "string_content" => out.push_str(&unescape(source(c, text))?),
             "interpolation" => return None,
             _ => {}
+        }
+    }
+    Some(out)
+}
+
+/// Python's escape sequences in `s` decoded; `None` for one app2nix does not decode (octal,
+/// `\N{…}`), which makes the value computed rather than wrong.
+fn unescape(s: &str) -> Option<String> {
+    let mut out = String::with_capacity(s.len());
+    let mut chars = s.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        let e = chars.next()?;
+        let hex = |chars: &mut std::str::Chars, n: usize| -> Option<char> {
+            let digits: String = chars.by_ref().take(n).collect();
+            (digits.len() == n)
+                .then(|| u32::from_str_radix(&digits, 16).ok())
+                .flatten()
+                .and_then(char::from_u32)
+        };
+        match e {
+            '\n' => {} // a line continuation
+            '\\' | '\'' | '"' => out.push(e),
+            'n' => out.push('\n'),
+            't' => out.push('\t'),
+            'r' => out.push('\r'),
+            'x' => out.push(hex(&mut chars, 2)?),
+            'u' => out.push(hex(&mut chars, 4)?),
+            'U' => out.push(hex(&mut chars, 8)?),
+            _ => return None,
         }
     }
     Some(out)
@@ -162,6 +317,7 @@ fn value(n: Node, text: &str) -> Value {
             let mut cursor = n.walk();
             let items: Option<Vec<String>> = n
                 .named_children(&mut cursor)
+                .filter(|c| c.kind() != "comment")
                 .map(|c| string(c, text))
                 .collect();
             items.map_or_else(other, Value::Strs)
@@ -182,6 +338,8 @@ fn shown(s: &Setting) -> String {
         _ if k == "raw_env" => k.clone(),
         Value::Strs(v) if !v.iter().any(|x| secrets::is_secret(k, x)) => format!("{k} = {v:?}"),
         Value::Hook => format!("def {k}(…)"),
+        Value::Unknown(v) if !secrets::is_secret(k, v) => v.clone(),
+        Value::Statement(v) if !secrets::is_secret(k, v) => format!("{k}: {v}"),
         _ => format!("{k} = …"),
     }
 }
@@ -403,6 +561,14 @@ impl Importer {
                     Outcome::Covered("logs go to the journal".into()),
                 );
             }
+            (_, Value::Unknown(_)) => self.add(
+                file,
+                l,
+                what,
+                Outcome::Unmapped(
+                    "may set any setting when gunicorn starts: set what it sets by hand".into(),
+                ),
+            ),
             (_, Value::Hook) => self.add(
                 file,
                 l,
@@ -614,6 +780,42 @@ mod tests {
             ),
             "{}",
             report.render()
+        );
+    }
+
+    /// What a review found dropped or garbled: settings changed in blocks, by operators and by
+    /// wildcard imports are not kept at their first plain value; a comment in a list and escape
+    /// sequences are read as Python reads them.
+    #[test]
+    fn settings_set_indirectly_are_computed() {
+        let s = settings(concat!(
+            "import os\nbind = \"127.0.0.1:8000\"\nworkers = 2\ntimeout = 30\n",
+            "if os.environ.get(\"ENV\") == \"production\":\n    workers = 8\n    timeout = 120\n",
+            "from gunicorn_extra import *\nkeepalive = 2\nkeepalive += 1\n",
+            "raw_env = [\"A=1\",\n  # a comment\n  \"MSG=a\\tb\", r\"P=C:\\x\", \"E=\\u00e9\"]\n",
+            "max_requests = \"\\N{BULLET}\"\n",
+        ));
+        let got: Vec<(&str, &Value)> = s.iter().map(|s| (s.name.as_str(), &s.value)).collect();
+        let block = Value::Statement("if os.environ.get(\"ENV\") == \"production\": …".into());
+        assert_eq!(
+            got,
+            [
+                ("bind", &Value::Str("127.0.0.1:8000".into())),
+                ("workers", &block),
+                ("timeout", &block),
+                ("*", &Value::Unknown("from gunicorn_extra import *".into())),
+                ("keepalive", &Value::Statement("keepalive += 1".into())),
+                (
+                    "raw_env",
+                    &Value::Strs(vec![
+                        "A=1".into(),
+                        "MSG=a\tb".into(),
+                        "P=C:\\x".into(),
+                        "E=é".into()
+                    ])
+                ),
+                ("max_requests", &Value::Other("\"\\N{BULLET}\"".into())),
+            ]
         );
     }
 

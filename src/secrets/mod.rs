@@ -324,9 +324,10 @@ pub fn has_url_token(v: &str) -> bool {
 
 /// Whether a user name of a URL looks like a key rather than a login: a token prefix, a
 /// random-looking run, or letters and digits alone that are hex (16 or more: `openssl rand
-/// -hex`, Sentry's keys), 20 or more long, or mix upper-case letters with digits (logins are
-/// lower-case words, often joined by `_`, `-` or `.`: `app`, `git`, `deploy`, `ec2-user`,
-/// `oauth2`, `app_2024_production`).
+/// -hex`, Sentry's keys), upper-case letters with digits (8 or more), or 20 or more that
+/// alternate between letters and digits again and again (logins are words, often joined by
+/// `_`, `-` or `.`: `app`, `git`, `deploy`, `ec2-user`, `oauth2`, `Svc1234`,
+/// `app_2024_production`, `appuser20240101production`).
 fn looks_like_key(user: &str) -> bool {
     if has_token_prefix(user) || has_random_blob(user) {
         return true;
@@ -338,9 +339,16 @@ fn looks_like_key(user: &str) -> bool {
     let letters = user.chars().any(|c| c.is_ascii_alphabetic());
     let upper = user.chars().any(|c| c.is_ascii_uppercase());
     let hex = user.chars().all(|c| c.is_ascii_hexdigit());
+    let switches = user
+        .as_bytes()
+        .windows(2)
+        .filter(|w| w[0].is_ascii_digit() != w[1].is_ascii_digit())
+        .count();
     digits
         && letters
-        && ((hex && user.len() >= 16) || user.len() >= 20 || (upper && user.len() >= 6))
+        && ((hex && user.len() >= 16)
+            || (upper && user.len() >= 8)
+            || (user.len() >= 20 && switches >= 4))
 }
 
 /// Words before `:` that name a scheme or a backend, not a login (`mailto:a@b.org`,
@@ -385,7 +393,21 @@ pub fn has_login_password(v: &str) -> bool {
                 && !(host.len() > 3
                     && host[..3].eq_ignore_ascii_case("sha")
                     && host[3..].chars().all(|c| c.is_ascii_digit()));
-            login && !pw.is_empty() && !pw.starts_with('$') && !pw.contains('/') && (ipv4 || name)
+            // `Alice:alice@example.org` (Django's `ADMINS` as "Name:email"), `bob:bob@…`, and
+            // `jdbc:oracle:thin:@db` are no logins.
+            let display_name = user.starts_with(|c: char| c.is_ascii_uppercase())
+                && user.chars().all(|c| c.is_ascii_alphabetic())
+                && pw
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "._+-".contains(c))
+                && !ipv4;
+            login
+                && !pw.is_empty()
+                && !pw.starts_with('$')
+                && !pw.contains(['/', ':'])
+                && !pw.eq_ignore_ascii_case(user)
+                && !display_name
+                && (ipv4 || name)
         })
 }
 
@@ -437,11 +459,32 @@ pub(crate) fn is_auth_scheme(word: &str) -> bool {
     AUTH_SCHEMES.iter().any(|s| word.eq_ignore_ascii_case(s))
 }
 
+/// Last words of header names that carry a credential (`X-Api-Key`, `X-Auth-Token`,
+/// `Private-Token`, `Set-Cookie`), unlike `X-Auth-Request-Email` or a host `secret-store`.
+const CREDENTIAL_HEADER_ENDS: &[&str] = &[
+    "key",
+    "apikey",
+    "token",
+    "secret",
+    "password",
+    "passwd",
+    "signature",
+    "credential",
+    "credentials",
+    "cookie",
+    "session",
+];
+
 /// Whether an HTTP header carries a credential: `Authorization`, `Proxy-Authorization`,
-/// `Cookie`, and any header of several words named like a secret (`X-Api-Key`,
-/// `X-Auth-Token`, `Private-Token`, `Set-Cookie`).
+/// `Cookie`, `apikey`, and a header of several words named like a secret whose last word is a
+/// credential (`X-Api-Key`, `X-Auth-Token`, `Private-Token`, `Set-Cookie`). A leading `-H`
+/// glued to it (`-HAuthorization:`) is curl's option.
 pub(crate) fn is_credential_header(name: &str) -> bool {
     let name = name.trim_start_matches('-');
+    let name = name
+        .strip_prefix('H')
+        .filter(|n| is_credential_header(n))
+        .unwrap_or(name);
     if name.is_empty()
         || !name
             .chars()
@@ -449,10 +492,21 @@ pub(crate) fn is_credential_header(name: &str) -> bool {
     {
         return false;
     }
-    ["authorization", "proxy-authorization", "cookie"]
-        .iter()
-        .any(|h| name.eq_ignore_ascii_case(h))
-        || (name.contains('-') && is_secret_name(name))
+    let last = name.rsplit(['-', '_']).next().unwrap_or(name);
+    [
+        "authorization",
+        "proxy-authorization",
+        "cookie",
+        "apikey",
+        "api-key",
+    ]
+    .iter()
+    .any(|h| name.eq_ignore_ascii_case(h))
+        || (name.contains('-')
+            && is_secret_name(name)
+            && CREDENTIAL_HEADER_ENDS
+                .iter()
+                .any(|e| last.eq_ignore_ascii_case(e)))
 }
 
 /// `Authorization: Bearer TOKEN`, `X-Api-Key: KEY`, `Cookie: session=…` anywhere in a value (a
@@ -492,16 +546,35 @@ fn has_credential_header(v: &str) -> bool {
         } else {
             first
         };
-        // A one-word header name followed directly by a value may be something else
-        // (`uvicorn authorization:app`): a credential when a scheme or a space follows.
-        let header_shaped = name.contains('-')
-            || spaced
+        // A header name followed directly by a value may be something else (`uvicorn
+        // authorization:app`, a host and port `auth-token-svc:50051`, a cache key
+        // `session-cookie:v2`): a credential when a scheme or a space follows, or when the name
+        // is written as headers are (`X-Api-Key:…`, `x-api-key:…`).
+        let header = name.trim_start_matches('-');
+        let header = header
+            .strip_prefix('H')
+            .filter(|h| is_credential_header(h))
+            .unwrap_or(header);
+        let written_as_header = header.starts_with(|c: char| c.is_ascii_uppercase())
+            || header
+                .get(..2)
+                .is_some_and(|p| p.eq_ignore_ascii_case("x-"));
+        let header_shaped = spaced
             || is_auth_scheme(first)
-            || (name.eq_ignore_ascii_case("cookie") && first.contains('='));
+            || written_as_header
+            || (header.eq_ignore_ascii_case("cookie") && first.contains('='));
         let plain = ["true", "false", "none", "yes", "no", "0", "1", "*"]
-            .contains(&credential.to_ascii_lowercase().as_str());
-        header_shaped && !plain && !credential.starts_with('$')
+            .contains(&credential.to_ascii_lowercase().as_str())
+            || (!spaced && credential.chars().all(|c| c.is_ascii_digit()));
+        header_shaped && !plain && !is_reference_word(credential)
     })
+}
+
+/// A credential given by reference, whose value comes when the command runs: `$TOKEN`,
+/// `${TOKEN}`, `$(cat /run/secrets/t)` (`$FOO-hunter2` holds a literal).
+fn is_reference_word(word: &str) -> bool {
+    let word = word.trim_end_matches([';', ',']);
+    is_variable_reference(word) || word.starts_with("$(")
 }
 
 /// Prefixes of well-known access tokens (GitHub, GitLab, Stripe, Slack, AWS, Google, …).
@@ -614,6 +687,41 @@ mod tests {
             "--password-file=/run/secrets/db",
         ] {
             assert_eq!(secret_value(value), None, "{value}");
+        }
+    }
+
+    /// A review of the rules above found ordinary configuration they refused (host names with
+    /// secret words before a port, Django's "Name:email" admins, Oracle thin URLs, user names
+    /// with digits) and credentials they missed (curl's glued `-H`, `apikey:`, a literal after a
+    /// reference). Each stays as the review decided.
+    #[test]
+    fn the_second_review_of_keys_logins_and_headers() {
+        for plain in [
+            "vault-secrets:8200",
+            "auth-token-service:50051",
+            "session-cookie-cache:11211",
+            "wait-for-it secret-store:8200 -- gunicorn app:app",
+            "auth-token:v2",
+            "session-cookie:secure",
+            "alice:alice@example.com,bob:bob@example.com",
+            "Alice Admin:alice@example.org",
+            "jdbc:oracle:thin:@db.example.org:1521/ORCL",
+            "postgresql://Svc1234@db/app",
+            "postgresql://appuser20240101production@db/app",
+            "curl -H \"X-Auth-Request-Email: x@example.org\" https://x",
+            "curl -H \"Authorization: Bearer $TOKEN\" https://x",
+        ] {
+            assert_eq!(secret_value(plain), None, "{plain}");
+        }
+        for secret in [
+            "curl -HAuthorization:Bearer abcdef123 https://x",
+            "curl -H Authorization:abcdef123 https://x",
+            "curl -H \"apikey: eyJhbGciOiJIUzI1NiJ9\" https://x",
+            "curl -H \"x-api-key:abcdef12\" https://x",
+            "curl -H \"Authorization: Bearer $FOO-hunter2\" https://x",
+            "Root:Hunter2@db.example.org",
+        ] {
+            assert!(secret_value(secret).is_some(), "{secret}");
         }
     }
 
