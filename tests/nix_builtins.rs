@@ -11,8 +11,13 @@ fn nix_matches(regex: &str, name: &str) -> bool {
         app2nix::nix::string(regex),
         app2nix::nix::string(name)
     );
+    nix_eval(&expr) == serde_json::Value::Bool(true)
+}
+
+/// `expr` evaluated by the real `nix-instantiate`, as JSON.
+fn nix_eval(expr: &str) -> serde_json::Value {
     let out = Command::new("nix-instantiate")
-        .args(["--eval", "-E", &expr])
+        .args(["--eval", "--strict", "--json", "-E", expr])
         .env(
             "NIX_STATE_DIR",
             std::env::temp_dir().join("app2nix-tests-nix"),
@@ -24,7 +29,7 @@ fn nix_matches(regex: &str, name: &str) -> bool {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    String::from_utf8_lossy(&out.stdout).trim() == "true"
+    serde_json::from_slice(&out.stdout).expect("JSON")
 }
 
 #[test]
@@ -101,20 +106,10 @@ fn vm_tests_create_environment_files_with_their_exact_names() {
         "let lib = builtins; in builtins.concatStringsSep \"\" (map (p: \"'f' '${{({escape}) p}}' '0600' '-' '-' '-'\\n\") [ {} ])",
         list.join(" ")
     );
-    let out = Command::new("nix-instantiate")
-        .args(["--eval", "--strict", "--json", "-E", &expr])
-        .env(
-            "NIX_STATE_DIR",
-            std::env::temp_dir().join("app2nix-tests-nix"),
-        )
-        .output()
-        .expect("nix-instantiate (apt-get install nix-bin)");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let rules: String = serde_json::from_slice(&out.stdout).expect("a string");
+    let rules = nix_eval(&expr)
+        .as_str()
+        .expect("the rules, a string")
+        .to_string();
     let root = dir.path().join("root");
     std::fs::create_dir_all(root.join("etc/demo")).expect("root");
     std::fs::write(dir.path().join("rules.conf"), &rules).expect("rules");

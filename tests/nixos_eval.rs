@@ -24,6 +24,22 @@ fn module(dir: &Path, app: &str, description: &str) -> PathBuf {
     dir.join(format!("{app}.nix"))
 }
 
+/// The fixture `name` copied into a temporary directory and its module generated there: the
+/// directory (kept while the module is used) and the module's path.
+fn fixture_module(name: &str) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    common::copy_dir(
+        &Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures")
+            .join(name),
+        dir.path(),
+    );
+    let out = common::run(dir.path(), &["generate", "--module-only"]);
+    assert_eq!(out.status.code(), Some(0), "{}", common::printed(&out));
+    let module = dir.path().join(format!("{name}.nix"));
+    (dir, module)
+}
+
 fn app(name: &str, email: &str, schedule: &str) -> String {
     format!(
         r#"[app]
@@ -308,19 +324,7 @@ fn an_app_host_without_the_generated_database() {
 #[test]
 #[ignore = "needs NIXPKGS_LIB and nix-instantiate: run by .ci/run"]
 fn redis_on_the_database_host() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    common::copy_dir(
-        &Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/fleet"),
-        dir.path(),
-    );
-    let out = common::run(dir.path(), &["generate", "--module-only"]);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let module = dir.path().join("fleet.nix");
+    let (_dir, module) = fixture_module("fleet");
     let as_host = |host: &str| {
         common::nixos_eval(
             &[(&module, "fleet")],
@@ -377,15 +381,9 @@ fn redis_on_the_database_host() {
 #[test]
 #[ignore = "needs NIXPKGS_LIB and nix-instantiate: run by .ci/run"]
 fn psql_runs_where_no_server_runs() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    common::copy_dir(
-        &Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/fleet"),
-        dir.path(),
-    );
-    let out = common::run(dir.path(), &["generate", "--module-only"]);
-    assert_eq!(out.status.code(), Some(0), "{}", common::printed(&out));
+    let (_fleet_dir, fleet_module) = fixture_module("fleet");
     let fleet = common::nixos_eval(
-        &[(&dir.path().join("fleet.nix"), "fleet")],
+        &[(&fleet_module, "fleet")],
         r#"{ services.fleet.host = "worker2"; }"#,
         true,
         r#"{
@@ -423,19 +421,10 @@ fn psql_runs_where_no_server_runs() {
 #[test]
 #[ignore = "needs NIXPKGS_LIB and nix-instantiate: run by .ci/run"]
 fn two_clusters_share_a_database_host() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    common::copy_dir(
-        &Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/fleet"),
-        dir.path(),
-    );
-    let out = common::run(dir.path(), &["generate", "--module-only"]);
-    assert_eq!(out.status.code(), Some(0), "{}", common::printed(&out));
+    let (_fleet_dir, fleet) = fixture_module("fleet");
     let cluster = Path::new(env!("CARGO_MANIFEST_DIR")).join("modules/nanotrace-cluster.nix");
     let both = common::nixos_eval(
-        &[
-            (&cluster, "nanotrace-cluster"),
-            (&dir.path().join("fleet.nix"), "fleet"),
-        ],
+        &[(&cluster, "nanotrace-cluster"), (&fleet, "fleet")],
         r#"{
   services.nanotrace-cluster.host = "db";
   services.fleet.host = "data";
@@ -468,15 +457,9 @@ fn two_clusters_share_a_database_host() {
 #[test]
 #[ignore = "needs NIXPKGS_LIB and nix-instantiate: run by .ci/run"]
 fn dns_credentials_paths_are_escaped_for_systemd() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    common::copy_dir(
-        &Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/edge"),
-        dir.path(),
-    );
-    let out = common::run(dir.path(), &["generate", "--module-only"]);
-    assert_eq!(out.status.code(), Some(0), "{}", common::printed(&out));
+    let (_edge_dir, edge) = fixture_module("edge");
     let certs = common::nixos_eval(
-        &[(&dir.path().join("edge.nix"), "edge")],
+        &[(&edge, "edge")],
         r#"{ services.edge.secretFiles.CF_DNS = "/run/keys/cf%i"; }"#,
         true,
         "lib.mapAttrs (_: c: c.environmentFile) config.security.acme.certs",
