@@ -481,10 +481,12 @@ const CREDENTIAL_HEADER_ENDS: &[&str] = &[
 /// glued to it (`-HAuthorization:`) is curl's option.
 pub(crate) fn is_credential_header(name: &str) -> bool {
     let name = name.trim_start_matches('-');
-    let name = name
-        .strip_prefix('H')
-        .filter(|n| is_credential_header(n))
-        .unwrap_or(name);
+    names_credential_header(name) || name.strip_prefix('H').is_some_and(names_credential_header)
+}
+
+/// [`is_credential_header`] for a name without curl's option: not recursive, so a hostile run
+/// of `H`s costs one comparison.
+fn names_credential_header(name: &str) -> bool {
     if name.is_empty()
         || !name
             .chars()
@@ -553,7 +555,7 @@ fn has_credential_header(v: &str) -> bool {
         let header = name.trim_start_matches('-');
         let header = header
             .strip_prefix('H')
-            .filter(|h| is_credential_header(h))
+            .filter(|h| names_credential_header(h))
             .unwrap_or(header);
         let written_as_header = header.starts_with(|c: char| c.is_ascii_uppercase())
             || header
@@ -723,6 +725,14 @@ mod tests {
         ] {
             assert!(secret_value(secret).is_some(), "{secret}");
         }
+    }
+
+    /// A value of 300,000 `H`s before a `:` is judged without deep recursion (a regression:
+    /// stripping curl's `-H` recursively overflowed the stack and aborted `check`).
+    #[test]
+    fn header_names_of_many_hs_do_not_recurse() {
+        let v = format!("curl -H {}:x", "H".repeat(300_000));
+        assert_eq!(secret_value(&v), None);
     }
 
     #[test]
