@@ -220,7 +220,12 @@ impl Importer {
         }
         let found = match &config {
             Some((flag, c)) => self.gunicorn_config_for(w.file, w.line, Some(flag), c),
-            None => self.gunicorn_config_for(w.file, w.line, None, "gunicorn.conf.py"),
+            None => self.gunicorn_config_for(
+                w.file,
+                w.line,
+                None,
+                super::gunicorn::USUAL_CONFIG_NAMES[0],
+            ),
         };
         if let Some((file, settings)) = found {
             let over = Overrides {

@@ -77,11 +77,16 @@ pub(crate) struct Decided {
     pub(crate) asgi: bool,
 }
 
-/// Whether `base` (a file name) is a gunicorn configuration file: `gunicorn.conf.py`,
-/// `gunicorn_conf.py`, `gunicorn*.py`, or another `*.conf.py`.
+/// The usual names of a project's gunicorn configuration: gunicorn's default (read from its
+/// working directory without `-c`) and the other common spelling.
+pub(crate) const USUAL_CONFIG_NAMES: [&str; 2] = ["gunicorn.conf.py", "gunicorn_conf.py"];
+
+/// Whether `base` (a file name given to `import`) is a gunicorn configuration file: one of
+/// [`USUAL_CONFIG_NAMES`], `gunicorn*.py`, or another `*.conf.py`. (`init`, which scans a whole
+/// project, takes only the usual names.)
 pub(crate) fn is_config_name(base: &str) -> bool {
     base.ends_with(".conf.py")
-        || base == "gunicorn_conf.py"
+        || USUAL_CONFIG_NAMES.contains(&base)
         || (base.starts_with("gunicorn") && base.ends_with(".py"))
 }
 

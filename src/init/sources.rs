@@ -80,10 +80,11 @@ pub(super) fn scan(project: &Project) -> Result<Found, String> {
     Ok(found)
 }
 
-/// A gunicorn configuration file of the project (gunicorn reads `gunicorn.conf.py` from its
-/// working directory; `gunicorn_conf.py` is the other common spelling).
+/// A gunicorn configuration file of the project: one of the usual names (a project's other
+/// `*.conf.py` files are not taken for gunicorn's).
 fn is_gunicorn_conf(rel: &str) -> bool {
-    rel.ends_with("gunicorn.conf.py") || rel.ends_with("gunicorn_conf.py")
+    let base = rel.rsplit('/').next().unwrap_or(rel);
+    gunicorn::USUAL_CONFIG_NAMES.contains(&base)
 }
 
 /// The module path of a Python file (`backend/wsgi.py` → `backend.wsgi`, a package's
