@@ -419,14 +419,19 @@ fn has_password_field(v: &str) -> bool {
         .filter_map(|field| field.split_once('='))
         .any(|(name, value)| {
             let name = name.trim_start_matches('-');
-            let plain = [
-                "", "true", "false", "none", "yes", "no", "0", "1", "required", "optional",
-            ]
-            .contains(&value.to_ascii_lowercase().as_str());
             (is_secret_name(name) || name.eq_ignore_ascii_case("sig"))
-                && !plain
+                && !is_plain_switch(value)
                 && !is_variable_reference(value)
         })
+}
+
+/// A value that switches something rather than holds a credential (`sslmode=required`,
+/// `Access-Control-Allow-Credentials: true`, `Cookie: *`), or none at all.
+fn is_plain_switch(value: &str) -> bool {
+    [
+        "", "true", "false", "none", "yes", "no", "0", "1", "required", "optional", "*",
+    ]
+    .contains(&value.to_ascii_lowercase().as_str())
 }
 
 /// `Basic dXNlcjpw…`, `Bearer eyJ…`, `Token abc…`: an `Authorization` header's value.
@@ -565,8 +570,7 @@ fn has_credential_header(v: &str) -> bool {
             || is_auth_scheme(first)
             || written_as_header
             || (header.eq_ignore_ascii_case("cookie") && first.contains('='));
-        let plain = ["true", "false", "none", "yes", "no", "0", "1", "*"]
-            .contains(&credential.to_ascii_lowercase().as_str())
+        let plain = is_plain_switch(credential)
             || (!spaced && credential.chars().all(|c| c.is_ascii_digit()));
         header_shaped && !plain && !is_reference_word(credential)
     })
