@@ -109,6 +109,16 @@ impl Model {
         format!("{}-{part}", self.name)
     }
 
+    /// The user that owns secret `s` once agenix decrypts it: the ACME client for DNS
+    /// credentials, the app's user for the rest.
+    pub fn secret_owner(&self, s: &Secret) -> &str {
+        if s.delivery == Delivery::Acme {
+            "acme"
+        } else {
+            &self.user
+        }
+    }
+
     /// The state directory the module defaults to (a systemd `StateDirectory=`).
     pub fn state_dir(&self) -> String {
         format!("/var/lib/{}", self.name)

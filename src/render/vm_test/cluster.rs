@@ -224,14 +224,7 @@ fn host(m: &Model, h: &ClusterHost) -> HostTest {
         app,
         age_secrets: declared
             .iter()
-            .map(|s| {
-                let owner = if s.delivery == Delivery::Acme {
-                    "acme"
-                } else {
-                    &m.user
-                };
-                (m.prefixed(&s.name), format!("{owner} 400"))
-            })
+            .map(|s| (m.prefixed(&s.name), format!("{} 400", m.secret_owner(s))))
             .collect(),
         env_secrets: delivered(&declared, Delivery::Env),
         file_secrets: delivered(&declared, Delivery::File),

@@ -61,14 +61,9 @@ pub(super) fn tests(m: &Model) -> SecretTests {
             .secrets
             .iter()
             .map(|s| {
-                let owner = if s.delivery == Delivery::Acme {
-                    "acme"
-                } else {
-                    &m.user
-                };
                 (
                     format!("/run/agenix/{}", m.prefixed(&s.name)),
-                    format!("{owner} 400"),
+                    format!("{} 400", m.secret_owner(s)),
                 )
             })
             .collect(),
