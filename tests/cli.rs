@@ -792,3 +792,39 @@ fn npm_build_commands_find_the_dependencies_programs() {
         "{nix}"
     );
 }
+
+/// A project whose source is the description's own directory (`src = "."`, what `init` writes
+/// at a repository's root) builds from the `uv.lock` there, and its SQL files are found in that
+/// directory. The empty relative path of `.` used to be taken for an invalid source: the lock was
+/// ignored without a word (the environment held gunicorn alone) and SQL files were refused.
+#[test]
+fn a_source_at_the_projects_root_uses_its_uv_lock() {
+    let p = Project::new(
+        "[app]\nname = \"board\"\n\n[package.python]\nsrc = \".\"\n\n[postgresql]\n\n[tasks.schema]\nsql = \"db/schema.sql\"\n\n[processes.web]\ncommand = [\"sleep\", \"infinity\"]\n",
+    );
+    std::fs::write(
+        p.path("pyproject.toml"),
+        "[project]\nname = \"board\"\nversion = \"0.1.0\"\nrequires-python = \">=3.11\"\n",
+    )
+    .expect("pyproject");
+    std::fs::write(
+        p.path("uv.lock"),
+        "version = 1\nrevision = 3\nrequires-python = \">=3.11\"\n\n[[package]]\nname = \"board\"\nversion = \"0.1.0\"\nsource = { virtual = \".\" }\n",
+    )
+    .expect("lock");
+    std::fs::create_dir(p.path("db")).expect("mkdir");
+    std::fs::write(p.path("db/schema.sql"), "").expect("sql");
+    let out = p.run(&["generate", "--module-only", "--stdout"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("built from `uv.lock` with uv2nix"),
+        "{}",
+        stderr(&out)
+    );
+    let text = stdout(&out);
+    assert!(text.contains("built from uv.lock"), "{text}");
+    assert!(
+        text.contains("\"--file=${appSource}/db/schema.sql\""),
+        "{text}"
+    );
+}

@@ -430,6 +430,16 @@ pub(super) fn normalize_relative(s: &str) -> Option<PathBuf> {
     Some(out)
 }
 
+/// `rel` inside `dir`, both relative to the description's directory (`dir` empty for that
+/// directory itself): `app` + `db.sql` is `app/db.sql`, `` + `db.sql` is `db.sql`.
+pub(super) fn join_relative(dir: &str, rel: &str) -> String {
+    if dir.is_empty() {
+        rel.to_string()
+    } else {
+        format!("{dir}/{rel}")
+    }
+}
+
 /// A relative path written with `/` whatever the platform.
 pub(super) fn path_to_slash(p: &Path) -> String {
     p.components()

@@ -13,7 +13,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
-use super::check::{Checker, shown};
+use super::check::{Checker, join_relative, shown};
 use super::data::Database;
 use super::npm::NpmBuild;
 use super::uv::UvEnv;
@@ -38,8 +38,12 @@ pub enum Package {
 /// A Python application from source.
 #[derive(Debug, Clone)]
 pub struct PythonPackage {
-    /// Source directory relative to the description's directory (`/`-separated).
+    /// Source directory relative to the description's directory (`/`-separated; empty for the
+    /// description's own directory).
     pub src: String,
+    /// Whether `src` passed validation: checks that read the source tree skip an invalid one
+    /// (its error is reported already).
+    pub src_valid: bool,
     /// `312` for Python 3.12; `None` for nixpkgs' `python3` ([`DEFAULT_PYTHON`]).
     pub version: Option<String>,
     /// Built as a package (`pyproject`) rather than put on `PYTHONPATH`.
@@ -55,6 +59,11 @@ pub struct PythonPackage {
 }
 
 impl PythonPackage {
+    /// `rel` (a path relative to the source) relative to the description's directory.
+    pub fn in_source(&self, rel: &str) -> String {
+        super::check::join_relative(&self.src, rel)
+    }
+
     /// The nixpkgs attribute of the interpreter: `python3`, or `python312` for a pinned version.
     pub fn interpreter(&self) -> String {
         match &self.version {
@@ -122,19 +131,20 @@ fn python_package(
     py: &d::PythonPackage,
     database: &Option<Database>,
 ) -> PythonPackage {
-    let src = c
-        .project_path(&py.src, "package source", true)
-        .unwrap_or_default();
+    // `None` when the source is invalid (reported). The project's own directory (`src = "."`)
+    // is the empty relative path: a valid source, so emptiness says nothing about validity.
+    let checked = c.project_path(&py.src, "package source", true);
     let version = py.version.as_ref().and_then(|v| python_version(c, v));
-    let uv = if src.is_empty() {
-        None
-    } else {
-        super::uv::environment(c, desc, py, &src, database)
-    };
+    let uv = checked
+        .as_deref()
+        .and_then(|src| super::uv::environment(c, desc, py, src, database));
+    let valid = checked.is_some();
+    let src = checked.unwrap_or_default();
     if let Some(env) = uv {
         let package_version = pyproject_version(&c.project_dir().join(&src).join("pyproject.toml"));
         return PythonPackage {
             src,
+            src_valid: valid,
             version,
             pyproject: true,
             dependencies: env.packages.clone(),
@@ -150,7 +160,7 @@ fn python_package(
             "lock the project with `uv lock`, or remove `source_builds`",
         );
     }
-    if !src.is_empty() {
+    if valid {
         super::uv::note_unhonoured_pins(c, &src);
     }
     let layout = c.choice(
@@ -160,11 +170,13 @@ fn python_package(
         "requirements",
     );
     let pyproject = layout == "pyproject";
-    if pyproject && !src.is_empty() && !c.project_dir().join(&src).join("pyproject.toml").is_file()
-    {
+    if pyproject && valid && !c.project_dir().join(&src).join("pyproject.toml").is_file() {
         c.err(
             py.layout.as_ref().map_or(py.src.span(), |l| l.span()),
-            format!("layout is `pyproject` but `{src}/pyproject.toml` does not exist"),
+            format!(
+                "layout is `pyproject` but `{}` does not exist",
+                join_relative(&src, "pyproject.toml")
+            ),
             "add a pyproject.toml with a [build-system], or use layout = \"requirements\"",
         );
     }
@@ -177,6 +189,7 @@ fn python_package(
     };
     PythonPackage {
         src,
+        src_valid: valid,
         version,
         pyproject,
         dependencies,

@@ -509,7 +509,7 @@ pub(super) fn command_needs(
     let Package::Python(py) = package else {
         return;
     };
-    if py.src.is_empty() {
+    if !py.src_valid {
         return;
     }
     let argv = match cmd {

@@ -140,13 +140,15 @@ fn sql_run(
         );
     }
     match package {
-        Package::Python(py) if !py.src.is_empty() => {
-            let full = Sp::new(format!("{}/{}", py.src, sql.as_str()), sql.span());
+        Package::Python(py) if py.src_valid => {
+            let full = Sp::new(py.in_source(sql), sql.span());
+            // The source's own prefix (`app/`; nothing for the description's directory).
+            let prefix = py.in_source("");
             // Read from the source tree the module builds: it must be inside it
             // (`../app/schema.sql` with `src = "app"` is; `../schema.sql` is not).
             let inside = normalize_relative(&full)
                 .map(|p| path_to_slash(&p))
-                .is_some_and(|p| p.starts_with(&format!("{}/", py.src)));
+                .is_some_and(|p| p.starts_with(&prefix));
             if !inside {
                 c.err(
                     sql.span(),
@@ -155,10 +157,8 @@ fn sql_run(
                 );
                 None
             } else {
-                c.project_path(&full, "SQL file", false).and_then(|p| {
-                    p.strip_prefix(&format!("{}/", py.src))
-                        .map(|p| TaskRun::Sql(p.to_string()))
-                })
+                c.project_path(&full, "SQL file", false)
+                    .and_then(|p| p.strip_prefix(&prefix).map(|p| TaskRun::Sql(p.to_string())))
             }
         }
         Package::Python(_) => None,

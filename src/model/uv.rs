@@ -10,7 +10,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
-use super::check::{Checker, normalize_relative, path_to_slash, shown};
+use super::check::{Checker, join_relative, normalize_relative, path_to_slash, shown};
 use super::data::Database;
 use super::package::DEFAULT_PYTHON;
 use crate::description::{self as d, Sp};
@@ -217,7 +217,10 @@ fn locks_the_app(
         None => {
             c.err(
                 py.src.span(),
-                format!("`{src}/pyproject.toml` names no project (`[project] name`)"),
+                format!(
+                    "`{}` names no project (`[project] name`)",
+                    join_relative(src, "pyproject.toml")
+                ),
                 "uv2nix builds the project the lock names: add `[project]` with its name",
             );
             None
