@@ -80,6 +80,12 @@ enum Cmd {
         /// Print the description instead of writing DIR/app2nix.toml.
         #[arg(long)]
         stdout: bool,
+        /// A public domain of the site (repeatable; the first is nginx's server name).
+        #[arg(long = "domain", value_name = "DOMAIN")]
+        domains: Vec<String>,
+        /// The e-mail address of the Let's Encrypt account (accepts its terms).
+        #[arg(long, value_name = "EMAIL")]
+        acme_email: Option<String>,
     },
     /// Turn existing deployment files into a description: systemd units, nginx configuration,
     /// .env files, Compose files, Dockerfiles, gunicorn.conf.py, requirements.txt,
@@ -150,7 +156,19 @@ pub fn run() -> i32 {
             say!("{}: ok", file.display());
             EXIT_OK
         }),
-        Cmd::Init { dir, stdout } => init_cmd(&dir, stdout),
+        Cmd::Init {
+            dir,
+            stdout,
+            domains,
+            acme_email,
+        } => init_cmd(
+            &dir,
+            stdout,
+            crate::init::Options {
+                domains,
+                acme_email,
+            },
+        ),
         Cmd::Import {
             files,
             output,
@@ -358,14 +376,14 @@ fn read_input(path: &Path) -> Result<Vec<u8>, Failure> {
     })
 }
 
-fn init_cmd(dir: &Path, stdout: bool) -> Result<i32, Failure> {
+fn init_cmd(dir: &Path, stdout: bool, opts: crate::init::Options) -> Result<i32, Failure> {
     if !dir.is_dir() {
         return Err(Failure::Invalid(format!(
             "error: {} is not a directory\nhelp: pass the project's directory, e.g. `app2nix init .`",
             dir.display()
         )));
     }
-    let (draft, report) = crate::init::init(dir).map_err(Failure::Internal)?;
+    let (draft, report) = crate::init::init(dir, &opts).map_err(Failure::Internal)?;
     let target = dir.join("app2nix.toml");
     emit(
         &draft.to_toml(),

@@ -160,6 +160,8 @@ pub enum ProcessKind {
     Asgi(String),
     /// Anything else, as an argument vector.
     Command(Vec<String>),
+    /// A shell command line (it reads variables such as `$STATE_DIRECTORY` or `$REDIS_URL`).
+    Shell(String),
 }
 
 impl Default for ProcessKind {
@@ -243,6 +245,8 @@ pub struct Draft {
     pub python_version: Option<String>,
     /// `[package.python] layout = "pyproject"`.
     pub pyproject: bool,
+    /// `[package.python] lock = false`: a `uv.lock` is there but not built from.
+    pub no_lock: bool,
     /// `[package.python] dependencies`.
     pub dependencies: Vec<String>,
     /// `[assets.*]`: src and SPA flag.
@@ -257,6 +261,8 @@ pub struct Draft {
     pub secrets: BTreeMap<String, String>,
     /// `[state] logs`.
     pub logs: bool,
+    /// `[state] dirs`: subdirectories of the state directory.
+    pub state_dirs: Vec<String>,
     /// `[postgresql] driver`.
     pub postgresql: Option<Option<String>>,
     /// `[sqlite]`: the database file (in the state directory) and the driver.
@@ -382,6 +388,9 @@ impl Draft {
         if self.pyproject {
             let _ = writeln!(out, "layout = \"pyproject\"");
         }
+        if self.no_lock {
+            let _ = writeln!(out, "lock = false");
+        }
         if !self.dependencies.is_empty() {
             let _ = writeln!(out, "dependencies = {}", list(&self.dependencies));
         }
@@ -418,6 +427,9 @@ impl Draft {
             }
             ProcessKind::Command(args) => {
                 let _ = writeln!(out, "command = {}", list(args));
+            }
+            ProcessKind::Shell(line) => {
+                let _ = writeln!(out, "command = {}", toml_str(line));
             }
         }
         if let Some(l) = &p.listen {
@@ -473,9 +485,14 @@ impl Draft {
 
     /// `[state]`, the database, `[redis]` and `[health]`.
     fn data_toml(&self, out: &mut String) {
-        if self.logs {
+        if self.logs || !self.state_dirs.is_empty() {
             self.section(out, "state");
-            let _ = writeln!(out, "logs = true");
+            if !self.state_dirs.is_empty() {
+                let _ = writeln!(out, "dirs = {}", list(&self.state_dirs));
+            }
+            if self.logs {
+                let _ = writeln!(out, "logs = true");
+            }
         }
         if let Some(driver) = &self.postgresql {
             self.section(out, "postgresql");

@@ -19,6 +19,7 @@ pub mod input;
 pub mod lockfiles;
 pub mod model;
 pub mod nix;
+pub mod nixpkgs;
 pub mod output;
 pub mod python_version;
 pub mod render;

@@ -96,6 +96,17 @@ fn unwrapped(args: &[String]) -> Vec<String> {
 }
 
 impl Importer {
+    /// [`Self::server`] for `init`: a server command line found in a project, its findings in
+    /// this importer's report and the secrets it passes in its draft.
+    pub(crate) fn server_process(
+        &mut self,
+        file: &str,
+        line: usize,
+        args: &[String],
+    ) -> Option<Process> {
+        self.server(file, line, args)
+    }
+
     /// A server command line: a process, or `None` when it is not a server app2nix knows.
     pub(super) fn server(&mut self, file: &str, line: usize, args: &[String]) -> Option<Process> {
         // `python -m gunicorn` / `uv run gunicorn` / a venv path.

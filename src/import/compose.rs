@@ -57,7 +57,8 @@ impl Yaml {
 
 #[derive(Default)]
 struct Builder {
-    stack: Vec<(Yaml, Option<String>)>,
+    /// Open collections: the node, the key awaiting its value (mappings), its anchor.
+    stack: Vec<(Yaml, Option<String>, usize)>,
     done: Option<Yaml>,
     anchors: std::collections::BTreeMap<usize, Yaml>,
 }
@@ -69,8 +70,8 @@ impl Builder {
         }
         match self.stack.last_mut() {
             None => self.done = Some(v),
-            Some((Yaml::Seq(items, _), _)) => items.push(v),
-            Some((Yaml::Map(items, _), key)) => match key.take() {
+            Some((Yaml::Seq(items, _), _, _)) => items.push(v),
+            Some((Yaml::Map(items, _), key, _)) => match key.take() {
                 None => {
                     *key = Some(match &v {
                         Yaml::Scalar(s, _) => s.clone(),
@@ -99,11 +100,17 @@ impl MarkedEventReceiver for Builder {
                 };
                 self.push_value(v, anchor);
             }
-            Event::SequenceStart(_, _) => self.stack.push((Yaml::Seq(Vec::new(), line), None)),
-            Event::MappingStart(_, _) => self.stack.push((Yaml::Map(Vec::new(), line), None)),
+            // An anchor on a collection (`base: &defaults { … }`) names the whole of it, so
+            // `<<: *defaults` and `*defaults` find it once it is complete.
+            Event::SequenceStart(anchor, _) => {
+                self.stack.push((Yaml::Seq(Vec::new(), line), None, anchor))
+            }
+            Event::MappingStart(anchor, _) => {
+                self.stack.push((Yaml::Map(Vec::new(), line), None, anchor))
+            }
             Event::SequenceEnd | Event::MappingEnd => {
-                if let Some((v, _)) = self.stack.pop() {
-                    self.push_value(v, 0);
+                if let Some((v, _, anchor)) = self.stack.pop() {
+                    self.push_value(v, anchor);
                 }
             }
             Event::Alias(id) => {

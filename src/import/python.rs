@@ -167,7 +167,9 @@ impl Importer {
         self.add(file, line, what, outcome);
     }
 
-    /// One Python requirement (`flask>=3`): a nixpkgs attribute, or covered by app2nix.
+    /// One Python requirement (`flask>=3`, `Django[argon2]==6.1; python_version >= "3.12"`): a
+    /// nixpkgs attribute (by nixpkgs' names and aliases), covered by app2nix, or a package
+    /// nixpkgs lacks (reported with the closest name, never written: `check` would refuse it).
     pub(crate) fn dependency(&mut self, file: &str, line: usize, spec: &str) {
         let name: String = spec
             .chars()
@@ -177,17 +179,17 @@ impl Importer {
             return;
         }
         // nixpkgs names `python3Packages` after the PEP 503 name.
-        let attr = crate::lockfiles::normalize_python_name(&name);
-        if DRIVERS.contains(&attr.as_str()) {
+        let normalized = crate::lockfiles::normalize_python_name(&name);
+        if DRIVERS.contains(&normalized.as_str()) {
             self.drivers
-                .push(attr.trim_end_matches("-binary").to_string());
+                .push(normalized.trim_end_matches("-binary").to_string());
         }
         if let Some(lock) = &self.uv_lock {
             let outcome = Outcome::Covered(format!("locked in {lock}: built from it with uv2nix"));
             self.add(file, line, spec, outcome);
             return;
         }
-        if IMPLIED.contains(&attr.as_str()) {
+        if IMPLIED.contains(&normalized.as_str()) {
             self.add(
                 file,
                 line,
@@ -196,6 +198,37 @@ impl Importer {
             );
             return;
         }
+        let extras = spec[name.len()..]
+            .trim_start()
+            .strip_prefix('[')
+            .and_then(|r| r.split_once(']'))
+            .map(|(e, _)| e.trim().to_string())
+            .filter(|e| !e.is_empty());
+        let with_extras = extras
+            .map(|e| {
+                format!(" (its extras `{e}` are not added: list their packages in `dependencies`)")
+            })
+            .unwrap_or_default();
+        let (attr, how) = match crate::nixpkgs::python_attr(&normalized) {
+            crate::nixpkgs::PythonAttr::Found(a) => (a, String::new()),
+            crate::nixpkgs::PythonAttr::Renamed(a) => {
+                (a.clone(), format!(", nixpkgs' name for `{name}`"))
+            }
+            crate::nixpkgs::PythonAttr::Missing(close) => {
+                let hint = close
+                    .map(|c| format!(" (the closest name is `{c}`: add it to `dependencies` if it is the same package)"))
+                    .unwrap_or_default();
+                self.add(
+                    file,
+                    line,
+                    spec,
+                    Outcome::Unmapped(format!(
+                        "nixpkgs has no python3Packages.{normalized}{hint}: package it, or lock the project with `uv lock` to build from the lock"
+                    )),
+                );
+                return;
+            }
+        };
         if !self.draft.dependencies.contains(&attr) {
             self.draft.dependencies.push(attr.clone());
         }
@@ -204,7 +237,7 @@ impl Importer {
             line,
             spec,
             Outcome::Mapped(format!(
-                "python3Packages.{attr} (the version comes from nixpkgs)"
+                "python3Packages.{attr} (the version comes from nixpkgs{how}){with_extras}"
             )),
         );
     }

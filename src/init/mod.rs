@@ -1,69 +1,124 @@
-//! `app2nix init [DIR]`: a first description from a source tree. Python modules are parsed with
-//! tree-sitter (not searched for substrings) to find Django settings, Flask apps and factories,
-//! FastAPI apps, health routes and gunicorn settings; packaging metadata, Procfiles, migrations,
-//! Vite builds and `.env` files fill in the rest. Every decision goes to the report with the
-//! file and line it rests on, and what could not be decided is said too.
+//! `app2nix init [DIR]`: a description of a project from everything it carries, read the way an
+//! expert would. The pipeline is in three rooms:
 //!
-//! This file owns the order of the steps ([`init`]) and the state they share (`Init`: the
-//! project's files, the draft, the report). Each step has its own file: `scan` (the project's
-//! files), `sources` (what the Python modules declare), `packaging` (dependencies and
-//! interpreter), `procfile` and `web` (the processes), `migrate` (the migration task) and
-//! `frontend` (a Vite app). Where `import` maps the same thing, init calls import's mapper
-//! (dependencies, environment variables, server command lines, a process's variables, the
-//! interpreter's outcome, the packaging readers) through `Init::importing`; the steps may also
-//! call [`crate::draft`], [`crate::model`], [`crate::secrets`] and [`crate::python_version`].
+//! 1. **Readers** add facts, each with its file and line, to the [`evidence::Evidence`]:
+//!    `sources` and `settings` (the Python modules, parsed with tree-sitter: application
+//!    objects and factories, Django's settings, health and streaming routes, every variable the
+//!    settings read with its default, pydantic settings classes, configuration modules the app
+//!    requires), `container` (the production Dockerfile and the scripts it runs), `procs`
+//!    (Procfile, uWSGI ini files, supervisor programs, systemd units and nginx configuration in
+//!    the tree, upgrade scripts), `compose` (Compose files) and the environment files. Shell
+//!    scripts are read by `script`; every command line is classified by `commands`.
+//! 2. **Reconciliation** reads all facts at once, decides, and reports each decision with the
+//!    facts it rests on: `packaging` (dependencies, lock, interpreter), `processes` (the web
+//!    process, workers, tasks, build steps, health), `environment` (local services, database
+//!    and Redis connections, variables, secrets), `frontend` (a frontend build) and `site`
+//!    (the domains, routes and ACME).
+//! 3. The decisions become the [`Draft`] (and [`plan::Plan`] for what the draft writes later),
+//!    whose TOML the CLI checks with the normal pipeline before writing it.
+//!
+//! Where `import` maps the same thing, init calls import's mapper (dependencies, variables,
+//! server command lines, gunicorn configuration) through [`Init::importing`].
 
+mod commands;
+mod compose;
+mod container;
+mod environment;
+mod evidence;
 mod frontend;
-mod migrate;
 mod packaging;
-mod procfile;
+mod plan;
+mod processes;
+mod procs;
 mod scan;
+mod script;
+mod settings;
+mod site;
 mod sources;
 mod web;
 
 use std::path::Path;
 
-use crate::draft::{Draft, Outcome, Report, Route, Site, Source};
+use crate::draft::{Draft, Outcome, Report, Source};
 use crate::import::Importer;
 
-/// A description being written for a project: its files, the draft and the report so far.
+/// What the user told `init` (the only things not in the sources).
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// The public domains (`--domain`, repeatable): the first is the site's name.
+    pub domains: Vec<String>,
+    /// The ACME account e-mail (`--acme-email`).
+    pub acme_email: Option<String>,
+}
+
+/// A description being written for a project: its files, the evidence, the draft and the
+/// report so far, and the decisions made.
 struct Init<'a> {
     /// The project's files.
     project: &'a scan::Project,
+    /// Everything the readers found.
+    ev: evidence::Evidence,
+    /// What the Python sources declare.
+    found: sources::Found,
+    /// What the user said.
+    opts: &'a Options,
     draft: Draft,
     report: Report,
+    /// Decisions the draft holds later.
+    plan: plan::Plan,
     /// Database drivers among the dependencies: they decide DATABASE_URLs.
     drivers: Vec<String>,
     /// The project's Python dependencies by normalized name, whether mapped to nixpkgs or
     /// locked in uv.lock (what later steps look for, e.g. Flask-Migrate).
     python_packages: Vec<String>,
+    /// The project's console scripts (`[project.scripts]`): their subcommands are the app's.
+    scripts: Vec<String>,
+    /// The package source, relative to the project (`""` for the project's root).
+    src: String,
+    /// The framework the web process serves (`Django`, `Flask`, `FastAPI`, `""`).
+    framework: &'static str,
 }
 
 /// Run `init` on `dir`: the draft and the report.
-pub fn init(dir: &Path) -> Result<(Draft, Report), String> {
+pub fn init(dir: &Path, opts: &Options) -> Result<(Draft, Report), String> {
     let project = scan::Project::scan(dir);
+    let mut ev = evidence::Evidence::default();
+    let found = sources::scan(&project, &mut ev)?;
+    let scripts = packaging::console_scripts(&project);
+    container::read(&project, &mut ev, &scripts);
+    procs::read(&project, &mut ev);
+    compose::read(&project, &mut ev);
+    environment::read_env_files(&project, &mut ev);
     let mut init = Init {
         project: &project,
+        ev,
+        found,
+        opts,
         draft: Draft::default(),
         report: Report::default(),
+        plan: plan::Plan::default(),
         drivers: Vec::new(),
         python_packages: Vec::new(),
+        scripts,
+        src: String::new(),
+        framework: "",
     };
     let name = init.app_name(dir);
-    let found = sources::scan(&project)?;
+    init.source_root();
+    init.scope_reads();
     let requires_python = init.packaging();
     init.interpreter(requires_python);
-    let mut web = init.procfile();
-    let mut framework = "";
-    if web.is_none() {
-        (web, framework) = init.application(&found);
-    }
-    init.web_process(web, &found);
-    init.migrations(framework);
-    init.health(&found);
+    init.processes();
+    init.tasks();
+    init.build_steps();
+    init.health();
+    init.services();
     init.environment();
     init.frontend();
-    init.finish(&name);
+    init.site(&name);
+    init.unread();
+    let plan = std::mem::take(&mut init.plan);
+    plan.write(&mut init.draft);
     Ok((init.draft, init.report))
 }
 
@@ -81,66 +136,47 @@ impl Init<'_> {
         out
     }
 
-    /// The app's name, from the directory's; the package source is the directory itself.
+    /// The app's name: the project's own (`[project] name`), else the directory's.
     fn app_name(&mut self, dir: &Path) -> String {
-        let app = dir
-            .canonicalize()
-            .ok()
-            .and_then(|d| d.file_name().map(|n| n.to_string_lossy().into_owned()))
-            .unwrap_or_else(|| "app".into());
-        let name = crate::model::suggest_name(&app);
+        let (raw, source, why) = match packaging::project_name(self.project) {
+            Some((n, s)) => (n, s, "the project's name"),
+            None => (
+                dir.canonicalize()
+                    .ok()
+                    .and_then(|d| d.file_name().map(|n| n.to_string_lossy().into_owned()))
+                    .unwrap_or_else(|| "app".into()),
+                Source::new(".", 0),
+                "the directory name",
+            ),
+        };
+        let name = crate::model::suggest_name(&raw);
         self.report.add(
-            Source::new(".", 0),
+            source,
             "app name",
-            Outcome::Decided(format!("`{name}`, from the directory name")),
+            Outcome::Decided(format!("`{name}`, from {why}")),
         );
         self.draft.name = Some(name.clone());
-        self.draft.python_src = Some(".".into());
         name
     }
 
-    /// The variables of the project's environment files, as import maps them.
-    fn environment(&mut self) {
-        for f in [".env.example", ".env.sample", ".env"] {
-            let Some(t) = self.project.read(f) else {
-                continue;
-            };
-            self.importing(|im| im.dotenv_variables(f, &t));
+    /// What the readers found and could not use: reported, never fatal.
+    fn unread(&mut self) {
+        let unread = std::mem::take(&mut self.ev.unread);
+        for (source, why) in unread {
+            self.report.add(source, "file", Outcome::Unmapped(why));
         }
     }
 
-    /// The site, as comments (only the user knows the domain), and the description's intro.
-    fn finish(&mut self, name: &str) {
-        let draft = &mut self.draft;
-        let mut routes = Vec::new();
-        if draft.assets.contains_key("frontend") {
-            routes.push(("/".to_string(), Route::Asset("frontend".into())));
-            if draft.processes.contains_key("web") {
-                routes.push(("/api/".to_string(), Route::Process("web".into(), false)));
-            }
-        } else if draft.processes.contains_key("web") {
-            routes.push(("/".to_string(), Route::Process("web".into(), false)));
+    /// A path of the project relative to the package source (`netbox/manage.py` with source
+    /// `netbox` → `manage.py`), or `None` outside it.
+    fn in_source(&self, rel: &str) -> Option<String> {
+        if self.src.is_empty() {
+            return Some(rel.to_string());
         }
-        self.report.add(Source::new(".", 0), "sites", Outcome::Unmapped("the public domain is not in the sources: uncomment [sites.main] and [acme] in app2nix.toml and fill them in".into()));
-        let mut site = Site {
-            domains: vec!["example.org".into()],
-            routes,
-            ..Site::default()
-        };
-        site.client_max_body_size = None;
-        draft.commented_sites = Some(("main".into(), site, format!("admin@{}", "example.org")));
-        if draft.assets.contains_key("frontend") {
-            draft.comments.insert(
-                "assets.frontend".into(),
-                vec!["Served by the site below once you uncomment it.".into()],
-            );
+        if rel == self.src {
+            return Some(String::new());
         }
-        draft.intro = vec![
-            format!(
-                "{name}: written by `app2nix init` from this directory. Check the report it printed,"
-            ),
-            "fill in what it could not decide, then run `app2nix check` and `app2nix generate`."
-                .into(),
-        ];
+        rel.strip_prefix(&format!("{}/", self.src))
+            .map(str::to_string)
     }
 }

@@ -1,67 +1,198 @@
-//! The project's packaging: its dependencies (`pyproject.toml`, Poetry's table included, else
-//! `requirements.txt`), its lock files (noted: nixpkgs' versions are used), and its interpreter
-//! (a `requires-python` decides, a `.python-version` / `runtime.txt` pin only without one).
+//! The package: where its source is (the directory the app's imports start from), its
+//! dependencies (`uv.lock` at any level above the source, else `pyproject.toml` with Poetry's
+//! table, else `requirements.txt` with its `-r` / `-c` includes, markers and extras, mapped to
+//! nixpkgs' names), versions nixpkgs has under another attribute (`django_6`), the uv
+//! dependency groups the production install selects, and the interpreter (a `requires-python`
+//! decides, a `.python-version` / `runtime.txt` pin only without one).
 //!
-//! The files are read with import's readers ([`crate::import::python`]) and each dependency is
-//! mapped by import's mapper; the interpreter's outcome is import's too. What differs from
-//! import (and stays here so the output does not change): init reads Poetry's dependencies,
-//! skips pip options silently, reads `requirements.txt` only without a `pyproject.toml`,
-//! reports `[build-system]` before the dependencies, and words an unsatisfiable requirement
-//! and the default interpreter its own way.
+//! Dependencies are mapped by import's mapper; the interpreter's outcome is import's too.
 
 use super::Init;
 use crate::draft::{Outcome, Source};
 use crate::import::python::{Pyproject, chosen_interpreter, requirement_lines};
 
-/// Lock files: uv's is built from (uv2nix); the others' versions are not reproduced.
-const LOCK_FILES: &[&str] = &["uv.lock", "poetry.lock", "Pipfile.lock"];
+/// Lock files whose versions app2nix does not reproduce (uv's is built from).
+const OTHER_LOCKS: &[&str] = &["poetry.lock", "Pipfile.lock", "pdm.lock"];
+
+/// The console scripts every `pyproject.toml` of the project declares (`[project.scripts]`,
+/// `[tool.poetry.scripts]`).
+pub(super) fn console_scripts(project: &super::scan::Project) -> Vec<String> {
+    let mut out = Vec::new();
+    for f in project.named("pyproject.toml") {
+        let Some(t) = project.read(f).and_then(|t| t.parse::<toml::Table>().ok()) else {
+            continue;
+        };
+        let tables = [
+            t.get("project").and_then(|p| p.get("scripts")),
+            t.get("tool")
+                .and_then(|p| p.get("poetry"))
+                .and_then(|p| p.get("scripts")),
+        ];
+        for table in tables.into_iter().flatten().filter_map(|x| x.as_table()) {
+            out.extend(table.keys().cloned());
+        }
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// The project's own name: `[project] name` (or Poetry's) of the root `pyproject.toml`.
+pub(super) fn project_name(project: &super::scan::Project) -> Option<(String, Source)> {
+    let text = project.read("pyproject.toml")?;
+    let t = text.parse::<toml::Table>().ok()?;
+    let name = t
+        .get("project")
+        .and_then(|p| p.get("name"))
+        .or_else(|| {
+            t.get("tool")
+                .and_then(|p| p.get("poetry"))
+                .and_then(|p| p.get("name"))
+        })?
+        .as_str()?
+        .to_string();
+    Some((
+        name,
+        Source::new("pyproject.toml", crate::import::line_of(&text, "name")),
+    ))
+}
 
 impl Init<'_> {
-    /// The dependencies and lock files; the `requires-python` found (value and line of
-    /// `pyproject.toml`), for the interpreter.
-    pub(super) fn packaging(&mut self) -> Option<(String, usize)> {
-        let mut deps: Vec<(String, &str, usize)> = Vec::new(); // (spec, file, line)
-        let mut requires_python = None;
-        // With uv's lock, the environment is built from it (uv2nix): no dependency is mapped.
-        let uv_lock = if self.project.has("uv.lock") {
-            self.uv_lock()
-        } else {
-            None
-        };
-        if let Some(text) = self.project.read("pyproject.toml") {
-            if let Some(py) = Pyproject::read(&text) {
-                for (d, line) in py.dependencies() {
-                    deps.push((d.to_string(), "pyproject.toml", line));
-                }
-                requires_python = py.requires_python().map(|(r, l)| (r.to_string(), l));
-                let (python, packages) = py.poetry();
-                if let Some((r, l)) = python {
-                    requires_python = Some((r.to_string(), l));
-                }
-                for (k, line) in packages {
-                    deps.push((k.to_string(), "pyproject.toml", line));
-                }
-                if let Some(line) = py.build_system().filter(|_| uv_lock.is_none()) {
-                    self.draft.pyproject = true;
-                    self.report.add(
-                        Source::new("pyproject.toml", line),
-                        "[build-system]",
-                        Outcome::Mapped(
-                            "layout = \"pyproject\": built with buildPythonPackage".into(),
-                        ),
-                    );
-                }
-            }
-        } else if let Some(text) = self.project.read("requirements.txt") {
-            for (line, l) in requirement_lines(&text) {
-                if !l.starts_with('-') {
-                    deps.push((l.to_string(), "requirements.txt", line));
-                }
+    /// The package source: the directory the app's imports start from. A Django project's is
+    /// the directory of its `manage.py`; a container's is the directory its image runs in
+    /// (`WORKDIR`, mapped back to the project through `COPY`); otherwise the project's root.
+    pub(super) fn source_root(&mut self) {
+        let mut candidates: Vec<(String, Source, &str)> = Vec::new();
+        for d in &self.ev.django {
+            if d.source.file.ends_with("manage.py") {
+                candidates.push((
+                    d.root.clone(),
+                    d.source.clone(),
+                    "the directory of manage.py",
+                ));
             }
         }
-        for lock in LOCK_FILES.iter().filter(|l| **l != "uv.lock") {
-            if self.project.has(lock) {
-                self.report.add(Source::new(lock, 0), *lock, Outcome::Decided("locked versions are not reproduced: nixpkgs' versions of the same packages are used".into()));
+        for (r, s) in &self.ev.roots {
+            candidates.push((
+                r.clone(),
+                s.clone(),
+                "the directory the production image runs in",
+            ));
+        }
+        // The deepest directory that holds Python code of the project wins (a workspace member
+        // inside the repository beats the repository's root).
+        candidates.retain(|(d, _, _)| self.project.is_dir(d));
+        candidates.sort_by_key(|(d, _, _)| {
+            std::cmp::Reverse(d.matches('/').count() + usize::from(!d.is_empty()))
+        });
+        let chosen = candidates.into_iter().next();
+        let src = chosen
+            .as_ref()
+            .map(|(d, _, _)| d.clone())
+            .unwrap_or_default();
+        let shown = if src.is_empty() {
+            ".".to_string()
+        } else {
+            src.clone()
+        };
+        let (source, why) = match &chosen {
+            Some((_, s, why)) => (s.clone(), *why),
+            None => (Source::new(".", 0), "the project's root"),
+        };
+        self.report.add(
+            source,
+            "package source",
+            Outcome::Decided(format!("[package.python] src = {shown:?}: {why}")),
+        );
+        self.draft.python_src = Some(shown);
+        self.src = src;
+    }
+
+    /// A file of the package source or the nearest directory above it that has one.
+    fn nearest(&self, name: &str) -> Option<String> {
+        let mut dir = self.src.clone();
+        loop {
+            let p = if dir.is_empty() {
+                name.to_string()
+            } else {
+                format!("{dir}/{name}")
+            };
+            if self.project.has(&p) {
+                return Some(p);
+            }
+            if dir.is_empty() {
+                return None;
+            }
+            dir = dir
+                .rsplit_once('/')
+                .map(|(d, _)| d.to_string())
+                .unwrap_or_default();
+        }
+    }
+
+    /// The dependencies and lock files; the `requires-python` found (value and its source).
+    pub(super) fn packaging(&mut self) -> Option<(String, Source)> {
+        let found_lock = self.nearest("uv.lock");
+        let uv_lock = found_lock.as_ref().and_then(|l| self.uv_lock(l));
+        // A lock uv2nix cannot read is left out in so many words (`check` would refuse it).
+        self.draft.no_lock = found_lock.is_some() && uv_lock.is_none();
+        let mut deps: Vec<(String, String, usize)> = Vec::new(); // (spec, file, line)
+        let mut requires_python = None;
+        let mut dynamic = false;
+        let pyproject = self.nearest("pyproject.toml");
+        if let Some(file) = &pyproject
+            && let Some(text) = self.project.read(file)
+            && let Some(py) = Pyproject::read(&text)
+        {
+            for (d, line) in py.dependencies() {
+                deps.push((d.to_string(), file.clone(), line));
+            }
+            if let Some((r, l)) = py.requires_python() {
+                requires_python = Some((r.to_string(), Source::new(file, l)));
+            }
+            let (python, packages) = py.poetry();
+            if let Some((r, l)) = python {
+                requires_python = Some((r.to_string(), Source::new(file, l)));
+            }
+            for (k, line) in packages {
+                deps.push((k.to_string(), file.clone(), line));
+            }
+            dynamic = text.contains("dynamic")
+                && text.parse::<toml::Table>().ok().is_some_and(|t| {
+                    t.get("project")
+                        .and_then(|p| p.get("dynamic"))
+                        .and_then(|d| d.as_array())
+                        .is_some_and(|d| d.iter().any(|x| x.as_str() == Some("dependencies")))
+                });
+            if let Some(line) = py
+                .build_system()
+                .filter(|_| uv_lock.is_none() && !dynamic && deps.iter().any(|(_, f, _)| f == file))
+            {
+                self.draft.pyproject = true;
+                self.report.add(
+                    Source::new(file, line),
+                    "[build-system]",
+                    Outcome::Mapped("layout = \"pyproject\": built with buildPythonPackage".into()),
+                );
+            }
+        }
+        // requirements.txt: when the pyproject lists no dependencies (or they are dynamic).
+        if uv_lock.is_none()
+            && (deps.is_empty() || dynamic)
+            && let Some(req) = self.nearest("requirements.txt")
+        {
+            if dynamic {
+                self.report.add(
+                    Source::new(pyproject.as_deref().unwrap_or("pyproject.toml"), 0),
+                    "dynamic dependencies",
+                    Outcome::Decided(format!("read from {req}")),
+                );
+            }
+            self.requirements(&req, &mut deps, 0);
+        }
+        for lock in OTHER_LOCKS {
+            if let Some(l) = self.nearest(lock) {
+                self.report.add(Source::new(&l, 0), *lock, Outcome::Decided("locked versions are not reproduced: nixpkgs' versions of the same packages are used".into()));
             }
         }
         self.python_packages = deps
@@ -74,22 +205,143 @@ impl Init<'_> {
                 crate::lockfiles::normalize_python_name(&name)
             })
             .collect();
+        if let Some(lock) = &uv_lock {
+            self.python_packages.extend(
+                crate::lockfiles::uv::read(&self.project_path(lock))
+                    .map(|l| l.packages.into_iter().collect::<Vec<_>>())
+                    .unwrap_or_default(),
+            );
+        }
         self.importing(|im| {
-            im.uv_lock = uv_lock;
+            im.uv_lock = uv_lock.clone();
             for (spec, file, line) in &deps {
                 im.dependency(file, *line, spec);
             }
             im.uv_lock = None;
         });
+        if uv_lock.is_none() {
+            self.versioned_packages(&deps);
+        } else {
+            self.groups();
+        }
         requires_python
     }
 
-    /// `uv.lock`, reported: its name when the environment is built from it; `None` when it
+    /// The project's file on disk.
+    fn project_path(&self, rel: &str) -> std::path::PathBuf {
+        self.project.path(rel)
+    }
+
+    /// A requirements file's requirements, following `-r FILE` (and `-c FILE`: constraints
+    /// add no package); markers that exclude Linux drop a requirement; pip options are
+    /// reported.
+    fn requirements(&mut self, file: &str, deps: &mut Vec<(String, String, usize)>, depth: usize) {
+        let Some(text) = self.project.read(file) else {
+            return;
+        };
+        let dir = file
+            .rsplit_once('/')
+            .map(|(d, _)| d.to_string())
+            .unwrap_or_default();
+        for (line, l) in requirement_lines(&text) {
+            let l = l.to_string();
+            if let Some(inc) = l
+                .strip_prefix("-r")
+                .or_else(|| l.strip_prefix("--requirement"))
+            {
+                let inc = inc.trim().trim_start_matches('=');
+                let path = if dir.is_empty() {
+                    inc.to_string()
+                } else {
+                    format!("{dir}/{inc}")
+                };
+                if depth < 8 && self.project.has(&path) {
+                    self.requirements(&path, deps, depth + 1);
+                } else {
+                    self.report.add(
+                        Source::new(file, line),
+                        l.clone(),
+                        Outcome::Unmapped("the included file is not in the project".into()),
+                    );
+                }
+                continue;
+            }
+            if l.starts_with("-c") || l.starts_with("--constraint") {
+                self.report.add(
+                    Source::new(file, line),
+                    l.clone(),
+                    Outcome::Covered(
+                        "constraints add no package: nixpkgs decides the versions".into(),
+                    ),
+                );
+                continue;
+            }
+            if l.starts_with('-') {
+                continue;
+            }
+            if let Some((_, marker)) = l.split_once(';')
+                && excludes_linux(marker)
+            {
+                self.report.add(
+                    Source::new(file, line),
+                    l.clone(),
+                    Outcome::Covered("its marker excludes Linux".into()),
+                );
+                continue;
+            }
+            deps.push((
+                l.split(';').next().unwrap_or("").trim().to_string(),
+                file.to_string(),
+                line,
+            ));
+        }
+    }
+
+    /// A pin to a major version nixpkgs has under its own attribute (`Django==6.0` beside
+    /// `django_6`): the whole package set uses that one (an override), since two of one package
+    /// cannot share an environment.
+    fn versioned_packages(&mut self, deps: &[(String, String, usize)]) {
+        for (spec, file, line) in deps {
+            let name: String = spec
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || "-_.".contains(*c))
+                .collect();
+            let attr = crate::lockfiles::normalize_python_name(&name);
+            let Some(major) = pinned_major(&spec[name.len()..]) else {
+                continue;
+            };
+            let versioned = format!("{}_{major}", attr.replace('-', "_"));
+            if crate::nixpkgs::has_python_attr(&versioned) && attr != versioned {
+                self.plan.overrides.insert(attr.clone(), versioned.clone());
+                self.report.add(
+                    Source::new(file, *line),
+                    spec.clone(),
+                    Outcome::Decided(format!(
+                        "pins {name} {major}: nixpkgs has it as python3Packages.{versioned}, which replaces `{attr}` for every package of the environment (`overrides`; they are built against it, without the binary cache)"
+                    )),
+                );
+            }
+        }
+    }
+
+    /// uv dependency groups and extras the production install selects (`uv sync --group
+    /// docker`, `pip wheel --group docker .`).
+    fn groups(&mut self) {
+        let groups: Vec<(String, Source)> = self.ev.groups.clone();
+        for (g, s) in groups {
+            if !self.plan.groups.contains(&g) {
+                self.plan.groups.push(g.clone());
+                self.report.add(s, format!("--group {g}"), Outcome::Decided(format!("the environment holds the dependency group `{g}`, as the production install does")));
+            }
+        }
+    }
+
+    /// `uv.lock`, reported: its path when the environment is built from it; `None` when it
     /// cannot be (the dependencies are then mapped to nixpkgs packages).
-    fn uv_lock(&mut self) -> Option<String> {
+    fn uv_lock(&mut self, rel: &str) -> Option<String> {
         let parsed = self
             .project
-            .read("uv.lock")
+            .read(rel)
             .map(|t| crate::lockfiles::uv::parse(&t));
         let (outcome, used) = match parsed {
             Some(Ok(lock)) => (
@@ -107,22 +359,22 @@ impl Init<'_> {
             ),
             None => (Outcome::Unmapped("unreadable".into()), false),
         };
-        self.report
-            .add(Source::new("uv.lock", 0), "uv.lock", outcome);
-        used.then(|| "uv.lock".into())
+        self.report.add(Source::new(rel, 0), "uv.lock", outcome);
+        used.then(|| rel.to_string())
     }
 
     /// The interpreter: what the project requires decides; a pin only when there is no
     /// requirement (see [`crate::python_version`]).
-    pub(super) fn interpreter(&mut self, requires_python: Option<(String, usize)>) {
+    pub(super) fn interpreter(&mut self, requires_python: Option<(String, Source)>) {
         let pin = [".python-version", "runtime.txt"].iter().find_map(|f| {
+            let path = self.nearest(f)?;
             self.project
-                .read(f)
-                .map(|t| (f.to_string(), t.trim().to_string()))
+                .read(&path)
+                .map(|t| (path, t.trim().to_string()))
         });
-        let from_requirement = requires_python.as_ref().map(|(rp, line)| {
+        let from_requirement = requires_python.as_ref().map(|(rp, source)| {
             (
-                Source::new("pyproject.toml", *line),
+                source.clone(),
                 format!("requires-python {rp}"),
                 crate::python_version::from_requirement(rp),
             )
@@ -153,5 +405,44 @@ impl Init<'_> {
                 )),
             ),
         }
+    }
+}
+
+/// A marker no Linux host satisfies (`sys_platform == "win32"`, `platform_system == "Darwin"`).
+fn excludes_linux(marker: &str) -> bool {
+    let m = marker.replace(' ', "").replace('\'', "\"");
+    [
+        "sys_platform==\"win32\"",
+        "sys_platform==\"darwin\"",
+        "platform_system==\"Windows\"",
+        "platform_system==\"Darwin\"",
+        "os_name==\"nt\"",
+    ]
+    .iter()
+    .any(|x| m.contains(x))
+}
+
+/// The major version an exact or compatible pin names (`==6.1`, `~=6.0`, `==6.0.*`).
+fn pinned_major(constraint: &str) -> Option<u32> {
+    let c = constraint.trim();
+    let c = c
+        .strip_prefix('[')
+        .and_then(|r| r.split_once(']'))
+        .map_or(c, |(_, r)| r.trim());
+    let v = c.strip_prefix("==").or_else(|| c.strip_prefix("~="))?;
+    v.trim().split('.').next()?.parse().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pins_and_markers() {
+        assert_eq!(pinned_major("[argon2]==6.1"), Some(6));
+        assert_eq!(pinned_major("==6.0.*"), Some(6));
+        assert_eq!(pinned_major(">=4"), None);
+        assert!(excludes_linux(" sys_platform == 'win32'"));
+        assert!(!excludes_linux("python_version >= '3.10'"));
     }
 }

@@ -42,6 +42,11 @@ impl Project {
         }
     }
 
+    /// The project's file `rel` on disk.
+    pub(super) fn path(&self, rel: &str) -> PathBuf {
+        self.dir.join(rel)
+    }
+
     /// The text of the project's file `rel`, if it is a readable text file.
     pub(super) fn read(&self, rel: &str) -> Option<String> {
         crate::input::read_text_if_any(&self.dir.join(rel))
@@ -50,6 +55,26 @@ impl Project {
     /// Whether the walk found `rel`.
     pub(super) fn has(&self, rel: &str) -> bool {
         self.names.iter().any(|x| x == rel)
+    }
+
+    /// Whether `rel` is a directory holding files the walk found (the project's root is `""`).
+    pub(super) fn is_dir(&self, rel: &str) -> bool {
+        if rel.is_empty() {
+            return true;
+        }
+        let prefix = format!("{}/", rel.trim_end_matches('/'));
+        self.names.iter().any(|x| x.starts_with(&prefix))
+    }
+
+    /// The files whose base name is `name`, shallowest first.
+    pub(super) fn named(&self, name: &str) -> Vec<&String> {
+        let mut v: Vec<&String> = self
+            .names
+            .iter()
+            .filter(|n| n.rsplit('/').next() == Some(name))
+            .collect();
+        v.sort_by_key(|n| (n.matches('/').count(), (*n).clone()));
+        v
     }
 }
 

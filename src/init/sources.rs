@@ -9,9 +9,10 @@
 
 use tree_sitter::{Node, Parser};
 
-use crate::import::gunicorn::{self, Setting};
-
+use super::evidence::{Evidence, RouteHint};
 use super::scan::Project;
+use crate::draft::Source;
+use crate::import::gunicorn::{self, Setting};
 
 /// Constructors of application objects, as frameworks.
 const FRAMEWORKS: &[&str] = &["Flask", "FastAPI", "Starlette"];
@@ -52,32 +53,164 @@ pub(super) struct Found {
     /// gunicorn configuration files (`gunicorn.conf.py`, `gunicorn_conf.py`) and their settings,
     /// read by import's reader.
     pub(super) gunicorn: Vec<(String, Vec<Setting>)>,
+    /// Modules imported by name (`from pkg import mod`, `import_module("pkg.mod")`): (module,
+    /// file, line).
+    pub(super) imports: Vec<(String, String, usize)>,
+    /// Routes that stream (server-sent events): the proxy must not buffer them.
+    pub(super) streams: Vec<RouteHint>,
 }
 
-/// Scan every Python file of the project.
-pub(super) fn scan(project: &Project) -> Result<Found, String> {
+/// Substrings that make a module worth parsing: an application object or factory, Django's
+/// settings, a variable read, a settings class, an import by name, a health or event-stream
+/// route. A module without any of them declares nothing init reads (parse what can matter,
+/// once: a large project has thousands of modules).
+const WORTH_PARSING: &[&str] = &[
+    "Flask(",
+    "FastAPI(",
+    "Starlette(",
+    "create_app",
+    "make_app",
+    "_APPLICATION",
+    "environ",
+    "getenv",
+    "BaseSettings",
+    "import_module",
+    "event-stream",
+    "health",
+    "ping",
+    "livez",
+    "readyz",
+    "env(",
+    "env.",
+    "DATABASES",
+    "STATIC_ROOT",
+];
+
+/// Directories whose modules are tests, migrations or documentation: never the app's entry
+/// points or settings.
+fn incidental(rel: &str) -> bool {
+    rel.split('/').any(|c| {
+        c == "tests"
+            || c == "test"
+            || c == "migrations"
+            || c == "docs"
+            || c == "node_modules"
+            || c.starts_with("test_")
+    }) || rel
+        .rsplit('/')
+        .next()
+        .is_some_and(|b| b.starts_with("test_") || b.ends_with("_test.py") || b == "conftest.py")
+}
+
+/// Scan the project's Python modules: what they declare (returned) and what they read from
+/// the environment (added to the evidence).
+pub(super) fn scan(project: &Project, ev: &mut Evidence) -> Result<Found, String> {
     let mut parser = Parser::new();
     parser
         .set_language(&tree_sitter_python::LANGUAGE.into())
         .map_err(|e| format!("internal error: tree-sitter-python: {e}\nThis is a bug in app2nix; please report it."))?;
     let mut found = Found::default();
-    for n in project.names.iter().filter(|n| n.ends_with(".py")) {
-        if let Some(text) = project.read(n) {
-            if is_gunicorn_conf(n) {
-                found.gunicorn.push((n.clone(), gunicorn::settings(&text)));
+    for n in project
+        .names
+        .iter()
+        .filter(|n| n.ends_with(".py") && !incidental(n))
+    {
+        let Some(text) = project.read(n) else {
+            continue;
+        };
+        if is_gunicorn_conf(n) {
+            found.gunicorn.push((n.clone(), gunicorn::settings(&text)));
+        }
+        if !WORTH_PARSING.iter().any(|w| text.contains(w)) {
+            continue;
+        }
+        let Some(tree) = parser.parse(&text, None) else {
+            continue;
+        };
+        let f = PyFile {
+            rel: n.clone(),
+            module: module_of(n),
+            text,
+        };
+        scan_tree(&f, tree.root_node(), &mut found);
+        super::settings::scan(
+            &super::settings::Module {
+                rel: &f.rel,
+                text: &f.text,
+            },
+            tree.root_node(),
+            ev,
+        );
+    }
+    config_modules(project, &found, ev);
+    Ok(found)
+}
+
+/// Modules imported by name that the tree lacks but has an example of
+/// (`netbox/configuration.py` beside `configuration_example.py`): the app requires a
+/// configuration module the deployment writes.
+fn config_modules(project: &Project, found: &Found, ev: &mut Evidence) {
+    let mut roots: Vec<String> = vec![String::new()];
+    roots.extend(ev.django.iter().map(|d| d.root.clone()));
+    roots.sort();
+    roots.dedup();
+    let mut seen = Vec::new();
+    for (module, file, line) in &found.imports {
+        for root in &roots {
+            let base = module.replace('.', "/");
+            let path = if root.is_empty() {
+                format!("{base}.py")
+            } else {
+                format!("{root}/{base}.py")
+            };
+            if project.has(&path)
+                || project.is_dir(path.trim_end_matches(".py"))
+                || seen.contains(&path)
+            {
+                continue;
             }
-            scan_python(
-                &PyFile {
-                    rel: n.clone(),
-                    module: module_of(n),
-                    text,
-                },
-                &mut parser,
-                &mut found,
-            );
+            let stem = path.trim_end_matches(".py");
+            let example = [
+                format!("{stem}_example.py"),
+                format!("{stem}.example.py"),
+                format!("{stem}.py.example"),
+                format!("{stem}.py.dist"),
+                format!("{stem}.sample.py"),
+                format!("{stem}_sample.py"),
+            ]
+            .into_iter()
+            .find(|e| project.has(e));
+            let Some(example) = example else { continue };
+            let names = project
+                .read(&example)
+                .map(|t| top_level_names(&t))
+                .unwrap_or_default();
+            seen.push(path.clone());
+            ev.config_modules.push(super::evidence::ConfigModule {
+                source: Source::new(file, *line),
+                path,
+                example,
+                names,
+            });
         }
     }
-    Ok(found)
+}
+
+/// The names a module assigns at its top level (`NAME = …`), with their lines.
+fn top_level_names(text: &str) -> Vec<(String, usize)> {
+    text.lines()
+        .enumerate()
+        .filter_map(|(i, l)| {
+            let (name, _) = l.split_once('=')?;
+            let name = name.split(':').next()?.trim_end();
+            (!l.starts_with(char::is_whitespace)
+                && !name.is_empty()
+                && name
+                    .chars()
+                    .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_'))
+            .then(|| (name.to_string(), i + 1))
+        })
+        .collect()
 }
 
 /// A gunicorn configuration file of the project: one of the usual names (a project's other
@@ -135,12 +268,17 @@ fn first_argument(call: Node) -> Option<Node> {
     args.named_children(&mut cursor).next()
 }
 
-/// One module: its top-level assignments and functions, and its health routes anywhere.
+/// One module: its top-level assignments and functions, and its routes anywhere.
+#[cfg(test)]
 pub(super) fn scan_python(f: &PyFile, parser: &mut Parser, found: &mut Found) {
     let Some(tree) = parser.parse(&f.text, None) else {
         return;
     };
-    let root = tree.root_node();
+    scan_tree(f, tree.root_node(), found);
+}
+
+/// [`scan_python`] on a parsed module.
+fn scan_tree(f: &PyFile, root: Node, found: &mut Found) {
     let mut cursor = root.walk();
     for stmt in root.children(&mut cursor) {
         match stmt.kind() {
@@ -227,25 +365,64 @@ fn function(f: &PyFile, stmt: Node, found: &mut Found) {
     }
 }
 
-/// Health routes anywhere: `@app.get("/healthz")`, `@bp.route("/health")`, `path("healthz", …)`.
+/// Routes anywhere: health checks (`@app.get("/healthz")`, `@bp.route("/health")`,
+/// `path("healthz", …)`) and streams (a route whose function answers `text/event-stream`);
+/// and modules imported by name (`from pkg import mod`, `import_module("pkg.mod")`).
 fn health_routes(f: &PyFile, root: Node, found: &mut Found) {
     let src = f.text.as_str();
     let mut stack = vec![root];
     while let Some(n) = stack.pop() {
         if n.kind() == "call"
             && let Some(c) = callee(n, src)
-            && ["get", "route", "path", "re_path", "api_route"].contains(&c.as_str())
             && let Some(arg) = first_argument(n)
             && let Some(p) = string_value(arg, src)
         {
-            let p = if p.starts_with('/') {
-                p
-            } else {
-                format!("/{p}")
-            };
-            let last = p.trim_end_matches('/').rsplit('/').next().unwrap_or("");
-            if HEALTH.contains(&last) {
-                found.health.push((p, f.rel.clone(), line(n)));
+            if ["get", "route", "path", "re_path", "api_route"].contains(&c.as_str())
+                && !p.contains(char::is_whitespace)
+            {
+                let p = if p.starts_with('/') {
+                    p
+                } else {
+                    format!("/{p}")
+                };
+                let last = p.trim_end_matches('/').rsplit('/').next().unwrap_or("");
+                if HEALTH.contains(&last) {
+                    found.health.push((p.clone(), f.rel.clone(), line(n)));
+                }
+                // A decorator whose function streams server-sent events.
+                if let Some(dec) = n.parent().filter(|d| d.kind() == "decorator")
+                    && let Some(def) = dec
+                        .parent()
+                        .and_then(|d| d.child_by_field_name("definition"))
+                    && text(def, src).contains("text/event-stream")
+                {
+                    found.streams.push(RouteHint {
+                        source: Source::new(&f.rel, line(n)),
+                        path: p,
+                        unbuffered: true,
+                    });
+                }
+            } else if c.contains("import_module") && is_dotted(&p) {
+                found.imports.push((p, f.rel.clone(), line(n)));
+            }
+        }
+        if n.kind() == "import_from_statement"
+            && let Some(m) = n.child_by_field_name("module_name")
+        {
+            let module = text(m, src);
+            if !module.starts_with('.') {
+                let mut c = n.walk();
+                for name in n.children_by_field_name("name", &mut c) {
+                    let imported = text(name, src)
+                        .split(" as ")
+                        .next()
+                        .unwrap_or("")
+                        .trim()
+                        .to_string();
+                    found
+                        .imports
+                        .push((format!("{module}.{imported}"), f.rel.clone(), line(n)));
+                }
             }
         }
         let mut c = n.walk();
@@ -253,6 +430,16 @@ fn health_routes(f: &PyFile, root: Node, found: &mut Found) {
             stack.push(child);
         }
     }
+}
+
+/// `pkg.module` (two or more identifiers).
+fn is_dotted(s: &str) -> bool {
+    s.contains('.')
+        && s.split('.').all(|p| {
+            !p.is_empty()
+                && p.chars().all(|c| c.is_alphanumeric() || c == '_')
+                && !p.starts_with(|c: char| c.is_ascii_digit())
+        })
 }
 
 #[cfg(test)]

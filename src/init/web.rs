@@ -17,7 +17,14 @@ type Target = (String, bool, &'static str);
 
 impl Init<'_> {
     /// The web process the sources declare, with its framework (`""` when none is found).
-    pub(super) fn application(&mut self, found: &Found) -> (Option<Process>, &'static str) {
+    pub(super) fn application(&mut self) -> (Option<Process>, &'static str) {
+        let found = std::mem::take(&mut self.found);
+        let out = self.application_of(&found);
+        self.found = found;
+        out
+    }
+
+    fn application_of(&mut self, found: &Found) -> (Option<Process>, &'static str) {
         let target = self.app_target(found);
         if found.apps.len() + found.django.len() > 1 {
             for (m, v, f, l, fw) in found.apps.iter().skip(1) {
@@ -53,12 +60,13 @@ impl Init<'_> {
         if let Some(django) = found.django.first() {
             return Some(self.django(django));
         }
-        if let Some((m, v, f, c, l)) = found
-            .factory_calls
-            .iter()
-            .find(|(_, _, f, _, _)| found.factories.iter().any(|(_, n, _, _)| n == f))
-        {
-            let t = format!("{m}:{v}");
+        // Modules that are scripts (an export, a seed, a dev server) may do work when imported:
+        // never serve one.
+        let app_module = |m: &str| !is_script_module(m);
+        if let Some((m, v, f, c, l)) = found.factory_calls.iter().find(|(m, _, f, _, _)| {
+            app_module(m) && found.factories.iter().any(|(_, n, _, _)| n == f)
+        }) {
+            let t = format!("{}:{v}", self.relative_module(m));
             self.report.add(
                 Source::new(c, *l),
                 format!("{v} = {f}()"),
@@ -66,14 +74,20 @@ impl Init<'_> {
             );
             return Some((t, false, "Flask"));
         }
-        if let Some((m, v, f, l, fw)) = found
-            .apps
+        let apps: Vec<_> = found.apps.iter().filter(|a| app_module(&a.0)).collect();
+        if let Some((m, v, f, l, fw)) = apps
             .iter()
-            .find(|a| a.0.ends_with("wsgi") || a.0.ends_with("main") || a.0.ends_with("app"))
-            .or(found.apps.first())
+            .find(|a| {
+                a.0.ends_with("wsgi")
+                    || a.0.ends_with("main")
+                    || a.0.ends_with("app")
+                    || a.0.ends_with("asgi")
+            })
+            .or(apps.first())
+            .copied()
         {
             let asgi = *fw != "Flask";
-            let t = format!("{m}:{v}");
+            let t = format!("{}:{v}", self.relative_module(m));
             self.report.add(
                 Source::new(f, *l),
                 format!("{v} = {fw}(…)"),
@@ -84,8 +98,8 @@ impl Init<'_> {
             );
             return Some((t, asgi, fw));
         }
-        let (m, fname, f, l) = found.factories.first()?;
-        let t = format!("{m}:{fname}()");
+        let (m, fname, f, l) = found.factories.iter().find(|x| app_module(&x.0))?;
+        let t = format!("{}:{fname}()", self.relative_module(m));
         self.report.add(
             Source::new(f, *l),
             format!("def {fname}()"),
@@ -96,10 +110,10 @@ impl Init<'_> {
         Some((t, false, "Flask"))
     }
 
-    /// Django's `WSGI_APPLICATION` / `ASGI_APPLICATION`: the target, and the settings module
-    /// in `[env]`.
+    /// Django's `WSGI_APPLICATION` / `ASGI_APPLICATION`: the target (the settings module is
+    /// decided with the environment).
     fn django(&mut self, django: &(String, String, bool, String, usize)) -> Target {
-        let (settings, target, asgi, file, l) = django;
+        let (_, target, asgi, file, l) = django;
         let (m, v) = target.rsplit_once('.').unwrap_or((target, "application"));
         let t = format!("{m}:{v}");
         self.report.add(
@@ -117,20 +131,18 @@ impl Init<'_> {
                 if *asgi { "uvicorn" } else { "gunicorn" }
             )),
         );
-        self.draft
-            .env
-            .insert("DJANGO_SETTINGS_MODULE".into(), settings.clone());
-        self.report.add(
-            Source::new(file, 0),
-            "Django settings",
-            Outcome::Mapped(format!("[env] DJANGO_SETTINGS_MODULE = {settings:?}")),
-        );
         (t, *asgi, "Django")
     }
 
     /// `[processes.web]`: `web` with gunicorn.conf.py's settings, on loopback behind nginx; or
     /// the finding that there is none.
-    pub(super) fn web_process(&mut self, web: Option<Process>, found: &Found) {
+    pub(super) fn web_process(&mut self, web: Option<Process>) {
+        let found = std::mem::take(&mut self.found);
+        self.web_process_of(web, &found);
+        self.found = found;
+    }
+
+    fn web_process_of(&mut self, web: Option<Process>, found: &Found) {
         let Some(mut p) = web else {
             self.report.add(Source::new(".", 0), "web process", Outcome::Unmapped("no Django settings, Flask or FastAPI application, or Procfile `web:` line found: add [processes.web] by hand".into()));
             return;
@@ -162,6 +174,9 @@ impl Init<'_> {
                 .unwrap_or_else(|| "8000".into());
             p.listen = Some(format!("127.0.0.1:{port}"));
         }
+        if p.listen.is_none() && matches!(p.kind, ProcessKind::Wsgi(_) | ProcessKind::Asgi(_)) {
+            p.listen = Some("127.0.0.1:8000".into());
+        }
         if p.listen.as_deref() == Some("127.0.0.1:8000") && !has_bind {
             self.report.add(
                 Source::new(".", 0),
@@ -171,16 +186,32 @@ impl Init<'_> {
         }
         self.draft.processes.insert("web".into(), p);
     }
+}
 
-    /// `[health] path`: the first health route found.
-    pub(super) fn health(&mut self, found: &Found) {
-        if let Some((p, f, l)) = found.health.first() {
-            self.draft.health = Some((p.clone(), None));
-            self.report.add(
-                Source::new(f, *l),
-                format!("route {p}"),
-                Outcome::Mapped(format!("[health] path = {p:?}")),
-            );
-        }
-    }
+/// A module whose name says it is a script run by hand (`export`, `populate`, `manage`):
+/// importing it may do its work.
+fn is_script_module(module: &str) -> bool {
+    let last = module.rsplit('.').next().unwrap_or(module);
+    [
+        "export",
+        "import",
+        "populate",
+        "manage",
+        "serve",
+        "cli",
+        "shell",
+        "seed",
+        "setup",
+        "conftest",
+        "run",
+        "debug",
+        "dev",
+        "fabfile",
+        "tasks",
+        "worker",
+        "ping",
+        "initial_data",
+    ]
+    .contains(&last)
+        || last.starts_with("test")
 }

@@ -518,7 +518,12 @@ pub(super) fn command_needs(
     };
     let source = c.project_dir().join(&py.src);
     let deps: Vec<String> = py.dependencies.iter().cloned().collect();
-    let src = &py.src;
+    // The description's own directory is `.` to the user.
+    let src = if py.src.is_empty() {
+        "."
+    } else {
+        py.src.as_str()
+    };
     for m in crate::commands::missing(&argv, &source, &deps) {
         let (message, help) = match m {
             Missing::File(f) => (

@@ -1,0 +1,80 @@
+//! What the reconciliation decided beyond the draft's own fields, kept until [`Plan::write`]
+//! puts it into the draft: build steps, configuration files, database URL forms and parts,
+//! Redis URLs per library, process options, dependency groups and package overrides, optional
+//! and public variables. Every decision here was reported where it was made.
+//!
+//! It calls [`crate::draft`] only.
+
+use std::collections::BTreeMap;
+
+use crate::draft::Draft;
+
+/// A configuration file the deployment writes (rendered at start).
+#[derive(Debug, Clone, Default)]
+#[allow(dead_code)] // Written into the draft by `Plan::write` once `[files]` is in the description.
+pub(super) struct FilePlan {
+    /// Where the app reads it, relative to the package source.
+    pub(super) path: String,
+    /// How values are written into it (`python`).
+    pub(super) format: String,
+    /// Its template (placeholders for deployment values and secrets).
+    pub(super) text: String,
+}
+
+/// How the app reaches its database.
+#[derive(Debug, Clone, Default)]
+pub(super) struct DbPlan {
+    /// `postgresql` or `mysql`.
+    pub(super) kind: &'static str,
+    /// The variable receiving the URL; `None` when the app reads parts only.
+    pub(super) url_env: Option<String>,
+    /// The library parsing the URL (`sqlalchemy`, `dj-database-url`, `django-environ`,
+    /// `pydantic`, `libpq`).
+    pub(super) url: Option<&'static str>,
+    /// The Python driver (`psycopg`, `psycopg2`, `pymysql`, …).
+    pub(super) driver: Option<String>,
+    /// Variables receiving the connection's parts: part → variable.
+    pub(super) parts: BTreeMap<String, String>,
+}
+
+/// The decisions the draft cannot hold yet.
+#[derive(Debug, Clone, Default)]
+pub(super) struct Plan {
+    /// Build steps, in order.
+    pub(super) build_steps: Vec<String>,
+    /// Build-only variables.
+    pub(super) build_env: BTreeMap<String, String>,
+    /// nixpkgs packages the build needs on its PATH.
+    pub(super) build_packages: Vec<String>,
+    /// Configuration files, by name.
+    pub(super) files: BTreeMap<String, FilePlan>,
+    /// The database connection.
+    pub(super) db: Option<DbPlan>,
+    /// Redis URLs: variable → (library, database number).
+    pub(super) redis_urls: BTreeMap<String, (String, u32)>,
+    /// Routes served from the built source tree: path → directory.
+    pub(super) source_routes: BTreeMap<String, String>,
+    /// Routes whose responses stream (no proxy buffering).
+    pub(super) unbuffered: Vec<String>,
+    /// uv dependency groups / extras the environment holds.
+    pub(super) groups: Vec<String>,
+    /// nixpkgs Python package overrides (`django` → `django_6`).
+    pub(super) overrides: BTreeMap<String, String>,
+    /// Secrets the app runs without.
+    pub(super) optional_secrets: Vec<String>,
+    /// Tasks that run after another task: task → the tasks before it.
+    pub(super) after: BTreeMap<String, Vec<String>>,
+    /// State subdirectories to create.
+    pub(super) state_dirs: Vec<String>,
+}
+
+impl Plan {
+    /// Put what the draft can express into it.
+    pub(super) fn write(&self, draft: &mut Draft) {
+        for d in &self.state_dirs {
+            if !draft.state_dirs.contains(d) {
+                draft.state_dirs.push(d.clone());
+            }
+        }
+    }
+}

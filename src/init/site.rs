@@ -1,0 +1,99 @@
+//! The public site: the domains and ACME e-mail the user gave `init` (`--domain`,
+//! `--acme-email`), or a commented site to fill in when they gave none; its routes (the web
+//! process, a frontend, static files collected at build time, streaming routes that must not be
+//! buffered) and the largest request body the shipped proxy configuration allows.
+//!
+//! It may call the draft.
+
+use super::Init;
+use crate::draft::{Outcome, Route, Site, Source};
+
+impl Init<'_> {
+    /// `[sites.main]` and `[acme]`, and the description's intro.
+    pub(super) fn site(&mut self, name: &str) {
+        let mut routes = Vec::new();
+        let frontend_routed = self.draft.assets.get("frontend").is_some_and(|a| a.spa);
+        if frontend_routed {
+            routes.push(("/".to_string(), Route::Asset("frontend".into())));
+            if self.draft.processes.contains_key("web") {
+                routes.push(("/api/".to_string(), Route::Process("web".into(), false)));
+            }
+        } else if self.draft.processes.contains_key("web") {
+            routes.push(("/".to_string(), Route::Process("web".into(), false)));
+        }
+        for hint in self.found.streams.iter().chain(self.ev.routes.iter()) {
+            if hint.unbuffered && !self.plan.unbuffered.contains(&hint.path) {
+                self.report.add(
+                    hint.source.clone(),
+                    format!("route {}", hint.path),
+                    Outcome::Decided(
+                        "streams (server-sent events): proxied without buffering".into(),
+                    ),
+                );
+                self.plan.unbuffered.push(hint.path.clone());
+            }
+        }
+        let body = self.ev.body_size.first().cloned();
+        if let Some((size, s)) = &body {
+            self.report.add(
+                s.clone(),
+                format!("client_max_body_size {size}"),
+                Outcome::Mapped(format!("[sites.main] client_max_body_size = {size:?}")),
+            );
+        }
+        let mut site = Site {
+            routes,
+            client_max_body_size: body.map(|(s, _)| s),
+            ..Site::default()
+        };
+        if self.opts.domains.is_empty() {
+            self.report.add(Source::new(".", 0), "sites", Outcome::Unmapped("the public domain is not in the sources: uncomment [sites.main] and [acme] in app2nix.toml and fill them in (or run init with --domain and --acme-email)".into()));
+            site.domains = vec!["example.org".into()];
+            site.client_max_body_size = None;
+            self.draft.commented_sites =
+                Some(("main".into(), site, format!("admin@{}", "example.org")));
+        } else {
+            site.domains = self.opts.domains.clone();
+            self.report.add(
+                Source::new("(command line)", 0),
+                "--domain",
+                Outcome::Mapped(format!("[sites.main] domains = {:?}", self.opts.domains)),
+            );
+            self.draft.sites.push(("main".into(), site));
+            match &self.opts.acme_email {
+                Some(e) => {
+                    self.draft.acme = Some((e.clone(), false));
+                    self.report.add(
+                        Source::new("(command line)", 0),
+                        "--acme-email",
+                        Outcome::Mapped("[acme] email, terms accepted".into()),
+                    );
+                }
+                None => self.report.add(
+                    Source::new("(command line)", 0),
+                    "--acme-email",
+                    Outcome::Unmapped(
+                        "no ACME e-mail: add [acme] email before generating, or set tls = \"none\""
+                            .into(),
+                    ),
+                ),
+            }
+        }
+        if frontend_routed && self.opts.domains.is_empty() {
+            self.draft.comments.insert(
+                "assets.frontend".into(),
+                vec!["Served by the site below once you uncomment it.".into()],
+            );
+        }
+        if let Some(module) = crate::nixpkgs::service_module(name) {
+            self.report.add(Source::new(".", 0), "nixpkgs", Outcome::Decided(format!("NixOS already has a module for `{name}` ({module}): compare `services.{name}` with what app2nix generates before choosing")));
+        }
+        self.draft.intro = vec![
+            format!(
+                "{name}: written by `app2nix init` from this directory. Check the report it printed,"
+            ),
+            "fill in what it could not decide, then run `app2nix check` and `app2nix generate`."
+                .into(),
+        ];
+    }
+}
