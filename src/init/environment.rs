@@ -54,7 +54,18 @@ pub(super) fn read_env_files(project: &Project, ev: &mut Evidence) {
 /// environment (`os.getenv(option)`): every key of it is a variable, its value in the file
 /// the default (empty: none).
 fn ini_fallback(project: &Project, ev: &mut Evidence) {
-    for rel in project.names.iter().filter(|n| n.ends_with(".py")) {
+    // Only modules beside an INI file can read it this way.
+    let dirs: BTreeSet<&str> = project
+        .names
+        .iter()
+        .filter(|n| n.ends_with(".ini"))
+        .map(|n| n.rsplit_once('/').map_or("", |(d, _)| d))
+        .collect();
+    for rel in project
+        .names
+        .iter()
+        .filter(|n| n.ends_with(".py") && dirs.contains(n.rsplit_once('/').map_or("", |(d, _)| d)))
+    {
         let Some(t) = project.read(rel) else { continue };
         if !(t.contains("Interpolation")
             && (t.contains("os.getenv(") || t.contains("environ.get(")))

@@ -61,30 +61,37 @@ pub(super) struct Found {
 }
 
 /// Substrings that make a module worth parsing: an application object or factory, Django's
-/// settings, a variable read, a settings class, an import by name, a health or event-stream
-/// route. A module without any of them declares nothing init reads (parse what can matter,
-/// once: a large project has thousands of modules).
+/// settings, a variable read, a settings class, an import by name, an event stream. A large
+/// project has thousands of modules; those without any of them declare nothing init reads
+/// (parse what can matter, once).
 const WORTH_PARSING: &[&str] = &[
     "Flask(",
     "FastAPI(",
     "Starlette(",
-    "create_app",
-    "make_app",
+    "def create_app",
+    "def make_app",
     "_APPLICATION",
-    "environ",
-    "getenv",
+    "os.environ",
+    "getenv(",
+    "environ.Env",
     "BaseSettings",
     "import_module",
     "event-stream",
-    "health",
-    "ping",
-    "livez",
-    "readyz",
-    "env(",
-    "env.",
     "DATABASES",
+    "dj_database_url",
     "STATIC_ROOT",
 ];
+
+/// Route paths of health checks as they appear in a route's string.
+const HEALTH_LITERALS: &[&str] = &["health", "livez", "readyz", "/ping", "'ping", "\"ping"];
+
+/// Whether a module can declare something init reads: by a marker, or by being a route module
+/// with a health check's path.
+fn worth_parsing(text: &str) -> bool {
+    WORTH_PARSING.iter().any(|w| text.contains(w))
+        || (HEALTH_LITERALS.iter().any(|h| text.contains(h))
+            && (text.contains("route(") || text.contains(".get(") || text.contains("path(")))
+}
 
 /// Directories whose modules are tests, migrations or documentation: never the app's entry
 /// points or settings.
@@ -121,7 +128,7 @@ pub(super) fn scan(project: &Project, ev: &mut Evidence) -> Result<Found, String
         if is_gunicorn_conf(n) {
             found.gunicorn.push((n.clone(), gunicorn::settings(&text)));
         }
-        if !WORTH_PARSING.iter().any(|w| text.contains(w)) {
+        if !worth_parsing(&text) {
             continue;
         }
         let Some(tree) = parser.parse(&text, None) else {
