@@ -209,6 +209,7 @@ fn dependencies(
     let mut dependencies = BTreeSet::new();
     for dep in &py.dependencies {
         if is_attr_path(dep) {
+            known_to_nixpkgs(c, dep);
             dependencies.insert(dep.to_string());
         } else {
             c.err(
@@ -472,6 +473,31 @@ fn nix_ident(s: &str) -> bool {
 }
 
 /// `a.b-c.d`: dotted Nix identifiers.
+/// A dependency nixpkgs has under that very name (`check` fails where evaluation would, with
+/// the name nixpkgs uses instead). Attribute paths (`django.optional-dependencies.argon2`) are
+/// left to the evaluation.
+fn known_to_nixpkgs(c: &mut Checker, dep: &Sp<String>) {
+    if dep.contains('.') {
+        return;
+    }
+    match crate::nixpkgs::python_attr(dep) {
+        crate::nixpkgs::PythonAttr::Found(name) if name == **dep => {}
+        crate::nixpkgs::PythonAttr::Found(name) | crate::nixpkgs::PythonAttr::Renamed(name) => c.err(
+            dep.span(),
+            format!("nixpkgs calls `{}` `{name}`", shown(dep)),
+            format!("write `{name}`: python3Packages attributes are nixpkgs' own names"),
+        ),
+        crate::nixpkgs::PythonAttr::Missing(close) => c.err(
+            dep.span(),
+            format!("nixpkgs has no python3Packages.{}", shown(dep)),
+            match close {
+                Some(n) => format!("did you mean `{n}`? (or lock the project with `uv lock`: the environment is then built from the lock)"),
+                None => "package it in an overlay, or lock the project with `uv lock`: the environment is then built from the lock".into(),
+            },
+        ),
+    }
+}
+
 fn is_attr_path(s: &str) -> bool {
     s.split('.').all(nix_ident)
 }
