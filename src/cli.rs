@@ -376,7 +376,53 @@ fn read_input(path: &Path) -> Result<Vec<u8>, Failure> {
     })
 }
 
-fn init_cmd(dir: &Path, stdout: bool, opts: crate::init::Options) -> Result<i32, Failure> {
+/// Ask for what only the user knows (the domain and the ACME e-mail), on a terminal: one line
+/// each; an empty domain keeps the commented site.
+pub fn ask_site(
+    input: &mut impl std::io::BufRead,
+    prompt: &mut impl Write,
+    opts: &mut crate::init::Options,
+) -> std::io::Result<()> {
+    let mut line = String::new();
+    write!(
+        prompt,
+        "Public domain of the site (e.g. app.example.org; empty to fill it in later): "
+    )?;
+    prompt.flush()?;
+    input.read_line(&mut line)?;
+    opts.domains = line
+        .split([' ', ','])
+        .map(str::trim)
+        .filter(|d| !d.is_empty())
+        .map(str::to_string)
+        .collect();
+    if opts.domains.is_empty() || opts.acme_email.is_some() {
+        return Ok(());
+    }
+    line.clear();
+    write!(
+        prompt,
+        "E-mail address for Let's Encrypt (accepts its terms): "
+    )?;
+    prompt.flush()?;
+    input.read_line(&mut line)?;
+    let email = line.trim();
+    if !email.is_empty() {
+        opts.acme_email = Some(email.to_string());
+    }
+    Ok(())
+}
+
+fn init_cmd(dir: &Path, stdout: bool, mut opts: crate::init::Options) -> Result<i32, Failure> {
+    use std::io::IsTerminal;
+    if opts.domains.is_empty() && std::io::stdin().is_terminal() && std::io::stderr().is_terminal()
+    {
+        let _ = ask_site(
+            &mut std::io::stdin().lock(),
+            &mut std::io::stderr(),
+            &mut opts,
+        );
+    }
     if !dir.is_dir() {
         return Err(Failure::Invalid(format!(
             "error: {} is not a directory\nhelp: pass the project's directory, e.g. `app2nix init .`",

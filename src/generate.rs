@@ -128,7 +128,16 @@ pub fn generate_selected(
 ) -> Result<(Model, Vec<GeneratedFile>), Failure> {
     let mut model = load(file)?;
     let plan = Plan::new(file, selection.out);
-    if selection.wants(Part::Flake) && !flake_can_read(&plan.desc_dir, &plan.out_dir) {
+    if plan.flake_dir != plan.desc_dir && selection.wants(Part::Flake) {
+        model.notes.push(format!(
+            "this project has a flake.nix of its own, so the generated flake is {shown}/flake.nix (with the module beside it). To deploy from your flake instead, add `nixosModules.{app} = import ./{own}/{app}.nix;` to its outputs{uv}",
+            shown = plan.shown_flake_dir.display(),
+            app = model.name,
+            own = relative(&plan.desc_dir, &plan.out_dir),
+            uv = if matches!(&model.package, crate::model::Package::Python(p) if p.uv.is_some()) { format!(", and the inputs `pyproject-nix`, `uv2nix` and `pyproject-build-systems` of {}/flake.nix (the module's `package` is the environment `{}-python.nix` builds)", plan.shown_flake_dir.display(), model.name) } else { String::new() },
+        ));
+    }
+    if selection.wants(Part::Flake) && !flake_can_read(&plan.flake_dir, &plan.out_dir) {
         model.notes.push(format!(
             "the flake beside the description refers to {}, outside its directory and git repository: Nix evaluates a flake from a copy of its own tree, so keep the output directory inside it",
             plan.out_dir.display()
@@ -161,16 +170,47 @@ struct Plan {
     shown_dir: PathBuf,
     /// The description's directory as given.
     shown_desc_dir: PathBuf,
+    /// The flake's directory (the description's, or its subdirectory when the project has a
+    /// flake of its own), absolute and as given.
+    flake_dir: PathBuf,
+    shown_flake_dir: PathBuf,
     layout: Layout,
     flake_layout: flake::FlakeLayout,
+}
+
+/// Where the generated files go when the description's directory has a flake of its own: a
+/// subdirectory, so the project's flake is never touched.
+pub const OWN_FLAKE_DIR: &str = "nix";
+
+/// Whether `dir` holds a `flake.nix` app2nix did not write.
+pub fn has_own_flake(dir: &Path) -> bool {
+    crate::input::read_text_if_any(&dir.join("flake.nix"))
+        .is_some_and(|t| !t.starts_with(render::HEADER_PREFIX))
 }
 
 impl Plan {
     fn new(file: &Path, out: Option<&Path>) -> Plan {
         let desc_abs = absolute(file);
         let desc_dir = desc_abs.parent().map(Path::to_path_buf).unwrap_or_default();
-        let out_dir = out.map(absolute).unwrap_or_else(|| desc_dir.clone());
         let shown_desc_dir = file.parent().map(Path::to_path_buf).unwrap_or_default();
+        // A project with its own flake gets the generated files (the flake among them) in a
+        // subdirectory; `--out` still chooses the module's directory.
+        let own_flake = has_own_flake(&desc_dir);
+        let flake_dir = if own_flake {
+            desc_dir.join(OWN_FLAKE_DIR)
+        } else {
+            desc_dir.clone()
+        };
+        let shown_flake_dir = if own_flake {
+            shown_desc_dir.join(OWN_FLAKE_DIR)
+        } else {
+            shown_desc_dir.clone()
+        };
+        let out = out
+            .map(Path::to_path_buf)
+            .or_else(|| own_flake.then(|| shown_flake_dir.clone()));
+        let out = out.as_deref();
+        let out_dir = out.map(absolute).unwrap_or_else(|| desc_dir.clone());
         let dir_prefix = |rel: String| {
             if rel.is_empty() {
                 rel
@@ -184,13 +224,16 @@ impl Plan {
                 to_project: dir_prefix(relative(&out_dir, &desc_dir)),
             },
             flake_layout: flake::FlakeLayout {
-                flake_source_label: relative(&desc_dir, &desc_abs),
-                to_out: dir_prefix(relative(&desc_dir, &out_dir)),
+                flake_source_label: relative(&flake_dir, &desc_abs),
+                to_out: dir_prefix(relative(&flake_dir, &out_dir)),
+                to_project: dir_prefix(relative(&flake_dir, &desc_dir)),
             },
             shown_dir: out
                 .map(Path::to_path_buf)
                 .unwrap_or_else(|| shown_desc_dir.clone()),
             shown_desc_dir,
+            shown_flake_dir,
+            flake_dir,
             desc_abs,
             desc_dir,
             out_dir,
@@ -234,7 +277,7 @@ fn render_all(model: &Model, plan: &Plan) -> Result<Vec<(Part, GeneratedFile)>, 
     let script_file = in_out(vm_test::vm_test_script_name(&model.name));
     files.push((Part::VmTest, GeneratedFile::owned(script_file, test_py)));
     let text = flake::flake_nix(model, &plan.flake_layout).map_err(internal("flake.nix"))?;
-    let flake_file = plan.shown_desc_dir.join("flake.nix");
+    let flake_file = plan.shown_flake_dir.join("flake.nix");
     files.push((Part::Flake, GeneratedFile::owned(flake_file, text)));
     let lock = flake::flake_lock(model).map_err(|e| {
         Failure::Internal(format!(
@@ -242,7 +285,7 @@ fn render_all(model: &Model, plan: &Plan) -> Result<Vec<(Part, GeneratedFile)>, 
         ))
     })?;
     // An existing lock keeps its pins (`nix flake update` owns them) and gains new inputs.
-    let lock_path = plan.shown_desc_dir.join("flake.lock");
+    let lock_path = plan.shown_flake_dir.join("flake.lock");
     let lock = match crate::input::read_text_if_any(&lock_path) {
         Some(existing) => flake::refresh_lock(&existing, &lock),
         None => lock,

@@ -828,3 +828,85 @@ fn a_source_at_the_projects_root_uses_its_uv_lock() {
         "{text}"
     );
 }
+
+/// A project with a flake of its own gets the generated files, the flake among them, in a
+/// subdirectory (its flake is never touched, generate never refuses), and the lines to add to
+/// its own flake. The generated flake refers to the project's files from there.
+#[test]
+fn a_project_with_its_own_flake_gets_a_subdirectory() {
+    let p = Project::new(
+        "[app]\nname = \"demo\"\n\n[package.python]\nsrc = \"app\"\n\n[processes.web]\nwsgi = \"app:app\"\nlisten = \"127.0.0.1:8000\"\n\n[host]\nname = \"box\"\nconfiguration = \"host/configuration.nix\"\n",
+    );
+    let own = "{ outputs = _: { }; }\n";
+    std::fs::write(p.path("flake.nix"), own).expect("flake");
+    std::fs::create_dir(p.path("host")).expect("mkdir");
+    std::fs::write(p.path("host/configuration.nix"), "{ }\n").expect("host");
+    let out = p.run(&["generate"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(
+        std::fs::read_to_string(p.path("flake.nix")).expect("kept"),
+        own
+    );
+    let flake = std::fs::read_to_string(p.path("nix/flake.nix")).expect("generated flake");
+    assert!(flake.contains("../host/configuration.nix"), "{flake}");
+    assert!(p.path("nix/demo.nix").is_file() && p.path("nix/flake.lock").is_file());
+    assert!(
+        stderr(&out).contains("add `nixosModules.demo = import ./nix/demo.nix;`"),
+        "{}",
+        stderr(&out)
+    );
+    let package = std::fs::read_to_string(p.path("nix/demo-package.nix")).expect("package");
+    assert!(package.contains("../app"), "{package}");
+    // A second run is a no-op, and --check agrees.
+    let check = p.run(&["generate", "--check"]);
+    assert_eq!(check.status.code(), Some(0), "{}", stderr(&check));
+}
+
+/// On a terminal, `init` without `--domain` asks for the domains and the ACME e-mail; an
+/// empty answer keeps the commented site.
+#[test]
+fn init_asks_for_the_site_on_a_terminal() {
+    let mut opts = app2nix::init::Options::default();
+    let mut shown = Vec::new();
+    app2nix::cli::ask_site(
+        &mut "app.example.org, www.app.example.org\nops@example.org\n".as_bytes(),
+        &mut shown,
+        &mut opts,
+    )
+    .expect("asks");
+    assert_eq!(opts.domains, ["app.example.org", "www.app.example.org"]);
+    assert_eq!(opts.acme_email.as_deref(), Some("ops@example.org"));
+    assert!(String::from_utf8_lossy(&shown).contains("Public domain"));
+    let mut none = app2nix::init::Options::default();
+    app2nix::cli::ask_site(&mut "\n".as_bytes(), &mut Vec::new(), &mut none).expect("asks");
+    assert!(none.domains.is_empty() && none.acme_email.is_none());
+}
+
+/// `init --domain D --acme-email E`: the site and ACME are written, not commented.
+#[test]
+fn init_with_a_domain_writes_the_site() {
+    let p = Project::new("");
+    std::fs::remove_file(p.path("app2nix.toml")).expect("rm");
+    std::fs::write(
+        p.path("app/main.py"),
+        "from flask import Flask\napp = Flask(__name__)\n",
+    )
+    .expect("app");
+    std::fs::write(p.path("requirements.txt"), "flask\n").expect("req");
+    let out = p.run(&[
+        "init",
+        "--domain",
+        "shop.example.org",
+        "--acme-email",
+        "ops@example.org",
+        "--stdout",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let table: toml::Table = stdout(&out).parse().expect("TOML");
+    assert_eq!(
+        table["sites"]["main"]["domains"][0].as_str(),
+        Some("shop.example.org")
+    );
+    assert_eq!(table["acme"]["email"].as_str(), Some("ops@example.org"));
+    assert_eq!(table["acme"]["accept_terms"].as_bool(), Some(true));
+}

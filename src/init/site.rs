@@ -85,6 +85,16 @@ impl Init<'_> {
                 vec!["Served by the site below once you uncomment it.".into()],
             );
         }
+        if crate::generate::has_own_flake(&self.project.path("")) {
+            self.report.add(
+                Source::new("flake.nix", 0),
+                "flake.nix",
+                Outcome::Decided(format!(
+                    "the project has a flake of its own: `app2nix generate` writes the module and its flake into {}/ and says what to add to yours",
+                    crate::generate::OWN_FLAKE_DIR
+                )),
+            );
+        }
         if let Some(module) = crate::nixpkgs::service_module(name) {
             self.report.add(Source::new(".", 0), "nixpkgs", Outcome::Decided(format!("NixOS already has a module for `{name}` ({module}): compare `services.{name}` with what app2nix generates before choosing")));
         }

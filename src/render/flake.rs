@@ -20,9 +20,11 @@ pub const NIXPKGS_URL: &str = "https://channels.nixos.org/nixos-26.05-small/nixe
 pub struct FlakeLayout {
     /// The description's path as shown in the flake's header (relative to the flake).
     pub flake_source_label: String,
-    /// From the flake's directory (the description's) to the output directory: `""` or
-    /// `"../../modules/"`.
+    /// From the flake's directory to the output directory: `""` or `"../../modules/"`.
     pub to_out: String,
+    /// From the flake's directory to the description's (paths the description gives, such as
+    /// a host's configuration, start there): `""`, or `"../"` for a flake in a subdirectory.
+    pub to_project: String,
 }
 
 #[derive(Debug, Serialize)]
@@ -103,7 +105,7 @@ pub fn flake_nix(m: &Model, layout: &FlakeLayout) -> Result<String, Error> {
         host: m.host.as_ref().map(|h| HostCtx {
             name: h.name.clone(),
             system: h.system.clone(),
-            configuration: h.configuration.clone(),
+            configuration: format!("{}{}", layout.to_project, h.configuration),
         }),
         hosts: m
             .cluster
@@ -112,7 +114,7 @@ pub fn flake_nix(m: &Model, layout: &FlakeLayout) -> Result<String, Error> {
             .map(|h| ClusterHostCtx {
                 name: h.name.clone(),
                 system: h.system.clone(),
-                configuration: h.configuration.clone(),
+                configuration: format!("{}{}", layout.to_project, h.configuration),
                 ssh_user: h.ssh_user.clone().unwrap_or_else(|| "root".into()),
                 ssh_host: h.ssh_host.clone(),
                 roles: h.roles.iter().map(|r| r.as_str()).collect(),
