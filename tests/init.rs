@@ -10,6 +10,17 @@ use common::{copy_dir, run};
 
 const TREES: &[&str] = &["django", "fastapi", "flask-factory", "vite", "uv-vite"];
 
+/// Trees `init` reads as a new user would, with the domain and the ACME e-mail:
+/// `container` (a production Dockerfile, its entrypoint and worker scripts, Compose with merge
+/// keys, Django settings read from the environment, requirements includes, markers and
+/// extras, untranslated catalogs), `procman` (a Procfile chain, supervisor programs, a systemd
+/// unit and nginx configuration in the tree, a Flask factory and config class, a streaming
+/// route), `workspace` (a uv workspace member run by `fastapi run`, a pre-start script, pydantic
+/// settings, Compose's required variables and a development `.env`), `confmod` (a configuration
+/// module the app requires with an example beside it, units with a gunicorn configuration, an
+/// upgrade script, a Django major version nixpkgs has under its own attribute).
+const READ_AS_A_USER_WOULD: &[&str] = &["container", "procman", "workspace", "confmod"];
+
 /// A copy of a fixture tree, in a directory with the fixture's name (the app name comes from it).
 fn tree(name: &str) -> (tempfile::TempDir, std::path::PathBuf) {
     let tmp = tempfile::tempdir().expect("tempdir");
@@ -25,9 +36,21 @@ fn tree(name: &str) -> (tempfile::TempDir, std::path::PathBuf) {
 
 #[test]
 fn init_describes_each_tree() {
-    for name in TREES {
+    let with_site = [
+        "init",
+        "--domain",
+        "app.example.org",
+        "--acme-email",
+        "ops@example.org",
+    ];
+    for name in TREES.iter().chain(READ_AS_A_USER_WOULD) {
         let (_tmp, dir) = tree(name);
-        let out = run(&dir, &["init"]);
+        let args: &[&str] = if READ_AS_A_USER_WOULD.contains(name) {
+            &with_site
+        } else {
+            &["init"]
+        };
+        let out = run(&dir, args);
         let report =
             String::from_utf8_lossy(&out.stderr).replace(&dir.display().to_string(), "<tree>");
         assert_eq!(out.status.code(), Some(0), "{name}: {report}");

@@ -354,8 +354,7 @@ fn kind_of(name: &str, reader: Option<&Reader>) -> Kind {
 
 /// A switch (`True`, `false`, `0`, `yes`) or a number: never a secret's value.
 fn is_switch_or_number(v: &str) -> bool {
-    ["true", "false", "yes", "no", "on", "off", "none", ""]
-        .contains(&v.to_ascii_lowercase().as_str())
+    ["true", "false", "yes", "no", "on", "off", "none"].contains(&v.to_ascii_lowercase().as_str())
         || v.parse::<f64>().is_ok()
 }
 
@@ -1154,7 +1153,7 @@ impl Init<'_> {
         let insecure_default = matches!(default, Default::Literal(d) if !d.is_empty());
         let optional = !main_key && !matches!(default, Default::Required) && !insecure_default;
         if optional && !named {
-            self.report.add(source, name, Outcome::Decided(format!("an optional secret, not declared: add `{name} = \"env\"` to [secrets] to use what needs it")));
+            self.report.add(source, name, Outcome::Decided("an optional secret the deployment files do not name: not declared (declare it under [secrets] to use what needs it)".into()));
             return;
         }
         self.draft.secrets.insert(name.to_string(), "env".into());

@@ -1,0 +1,2 @@
+FLASK_APP=board.py
+FLASK_DEBUG=1

@@ -1,0 +1,3 @@
+from board import create_app
+
+app = create_app()

@@ -1,0 +1,3 @@
+from app.core.config import settings
+
+print(settings.FIRST_SUPERUSER)
