@@ -119,3 +119,118 @@ fn processes_with_tasks(bencher: divan::Bencher, n: usize) {
             .ok()
     });
 }
+
+/// A project the size of a large Django application (2,274 files, 1,221 of them Python
+/// modules: models and views that import, query and branch, a settings module reading the
+/// environment, URL modules with a health route, migrations, tests, templates, static files and
+/// fixtures), for `init` (issue: under 0.25 s on a tree of this size).
+fn large_tree() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path();
+    let write = |rel: &str, text: &str| {
+        let p = root.join(rel);
+        std::fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
+        std::fs::write(p, text).expect("write");
+    };
+    write(
+        "manage.py",
+        "import os\nimport sys\n\nif __name__ == '__main__':\n    os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'site.settings')\n    from django.core.management import execute_from_command_line\n    execute_from_command_line(sys.argv)\n",
+    );
+    write("site/__init__.py", "");
+    write(
+        "site/settings.py",
+        &format!(
+            "import os\nSECRET_KEY = os.environ['SECRET_KEY']\nDEBUG = os.environ.get('DEBUG', 'True') == 'True'\nALLOWED_HOSTS = os.environ.get('ALLOWED_HOSTS', 'localhost').split(',')\nINSTALLED_APPS = [{}]\nWSGI_APPLICATION = 'site.wsgi.application'\n",
+            (0..40)
+                .map(|i| format!("'app{i}'"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    );
+    write(
+        "site/wsgi.py",
+        "import os\nfrom django.core.wsgi import get_wsgi_application\nos.environ.setdefault('DJANGO_SETTINGS_MODULE', 'site.settings')\napplication = get_wsgi_application()\n",
+    );
+    write(
+        "site/urls.py",
+        "from django.urls import path\nfrom . import views\nurlpatterns = [path('healthz/', views.health)]\n",
+    );
+    write("requirements.txt", "django\npsycopg\ngunicorn\n");
+    let module = |i: usize| {
+        let mut s = String::from(
+            "from django.db import models\nfrom django.shortcuts import render, get_object_or_404\n\n",
+        );
+        for j in 0..12 {
+            s.push_str(&format!(
+                "class Thing{i}x{j}(models.Model):\n    name = models.CharField(max_length=100)\n    note = models.TextField(blank=True)\n\n    def __str__(self):\n        return f\"{{self.name}} ({j})\"\n\n\ndef view_{i}_{j}(request, pk):\n    obj = get_object_or_404(Thing{i}x{j}, pk=pk)\n    page = request.GET.get('page', '1')\n    if obj.note and page != '1':\n        return render(request, 'thing.html', {{'obj': obj, 'page': page}})\n    return render(request, 'thing.html', {{'obj': obj}})\n\n\n"
+            ));
+        }
+        s
+    };
+    let mut python = 5;
+    let mut files = 6;
+    for app in 0..40 {
+        for (k, name) in [
+            "models", "views", "forms", "admin", "api", "filters", "tables", "signals", "utils",
+            "choices",
+        ]
+        .iter()
+        .enumerate()
+        {
+            write(&format!("app{app}/{name}.py"), &module(app * 10 + k));
+            python += 1;
+        }
+        for m in 0..12 {
+            write(
+                &format!("app{app}/migrations/{m:04}_auto.py"),
+                "from django.db import migrations\n\nclass Migration(migrations.Migration):\n    dependencies = []\n    operations = []\n",
+            );
+            python += 1;
+        }
+        write(&format!("app{app}/tests/test_views.py"), &module(app));
+        write(&format!("app{app}/__init__.py"), "");
+        python += 2;
+        for t in 0..20 {
+            write(
+                &format!("app{app}/templates/app{app}/page{t}.html"),
+                "{% extends 'base.html' %}{% block content %}<p>{{ obj }}</p>{% endblock %}\n",
+            );
+            files += 1;
+        }
+        for s in 0..5 {
+            write(
+                &format!("app{app}/static/app{app}/s{s}.js"),
+                "export function f(x) { return x + 1; }\n",
+            );
+            files += 1;
+        }
+    }
+    while python < 1221 {
+        write(&format!("extras/m{python}.py"), &module(python));
+        python += 1;
+    }
+    files += python;
+    while files < 2274 {
+        write(
+            &format!("docs/page{files}.md"),
+            "# A page\n\nSome documentation.\n",
+        );
+        files += 1;
+    }
+    dir
+}
+
+/// `init` on a tree the size of a large Django project.
+#[divan::bench(sample_count = 10)]
+fn init_large_project(bencher: divan::Bencher) {
+    let tree = large_tree();
+    let opts = app2nix::init::Options {
+        domains: vec!["app.example.org".into()],
+        acme_email: Some("ops@example.org".into()),
+    };
+    bencher.bench(|| {
+        app2nix::init::init(divan::black_box(tree.path()), &opts)
+            .map(|(d, _)| d.processes.len())
+            .ok()
+    });
+}
