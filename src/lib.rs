@@ -20,6 +20,7 @@ pub mod lockfiles;
 pub mod model;
 pub mod nix;
 pub mod output;
+pub mod placeholders;
 pub mod python_version;
 pub mod render;
 pub mod secrets;
