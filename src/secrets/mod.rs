@@ -865,7 +865,12 @@ mod tests {
         ] {
             assert!(is_secret_name(s), "{s}");
         }
-        for s in ["PRUNE_DAYS", "SEED_DATA_PATH", "MACAROON_PATH", "RUNE_EXPIRY"] {
+        for s in [
+            "PRUNE_DAYS",
+            "SEED_DATA_PATH",
+            "MACAROON_PATH",
+            "RUNE_EXPIRY",
+        ] {
             assert!(!is_secret_name(s), "{s}");
         }
     }

@@ -154,7 +154,15 @@ pub(super) fn nix_value(m: &Model, text: &Text, source: Source, process: Option<
                 for piece in pieces(m, name, source, process) {
                     match piece {
                         Piece::Literal(l) => out.push_str(&nix::string_content(&l)),
-                        Piece::Expr(e) => out.push_str(&format!("${{{e}}}")),
+                        Piece::Expr(e) => {
+                            // `$${` is Nix's escape of a literal `${`: a `$` of the text right
+                            // before an interpolation is written `\$`.
+                            if out.ends_with('$') {
+                                out.pop();
+                                out.push_str("\\$");
+                            }
+                            out.push_str(&format!("${{{e}}}"));
+                        }
                     }
                 }
             }
