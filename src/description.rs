@@ -106,14 +106,18 @@ pub struct Description {
     #[serde(default)]
     pub tasks: BTreeMap<Sp<String>, Task>,
     /// Plain environment variables for every process and task. Secret values do not belong here.
+    /// A value may name values of the deployment (`ALLOWED_HOSTS = "{{domains}}"`, see
+    /// `placeholders`); a name the classification takes for a secret is written
+    /// `{ value = "…", public = true }`.
     #[serde(default)]
-    pub env: BTreeMap<Sp<String>, Sp<String>>,
+    pub env: BTreeMap<Sp<String>, Sp<EnvValue>>,
     /// Environment files (`KEY=value` lines) read at start, outside the Nix store.
     #[serde(default)]
     pub environment_files: Vec<Sp<String>>,
-    /// Named secrets and how each reaches the processes. The description never holds a value.
+    /// Named secrets and how each reaches the processes: `env`, `file` or `acme`, or
+    /// `{ delivery = "env", optional = true }`. The description never holds a value.
     #[serde(default)]
-    pub secrets: BTreeMap<Sp<String>, Sp<String>>,
+    pub secrets: BTreeMap<Sp<String>, Sp<SecretSpec>>,
     /// Directory holding the encrypted secrets (`<app>-<NAME>.age`, agenix), relative to this
     /// file (default `secrets`).
     pub secrets_dir: Option<Sp<String>>,
@@ -141,6 +145,12 @@ pub struct Description {
     /// The NixOS machine that runs the application: the generated flake gets a
     /// `nixosConfigurations.<name>` for `nixos-rebuild switch --flake .#<name>`.
     pub host: Option<Host>,
+    /// Steps run when the package is built (`collectstatic`, `compilemessages`), their output
+    /// part of the source tree the units run in.
+    pub build: Option<Sp<Build>>,
+    /// Configuration files rendered at start with the deployment's values and secrets, by name.
+    #[serde(default)]
+    pub files: BTreeMap<Sp<String>, Sp<ConfigFile>>,
     /// Several NixOS machines sharing the application's roles (an edge with the sites, app
     /// hosts, a database host, the one host that runs tasks), deployed with colmena or
     /// deploy-rs. Instead of `[host]`.
@@ -253,7 +263,7 @@ impl<'de> Deserialize<'de> for Route {
     }
 }
 
-/// `{ process = ..., ... }`: exactly one of `process`, `asset`, `state` or `redirect`.
+/// `{ process = ..., ... }`: exactly one of `process`, `asset`, `state`, `source` or `redirect`.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RouteTable {
@@ -263,6 +273,9 @@ pub struct RouteTable {
     pub asset: Option<Sp<String>>,
     /// Serve this subdirectory of the state directory (e.g. `static`, `media`).
     pub state: Option<Sp<String>>,
+    /// Serve this directory of the built source tree from the store (e.g. `static-collected`,
+    /// written by a `[build]` step).
+    pub source: Option<Sp<String>>,
     /// Redirect to this URL.
     pub redirect: Option<Sp<String>>,
     /// Redirect status (301, 302, 307 or 308; default 301).
@@ -447,9 +460,10 @@ pub struct Process {
     /// Write the access log to `<logs dir>/<process>-access.log` instead of the journal.
     #[serde(default)]
     pub access_log_file: bool,
-    /// Environment variables for this process only.
+    /// Environment variables for this process only (`{{host}}`, `{{port}}` and `{{listen}}` name
+    /// where it listens).
     #[serde(default)]
-    pub env: BTreeMap<Sp<String>, Sp<String>>,
+    pub env: BTreeMap<Sp<String>, Sp<EnvValue>>,
     /// A one-line description of the process.
     pub description: Option<Sp<String>>,
 }
@@ -471,9 +485,160 @@ pub struct Task {
     pub once: bool,
     /// Environment variables for this task only.
     #[serde(default)]
-    pub env: BTreeMap<Sp<String>, Sp<String>>,
+    pub env: BTreeMap<Sp<String>, Sp<EnvValue>>,
     /// A one-line description of the task.
     pub description: Option<Sp<String>>,
+}
+
+/// An environment value: a string (which may name values of the deployment, `{{domain}}`), or
+/// `{ value = "…", public = true }` for a name the secret classification would refuse.
+#[derive(Debug, Clone, JsonSchema)]
+#[serde(untagged)]
+pub enum EnvValue {
+    /// The value.
+    Plain(String),
+    /// A value declared public.
+    Public(PublicValue),
+}
+
+/// `{ value = "…", public = true }`.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PublicValue {
+    /// The value (it lands in the world-readable Nix store).
+    pub value: String,
+    /// Must be `true`: the name looks secret, and this value is not.
+    #[serde(default)]
+    pub public: bool,
+}
+
+impl EnvValue {
+    /// The value as written.
+    pub fn value(&self) -> &str {
+        match self {
+            EnvValue::Plain(v) => v,
+            EnvValue::Public(p) => &p.value,
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for EnvValue {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = EnvValue;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a string or `{ value = \"...\", public = true }`")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<EnvValue, E> {
+                Ok(EnvValue::Plain(v.to_string()))
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<EnvValue, A::Error> {
+                PublicValue::deserialize(serde::de::value::MapAccessDeserializer::new(map))
+                    .map(EnvValue::Public)
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// How a secret reaches the app: `"env"`, `"file"`, `"acme"`, or a table.
+#[derive(Debug, Clone, JsonSchema)]
+#[serde(untagged)]
+pub enum SecretSpec {
+    /// `env`, `file` or `acme`.
+    Delivery(String),
+    /// `{ delivery = "env", optional = true }`.
+    Table(SecretTable),
+}
+
+/// `{ delivery = "env" | "file", optional = true }`.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SecretTable {
+    /// `env` (default) or `file`.
+    pub delivery: Option<String>,
+    /// Delivered only when the host provides it (`secretFiles.<NAME>`, or an encrypted file
+    /// beside the description when it is generated); the units start without it.
+    #[serde(default)]
+    pub optional: bool,
+}
+
+impl SecretSpec {
+    /// The delivery as written (`env` when a table leaves it out).
+    pub fn delivery(&self) -> &str {
+        match self {
+            SecretSpec::Delivery(d) => d,
+            SecretSpec::Table(t) => t.delivery.as_deref().unwrap_or("env"),
+        }
+    }
+
+    /// Whether the secret is optional.
+    pub fn optional(&self) -> bool {
+        matches!(self, SecretSpec::Table(t) if t.optional)
+    }
+}
+
+impl<'de> Deserialize<'de> for SecretSpec {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = SecretSpec;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("`\"env\"`, `\"file\"`, `\"acme\"` or `{ delivery = \"env\", optional = true }`")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<SecretSpec, E> {
+                Ok(SecretSpec::Delivery(v.to_string()))
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                map: A,
+            ) -> Result<SecretSpec, A::Error> {
+                SecretTable::deserialize(serde::de::value::MapAccessDeserializer::new(map))
+                    .map(SecretSpec::Table)
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// `[build]`: steps run when the package is built, in the source tree, with the app's Python
+/// environment. Their output (collected static files, compiled translations) is part of the
+/// source tree the units run in and nginx serves `{ source = "…" }` routes from.
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Build {
+    /// Shell command lines, run in order in the source tree (`python manage.py collectstatic
+    /// --noinput`). The build has no network and no secrets: each declared secret holds a
+    /// documented placeholder instead.
+    #[serde(default)]
+    pub steps: Vec<Sp<String>>,
+    /// Environment of the steps only (`DEBUG = "False"`), besides `[env]`.
+    #[serde(default)]
+    pub env: BTreeMap<Sp<String>, Sp<EnvValue>>,
+    /// nixpkgs attributes on the steps' `PATH` (`gettext` for `compilemessages`).
+    #[serde(default)]
+    pub packages: Vec<Sp<String>>,
+}
+
+/// `[files.<name>]`: a configuration file rendered at start into `/run/<app>-files/`, with the
+/// deployment's values and secrets filled in. Exactly one of `template` and `text`; at least one
+/// of `path` and `env`.
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ConfigFile {
+    /// Where the app reads it, relative to `[package.python] src`: the source tree holds a link
+    /// there to the rendered file.
+    pub path: Option<Sp<String>>,
+    /// An environment variable every unit gets, naming the rendered file.
+    pub env: Option<Sp<String>>,
+    /// How values are written into it: `python`, `json`, `yaml`, `toml` (string literals, lists
+    /// as lists) or `text` (as they are). Default: from the extension of `path` or `template`.
+    pub format: Option<Sp<String>>,
+    /// A file of the project holding the template, relative to this file.
+    pub template: Option<Sp<String>>,
+    /// The template itself.
+    pub text: Option<Sp<String>>,
 }
 
 /// `[state]`

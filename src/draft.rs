@@ -203,6 +203,34 @@ pub enum Route {
     Asset(String),
     /// A redirect.
     Redirect(String, Option<i64>),
+    /// A directory of the built source tree.
+    Source(String),
+}
+
+/// `[build]`: steps run when the package builds.
+#[derive(Debug, Clone, Default)]
+pub struct BuildDraft {
+    /// Shell command lines.
+    pub steps: Vec<String>,
+    /// Build-only environment.
+    pub env: BTreeMap<String, String>,
+    /// nixpkgs attributes on the steps' `PATH`.
+    pub packages: Vec<String>,
+}
+
+/// `[files.<name>]`: a configuration file rendered at start.
+#[derive(Debug, Clone, Default)]
+pub struct FileDraft {
+    /// Where the app reads it, relative to the package source.
+    pub path: Option<String>,
+    /// A variable naming it.
+    pub env: Option<String>,
+    /// `python`, `json`, `yaml`, `toml` or `text` (default from the extension).
+    pub format: Option<String>,
+    /// A template file of the project.
+    pub template: Option<String>,
+    /// The template itself (when there is no `template`).
+    pub text: Option<String>,
 }
 
 /// A site.
@@ -257,8 +285,17 @@ pub struct Draft {
     pub tasks: BTreeMap<String, Task>,
     /// `[env]`.
     pub env: BTreeMap<String, String>,
+    /// Names of `[env]` whose value is declared public (`{ value = "…", public = true }`): the
+    /// classification takes the name for a secret's.
+    pub public_env: std::collections::BTreeSet<String>,
     /// `[secrets]`: name → delivery.
     pub secrets: BTreeMap<String, String>,
+    /// Secrets that are optional (`{ delivery = "…", optional = true }`).
+    pub optional_secrets: std::collections::BTreeSet<String>,
+    /// `[build]`.
+    pub build: Option<BuildDraft>,
+    /// `[files.*]`.
+    pub files: BTreeMap<String, FileDraft>,
     /// `[state] logs`.
     pub logs: bool,
     /// `[state] dirs`: subdirectories of the state directory.
@@ -353,6 +390,7 @@ impl Draft {
             self.task_toml(&mut out, name, t);
         }
         self.variables_toml(&mut out);
+        self.build_toml(&mut out);
         self.data_toml(&mut out);
         for (name, s) in &self.sites {
             out.push_str(&site_toml(name, s, &self.comments));
@@ -473,11 +511,68 @@ impl Draft {
 
     /// `[env]` and `[secrets]` (names and deliveries only).
     fn variables_toml(&self, out: &mut String) {
-        for (section, map) in [("env", &self.env), ("secrets", &self.secrets)] {
-            if !map.is_empty() {
-                self.section(out, section);
-                for (k, v) in map {
+        if !self.env.is_empty() {
+            self.section(out, "env");
+            for (k, v) in &self.env {
+                if self.public_env.contains(k) {
+                    let _ = writeln!(
+                        out,
+                        "{} = {{ value = {}, public = true }}",
+                        toml_key(k),
+                        toml_str(v)
+                    );
+                } else {
                     let _ = writeln!(out, "{} = {}", toml_key(k), toml_str(v));
+                }
+            }
+        }
+        if !self.secrets.is_empty() {
+            self.section(out, "secrets");
+            for (k, v) in &self.secrets {
+                if self.optional_secrets.contains(k) {
+                    let _ = writeln!(
+                        out,
+                        "{} = {{ delivery = {}, optional = true }}",
+                        toml_key(k),
+                        toml_str(v)
+                    );
+                } else {
+                    let _ = writeln!(out, "{} = {}", toml_key(k), toml_str(v));
+                }
+            }
+        }
+    }
+
+    /// `[build]` and `[files.*]`.
+    fn build_toml(&self, out: &mut String) {
+        if let Some(b) = &self.build {
+            self.section(out, "build");
+            if !b.steps.is_empty() {
+                let _ = writeln!(out, "steps = {}", list(&b.steps));
+            }
+            if !b.env.is_empty() {
+                let pairs: Vec<String> = b
+                    .env
+                    .iter()
+                    .map(|(k, v)| format!("{} = {}", toml_key(k), toml_str(v)))
+                    .collect();
+                let _ = writeln!(out, "env = {{ {} }}", pairs.join(", "));
+            }
+            if !b.packages.is_empty() {
+                let _ = writeln!(out, "packages = {}", list(&b.packages));
+            }
+        }
+        for (name, f) in &self.files {
+            self.section(out, &format!("files.{}", toml_key(name)));
+            for (key, value) in [
+                ("path", &f.path),
+                ("env", &f.env),
+                ("format", &f.format),
+                ("template", &f.template),
+                ("text", &f.text),
+            ] {
+                if let Some(v) = value {
+                    let _ = writeln!(out, "{key} = {}", toml_str(v));
                 }
             }
         }
@@ -593,6 +688,7 @@ fn route_toml(r: &Route) -> String {
         Route::Asset(a) => format!("{{ asset = {} }}", toml_str(a)),
         Route::Redirect(url, Some(c)) => format!("{{ redirect = {}, code = {c} }}", toml_str(url)),
         Route::Redirect(url, None) => format!("{{ redirect = {} }}", toml_str(url)),
+        Route::Source(dir) => format!("{{ source = {} }}", toml_str(dir)),
     }
 }
 
@@ -633,6 +729,62 @@ mod tests {
             Some("a\"\n[secrets]\nY = \"env")
         );
         assert!(!table.contains_key("evil") && !table.contains_key("secrets"));
+    }
+
+    /// What issue 23 added to the description (build steps, configuration files, public values,
+    /// optional secrets, source routes) is written as a description `check` reads back.
+    #[test]
+    fn build_files_and_secrets_parse_back() {
+        let mut d = Draft {
+            name: Some("demo".into()),
+            python_src: Some("app".into()),
+            ..Draft::default()
+        };
+        d.env.insert("ALLOWED_HOSTS".into(), "{{domains}}".into());
+        d.env.insert("AUTH_PROXY_TRUSTED_IPS".into(), String::new());
+        d.public_env.insert("AUTH_PROXY_TRUSTED_IPS".into());
+        d.secrets.insert("SECRET_KEY".into(), "env".into());
+        d.secrets.insert("SENTRY_DSN".into(), "file".into());
+        d.optional_secrets.insert("SENTRY_DSN".into());
+        d.build = Some(BuildDraft {
+            steps: vec!["python manage.py collectstatic --noinput".into()],
+            env: [("DEBUG".to_string(), "False".to_string())].into(),
+            packages: vec!["gettext".into()],
+        });
+        d.files.insert(
+            "config".into(),
+            FileDraft {
+                path: Some("netbox/configuration.py".into()),
+                text: Some("SECRET_KEY = {{secret.SECRET_KEY}}\n".into()),
+                ..FileDraft::default()
+            },
+        );
+        d.sites.push((
+            "main".into(),
+            Site {
+                domains: vec!["demo.example.org".into()],
+                routes: vec![("/static/".into(), Route::Source("static-collected".into()))],
+                ..Site::default()
+            },
+        ));
+        let text = d.to_toml();
+        let desc = crate::description::parse(&text).unwrap_or_else(|e| panic!("{text}\n{e:?}"));
+        assert_eq!(
+            desc.build.as_ref().map(|b| b.steps.len()),
+            Some(1),
+            "{text}"
+        );
+        assert!(desc.files.contains_key("config"), "{text}");
+        assert!(desc.secrets["SENTRY_DSN"].optional(), "{text}");
+        assert!(
+            matches!(&*desc.env["AUTH_PROXY_TRUSTED_IPS"], crate::description::EnvValue::Public(p) if p.public),
+            "{text}"
+        );
+        let routes = &desc.sites["main"].routes;
+        assert!(
+            matches!(&*routes["/static/"], crate::description::Route::Table(t) if t.source.is_some()),
+            "{text}"
+        );
     }
 
     #[test]

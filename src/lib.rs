@@ -21,6 +21,7 @@ pub mod model;
 pub mod nix;
 pub mod nixpkgs;
 pub mod output;
+pub mod placeholders;
 pub mod python_version;
 pub mod render;
 pub mod secrets;

@@ -34,6 +34,25 @@ pub fn string_content(s: &str) -> String {
     out
 }
 
+/// A Nix indented string (`''…''`) whose value is exactly `text`, one source line per line of
+/// it: `''` and `${` are escaped, and every line is indented alike (Nix strips the indentation
+/// the lines share). For text written by app2nix itself (the configuration files' renderer):
+/// it must hold no tab nor carriage return and no line of spaces alone, which Nix's
+/// indentation stripping would treat differently.
+pub fn indented_string(text: &str) -> String {
+    let lines: Vec<String> = text
+        .split('\n')
+        .map(|line| {
+            if line.is_empty() {
+                String::new()
+            } else {
+                format!("  {}", line.replace("''", "'''").replace("${", "''${"))
+            }
+        })
+        .collect();
+    format!("''\n{}''", lines.join("\n"))
+}
+
 /// True when `s` can be written as a bare Nix identifier (and so as an unquoted attribute name).
 pub fn is_identifier(s: &str) -> bool {
     let mut chars = s.chars();

@@ -45,10 +45,18 @@ schedule = "daily"
 
 [env]
 MODE = "production"
+SITE = "{{url}}/"
+AUTH_PROXY_TRUSTED_IPS = { value = "10.0.0.1", public = true }
 
 [secrets]
 SECRET_KEY = "env"
 CF_DNS = "acme"
+SENTRY_DSN = { delivery = "file", optional = true }
+
+[build]
+steps = ["python manage.py collectstatic --noinput"]
+env = { DEBUG = "False" }
+packages = ["gettext"]
 
 [state]
 dirs = ["media"]
@@ -66,7 +74,7 @@ path = "/healthz"
 [sites.main]
 domains = ["demo.example.org"]
 client_max_body_size = "20m"
-routes = { "/" = "web", "/media/" = { state = "media" }, "/old/" = { redirect = "https://demo.example.org/new/" } }
+routes = { "/" = "web", "/media/" = { state = "media" }, "/static/" = { source = "static" }, "/old/" = { redirect = "https://demo.example.org/new/" } }
 
 [acme]
 email = "ops@example.org"
@@ -122,6 +130,38 @@ configuration = "host.nix"
 host_key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIL9fR6IFMTfj9j41/qhz2wOXpmr0jA6MXD1ZLxdZYKrJ app1"
 "#;
 
+/// A configuration file's description, for the fields of `[files.*]` (the renderer it ships
+/// makes every module longer: the other fields do without).
+const FILES_BASE: &str = r#"[app]
+name = "demo"
+
+[package.python]
+src = "app"
+
+[processes.web]
+wsgi = "demo.wsgi:app"
+listen = "127.0.0.1:8000"
+
+[secrets]
+SECRET_KEY = "env"
+
+[sites.main]
+domains = ["demo.example.org"]
+tls = "none"
+routes = { "/" = "web" }
+
+[files.config]
+path = "demo/local_settings.py"
+env = "DEMO_SETTINGS"
+text = "HOSTS = {{domains}}\nKEY = {{secret.SECRET_KEY}}\n"
+"#;
+
+/// `FILES_BASE` with `from` replaced by `to`.
+fn in_files(from: &str, to: String) -> String {
+    assert!(FILES_BASE.contains(from), "FILES_BASE has no `{from}`");
+    FILES_BASE.replacen(from, &to, 1)
+}
+
 /// `CLUSTER_BASE` with `from` replaced by `to`.
 fn in_cluster(from: &str, to: String) -> String {
     assert!(CLUSTER_BASE.contains(from), "CLUSTER_BASE has no `{from}`");
@@ -142,6 +182,9 @@ enum Expect {
     /// One word of a shell script line: quoted for the shell (`tests/escaping.rs` proves that a
     /// shell reads the quoted word back unchanged).
     ShellWord,
+    /// A value that may name the deployment's values (`{{domain}}`): its literal text between
+    /// placeholders is in a Nix string unchanged, the placeholders are interpolations.
+    Templated,
 }
 
 fn toml_str(s: &str) -> String {
@@ -246,11 +289,24 @@ fn check(field: &str, description: &str, value: &str, expect: Expect) -> Result<
                 );
                 strings.extend(nix_strings(&f.text));
             }
+            if let Expect::Templated = expect {
+                let text = app2nix::placeholders::parse(value).expect("accepted, so it parses");
+                for part in &text.0 {
+                    if let app2nix::placeholders::Part::Text(t) = part {
+                        prop_assert!(
+                            strings.iter().any(|s| s.contains(t.as_str())),
+                            "{field} = {value:?} was accepted but its text {t:?} is not in any generated string"
+                        );
+                    }
+                }
+                save_corpus(field, &files);
+                return Ok(());
+            }
             let written = match expect {
                 Expect::Verbatim => Some(value.to_string()),
                 Expect::UnitText => Some(value.replace('%', "%%")),
                 Expect::ShellWord => Some(app2nix::shell::quote(value)),
-                Expect::Transformed => None,
+                Expect::Transformed | Expect::Templated => None,
             };
             if let Some(written) = written.filter(|w| !w.is_empty()) {
                 prop_assert!(
@@ -334,6 +390,18 @@ fields! {
     agenix_key: Expect::Verbatim, |v| with("host_keys = [", format!("admin_keys = [{}]\nhost_keys = [", toml_str(&v)));
     host_name: Expect::Transformed, |v| with("name = \"web1\"", format!("name = {}", toml_str(&v)));
     host_configuration: Expect::Transformed, |v| with("configuration = \"host.nix\"", format!("configuration = {}", toml_str(&v)));
+    env_value_placeholders: Expect::Templated, |v| with("SITE = \"{{url}}/\"", format!("SITE = {}", toml_str(&format!("{v}{{{{url}}}}{v}{{{{state_dir}}}}"))));
+    env_public_value: Expect::Verbatim, |v| with("value = \"10.0.0.1\"", format!("value = {}", toml_str(&v)));
+    process_env_placeholders: Expect::Templated, |v| with("listen = \"127.0.0.1:8000\"\n", format!("listen = \"127.0.0.1:8000\"\nenv = {{ AT = {} }}\n", toml_str(&format!("{{{{listen}}}}{v}{{{{port}}}}"))));
+    task_env_placeholders: Expect::Templated, |v| with("command = \"cleanup\"", format!("command = \"cleanup\"\nenv = {{ OUT = {} }}", toml_str(&format!("{{{{state_dir}}}}/{v}{{{{origins}}}}"))));
+    secret_delivery_table: Expect::Transformed, |v| with("{ delivery = \"file\", optional = true }", format!("{{ delivery = {}, optional = true }}", toml_str(&v)));
+    build_step: Expect::Verbatim, |v| with("steps = [\"python manage.py collectstatic --noinput\"]", format!("steps = [{}]", toml_str(&v)));
+    build_env_value: Expect::Templated, |v| with("env = { DEBUG = \"False\" }", format!("env = {{ DEBUG = {} }}", toml_str(&format!("{v}{{{{source}}}}"))));
+    build_package: Expect::Verbatim, |v| with("packages = [\"gettext\"]", format!("packages = [{}]", toml_str(&v)));
+    file_path: Expect::Transformed, |v| in_files("path = \"demo/local_settings.py\"", format!("path = {}", toml_str(&v)));
+    file_env: Expect::Verbatim, |v| in_files("env = \"DEMO_SETTINGS\"", format!("env = {}", toml_str(&v)));
+    file_text: Expect::Verbatim, |v| in_files("text = \"HOSTS = {{domains}}\\nKEY = {{secret.SECRET_KEY}}\\n\"", format!("text = {}", toml_str(&format!("{v}{{{{secret.SECRET_KEY}}}}"))));
+    route_source: Expect::Transformed, |v| with("{ source = \"static\" }", format!("{{ source = {} }}", toml_str(&v)));
     cluster_host_name: Expect::Transformed, |v| in_cluster("[hosts.app1]", format!("[hosts.{}]", toml_str(&v)));
     cluster_role: Expect::Transformed, |v| in_cluster("roles = [\"edge\"]", format!("roles = [{}]", toml_str(&v)));
     cluster_address: Expect::Verbatim, |v| in_cluster("address = \"10.0.0.11\"", format!("address = {}", toml_str(&v)));
@@ -342,6 +410,17 @@ fields! {
     cluster_system: Expect::Verbatim, |v| in_cluster("system = \"aarch64-linux\"", format!("system = {}", toml_str(&v)));
     cluster_configuration: Expect::Transformed, |v| in_cluster("configuration = \"host.nix\"\nhost_key", format!("configuration = {}\nhost_key", toml_str(&v)));
     cluster_host_key: Expect::Verbatim, |v| in_cluster("host_key = \"ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIL9fR6IFMTfj9j41/qhz2wOXpmr0jA6MXD1ZLxdZYKrJ app1\"", format!("host_key = {}", toml_str(&v)));
+}
+
+/// The description with a configuration file generates too.
+#[test]
+fn files_base_description_generates() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::create_dir(dir.path().join("app")).expect("app");
+    let file = dir.path().join("app2nix.toml");
+    std::fs::write(&file, FILES_BASE).expect("write");
+    let files = app2nix::generate::generate(&file, Some(&dir.path().join("out")));
+    assert!(files.is_ok(), "{:?}", files.err());
 }
 
 /// The description on several hosts generates too.

@@ -691,12 +691,12 @@ impl Init<'_> {
                 }
             }
             let text = lines.join("\n") + "\n";
-            let file = path
-                .rsplit('/')
-                .next()
-                .unwrap_or(&path)
-                .trim_end_matches(".py")
-                .to_string();
+            let file = crate::model::suggest_name(
+                path.rsplit('/')
+                    .next()
+                    .unwrap_or(&path)
+                    .trim_end_matches(".py"),
+            );
             self.report.add(
                 m.source.clone(),
                 format!("import of {}", m.path),
@@ -1052,9 +1052,26 @@ impl Init<'_> {
                     self.report.add(source, name, Outcome::Unmapped("a Redis URL, but the app uses no local Redis: set it in an environment file".into()));
                 }
             }
-            Kind::Hosts => set(self, "{{domains}}".into(), "the site's domains".into()),
-            Kind::Origins => set(self, "{{origins}}".into(), "the site's URLs".into()),
-            Kind::SiteUrl => set(self, "{{url}}".into(), "the site's URL".into()),
+            Kind::Hosts | Kind::Origins | Kind::SiteUrl => {
+                let (value, why) = match kind {
+                    Kind::Hosts => ("{{domains}}", "the site's domains"),
+                    Kind::Origins => ("{{origins}}", "the site's URLs"),
+                    _ => ("{{url}}", "the site's URL"),
+                };
+                if self.opts.domains.is_empty() {
+                    // No site yet (it is written as comments): the value follows it once it exists.
+                    self.report.add(source, name, Outcome::Decided(format!("follows the site: once [sites.main] is filled in, set {name} = {value:?} under [env]")));
+                    self.draft
+                        .comments
+                        .entry("env".into())
+                        .or_default()
+                        .push(format!(
+                            "Once the site below is filled in: {name} = \"{value}\" ({why})."
+                        ));
+                } else {
+                    set(self, value.into(), why.into());
+                }
+            }
             Kind::Debug => {
                 let value = match &default {
                     Default::Literal(d) if d == "0" || d == "1" => "0",

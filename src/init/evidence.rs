@@ -230,6 +230,9 @@ pub(super) struct Evidence {
     pub(super) db_parts: Vec<(String, String, Service, Source)>,
     /// A variable compared with a literal to switch a database on (`DB == "postgres"`).
     pub(super) db_switch: Vec<(String, String, Service, Source)>,
+    /// A settings module's `STATIC_ROOT` when it is a directory of the source
+    /// (`BASE_DIR / "static-collected"`): relative to the source's root, with where.
+    pub(super) static_root: Option<(String, Source)>,
     /// Django settings facts: name → (value expression as text, source).
     pub(super) settings: Vec<(String, String, Source)>,
     /// Settings read from a configuration module with a default (`getattr(configuration,

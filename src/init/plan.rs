@@ -11,7 +11,6 @@ use crate::draft::Draft;
 
 /// A configuration file the deployment writes (rendered at start).
 #[derive(Debug, Clone, Default)]
-#[allow(dead_code)] // Written into the draft by `Plan::write` once `[files]` is in the description.
 pub(super) struct FilePlan {
     /// Where the app reads it, relative to the package source.
     pub(super) path: String,
@@ -75,6 +74,27 @@ impl Plan {
             if !draft.state_dirs.contains(d) {
                 draft.state_dirs.push(d.clone());
             }
+        }
+        if !self.build_steps.is_empty() {
+            draft.build = Some(crate::draft::BuildDraft {
+                steps: self.build_steps.clone(),
+                env: self.build_env.clone(),
+                packages: self.build_packages.clone(),
+            });
+        }
+        for (name, f) in &self.files {
+            draft.files.insert(
+                name.clone(),
+                crate::draft::FileDraft {
+                    path: Some(f.path.clone()),
+                    format: Some(f.format.clone()),
+                    text: Some(f.text.clone()),
+                    ..crate::draft::FileDraft::default()
+                },
+            );
+        }
+        for s in &self.optional_secrets {
+            draft.optional_secrets.insert(s.clone());
         }
     }
 }

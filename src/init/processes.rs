@@ -803,6 +803,24 @@ impl Init<'_> {
             _ => 3,
         };
         order.sort_by_key(|s| rank(s));
+        // Static files collected into a directory of the source: nginx serves them from the
+        // store (the path Django's STATIC_URL gives them, `/static/` by default).
+        if order.iter().any(|s| s.contains("collectstatic"))
+            && let Some((dir, s)) = self.ev.static_root.clone()
+            && !dir.is_empty()
+        {
+            let url = self
+                .ev
+                .setting("STATIC_URL")
+                .and_then(|(_, v, _)| {
+                    let v = v.trim().trim_matches(['"', '\'']);
+                    (v.starts_with('/') && v.ends_with('/') && !v.contains(['{', ' ']))
+                        .then(|| v.to_string())
+                })
+                .unwrap_or_else(|| "/static/".into());
+            self.report.add(s, format!("STATIC_ROOT {dir}"), Outcome::Mapped(format!("[sites.main] route {url:?} = {{ source = {dir:?} }}: collected at build time, served by nginx from the store")));
+            self.plan.source_routes.insert(url, dir);
+        }
         for sig in order {
             if let Some((line, _)) = steps.get(&sig) {
                 self.plan.build_steps.push(line.clone());

@@ -479,6 +479,11 @@ fn settings_assignment(stmt: Node, m: &Module, ev: &mut Evidence) {
     if name == "DATABASES" {
         databases(right, m, ev, &source, stmt);
     }
+    if name == "STATIC_ROOT"
+        && let Some(p) = source_path(right, m.text)
+    {
+        ev.static_root = Some((p, source));
+    }
 }
 
 /// A `DATABASES` dict: the service its ENGINE names, the variables its connection parts are

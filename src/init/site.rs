@@ -21,6 +21,10 @@ impl Init<'_> {
         } else if self.draft.processes.contains_key("web") {
             routes.push(("/".to_string(), Route::Process("web".into(), false)));
         }
+        // Static files collected at build time: nginx serves them from the store.
+        for (path, dir) in &self.plan.source_routes {
+            routes.push((path.clone(), Route::Source(dir.clone())));
+        }
         for hint in self.found.streams.iter().chain(self.ev.routes.iter()) {
             if hint.unbuffered && !self.plan.unbuffered.contains(&hint.path) {
                 self.report.add(

@@ -409,11 +409,12 @@ fn health_routes(f: &PyFile, root: Node, found: &mut Found) {
                         unbuffered: true,
                     });
                 }
-            } else if c.contains("import_module") && is_dotted(&p) {
+            } else if c.contains("import_module") && is_dotted(&p) && required_import(n, src) {
                 found.imports.push((p, f.rel.clone(), line(n)));
             }
         }
         if n.kind() == "import_from_statement"
+            && required_import(n, src)
             && let Some(m) = n.child_by_field_name("module_name")
         {
             let module = text(m, src);
@@ -437,6 +438,31 @@ fn health_routes(f: &PyFile, root: Node, found: &mut Found) {
             stack.push(child);
         }
     }
+}
+
+/// Whether an import is required: not inside an `if` (`if os.path.exists(…): from .local
+/// import *`), and inside a `try` only when its `except` raises (an error that names the missing
+/// module), not when it passes over it.
+fn required_import(n: Node, src: &str) -> bool {
+    let mut p = n.parent();
+    while let Some(a) = p {
+        match a.kind() {
+            "if_statement" => return false,
+            "try_statement" => {
+                let mut c = a.walk();
+                let handlers: Vec<Node> = a
+                    .children(&mut c)
+                    .filter(|h| h.kind() == "except_clause")
+                    .collect();
+                return !handlers.is_empty()
+                    && handlers.iter().all(|h| text(*h, src).contains("raise"));
+            }
+            "function_definition" | "class_definition" | "module" => {}
+            _ => {}
+        }
+        p = a.parent();
+    }
+    true
 }
 
 /// `pkg.module` (two or more identifiers).

@@ -13,8 +13,9 @@ use std::ops::Range;
 use std::path::{Component, Path, PathBuf};
 
 use super::Context;
-use crate::description::Sp;
+use crate::description::{EnvValue, SecretSpec, Sp};
 use crate::diagnostic::{Diagnostic, Diagnostics, did_you_mean};
+use crate::placeholders::{self, Name, Text};
 use crate::secrets;
 
 /// What validation found so far: errors (reported together, in source order) and notes.
@@ -260,32 +261,35 @@ impl Checker<'_> {
         default.to_string()
     }
 
-    /// Plain environment variables (the app's, a process's or a task's): valid names that
-    /// nothing else sets, and values that are not secrets. `secrets` are the declared secrets
-    /// a variable may not also be.
+    /// Plain environment variables (the app's, a process's, a task's or the build's): valid
+    /// names that nothing else sets, values that are not secrets (unless declared public), and
+    /// placeholders that `places` allows. `secrets` are the declared secrets a variable may not
+    /// also be.
     pub(super) fn env_map(
         &mut self,
-        env: &BTreeMap<Sp<String>, Sp<String>>,
-        secrets: &BTreeMap<Sp<String>, Sp<String>>,
-    ) -> BTreeMap<String, String> {
+        env: &BTreeMap<Sp<String>, Sp<EnvValue>>,
+        secrets: &BTreeMap<Sp<String>, Sp<SecretSpec>>,
+        places: &Places,
+    ) -> BTreeMap<String, Text> {
         let mut out = BTreeMap::new();
         for (k, v) in env {
-            if self.env_variable(k, v, secrets) {
-                out.insert(k.to_string(), v.to_string());
+            if let Some(text) = self.env_variable(k, v, secrets, places) {
+                out.insert(k.to_string(), text);
             }
         }
         out
     }
 
-    /// One variable of [`Checker::env_map`]: whether it is kept.
+    /// One variable of [`Checker::env_map`]: its value, when it is kept.
     fn env_variable(
         &mut self,
         k: &Sp<String>,
-        v: &Sp<String>,
-        secrets: &BTreeMap<Sp<String>, Sp<String>>,
-    ) -> bool {
+        v: &Sp<EnvValue>,
+        secrets: &BTreeMap<Sp<String>, Sp<SecretSpec>>,
+        places: &Places,
+    ) -> Option<Text> {
         if !self.env_name(k, "environment variable name") {
-            return false;
+            return None;
         }
         if let Some(who) = reserved_variable(k) {
             self.err(
@@ -293,23 +297,22 @@ impl Checker<'_> {
                 format!("`{}` is set by {who}", k.as_str()),
                 "remove it: the units get it from there, and a second value would conflict or be dropped",
             );
-            return false;
+            return None;
         }
-        if secrets::is_secret_name(k) {
-            self.err_redacted(
-                v.span(),
-                format!("`{}` looks like a secret, but its value is written in the description", k.as_str()),
-                format!("remove it from `env` and declare it under [secrets] as `{} = \"env\"`; app2nix then delivers it from a file outside the Nix store", k.as_str()),
-            );
-            return false;
-        }
-        if let Some(why) = secrets::secret_value(v) {
-            self.err_redacted(
-                v.span(),
-                format!("the value of `{}` looks like a secret: {why}", k.as_str()),
-                format!("declare `{k}` under [secrets] and keep the value in a file outside the Nix store (local databases need no password: they use peer authentication)", k = k.as_str()),
-            );
-            return false;
+        let public = match &**v {
+            EnvValue::Plain(_) => false,
+            EnvValue::Public(p) if p.public => true,
+            EnvValue::Public(_) => {
+                self.err_redacted(
+                    v.span(),
+                    format!("`{}` is written as a table without `public = true`", k.as_str()),
+                    "a table declares a value public whose name looks secret: add `public = true`, or write the value as a plain string",
+                );
+                return None;
+            }
+        };
+        if !public && !self.not_secret(k, &Sp::new(v.value().to_string(), v.span())) {
+            return None;
         }
         if secrets.contains_key(k.as_str()) {
             self.err(
@@ -317,9 +320,150 @@ impl Checker<'_> {
                 format!("`{}` is both a plain variable and a secret", k.as_str()),
                 "keep it in one place: [secrets] if its value is sensitive, `env` otherwise",
             );
+            return None;
+        }
+        let value = Sp::new(v.value().to_string(), v.span());
+        if !self.text(&value, "environment value") {
+            return None;
+        }
+        self.placeholders(&value, places)
+    }
+
+    /// A plain variable whose name or value the classification takes for a secret is refused
+    /// (`public = true` says it is not).
+    fn not_secret(&mut self, k: &Sp<String>, v: &Sp<String>) -> bool {
+        if secrets::is_secret_name(k) {
+            self.err_redacted(
+                v.span(),
+                format!("`{}` looks like a secret, but its value is written in the description", k.as_str()),
+                format!("declare it under [secrets] as `{k} = \"env\"` (app2nix then delivers it from a file outside the Nix store); if the value is not secret, write `{k} = {{ value = \"…\", public = true }}`", k = k.as_str()),
+            );
             return false;
         }
-        self.text(v, "environment value")
+        if let Some(why) = secrets::secret_value(v) {
+            self.err_redacted(
+                v.span(),
+                format!("the value of `{}` looks like a secret: {why}", k.as_str()),
+                format!("declare `{k}` under [secrets] and keep the value in a file outside the Nix store (local databases need no password: they use peer authentication); if it is not secret, write `{k} = {{ value = \"…\", public = true }}`", k = k.as_str()),
+            );
+            return false;
+        }
+        true
+    }
+
+    /// The placeholders of a value (see [`crate::placeholders`]), each allowed where it stands.
+    pub(super) fn placeholders(&mut self, v: &Sp<String>, places: &Places) -> Option<Text> {
+        let text = match placeholders::parse(v) {
+            Ok(t) => t,
+            Err(e) => {
+                self.err(v.span(), e.message, e.help);
+                return None;
+            }
+        };
+        let mut ok = true;
+        for name in text.names() {
+            if let Some((message, help)) = places.refuses(name) {
+                self.err(v.span(), message, help);
+                ok = false;
+            }
+        }
+        ok.then_some(text)
+    }
+}
+
+/// Where a value stands, and so which placeholders it may name.
+#[derive(Debug, Clone, Default)]
+pub(super) struct Places {
+    /// The description has sites (`domain`, `domains`, `url`, `origins`).
+    pub(super) sites: bool,
+    /// The app has a logs directory (`logs_dir`).
+    pub(super) logs: bool,
+    /// The app is built from a source tree (`source`).
+    pub(super) source: bool,
+    /// In a process's `env`: its name, and whether it listens on TCP (`Some(true)`), on a unix
+    /// socket (`Some(false)`), or not at all.
+    pub(super) process: Option<(String, Option<bool>)>,
+    /// In a configuration file: the secrets it may name (the app's, not ACME's).
+    pub(super) secrets: Option<Vec<String>>,
+}
+
+impl Places {
+    /// Where `[env]` stands: what the description has.
+    pub(super) fn of(desc: &crate::description::Description) -> Self {
+        Places {
+            sites: !desc.sites.is_empty(),
+            logs: desc.state.logs,
+            source: desc.package.python.is_some(),
+            process: None,
+            secrets: None,
+        }
+    }
+
+    /// Why `name` may not stand here (message, help), or `None`.
+    fn refuses(&self, name: &Name) -> Option<(String, String)> {
+        let written = format!("`{{{{{}}}}}`", name.written());
+        match name {
+            n if n.needs_site() && !self.sites => Some((
+                format!("{written} names the sites' domains, and the description has no [sites.*]"),
+                "add a site (`[sites.main] domains = [\"example.org\"]`), or write the value"
+                    .into(),
+            )),
+            Name::LogsDir if !self.logs => Some((
+                format!(
+                    "{written} names the logs directory, which the app only has with `[state] logs = true`"
+                ),
+                "add `logs = true` under [state]".into(),
+            )),
+            Name::Source if !self.source => Some((
+                format!(
+                    "{written} names the source tree built from [package.python], and the package is not built from source"
+                ),
+                "remove it: a nixpkgs or flake package has no source tree here".into(),
+            )),
+            n if n.is_process_address() => self.refuses_address(n, &written),
+            Name::Secret(s) => match &self.secrets {
+                None => Some((
+                    format!("{written}: secrets are filled in only in [files.*] templates"),
+                    format!(
+                        "a variable that holds a secret is declared under [secrets] (`{s} = \"env\"` sets `{s}` itself)"
+                    ),
+                )),
+                Some(known) if !known.contains(s) => Some((
+                    format!("{written} names no secret of the app"),
+                    match crate::diagnostic::did_you_mean(s, known.iter().map(String::as_str)) {
+                        Some(d) => format!("did you mean `{{{{secret.{d}}}}}`?"),
+                        None => format!("declare it under [secrets] (`{s} = \"env\"`)"),
+                    },
+                )),
+                Some(_) => None,
+            },
+            _ => None,
+        }
+    }
+
+    /// `host`, `port` and `listen`: only in the `env` of a process that listens (`host` and
+    /// `port` on TCP).
+    fn refuses_address(&self, name: &Name, written: &str) -> Option<(String, String)> {
+        match &self.process {
+            Some((_, Some(true))) => None,
+            Some((_, Some(false))) if *name == Name::Listen => None,
+            Some((p, Some(false))) => Some((
+                format!(
+                    "{written}: process `{p}` listens on a unix socket, which has no host nor port"
+                ),
+                "use `{{listen}}`, the socket's path".into(),
+            )),
+            Some((p, None)) => Some((
+                format!("{written} names where process `{p}` listens, and it has no `listen`"),
+                "give the process a `listen`, or write the value".into(),
+            )),
+            None => Some((
+                format!(
+                    "{written} names where a process listens: it belongs in that process's `env`"
+                ),
+                "move it to `[processes.<name>] env` of the process that listens".into(),
+            )),
+        }
     }
 }
 

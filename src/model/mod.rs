@@ -11,6 +11,8 @@
 //! - `processes`: processes, their commands and listening addresses, the health endpoint.
 //! - `tasks`: one-shot and scheduled tasks.
 //! - `secrets`: secrets, where their encrypted files live, agenix recipients.
+//! - `build`: the steps run when the source tree is built, the configuration files linked
+//!   into it.
 //! - `sites`: nginx sites, domains, certificates, ACME and routes.
 //! - `cluster`: several hosts (`[hosts.*]`): roles, private addresses, what cannot be shared.
 //! - `check`: the `Checker` collecting errors and notes, and the validators and predicates the
@@ -24,8 +26,10 @@ use std::path::Path;
 
 use crate::description as d;
 use crate::diagnostic::Diagnostics;
+use crate::placeholders::Text;
 
 mod app;
+mod build;
 mod check;
 mod cluster;
 mod data;
@@ -38,6 +42,7 @@ mod tasks;
 mod uv;
 
 pub use app::{Host, SYSTEMS};
+pub use build::{BUILD_SECRET, Build, ConfigFile, FileFormat, Template};
 pub use check::{is_env_name, is_name, is_plain_path, suggest_name};
 pub use cluster::{Cluster, ClusterHost, DATABASE_PASSWORD, REDIS_PASSWORD, Role, decrypted_by};
 pub use data::{Database, PostgresqlBackup, Restic};
@@ -66,8 +71,13 @@ pub struct Model {
     pub processes: Vec<Process>,
     /// One-shot and scheduled tasks, by name.
     pub tasks: Vec<Task>,
-    /// Plain environment for every unit.
-    pub env: BTreeMap<String, String>,
+    /// Plain environment for every unit (values may name the deployment's, see
+    /// [`crate::placeholders`]).
+    pub env: BTreeMap<String, Text>,
+    /// `[build]` steps run in the source tree when the package builds.
+    pub build: Option<Build>,
+    /// Configuration files rendered at start.
+    pub files: Vec<ConfigFile>,
     /// Environment files read at start.
     pub environment_files: Vec<String>,
     /// Named secrets.
@@ -139,6 +149,19 @@ impl Model {
         sites::routed_processes(&self.sites, &self.processes)
     }
 
+    /// Whether the units run in a source tree built here (`pkgs.runCommand`) rather than the
+    /// package's own: `[build]` steps run in it, or configuration files are linked into it.
+    /// (Assets placed into the source tree, issue 19, would build it too.)
+    pub fn built_source(&self) -> bool {
+        matches!(self.package, Package::Python(_))
+            && (self.build.is_some() || self.files.iter().any(|f| f.path.is_some()))
+    }
+
+    /// The directory configuration files are rendered into (a `RuntimeDirectory=`).
+    pub fn files_dir(&self) -> String {
+        format!("/run/{}-files", self.name)
+    }
+
     /// The access log of a process with `access_log_file`.
     pub fn access_log_path(&self, process: &str) -> String {
         format!("{}/{process}-access.log", self.logs_dir())
@@ -168,13 +191,28 @@ pub fn build(desc: &d::Description, ctx: &Context) -> Result<Model, Diagnostics>
     let environment_files = package::environment_files(&mut c, desc);
     let state_dirs = data::state_dirs(&mut c, desc);
     let secrets_dir = secrets::secrets_dir(&mut c, desc, &app.name);
+    secrets::mark_encrypted(&c, &mut secrets, &secrets_dir, &app.name);
     let assets = package::assets(&mut c, desc);
+    let build = build::build(&mut c, desc, &package, &secrets);
+    let files = build::files(&mut c, desc, &package, &secrets);
     package::note_secret_files(&mut c, &package, &assets);
     let (restic, postgresql_backup) = data::backups(&mut c, desc);
     let health = processes::health(&mut c, desc, &processes);
     let redis_url_env = data::redis_url_env(&mut c, desc, &database);
     let acme = sites::acme(&mut c, desc, &secrets);
-    let sites = sites::sites(&mut c, desc, &processes, &assets, &state_dirs, &acme);
+    let source_tree = match &package {
+        Package::Python(py) => Some((py.src.as_str(), build.is_some())),
+        _ => None,
+    };
+    let sites = sites::sites(
+        &mut c,
+        desc,
+        &processes,
+        &assets,
+        &state_dirs,
+        &acme,
+        source_tree,
+    );
     let agenix = secrets::agenix(&mut c, desc);
     let host = app::host(&mut c, desc);
     let placed = cluster::Placed {
@@ -200,6 +238,8 @@ pub fn build(desc: &d::Description, ctx: &Context) -> Result<Model, Diagnostics>
         processes,
         tasks,
         env,
+        build,
+        files,
         environment_files,
         secrets,
         secrets_dir,

@@ -13,11 +13,12 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
-use super::check::{Checker, join_relative, shown};
+use super::check::{Checker, Places, join_relative, shown};
 use super::data::Database;
 use super::npm::NpmBuild;
 use super::uv::UvEnv;
 use crate::description::{self as d, Sp};
+use crate::placeholders::Text;
 
 /// Where the code comes from.
 #[derive(Debug, Clone)]
@@ -442,8 +443,8 @@ pub(super) fn note_secret_files(c: &mut Checker, package: &Package, assets: &[As
 }
 
 /// `env`: the plain environment of every unit (none of it a declared secret).
-pub(super) fn environment(c: &mut Checker, desc: &d::Description) -> BTreeMap<String, String> {
-    c.env_map(&desc.env, &desc.secrets)
+pub(super) fn environment(c: &mut Checker, desc: &d::Description) -> BTreeMap<String, Text> {
+    c.env_map(&desc.env, &desc.secrets, &Places::of(desc))
 }
 
 /// `environment_files`: absolute paths outside the Nix store, read by every unit at start.
@@ -498,6 +499,6 @@ fn known_to_nixpkgs(c: &mut Checker, dep: &Sp<String>) {
     }
 }
 
-fn is_attr_path(s: &str) -> bool {
+pub(super) fn is_attr_path(s: &str) -> bool {
     s.split('.').all(nix_ident)
 }

@@ -10,11 +10,12 @@
 
 use std::collections::BTreeMap;
 
-use super::check::{Checker, shown};
+use super::check::{Checker, Places, shown};
 use super::package::Package;
 use crate::commands::Missing;
 use crate::description::{self as d, Sp};
 use crate::diagnostic::did_you_mean;
+use crate::placeholders::Text;
 use crate::secrets;
 
 /// What a process runs.
@@ -83,7 +84,7 @@ pub struct Process {
     /// Access log to a file in the logs directory.
     pub access_log_file: bool,
     /// Environment for this process only.
-    pub env: BTreeMap<String, String>,
+    pub env: BTreeMap<String, Text>,
 }
 
 impl Process {
@@ -175,6 +176,14 @@ fn process(
         }
         None => default_unit_description(app, name.as_str()),
     };
+    let places = Places {
+        process: Some((
+            name.to_string(),
+            listen.as_ref().map(|l| matches!(l, Listen::Tcp { .. })),
+        )),
+        ..Places::of(desc)
+    };
+    let env = c.env_map(&p.env, &BTreeMap::new(), &places);
     Some(Process {
         name: name.to_string(),
         description,
@@ -186,7 +195,7 @@ fn process(
         keepalive: c.positive(&p.keepalive, "keepalive", 3600),
         expose: p.expose,
         access_log_file: p.access_log_file,
-        env: c.env_map(&p.env, &BTreeMap::new()),
+        env,
     })
 }
 
@@ -388,7 +397,7 @@ fn wired_variables(
     c: &mut Checker,
     process: &Sp<String>,
     listen: &Option<Listen>,
-    env: &BTreeMap<Sp<String>, Sp<String>>,
+    env: &BTreeMap<Sp<String>, Sp<d::EnvValue>>,
 ) {
     let wired: &[&str] = match listen {
         Some(Listen::Tcp { .. }) => &["HOST", "PORT"],

@@ -28,6 +28,20 @@ pub struct Secret {
     pub name: String,
     /// Delivery.
     pub delivery: Delivery,
+    /// Delivered only when the host provides it: the units start without it.
+    pub optional: bool,
+    /// Its encrypted file (`<secrets_dir>/<app>-<NAME>.age`) existed when the module was
+    /// generated. An optional secret without one is never declared to agenix: only
+    /// `secretFiles.<NAME>` provides it.
+    pub encrypted: bool,
+}
+
+impl Secret {
+    /// Whether agenix may decrypt it (when `secretFiles` leaves it to agenix): every required
+    /// secret, and an optional one whose encrypted file exists.
+    pub fn agenix(&self) -> bool {
+        !self.optional || self.encrypted
+    }
 }
 
 /// agenix recipients.
@@ -47,7 +61,7 @@ pub(super) fn secrets(c: &mut Checker, desc: &d::Description) -> Vec<Secret> {
         if !c.env_name(k, "secret name") {
             continue;
         }
-        let delivery = match v.as_str() {
+        let delivery = match v.delivery() {
             "env" => Delivery::Env,
             "file" => Delivery::File,
             "acme" => Delivery::Acme,
@@ -60,9 +74,21 @@ pub(super) fn secrets(c: &mut Checker, desc: &d::Description) -> Vec<Secret> {
                 continue;
             }
         };
+        if v.optional() && delivery == Delivery::Acme {
+            c.err(
+                v.span(),
+                format!(
+                    "secret `{}`: DNS credentials cannot be optional",
+                    k.as_str()
+                ),
+                "the ACME client needs them to issue the certificate: remove `optional`",
+            );
+        }
         secrets.push(Secret {
             name: k.to_string(),
             delivery,
+            optional: v.optional(),
+            encrypted: false,
         });
     }
     for s in &secrets {
@@ -128,6 +154,18 @@ pub(super) fn secrets_dir(c: &mut Checker, desc: &d::Description, app: &str) -> 
     }
 }
 
+/// Which secrets' encrypted files exist in `dir` (`<app>-<NAME>.age`, relative to the project):
+/// an optional secret is declared to agenix only with one.
+pub(super) fn mark_encrypted(c: &Checker, secrets: &mut [Secret], dir: &str, app: &str) {
+    for s in secrets {
+        let file = c
+            .project_dir()
+            .join(dir)
+            .join(format!("{app}-{}.age", s.name));
+        s.encrypted = file.is_file();
+    }
+}
+
 /// `[agenix]`: the public keys the secrets are encrypted to; invalid ones are left out.
 pub(super) fn agenix(c: &mut Checker, desc: &d::Description) -> Option<Agenix> {
     let a = desc.agenix.as_ref()?;
@@ -167,6 +205,8 @@ pub(super) fn add_generated(secrets: &mut Vec<Secret>, name: &str) {
     secrets.push(Secret {
         name: name.to_string(),
         delivery: Delivery::Env,
+        optional: false,
+        encrypted: false,
     });
     secrets.sort_by(|a, b| a.name.cmp(&b.name));
 }

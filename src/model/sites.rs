@@ -8,7 +8,7 @@
 //! directories) and the secrets (ACME's DNS credentials are one). `crate::secrets` judges
 //! redirect targets.
 
-use super::check::{Checker, shown};
+use super::check::{Checker, PLAIN_PATH_HELP, is_plain_path, shown};
 use super::package::Asset;
 use super::processes::Process;
 use super::secrets::{Delivery, Secret};
@@ -86,6 +86,8 @@ pub enum RouteTarget {
     },
     /// A subdirectory of the state directory.
     State(String),
+    /// A directory of the built source tree (in the store), relative to its root.
+    Source(String),
     /// A redirect.
     Redirect {
         /// Target URL.
@@ -262,6 +264,9 @@ struct Targets<'a> {
     declared_assets: Vec<&'a str>,
     state_dirs: &'a [String],
     declared_state_dirs: Vec<&'a str>,
+    /// The package's source directory (relative to the project) and whether `[build]` steps
+    /// run in it; `None` for packages not built from source.
+    source_tree: Option<(&'a str, bool)>,
 }
 
 /// `[sites.*]`, in source order: the first site's first domain names the shared certificate.
@@ -272,6 +277,7 @@ pub(super) fn sites(
     assets: &[Asset],
     state_dirs: &[String],
     acme: &Option<Acme>,
+    source_tree: Option<(&str, bool)>,
 ) -> Vec<Site> {
     let targets = Targets {
         processes,
@@ -279,6 +285,7 @@ pub(super) fn sites(
         declared_assets: desc.assets.keys().map(|k| k.as_str()).collect(),
         state_dirs,
         declared_state_dirs: desc.state.dirs.iter().map(|d| d.as_str()).collect(),
+        source_tree,
     };
     let mut out = Vec::new();
     let mut seen_domains: Vec<(String, String)> = Vec::new();
@@ -431,6 +438,7 @@ fn route(c: &mut Checker, path: &Sp<String>, r: &Sp<d::Route>, t: &Targets) -> O
         process: None,
         asset: None,
         state: None,
+        source: None,
         redirect: None,
         code: None,
         strip_prefix: false,
@@ -447,6 +455,7 @@ fn route(c: &mut Checker, path: &Sp<String>, r: &Sp<d::Route>, t: &Targets) -> O
         process.is_some(),
         table.asset.is_some(),
         table.state.is_some(),
+        table.source.is_some(),
         table.redirect.is_some(),
     ]
     .iter()
@@ -456,7 +465,7 @@ fn route(c: &mut Checker, path: &Sp<String>, r: &Sp<d::Route>, t: &Targets) -> O
         c.err(
             r.span(),
             format!(
-                "route `{}` must have exactly one of `process`, `asset`, `state` or `redirect`",
+                "route `{}` must have exactly one of `process`, `asset`, `state`, `source` or `redirect`",
                 path.as_str()
             ),
             "e.g. `\"/\" = \"web\"` or `\"/static/\" = { state = \"static\" }`",
@@ -470,6 +479,8 @@ fn route(c: &mut Checker, path: &Sp<String>, r: &Sp<d::Route>, t: &Targets) -> O
         asset_target(c, path, a, t)
     } else if let Some(sd) = &table.state {
         state_target(c, path, sd, t)
+    } else if let Some(dir) = &table.source {
+        source_target(c, path, dir, t)
     } else if let Some(u) = &table.redirect {
         if redirect_rejected(c, u) {
             return None;
@@ -605,6 +616,46 @@ fn state_target(
     None
 }
 
+/// A route to a directory of the built source tree: one of the source, or one a `[build]` step
+/// makes (which only the build can tell).
+fn source_target(
+    c: &mut Checker,
+    path: &Sp<String>,
+    dir: &Sp<String>,
+    t: &Targets,
+) -> Option<RouteTarget> {
+    let Some((src, built)) = t.source_tree else {
+        c.err(
+            dir.span(),
+            format!("route `{}` serves the source tree built from [package.python], and the package is not built from source", path.as_str()),
+            "serve the files as an asset (`[assets.<name>]`) or from the state directory",
+        );
+        return None;
+    };
+    let dir_text = dir.trim_matches('/');
+    if !is_plain_path(dir_text) {
+        c.err(
+            dir.span(),
+            format!(
+                "route `{}`: `{}` is not a directory of the source tree",
+                path.as_str(),
+                shown(dir)
+            ),
+            format!("a path relative to the package source: {PLAIN_PATH_HELP}"),
+        );
+        return None;
+    }
+    if !built && !c.project_dir().join(src).join(dir_text).is_dir() {
+        c.err(
+            dir.span(),
+            format!("route `{}` serves `{dir_text}`, which is not a directory of the package source `{}`", path.as_str(), shown(if src.is_empty() { "." } else { src })),
+            "fix the path (relative to `[package.python] src`), or add the [build] step that makes it (e.g. `python manage.py collectstatic --noinput`)",
+        );
+        return None;
+    }
+    Some(RouteTarget::Source(dir_text.to_string()))
+}
+
 /// An absolute URL or a path, with nothing nginx or a shell would read as syntax.
 fn is_redirect_url(u: &str) -> bool {
     (u.starts_with("https://") || u.starts_with("http://") || u.starts_with('/'))
@@ -696,7 +747,9 @@ fn route_options(
     }
     if matches!(
         target,
-        Some(RouteTarget::State(_)) | Some(RouteTarget::Asset { spa: false, .. })
+        Some(RouteTarget::State(_))
+            | Some(RouteTarget::Source(_))
+            | Some(RouteTarget::Asset { spa: false, .. })
     ) && path.as_str() != "/"
         && !path.ends_with('/')
     {

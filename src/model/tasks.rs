@@ -8,12 +8,13 @@
 
 use std::collections::BTreeMap;
 
-use super::check::{Checker, normalize_relative, path_to_slash, shown};
+use super::check::{Checker, Places, normalize_relative, path_to_slash, shown};
 use super::data::Database;
 use super::package::Package;
 use super::processes::{Command, Process, command, command_needs, default_unit_description};
 use crate::description::{self as d, Sp};
 use crate::diagnostic::did_you_mean;
+use crate::placeholders::Text;
 
 /// What a task runs.
 #[derive(Debug, Clone)]
@@ -49,7 +50,7 @@ pub struct Task {
     /// Guarded by a stamp file: runs once per machine.
     pub once: bool,
     /// Environment for this task only.
-    pub env: BTreeMap<String, String>,
+    pub env: BTreeMap<String, Text>,
 }
 
 /// `[tasks.*]`, by name.
@@ -81,7 +82,7 @@ pub(super) fn tasks(
             }
             None => default_unit_description(&desc.app.name, name.as_str()),
         };
-        let env = c.env_map(&t.env, &BTreeMap::new());
+        let env = c.env_map(&t.env, &BTreeMap::new(), &Places::of(desc));
         if let Some(run) = run {
             out.push(Task {
                 name: name.to_string(),

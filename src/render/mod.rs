@@ -415,6 +415,40 @@ mod tests {
         assert!(m.contains("\"--file=${appSource}/db/schema.sql\""), "{m}");
     }
 
+    /// Values naming the deployment's read the module's options, and their text stays text: a
+    /// `$` right before a placeholder is escaped (`$${` would be Nix's literal `${`, a
+    /// regression the property tests found), a literal `{{` stays.
+    #[test]
+    fn placeholders_read_the_options_and_text_stays_text() {
+        let m = module_for(
+            "[app]\nname = \"demo\"\n[package.python]\nsrc = \"app\"\n[processes.web]\nwsgi = \"demo:app\"\nlisten = \"127.0.0.1:8000\"\nenv = { AT = \"{{listen}}\" }\n[env]\nA = \"cost $${{state_dir}}\"\nB = \"{{ \\\"{{\\\" }}x}} {{origins}}\"\nC = \"{{url}}/\"\n[sites.main]\ndomains = [\"demo.example.org\", \"www.demo.example.org\"]\nredirect_www = true\nroutes = { \"/\" = \"web\" }\n[acme]\nemail = \"ops@example.org\"\naccept_terms = true\n",
+        );
+        assert!(
+            m.contains(r#"A = lib.mkDefault "cost $\$${cfg.stateDir}";"#),
+            "{m}"
+        );
+        assert!(
+            m.contains(r#"B = lib.mkDefault "{{x}} ${lib.concatStringsSep "," siteOrigins}";"#),
+            "{m}"
+        );
+        assert!(
+            m.contains(r#"C = lib.mkDefault "https://${siteDomain}/";"#),
+            "{m}"
+        );
+        assert!(
+            m.contains("siteDomain = builtins.head (withoutWww cfg.sites.main.domains);"),
+            "{m}"
+        );
+        assert!(
+            m.contains(r#"siteOrigins = map (d: "https://${d}") cfg.sites.main.domains;"#),
+            "{m}"
+        );
+        assert!(
+            m.contains(r#"AT = lib.mkDefault "${hostPort cfg.processes.web}";"#),
+            "{m}"
+        );
+    }
+
     #[test]
     fn header_cannot_escape_the_comment() {
         assert!(!header("a\nrm -rf /").contains('\n'));

@@ -35,6 +35,8 @@ const SECRET_PARTS: &[&str] = &[
     "DSN",
     "WEBHOOK",
     "SIGNING",
+    "MNEMONIC",
+    "MACAROON",
 ];
 
 /// Words that make a name secret (`GITHUB_PAT`, `API_TOKEN_2`, `ADMIN_PW`).
@@ -57,6 +59,10 @@ const SECRET_WORDS: &[&str] = &[
     "COOKIE",
     "SESSION",
     "SIGNATURE",
+    "SEED",
+    "SEEDS",
+    "RUNE",
+    "RUNES",
 ];
 
 /// Words that, after a secret word, make the name describe a secret rather than hold it
@@ -837,6 +843,33 @@ mod tests {
             "CACHE_KEY_PREFIX",
             "SESSION_ENGINE",
             "ALLOWED_HOSTS",
+        ] {
+            assert!(!is_secret_name(s), "{s}");
+        }
+    }
+
+    /// Issue 23: wallets' seeds and mnemonics, Lightning macaroons and Core Lightning runes are
+    /// credentials (each was taken for plain configuration).
+    #[test]
+    fn seeds_mnemonics_macaroons_and_runes_are_secret() {
+        for s in [
+            "WALLET_SEED",
+            "SEED",
+            "BIP39_MNEMONIC",
+            "LND_MACAROON",
+            "ADMIN_MACAROON_HEX",
+            "CLN_RUNE",
+            "lightningRune",
+            "seedPhrase",
+            "MNEMONICWORDS",
+        ] {
+            assert!(is_secret_name(s), "{s}");
+        }
+        for s in [
+            "PRUNE_DAYS",
+            "SEED_DATA_PATH",
+            "MACAROON_PATH",
+            "RUNE_EXPIRY",
         ] {
             assert!(!is_secret_name(s), "{s}");
         }

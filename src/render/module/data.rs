@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+use super::values::{Source, nix_value};
 use crate::model::{self, Database, Model};
 
 #[derive(Debug, Serialize)]
@@ -55,7 +56,12 @@ struct HealthCtx {
 pub(super) fn context(m: &Model) -> DataCtx {
     let (postgresql, sqlite) = database(m);
     DataCtx {
-        env: m.env.clone(),
+        // Nix expressions: a value naming the deployment's (`{{domain}}`) reads its options.
+        env: m
+            .env
+            .iter()
+            .map(|(k, v)| (k.clone(), nix_value(m, v, Source::Units, None)))
+            .collect(),
         environment_files: m.environment_files.clone(),
         state_dirs: m.state_dirs.clone(),
         logs: m.logs,

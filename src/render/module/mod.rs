@@ -8,11 +8,13 @@
 //! [`crate::secrets`] (the secret-file pattern).
 
 mod app;
+mod build;
 mod cluster;
 mod data;
 mod secrets;
 mod sites;
 mod units;
+mod values;
 
 use minijinja::Error;
 use minijinja::value::Value;
@@ -34,6 +36,8 @@ pub struct ModuleContext {
     data: data::DataCtx,
     #[serde(flatten)]
     sites: sites::SitesCtx,
+    #[serde(flatten)]
+    build: build::BuildCtx,
     #[serde(flatten)]
     needs: Needs,
     /// The machines of a deployment on several hosts (`None` on one).
@@ -66,6 +70,7 @@ impl ModuleContext {
         ModuleContext {
             needs: needs(m, &sites),
             app: app::context(m, layout),
+            build: build::context(m, &layout.to_project),
             units: units::context(m),
             secrets: secrets::context(m, layout),
             data: data::context(m),
@@ -113,11 +118,18 @@ fn needs(m: &Model, sites: &sites::SitesCtx) -> Needs {
             || m.restic.is_some()
             || (env_secrets && any_server)
             || m.assets.iter().any(|a| a.build.is_some())
+            // The built source tree (`pkgs.runCommand`) and the files' renderer (`pkgs.python3`).
+            || m.built_source()
+            || !m.files.is_empty()
             // On several hosts the app's units wait for the database host.
             || (m.cluster.is_some() && matches!(m.database, Some(Database::Postgresql { .. }))),
         uses_options: !m.secrets.is_empty(),
         // On several hosts `hostPort` also writes the database host's address.
-        any_tcp_server: server_tcp || health_tcp || sites.any_tcp_upstream() || m.cluster.is_some(),
+        any_tcp_server: server_tcp
+            || health_tcp
+            || sites.any_tcp_upstream()
+            || m.cluster.is_some()
+            || names_tcp_listen(m),
         requires_local: matches!(m.database, Some(Database::Postgresql { .. }))
             || m.redis_url_env.is_some(),
         secrets_wrapper: env_secrets && any_server,
@@ -127,6 +139,16 @@ fn needs(m: &Model, sites: &sites::SitesCtx) -> Needs {
         psql_client: any_sql
             || (m.cluster.is_some() && matches!(m.database, Some(Database::Postgresql { .. }))),
     }
+}
+
+/// Whether a TCP process's `env` names `{{listen}}` (written with `hostPort`).
+fn names_tcp_listen(m: &Model) -> bool {
+    m.processes.iter().any(|p| {
+        matches!(p.listen, Some(Listen::Tcp { .. }))
+            && p.env
+                .values()
+                .any(|v| v.names().any(|n| *n == crate::placeholders::Name::Listen))
+    })
 }
 
 /// Render the module for `m`.

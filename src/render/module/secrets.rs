@@ -13,6 +13,10 @@ pub(super) struct SecretsCtx {
     env_secrets: Vec<String>,
     file_secrets: Vec<String>,
     secrets: Vec<String>,
+    /// Secrets agenix may decrypt (all but optional ones without an encrypted file).
+    agenix_secrets: Vec<String>,
+    /// Optional secrets without an encrypted file: delivered only when `secretFiles` names one.
+    optional_secrets: Vec<String>,
     /// The secrets directory, relative to the module.
     secrets_dir: String,
     /// The secrets directory as the user knows it (relative to the description).
@@ -34,6 +38,18 @@ pub(super) fn context(m: &Model, layout: &Layout) -> SecretsCtx {
         env_secrets: of(Delivery::Env),
         file_secrets: of(Delivery::File),
         secrets: m.secrets.iter().map(|s| s.name.clone()).collect(),
+        agenix_secrets: m
+            .secrets
+            .iter()
+            .filter(|s| s.agenix())
+            .map(|s| s.name.clone())
+            .collect(),
+        optional_secrets: m
+            .secrets
+            .iter()
+            .filter(|s| !s.agenix())
+            .map(|s| s.name.clone())
+            .collect(),
         secrets_dir: format!("{}{}", layout.to_project, m.secrets_dir),
         secrets_dir_shown: m.secrets_dir.clone(),
         app_secrets: m

@@ -211,6 +211,11 @@ fn locations(m: &Model, r: &Route) -> Vec<LocationCtx> {
             loc.dir = dir.clone();
             loc.extra_config.push("expires 7d;".into());
         }
+        RouteTarget::Source(dir) => {
+            loc.kind = "source".into();
+            loc.dir = dir.clone();
+            loc.extra_config.push("expires 7d;".into());
+        }
         RouteTarget::Redirect { url, code } => {
             loc.kind = "redirect".into();
             // Quoted: nothing in the URL can end the directive.

@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+use super::values::{Source, nix_value};
 use crate::model::{Before, Command, Listen, Model, Server, TaskRun, default_unit_description};
 use crate::shell;
 
@@ -150,7 +151,11 @@ fn process(m: &Model, p: &crate::model::Process) -> ProcessCtx {
         } else {
             "-".into()
         },
-        env: p.env.clone(),
+        env: p
+            .env
+            .iter()
+            .map(|(k, v)| (k.clone(), nix_value(m, v, Source::Units, Some(&p.name))))
+            .collect(),
         server: kind != "command",
     }
 }
@@ -178,7 +183,11 @@ fn task(m: &Model, t: &crate::model::Task) -> TaskCtx {
         },
         schedule: t.schedule.clone(),
         once: t.once,
-        env: t.env.clone(),
+        env: t
+            .env
+            .iter()
+            .map(|(k, v)| (k.clone(), nix_value(m, v, Source::Units, None)))
+            .collect(),
     }
 }
 

@@ -69,6 +69,24 @@ struct VmTestContext {
     edge: String,
     /// The machines of a deployment on several hosts.
     cluster: Option<cluster::ClusterTest>,
+    /// The configuration files rendered at start.
+    files: Option<FilesTest>,
+}
+
+#[derive(Debug, Serialize)]
+struct FilesTest {
+    /// `<app>-files.service`.
+    unit: String,
+    /// Each rendered file, and test values it must hold (its secrets').
+    rendered: std::collections::BTreeMap<String, Vec<String>>,
+    /// `[path in the source tree, rendered file]`.
+    links: Vec<(String, String)>,
+    /// `VAR=path` of the variables naming files.
+    variables: Vec<String>,
+    /// The process units that get them.
+    units: Vec<String>,
+    /// What secrets hold while the source tree builds.
+    build_secret: String,
 }
 
 #[derive(Debug, Serialize)]
@@ -153,6 +171,7 @@ fn vm_test_context(m: &Model, source_label: &str) -> VmTestContext {
         restic: restic(m),
         environment_files: !m.environment_files.is_empty(),
         state_dir: m.state_dir(),
+        files: files(m),
         exposed_ports: m
             .processes
             .iter()
@@ -163,6 +182,43 @@ fn vm_test_context(m: &Model, source_label: &str) -> VmTestContext {
             })
             .collect(),
     }
+}
+
+/// The configuration files: where each is rendered, the secrets' test values it must hold
+/// (optional secrets the test does not provide aside), its link and its variable.
+fn files(m: &Model) -> Option<FilesTest> {
+    if m.files.is_empty() {
+        return None;
+    }
+    let path = |f: &crate::model::ConfigFile| format!("{}/{}", m.files_dir(), f.file_name);
+    Some(FilesTest {
+        unit: unit(m, "files"),
+        rendered: m
+            .files
+            .iter()
+            .map(|f| {
+                let values = f
+                    .secrets
+                    .iter()
+                    .filter(|s| m.secrets.iter().any(|x| &x.name == *s && x.agenix()))
+                    .map(|s| secrets::test_value(&m.name, s))
+                    .collect();
+                (path(f), values)
+            })
+            .collect(),
+        links: m
+            .files
+            .iter()
+            .filter_map(|f| Some((f.path.clone()?, path(f))))
+            .collect(),
+        variables: m
+            .files
+            .iter()
+            .filter_map(|f| Some(format!("{}={}", f.env.as_ref()?, path(f))))
+            .collect(),
+        units: m.processes.iter().map(|p| unit(m, &p.name)).collect(),
+        build_secret: crate::model::BUILD_SECRET.into(),
+    })
 }
 
 /// `<app>-<name>.service`.

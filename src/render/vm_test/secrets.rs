@@ -21,6 +21,8 @@ pub(super) struct SecretTests {
     secret_units: Vec<String>,
     env_secrets: Vec<String>,
     file_secrets: Vec<String>,
+    /// Variables of optional secrets the test does not provide: absent from the processes.
+    absent_secrets: Vec<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -35,8 +37,11 @@ pub(super) fn test_value(app: &str, secret: &str) -> String {
 }
 
 pub(super) fn tests(m: &Model) -> SecretTests {
+    // An optional secret without an encrypted file is not provided in the test: the units must
+    // start without it.
+    let provided: Vec<&crate::model::Secret> = m.secrets.iter().filter(|s| s.agenix()).collect();
     let named = |d: Delivery| -> Vec<String> {
-        m.secrets
+        provided
             .iter()
             .filter(|s| s.delivery == d)
             .map(|s| s.name.clone())
@@ -44,21 +49,27 @@ pub(super) fn tests(m: &Model) -> SecretTests {
     };
     let (env_secrets, file_secrets) = (named(Delivery::Env), named(Delivery::File));
     SecretTests {
-        secrets: m
-            .secrets
+        secrets: provided
             .iter()
             .map(|s| SecretTest {
                 age: m.prefixed(&s.name),
                 value: test_value(&m.name, &s.name),
             })
             .collect(),
-        secret_values: m
-            .secrets
+        secret_values: provided
             .iter()
             .map(|s| (s.name.clone(), test_value(&m.name, &s.name)))
             .collect(),
-        secret_owners: m
+        absent_secrets: m
             .secrets
+            .iter()
+            .filter(|s| !s.agenix() && s.delivery != Delivery::Acme)
+            .map(|s| match s.delivery {
+                Delivery::File => format!("{}_FILE", s.name),
+                _ => s.name.clone(),
+            })
+            .collect(),
+        secret_owners: provided
             .iter()
             .map(|s| {
                 (
@@ -67,7 +78,10 @@ pub(super) fn tests(m: &Model) -> SecretTests {
                 )
             })
             .collect(),
-        secret_units: if env_secrets.is_empty() && file_secrets.is_empty() {
+        secret_units: if env_secrets.is_empty()
+            && file_secrets.is_empty()
+            && m.secrets.iter().all(|s| s.agenix())
+        {
             Vec::new()
         } else {
             m.processes

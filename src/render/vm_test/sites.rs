@@ -27,6 +27,8 @@ pub(super) struct SiteTests {
     https: bool,
     /// Some route serves a single-page app.
     spa_routes: bool,
+    /// Some route serves a directory of the built source tree (`built_source_file`).
+    source_routes: bool,
     /// Some route's bundle is checked for its build-time values.
     built_routes: bool,
     /// Some site's nginx settings are checked in the running configuration.
@@ -105,6 +107,7 @@ pub(super) fn tests(m: &Model) -> SiteTests {
         logged_routes: false,
         https: false,
         spa_routes: false,
+        source_routes: false,
         built_routes: false,
         nginx_settings: false,
         keepalive_routes: false,
@@ -119,6 +122,7 @@ pub(super) fn tests(m: &Model) -> SiteTests {
     let routes = || t.sites.iter().flat_map(|s| &s.routes);
     t.logged_routes = routes().any(|r| r.access_log.is_some());
     t.spa_routes = routes().any(|r| r.kind == "spa");
+    t.source_routes = routes().any(|r| r.kind == "source");
     t.built_routes = routes().any(|r| !r.built_values.is_empty());
     t.keepalive_routes = routes().any(|r| r.keepalive_port.is_some());
     t.https = t.sites.iter().any(|s| s.tls != "none");
@@ -233,6 +237,10 @@ fn route_test(m: &Model, r: &Route) -> RouteTest {
         RouteTarget::State(dir) => {
             t.kind = "state".into();
             t.dir = format!("{}/{dir}", m.state_dir());
+        }
+        RouteTarget::Source(dir) => {
+            t.kind = "source".into();
+            t.dir = dir.clone();
         }
         RouteTarget::Redirect { url, code } => {
             t.kind = "redirect".into();
