@@ -352,6 +352,35 @@ fn kind_of(name: &str, reader: Option<&Reader>) -> Kind {
     Kind::Other
 }
 
+/// Whether a name says it holds a credential (a key, a password, a token, a secret, a DSN),
+/// not only a word the secret classification is wary of (`SESSION`, `AUTH`, `COOKIE`).
+fn names_a_credential(name: &str) -> bool {
+    [
+        "PASSWORD",
+        "PASSWD",
+        "PASS",
+        "SECRET",
+        "TOKEN",
+        "KEY",
+        "DSN",
+        "CREDENTIAL",
+        "PEPPER",
+        "SALT",
+        "SEED",
+        "MNEMONIC",
+    ]
+    .iter()
+    .any(|w| name.contains(w))
+}
+
+/// A word (`read-write`, `prefer`, `lax`): a setting's value, not a secret's.
+fn is_plain_word(v: &str) -> bool {
+    !v.is_empty()
+        && v.len() <= 24
+        && v.chars()
+            .all(|c| c.is_ascii_lowercase() || c == '-' || c == '_')
+}
+
 /// A switch (`True`, `false`, `0`, `yes`) or a number: never a secret's value.
 fn is_switch_or_number(v: &str) -> bool {
     ["true", "false", "yes", "no", "on", "off", "none"].contains(&v.to_ascii_lowercase().as_str())
@@ -1016,8 +1045,10 @@ impl Init<'_> {
                 self.report.add(source, name, Outcome::Covered("a credential of the local database or Redis: the app's user reaches them over their sockets, without one".into()));
                 return;
             }
-            // A secret-looking name whose default is a switch or a number is a setting.
-            let public = matches!(&default, Default::Literal(d) if is_switch_or_number(d));
+            // A secret-looking name whose default is a switch or a number is a setting; so is one
+            // that names no credential (`DB_TARGET_SESSION_ATTRS`) with a word for a default.
+            let public = matches!(&default, Default::Literal(d) if is_switch_or_number(d)
+                || (!names_a_credential(name) && is_plain_word(d)));
             if !public {
                 let named = deployed.is_some() || example.is_some();
                 self.secret(name, &default, source, named);
