@@ -842,4 +842,26 @@ mod tests {
         assert_eq!(web.get("image").and_then(Yaml::str), Some("x"));
         assert_eq!(web.get("ports").map(Yaml::line), Some(5));
     }
+
+    /// An anchor on a mapping or a sequence names all of it (it used to name nothing: `*app`
+    /// and `<<: *app` read as null).
+    #[test]
+    fn anchored_collections_are_kept_whole() {
+        let y = yaml(
+            "x-app: &app
+  image: app
+  env: &list [a, b]
+web: *app
+env: *list
+",
+        )
+        .expect("yaml");
+        assert_eq!(
+            y.get("web")
+                .and_then(|w| w.get("image"))
+                .and_then(Yaml::str),
+            Some("app")
+        );
+        assert!(matches!(y.get("env"), Some(Yaml::Seq(items, _)) if items.len() == 2));
+    }
 }
