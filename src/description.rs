@@ -379,6 +379,10 @@ pub struct PythonPackage {
     /// build systems), e.g. `{ psycopg2 = ["setuptools", "wheel"] }`. Default: `setuptools`.
     #[serde(default)]
     pub source_builds: BTreeMap<Sp<String>, Vec<Sp<String>>>,
+    /// With a uv lock: the project's extras and dependency groups the environment holds too
+    /// (what `uv sync --group docker` / `--extra postgres` installs), e.g. `["docker"]`.
+    #[serde(default)]
+    pub groups: Vec<Sp<String>>,
 }
 
 /// `lock`: a path, or `false`.

@@ -275,6 +275,8 @@ pub struct Draft {
     pub pyproject: bool,
     /// `[package.python] lock = false`: a `uv.lock` is there but not built from.
     pub no_lock: bool,
+    /// `[package.python] groups`: extras and dependency groups of the lock the environment holds.
+    pub groups: Vec<String>,
     /// `[package.python] dependencies`.
     pub dependencies: Vec<String>,
     /// `[assets.*]`: src and SPA flag.
@@ -428,6 +430,9 @@ impl Draft {
         }
         if self.no_lock {
             let _ = writeln!(out, "lock = false");
+        }
+        if !self.groups.is_empty() {
+            let _ = writeln!(out, "groups = {}", list(&self.groups));
         }
         if !self.dependencies.is_empty() {
             let _ = writeln!(out, "dependencies = {}", list(&self.dependencies));

@@ -93,6 +93,7 @@ impl Plan {
                 },
             );
         }
+        draft.groups = self.groups.clone();
         for s in &self.optional_secrets {
             draft.optional_secrets.insert(s.clone());
         }

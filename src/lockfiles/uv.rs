@@ -22,6 +22,19 @@ pub struct UvLock {
     pub wheels: BTreeMap<String, Vec<String>>,
     /// `requires-python` of the lock, if any.
     pub requires_python: Option<String>,
+    /// What each package depends on: its own dependencies, and those of each of its extras
+    /// and dependency groups (`[package.optional-dependencies]`, `[package.dev-dependencies]`),
+    /// as (package, extras asked for) pairs.
+    pub requires: BTreeMap<String, Requires>,
+}
+
+/// The dependencies of one locked package.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Requires {
+    /// Its dependencies (with the extras they ask for).
+    pub default: Vec<(String, Vec<String>)>,
+    /// Those of each extra and dependency group, by name.
+    pub optional: BTreeMap<String, Vec<(String, Vec<String>)>>,
 }
 
 /// Why a `uv.lock` cannot be used.
@@ -49,6 +62,7 @@ pub fn parse(text: &str) -> Result<UvLock, Error> {
         from_source: BTreeSet::new(),
         directories: BTreeSet::new(),
         wheels: BTreeMap::new(),
+        requires: BTreeMap::new(),
         requires_python: table
             .get("requires-python")
             .and_then(|v| v.as_str())
@@ -98,12 +112,108 @@ pub fn parse(text: &str) -> Result<UvLock, Error> {
                 lock.from_source.insert(name.clone());
             }
         }
+        lock.requires.insert(name.clone(), requires_of(p));
         lock.packages.insert(name);
     }
     Ok(lock)
 }
 
+/// A package's dependencies, of its extras and of its dependency groups.
+fn requires_of(p: &toml::Value) -> Requires {
+    let deps = |v: Option<&toml::Value>| -> Vec<(String, Vec<String>)> {
+        v.and_then(|d| d.as_array())
+            .into_iter()
+            .flatten()
+            .filter_map(|d| {
+                let name = normalize_python_name(d.get("name")?.as_str()?);
+                let extras = d
+                    .get("extra")
+                    .and_then(|e| e.as_array())
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|e| e.as_str().map(str::to_string))
+                    .collect();
+                Some((name, extras))
+            })
+            .collect()
+    };
+    let mut optional = BTreeMap::new();
+    for table in ["optional-dependencies", "dev-dependencies"] {
+        for (group, list) in p
+            .get(table)
+            .and_then(|t| t.as_table())
+            .into_iter()
+            .flatten()
+        {
+            optional.insert(group.clone(), deps(Some(list)));
+        }
+    }
+    Requires {
+        default: deps(p.get("dependencies")),
+        optional,
+    }
+}
+
+#[cfg(test)]
+mod closure_tests {
+    use super::*;
+
+    #[test]
+    fn the_closure_follows_dependencies_extras_and_selected_groups() {
+        let lock = parse(
+            "version = 1\n[[package]]\nname = \"app\"\nsource = { editable = \".\" }\ndependencies = [{ name = \"celery\", extra = [\"redis\"] }]\n[package.dev-dependencies]\ndocker = [{ name = \"gunicorn\" }]\n\n[[package]]\nname = \"celery\"\ndependencies = [{ name = \"kombu\" }]\n[package.optional-dependencies]\nredis = [{ name = \"redis\" }]\n\n[[package]]\nname = \"kombu\"\n\n[[package]]\nname = \"redis\"\n\n[[package]]\nname = \"gunicorn\"\n",
+        )
+        .expect("lock");
+        let default = lock.closure("app", &[]);
+        assert!(
+            default.contains("kombu") && default.contains("redis"),
+            "{default:?}"
+        );
+        assert!(!default.contains("gunicorn"));
+        assert!(lock.closure("app", &["docker".into()]).contains("gunicorn"));
+        assert_eq!(
+            lock.groups_of("app"),
+            ["docker".to_string()].into_iter().collect()
+        );
+    }
+}
+
 impl UvLock {
+    /// The packages an environment of `project` with the extras and dependency groups
+    /// `groups` holds (what uv2nix's `mkVirtualEnv` installs): the project, its dependencies and
+    /// theirs, with the extras each asks for. Markers are not evaluated: a package for another
+    /// platform counts as held.
+    pub fn closure(&self, project: &str, groups: &[String]) -> BTreeSet<String> {
+        let mut held = BTreeSet::new();
+        let mut todo: Vec<(String, Vec<String>)> = vec![(project.to_string(), groups.to_vec())];
+        let mut seen: BTreeSet<(String, String)> = BTreeSet::new();
+        while let Some((name, extras)) = todo.pop() {
+            let Some(r) = self.requires.get(&name) else {
+                held.insert(name);
+                continue;
+            };
+            if held.insert(name.clone()) {
+                todo.extend(r.default.iter().cloned());
+            }
+            for e in extras {
+                if seen.insert((name.clone(), e.clone()))
+                    && let Some(list) = r.optional.get(&e)
+                {
+                    todo.extend(list.iter().cloned());
+                }
+            }
+        }
+        held
+    }
+
+    /// The extras and dependency groups `project` declares.
+    pub fn groups_of(&self, project: &str) -> BTreeSet<String> {
+        self.requires
+            .get(project)
+            .map(|r| r.optional.keys().cloned().collect())
+            .unwrap_or_default()
+    }
+
     /// The packages uv2nix builds from source for CPython 3.`minor` on some Linux system of the
     /// flake (x86_64, aarch64): those without any wheel, and those none of whose wheels fits
     /// (uv2nix then falls back to the source distribution).

@@ -24,7 +24,7 @@ use crate::placeholders::Text;
 #[derive(Debug, Clone)]
 pub enum Package {
     /// Built from a source directory.
-    Python(PythonPackage),
+    Python(Box<PythonPackage>),
     /// A nixpkgs attribute path.
     Nixpkgs(String),
     /// `inputs.<input>.packages.<system>.<attr>`.
@@ -107,7 +107,7 @@ pub(super) fn package(
         c.err(p.span(), if given == 0 { "[package] names no package" } else { "[package] names more than one package" }, "give exactly one of `python` (built from source), `nixpkgs` (an attribute) or `flake` (another flake's package)");
     }
     if let Some(py) = &p.python {
-        return Package::Python(python_package(c, desc, py, database));
+        return Package::Python(Box::new(python_package(c, desc, py, database)));
     }
     if let Some(attr) = &p.nixpkgs {
         if !is_attr_path(attr) {
@@ -153,6 +153,13 @@ fn python_package(
             package_version,
             uv: Some(env),
         };
+    }
+    if let Some(g) = py.groups.first() {
+        c.err(
+            g.span(),
+            "`groups` selects extras and dependency groups of a uv lock, and there is none",
+            "lock the project with `uv lock`, or list the packages in `dependencies`",
+        );
     }
     if let Some((name, _)) = py.source_builds.iter().next() {
         c.err(

@@ -33,6 +33,8 @@ pub struct UvEnv {
     /// The app's own project (a member): the environment holds it and its dependencies, not
     /// the other members of its workspace.
     pub project: String,
+    /// The project's extras and dependency groups the environment holds too.
+    pub groups: Vec<String>,
 }
 
 impl UvEnv {
@@ -80,7 +82,12 @@ pub(super) fn environment(
     }
     interpreter_fits(c, py, &lock_path, &lock);
     let project = locks_the_app(c, py, src, &lock_path, &lock);
-    holds_what_processes_need(c, desc, py, database, &lock_path, &lock);
+    let groups = groups(c, py, project.as_deref(), &lock_path, &lock);
+    let held = match &project {
+        Some(p) => lock.closure(p, &groups),
+        None => lock.packages.clone(),
+    };
+    holds_what_processes_need(c, desc, py, database, &lock_path, &lock, &held);
     let source_builds = source_builds(c, py, &lock);
     c.note(summary(&lock_path, &lock, &source_builds));
     Some(UvEnv {
@@ -89,6 +96,7 @@ pub(super) fn environment(
         source_builds,
         packages: lock.packages,
         project: project.unwrap_or_default(),
+        groups,
     })
 }
 
@@ -171,6 +179,14 @@ fn interpreter_fits(c: &mut Checker, py: &d::PythonPackage, lock_path: &str, loc
     }
 }
 
+/// The member whose closure `held` is (the one member it holds), for messages.
+fn project_name<'a>(lock: &'a UvLock, held: &BTreeSet<String>) -> &'a str {
+    lock.members
+        .iter()
+        .find(|m| held.contains(*m))
+        .map_or("", String::as_str)
+}
+
 /// `dependencies`, `build_system` and `layout = "requirements"` describe the nixpkgs mapping.
 fn refuse_nixpkgs_keys(c: &mut Checker, py: &d::PythonPackage) {
     if let Some(dep) = py.dependencies.first() {
@@ -237,7 +253,50 @@ fn locks_the_app(
     }
 }
 
-/// The servers the processes run and the database driver are in the lock.
+/// `groups`: extras and dependency groups the project declares in the lock.
+fn groups(
+    c: &mut Checker,
+    py: &d::PythonPackage,
+    project: Option<&str>,
+    lock_path: &str,
+    lock: &UvLock,
+) -> Vec<String> {
+    let Some(project) = project else {
+        return Vec::new();
+    };
+    let declared = lock.groups_of(project);
+    let mut out = Vec::new();
+    for g in &py.groups {
+        if declared.contains(g.as_str()) {
+            out.push(g.to_string());
+            continue;
+        }
+        let help = match did_you_mean(g, declared.iter().map(String::as_str)) {
+            Some(s) => format!("did you mean `{s}`?"),
+            None if declared.is_empty() => "the project declares none: remove `groups`".to_string(),
+            None => format!(
+                "the project declares {}",
+                declared
+                    .iter()
+                    .map(|d| format!("`{d}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        };
+        c.err(
+            g.span(),
+            format!(
+                "`{}` is not an extra or dependency group of `{project}` in `{lock_path}`",
+                shown(g)
+            ),
+            help,
+        );
+    }
+    out
+}
+
+/// The servers the processes run and the database driver are in the environment: in what the
+/// project and its selected groups depend on, not merely somewhere in the lock.
 fn holds_what_processes_need(
     c: &mut Checker,
     desc: &d::Description,
@@ -245,6 +304,7 @@ fn holds_what_processes_need(
     database: &Option<Database>,
     lock_path: &str,
     lock: &UvLock,
+    held: &BTreeSet<String>,
 ) {
     let mut needed: BTreeSet<&str> = BTreeSet::new();
     for p in desc.processes.values() {
@@ -270,7 +330,28 @@ fn holds_what_processes_need(
     for package in needed {
         // `psycopg2-binary` and `psycopg[binary]` provide the driver too.
         let binary = format!("{package}-binary");
-        if !lock.packages.contains(package) && !lock.packages.contains(&binary) {
+        if held.contains(package) || held.contains(&binary) {
+            continue;
+        }
+        if lock.packages.contains(package) || lock.packages.contains(&binary) {
+            // Locked, but only in an extra or dependency group the environment leaves out.
+            let all = lock
+                .groups_of(project_name(lock, held))
+                .into_iter()
+                .filter(|g| {
+                    lock.closure(project_name(lock, held), std::slice::from_ref(g))
+                        .contains(package)
+                })
+                .collect::<Vec<_>>();
+            c.err(
+                py.src.span(),
+                format!("`{package}` is locked in `{lock_path}` but not among what the app's environment holds"),
+                match all.first() {
+                    Some(g) => format!("it comes with the group or extra `{g}`: add `groups = [\"{g}\"]` under [package.python]"),
+                    None => format!("make it a dependency of the project (`uv add {package}`)"),
+                },
+            );
+        } else {
             c.err(
                 py.src.span(),
                 format!("`{package}` is not in `{lock_path}`, and the app needs it"),

@@ -29,6 +29,8 @@ struct PythonEnvContext {
     env_name: String,
     /// The app's project: the environment's one member (with its dependencies).
     project: String,
+    /// Its extras and dependency groups the environment holds.
+    groups: Vec<String>,
 }
 
 /// Render the environment when the app is built from uv.lock.
@@ -54,6 +56,7 @@ pub fn python_env(m: &Model, layout: &Layout) -> Result<Option<String>, Error> {
         secret_file_regex: crate::secrets::secret_file_regex(),
         env_name: format!("{}-env", m.name),
         project: env.project.clone(),
+        groups: env.groups.clone(),
     };
     environment()
         .get_template("python-env.nix")?
