@@ -204,11 +204,21 @@ impl Importer {
             .and_then(|r| r.split_once(']'))
             .map(|(e, _)| e.trim().to_string())
             .filter(|e| !e.is_empty());
-        let with_extras = extras
+        // Extras go with the package (`django[argon2]`): nixpkgs' `optional-dependencies`.
+        let extras: Vec<String> = extras
             .map(|e| {
-                format!(" (its extras `{e}` are not added: list their packages in `dependencies`)")
+                e.split(',')
+                    .map(|x| crate::lockfiles::normalize_python_name(x.trim()))
+                    .filter(|x| !x.is_empty())
+                    .collect()
             })
             .unwrap_or_default();
+        let with_extras = if extras.is_empty() {
+            String::new()
+        } else {
+            let shown: Vec<String> = extras.iter().map(|e| format!("`{e}`")).collect();
+            format!(", with its extras {}", shown.join(", "))
+        };
         let (attr, how) = match crate::nixpkgs::python_attr(&normalized) {
             crate::nixpkgs::PythonAttr::Found(a) => (a, String::new()),
             crate::nixpkgs::PythonAttr::Renamed(a) => {
@@ -229,8 +239,13 @@ impl Importer {
                 return;
             }
         };
-        if !self.draft.dependencies.contains(&attr) {
-            self.draft.dependencies.push(attr.clone());
+        let entry = if extras.is_empty() {
+            attr.clone()
+        } else {
+            format!("{attr}[{}]", extras.join(","))
+        };
+        if !self.draft.dependencies.contains(&entry) {
+            self.draft.dependencies.push(entry);
         }
         self.add(
             file,

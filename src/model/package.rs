@@ -51,6 +51,9 @@ pub struct PythonPackage {
     pub pyproject: bool,
     /// nixpkgs Python attributes needed at run time, including server and driver.
     pub dependencies: BTreeSet<String>,
+    /// Extras of dependencies (`django[argon2]`): package → extras, installed from the
+    /// package's `optional-dependencies` in nixpkgs.
+    pub extras: BTreeMap<String, BTreeSet<String>>,
     /// Build backend packages (pyproject only).
     pub build_system: BTreeSet<String>,
     /// Version from `pyproject.toml` (`0` when it has none).
@@ -149,6 +152,7 @@ fn python_package(
             version,
             pyproject: true,
             dependencies: env.packages.clone(),
+            extras: BTreeMap::new(),
             build_system: BTreeSet::new(),
             package_version,
             uv: Some(env),
@@ -188,7 +192,7 @@ fn python_package(
             "add a pyproject.toml with a [build-system], or use layout = \"requirements\"",
         );
     }
-    let dependencies = dependencies(c, desc, py, database);
+    let (dependencies, extras) = dependencies(c, desc, py, database);
     let build_system = build_system(c, py, pyproject);
     let package_version = if pyproject {
         pyproject_version(&c.project_dir().join(&src).join("pyproject.toml"))
@@ -201,6 +205,7 @@ fn python_package(
         version,
         pyproject,
         dependencies,
+        extras,
         build_system,
         package_version,
         uv: None,
@@ -213,17 +218,37 @@ fn dependencies(
     desc: &d::Description,
     py: &d::PythonPackage,
     database: &Option<Database>,
-) -> BTreeSet<String> {
+) -> (BTreeSet<String>, BTreeMap<String, BTreeSet<String>>) {
     let mut dependencies = BTreeSet::new();
+    let mut extras: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     for dep in &py.dependencies {
-        if is_attr_path(dep) {
-            known_to_nixpkgs(c, dep);
-            dependencies.insert(dep.to_string());
+        // `django[argon2]`: the package and extras of it.
+        let (name, wanted) = match dep.split_once('[') {
+            Some((n, rest)) if rest.ends_with(']') => (n, Some(&rest[..rest.len() - 1])),
+            _ => (dep.as_str(), None),
+        };
+        let wanted: Vec<&str> = wanted
+            .map(|w| w.split(',').map(str::trim).collect())
+            .unwrap_or_default();
+        let extras_ok = wanted.iter().all(|e| {
+            !e.is_empty()
+                && e.chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_')
+        });
+        if is_attr_path(name) && extras_ok {
+            known_to_nixpkgs(c, &Sp::new(name.to_string(), dep.span()));
+            dependencies.insert(name.to_string());
+            if !wanted.is_empty() {
+                extras
+                    .entry(name.to_string())
+                    .or_default()
+                    .extend(wanted.iter().map(|e| e.to_string()));
+            }
         } else {
             c.err(
                 dep.span(),
                 format!("`{}` is not a nixpkgs Python package attribute", shown(dep)),
-                "use the attribute name from python3Packages, e.g. `flask-sqlalchemy`",
+                "use the attribute name from python3Packages, e.g. `flask-sqlalchemy` (with extras: `django[argon2]`)",
             );
         }
     }
@@ -255,7 +280,7 @@ fn dependencies(
         }
         _ => {}
     }
-    dependencies
+    (dependencies, extras)
 }
 
 /// The build backend of a pyproject layout (setuptools unless listed).

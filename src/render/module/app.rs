@@ -48,6 +48,8 @@ struct PythonCtx {
     pyproject: bool,
     version: String,
     dependencies: Vec<String>,
+    /// Extras of dependencies: (package, extra), from nixpkgs' `optional-dependencies`.
+    extras: Vec<(String, String)>,
     build_system: Vec<String>,
     /// Built from uv.lock with uv2nix.
     uv: Option<UvCtx>,
@@ -96,6 +98,11 @@ pub(super) fn context(m: &Model, layout: &Layout) -> AppCtx {
                 pyproject: py.pyproject,
                 version: py.package_version.clone(),
                 dependencies: py.dependencies.iter().cloned().collect(),
+                extras: py
+                    .extras
+                    .iter()
+                    .flat_map(|(p, es)| es.iter().map(move |e| (p.clone(), e.clone())))
+                    .collect(),
                 build_system: py.build_system.iter().cloned().collect(),
                 uv: py.uv.as_ref().map(|env| UvCtx {
                     file: super::python_env_file_name(&m.name),
