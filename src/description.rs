@@ -379,6 +379,11 @@ pub struct PythonPackage {
     /// build systems), e.g. `{ psycopg2 = ["setuptools", "wheel"] }`. Default: `setuptools`.
     #[serde(default)]
     pub source_builds: BTreeMap<Sp<String>, Vec<Sp<String>>>,
+    /// nixpkgs Python packages replaced in the whole package set, for a version the app needs
+    /// that nixpkgs has under another attribute: `{ django = "django_6" }` (every package that
+    /// depends on `django` is built against `django_6`, without the binary cache).
+    #[serde(default)]
+    pub overrides: BTreeMap<Sp<String>, Sp<String>>,
     /// With a uv lock: the project's extras and dependency groups the environment holds too
     /// (what `uv sync --group docker` / `--extra postgres` installs), e.g. `["docker"]`.
     #[serde(default)]

@@ -63,6 +63,28 @@ pub fn is_identifier(s: &str) -> bool {
 }
 
 /// An attribute name: bare when it is a plain identifier that is not a keyword, quoted otherwise.
+/// The interpreter `pkgs.<attr>` as Nix, with `overrides` (package → replacement) applied to
+/// its whole package set: `let python = pkgs.python3.override { self = python;
+/// packageOverrides = _final: prev: { django = prev.django_6; }; }; in python` (`self` makes
+/// `python.pkgs` the overridden set, as nixpkgs' manual does it).
+pub fn python_interpreter(
+    attr: &str,
+    overrides: &std::collections::BTreeMap<String, String>,
+) -> String {
+    if overrides.is_empty() {
+        return format!("pkgs.{}", attr_name(attr));
+    }
+    let set: String = overrides
+        .iter()
+        .map(|(from, to)| format!("{} = prev.{};", attr_name(from), attr_name(to)))
+        .collect::<Vec<_>>()
+        .join(" ");
+    format!(
+        "(let python = pkgs.{}.override {{ self = python; packageOverrides = _final: prev: {{ {set} }}; }}; in python)",
+        attr_name(attr)
+    )
+}
+
 pub fn attr_name(s: &str) -> String {
     if is_identifier(s) {
         s.to_string()

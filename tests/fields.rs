@@ -356,6 +356,7 @@ fields! {
     app_user: Expect::Transformed, |v| with("description = \"Demo\"\n", format!("description = \"Demo\"\nuser = {}\n", toml_str(&v)));
     python_src: Expect::Transformed, |v| with("src = \"app\"", format!("src = {}", toml_str(&v)));
     python_version: Expect::Transformed, |v| with("version = \"3.12\"", format!("version = {}", toml_str(&v)));
+    python_override: Expect::Transformed, |v| with("dependencies = [\"flask\", \"celery\"]", format!("dependencies = [\"flask\", \"celery\"]\noverrides = {{ flask = {} }}", toml_str(&v)));
     python_group: Expect::Transformed, |v| with("dependencies = [\"flask\", \"celery\"]", format!("dependencies = [\"flask\", \"celery\"]\ngroups = [{}]", toml_str(&v)));
     python_dependency: Expect::Verbatim, |v| with("dependencies = [\"flask\", \"celery\"]", format!("dependencies = [\"flask\", \"celery\", {}]", toml_str(&v)));
     process_name: Expect::Transformed, |v| with("[processes.worker]", format!("[processes.{}]", toml_str(&v)));

@@ -144,3 +144,39 @@ fn which(program: &str) -> Result<std::path::PathBuf, ()> {
         })
         .ok_or(())
 }
+
+/// `overrides`: the interpreter expression app2nix writes gives a package set in which the
+/// replaced package is the replacement, for the set itself (`python.pkgs`) and for what
+/// `withPackages` is given: evaluated against a stand-in with nixpkgs' `override { self;
+/// packageOverrides }` shape (an overlay over the set, `self` tying the knot).
+#[test]
+fn overridden_interpreters_use_the_replacement_everywhere() {
+    let overrides: std::collections::BTreeMap<String, String> =
+        [("django".to_string(), "django_6".to_string())].into();
+    let interpreter = app2nix::nix::python_interpreter("python3", &overrides);
+    let expr = format!(
+        r#"let
+  mkPython = packageOverrides: self:
+    let
+      base = {{ django = "django-5.2"; django_6 = "django-6.0"; djangorestframework = "drf-for-" + set.django; }};
+      set = base // packageOverrides set base;
+    in {{
+      pkgs = set;
+      withPackages = f: f set;
+      override = args: mkPython args.packageOverrides args.self;
+      inherit self;
+    }};
+  pkgs = {{ python3 = mkPython (_: _: {{ }}) null; }};
+  python = {interpreter};
+in [ python.pkgs.django python.self.pkgs.django (python.withPackages (ps: ps.djangorestframework)) ]"#
+    );
+    assert_eq!(
+        nix_eval(&expr),
+        serde_json::json!(["django-6.0", "django-6.0", "drf-for-django-6.0"])
+    );
+    // Without overrides, the interpreter is nixpkgs' own.
+    assert_eq!(
+        app2nix::nix::python_interpreter("python312", &Default::default()),
+        "pkgs.python312"
+    );
+}

@@ -312,12 +312,16 @@ impl Init<'_> {
             };
             let versioned = format!("{}_{major}", attr.replace('-', "_"));
             if crate::nixpkgs::has_python_attr(&versioned) && attr != versioned {
-                self.plan.overrides.insert(attr.clone(), versioned.clone());
+                // Rebuilding every package that depends on it without the binary cache is the
+                // user's call: written as a line to uncomment, and said.
+                self.draft.comments.entry("package.python".into()).or_default().push(format!(
+                    "{name} is pinned to {major} ({file}:{line}); nixpkgs' `{attr}` is another major version. To build against python3Packages.{versioned} (every package depending on it is then built here, without the binary cache), add: overrides = {{ {attr} = \"{versioned}\" }}"
+                ));
                 self.report.add(
                     Source::new(file, *line),
                     spec.clone(),
                     Outcome::Decided(format!(
-                        "pins {name} {major}: nixpkgs has it as python3Packages.{versioned}, which replaces `{attr}` for every package of the environment (`overrides`; they are built against it, without the binary cache)"
+                        "pins {name} {major}: nixpkgs' `{attr}` is another major version and has this one as python3Packages.{versioned}; written as a comment above [package.python]: add `overrides` to build against it"
                     )),
                 );
             }

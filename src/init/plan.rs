@@ -57,8 +57,6 @@ pub(super) struct Plan {
     pub(super) unbuffered: Vec<String>,
     /// uv dependency groups / extras the environment holds.
     pub(super) groups: Vec<String>,
-    /// nixpkgs Python package overrides (`django` → `django_6`).
-    pub(super) overrides: BTreeMap<String, String>,
     /// Secrets the app runs without.
     pub(super) optional_secrets: Vec<String>,
     /// Tasks that run after another task: task → the tasks before it.

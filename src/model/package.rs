@@ -54,6 +54,8 @@ pub struct PythonPackage {
     /// Extras of dependencies (`django[argon2]`): package → extras, installed from the
     /// package's `optional-dependencies` in nixpkgs.
     pub extras: BTreeMap<String, BTreeSet<String>>,
+    /// Packages replaced in the whole package set (`django` → `django_6`).
+    pub overrides: BTreeMap<String, String>,
     /// Build backend packages (pyproject only).
     pub build_system: BTreeSet<String>,
     /// Version from `pyproject.toml` (`0` when it has none).
@@ -145,6 +147,13 @@ fn python_package(
     let valid = checked.is_some();
     let src = checked.unwrap_or_default();
     if let Some(env) = uv {
+        if let Some((name, _)) = py.overrides.iter().next() {
+            c.err(
+                name.span(),
+                "with uv.lock, the lock decides every version: `overrides` does not apply",
+                "remove `overrides` (change the version with `uv add`)",
+            );
+        }
         let package_version = pyproject_version(&c.project_dir().join(&src).join("pyproject.toml"));
         return PythonPackage {
             src,
@@ -153,6 +162,7 @@ fn python_package(
             pyproject: true,
             dependencies: env.packages.clone(),
             extras: BTreeMap::new(),
+            overrides: BTreeMap::new(),
             build_system: BTreeSet::new(),
             package_version,
             uv: Some(env),
@@ -206,6 +216,7 @@ fn python_package(
         pyproject,
         dependencies,
         extras,
+        overrides: overrides(c, py),
         build_system,
         package_version,
         uv: None,
@@ -506,6 +517,30 @@ fn nix_ident(s: &str) -> bool {
 }
 
 /// `a.b-c.d`: dotted Nix identifiers.
+/// `overrides`: both sides are nixpkgs' own attributes.
+fn overrides(c: &mut Checker, py: &d::PythonPackage) -> BTreeMap<String, String> {
+    let mut out = BTreeMap::new();
+    for (from, to) in &py.overrides {
+        let ok = is_attr_path(from) && is_attr_path(to) && !from.contains('.') && !to.contains('.');
+        if !ok {
+            c.err(
+                from.span(),
+                format!(
+                    "`{} = {}` does not replace one python3Packages attribute by another",
+                    shown(from),
+                    shown(to)
+                ),
+                "e.g. `overrides = { django = \"django_6\" }`",
+            );
+            continue;
+        }
+        known_to_nixpkgs(c, from);
+        known_to_nixpkgs(c, to);
+        out.insert(from.to_string(), to.to_string());
+    }
+    out
+}
+
 /// A dependency nixpkgs has under that very name (`check` fails where evaluation would, with
 /// the name nixpkgs uses instead). Attribute paths (`django.optional-dependencies.argon2`) are
 /// left to the evaluation.

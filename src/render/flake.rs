@@ -73,12 +73,13 @@ pub fn flake_nix(m: &Model, layout: &FlakeLayout) -> Result<String, Error> {
     let (package, package_python, python_env) = match &m.package {
         Package::Python(py) if py.uv.is_some() => (
             None,
-            Some(py.interpreter()),
+            Some(format!("pkgs.{}", crate::nix::attr_name(&py.interpreter()))),
             Some(out(&python_env_file_name(&m.name))),
         ),
         Package::Python(py) => (
             Some(out(&package_file_name(&m.name))),
-            py.pyproject.then(|| py.interpreter()),
+            py.pyproject
+                .then(|| crate::nix::python_interpreter(&py.interpreter(), &py.overrides)),
             None,
         ),
         _ => (None, None, None),

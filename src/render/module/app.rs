@@ -50,6 +50,10 @@ struct PythonCtx {
     dependencies: Vec<String>,
     /// Extras of dependencies: (package, extra), from nixpkgs' `optional-dependencies`.
     extras: Vec<(String, String)>,
+    /// The interpreter with the package set's overrides, as Nix (`None` without overrides).
+    overridden: Option<String>,
+    /// The overrides, for the option's documentation: (package, replacement).
+    overrides: Vec<(String, String)>,
     build_system: Vec<String>,
     /// Built from uv.lock with uv2nix.
     uv: Option<UvCtx>,
@@ -98,6 +102,13 @@ pub(super) fn context(m: &Model, layout: &Layout) -> AppCtx {
                 pyproject: py.pyproject,
                 version: py.package_version.clone(),
                 dependencies: py.dependencies.iter().cloned().collect(),
+                overridden: (!py.overrides.is_empty())
+                    .then(|| crate::nix::python_interpreter(&py.interpreter(), &py.overrides)),
+                overrides: py
+                    .overrides
+                    .iter()
+                    .map(|(a, b)| (a.clone(), b.clone()))
+                    .collect(),
                 extras: py
                     .extras
                     .iter()
