@@ -146,7 +146,7 @@ pub(super) fn context(m: &Model, layout: &Layout) -> AppCtx {
                     .map(|_| super::asset_file_name(&m.name, &a.name)),
             })
             .collect(),
-        python_path: matches!(&m.package, Package::Python(py) if !py.pyproject),
+        python_path: matches!(&m.package, Package::Python(_)),
         server_packages: match &m.package {
             Package::Python(py) => py
                 .dependencies
