@@ -1,7 +1,7 @@
 //! The NixOS module (`<app>.nix`) and the package expression beside it (`<app>-package.nix`):
 //! their template context, built from the model one concern at a time: the app and its package
 //! (`app`), processes and tasks (`units`), secrets (`secrets`), data and state (`data`), sites
-//! (`sites`). Each part is flattened into [`ModuleContext`], so the templates read one set of
+//! (`sites`), failure alerts and metrics (`monitoring`). Each part is flattened into [`ModuleContext`], so the templates read one set of
 //! names; what depends on several parts (which module arguments are needed, …) is decided here.
 //!
 //! May call: `model` (read only), the template environment of [`super`], [`crate::shell`] and
@@ -10,6 +10,7 @@
 mod app;
 mod cluster;
 mod data;
+mod monitoring;
 mod secrets;
 mod sites;
 mod units;
@@ -34,6 +35,8 @@ pub struct ModuleContext {
     data: data::DataCtx,
     #[serde(flatten)]
     sites: sites::SitesCtx,
+    #[serde(flatten)]
+    monitoring: monitoring::MonitoringCtx,
     #[serde(flatten)]
     needs: Needs,
     /// The machines of a deployment on several hosts (`None` on one).
@@ -63,19 +66,21 @@ impl ModuleContext {
     /// Build the module's context from a validated model.
     pub fn new(m: &Model, layout: &Layout) -> Self {
         let sites = sites::context(m);
+        let monitoring = monitoring::context(m);
         ModuleContext {
-            needs: needs(m, &sites),
+            needs: needs(m, &sites, &monitoring),
             app: app::context(m, layout),
             units: units::context(m),
             secrets: secrets::context(m, layout),
             data: data::context(m),
             sites,
+            monitoring,
             cluster: cluster::context(m),
         }
     }
 }
 
-fn needs(m: &Model, sites: &sites::SitesCtx) -> Needs {
+fn needs(m: &Model, sites: &sites::SitesCtx, monitoring: &monitoring::MonitoringCtx) -> Needs {
     let any_command = m
         .processes
         .iter()
@@ -111,13 +116,19 @@ fn needs(m: &Model, sites: &sites::SitesCtx) -> Needs {
             || any_sql_or_once
             || m.health.is_some()
             || m.restic.is_some()
+            // The failure notifier runs curl and jq.
+            || m.alerts.is_some()
             || (env_secrets && any_server)
             || m.assets.iter().any(|a| a.build.is_some())
             // On several hosts the app's units wait for the database host.
             || (m.cluster.is_some() && matches!(m.database, Some(Database::Postgresql { .. }))),
         uses_options: !m.secrets.is_empty(),
         // On several hosts `hostPort` also writes the database host's address.
-        any_tcp_server: server_tcp || health_tcp || sites.any_tcp_upstream() || m.cluster.is_some(),
+        any_tcp_server: server_tcp
+            || health_tcp
+            || sites.any_tcp_upstream()
+            || monitoring.needs_host_port()
+            || m.cluster.is_some(),
         requires_local: matches!(m.database, Some(Database::Postgresql { .. }))
             || m.redis_url_env.is_some(),
         secrets_wrapper: env_secrets && any_server,
