@@ -40,8 +40,7 @@ const GENERATED_SECRETS: [&str; 2] = [DATABASE_PASSWORD, REDIS_PASSWORD];
 pub fn decrypted_by(s: &Secret) -> &'static [Role] {
     if s.delivery == super::Delivery::Acme {
         &[Role::Edge]
-    } else if s.delivery == super::Delivery::Alerts
-        || GENERATED_SECRETS.contains(&s.name.as_str())
+    } else if s.delivery == super::Delivery::Alerts || GENERATED_SECRETS.contains(&s.name.as_str())
     {
         &[Role::App, Role::Database, Role::Tasks]
     } else {

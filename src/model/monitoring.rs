@@ -266,11 +266,16 @@ fn smtp(c: &mut Checker, s: &Sp<d::Smtp>, secrets: &[Secret]) -> Option<Smtp> {
     if !host_ok {
         c.err(
             s.host.span(),
-            format!("SMTP host `{}` is not a host name or IP address", shown(&s.host)),
+            format!(
+                "SMTP host `{}` is not a host name or IP address",
+                shown(&s.host)
+            ),
             "e.g. `smtp.example.org`",
         );
     }
-    let port = c.positive(&s.port, "SMTP port", 65535).map_or(587, |p| p as u16);
+    let port = c
+        .positive(&s.port, "SMTP port", 65535)
+        .map_or(587, |p| p as u16);
     let user = s.user.as_ref().filter(|u| {
         let ok = c.one_line(u, "SMTP user")
             && !u.is_empty()
@@ -410,9 +415,11 @@ fn endpoint(
                 "remove `port`, and scrape every app host at its private address and the process's port",
             );
         }
-        let routed = s.sites.iter().flat_map(|site| &site.routes).any(
-            |r| matches!(&r.target, RouteTarget::Process(n) if *n == process.name),
-        );
+        let routed = s
+            .sites
+            .iter()
+            .flat_map(|site| &site.routes)
+            .any(|r| matches!(&r.target, RouteTarget::Process(n) if *n == process.name));
         if !routed {
             c.err(
                 path.span(),
@@ -518,7 +525,14 @@ mod tests {
         for ok in ["10.0.0.5", "10.0.0.0/24", "::1", "fd00::/8", "127.0.0.1/32"] {
             assert!(is_network(ok), "{ok}");
         }
-        for bad in ["10.0.0.5/33", "host", "10.0.0.5/", "10.0.0.5/-1", "::1/129", "1.2.3.4 5"] {
+        for bad in [
+            "10.0.0.5/33",
+            "host",
+            "10.0.0.5/",
+            "10.0.0.5/-1",
+            "::1/129",
+            "1.2.3.4 5",
+        ] {
             assert!(!is_network(bad), "{bad}");
         }
         assert!(is_loopback("127.0.0.1") && is_loopback("::1") && is_loopback("127.0.0.0/8"));

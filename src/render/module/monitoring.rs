@@ -95,8 +95,7 @@ pub(super) fn context(m: &Model) -> MonitoringCtx {
         }),
         metrics: m.metrics.as_ref().map(|x| MetricsCtx {
             nginx_exporter: x.nginx_exporter,
-            listens: x.nginx_exporter
-                || x.endpoint.as_ref().is_some_and(|e| e.port.is_some()),
+            listens: x.nginx_exporter || x.endpoint.as_ref().is_some_and(|e| e.port.is_some()),
             scraper: x.scraper.clone(),
             listen: x.listen.clone(),
             endpoint: x.endpoint.as_ref().map(|e| EndpointCtx {

@@ -105,7 +105,11 @@ fn alerts(m: &Model) -> Option<AlertsTest> {
     let smtp = a.smtp.as_ref();
     let mut ports = vec![WEBHOOK_PORT];
     if !a.email.is_empty() {
-        ports.push(if smtp.is_some() { SMTPS_PORT } else { SMTP_PORT });
+        ports.push(if smtp.is_some() {
+            SMTPS_PORT
+        } else {
+            SMTP_PORT
+        });
     }
     Some(AlertsTest {
         notifier: m.prefixed("notify-failed"),
@@ -239,7 +243,11 @@ fn metrics(m: &Model, sites: &[super::sites::SiteTest]) -> Option<MetricsTest> {
         .zip(sites)
         .filter_map(|(site, test)| {
             let paths = x.refused_paths(site);
-            let scheme = if test.tls() == "none" { "http" } else { "https" };
+            let scheme = if test.tls() == "none" {
+                "http"
+            } else {
+                "https"
+            };
             (!paths.is_empty()).then(|| RefusedTest {
                 base: format!("{scheme}://{}", test.first_domain()),
                 tls: test.tls().to_string(),
