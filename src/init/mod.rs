@@ -7,14 +7,15 @@
 //! This file owns the order of the steps ([`init`]) and the state they share (`Init`: the
 //! project's files, the draft, the report). Each step has its own file: `scan` (the project's
 //! files), `sources` (what the Python modules declare), `packaging` (dependencies and
-//! interpreter), `procfile` and `web` (the processes), `migrate` (the migration task) and
-//! `frontend` (a Vite app). Where `import` maps the same thing, init calls import's mapper
+//! interpreter), `procfile` and `web` (the processes), `migrate` (the migration task),
+//! `monitoring` (the app's metrics endpoint) and `frontend` (a Vite app). Where `import` maps the same thing, init calls import's mapper
 //! (dependencies, environment variables, server command lines, a process's variables, the
 //! interpreter's outcome, the packaging readers) through `Init::importing`; the steps may also
 //! call [`crate::draft`], [`crate::model`], [`crate::secrets`] and [`crate::python_version`].
 
 mod frontend;
 mod migrate;
+mod monitoring;
 mod packaging;
 mod procfile;
 mod scan;
@@ -61,6 +62,7 @@ pub fn init(dir: &Path) -> Result<(Draft, Report), String> {
     init.web_process(web, &found);
     init.migrations(framework);
     init.health(&found);
+    init.metrics();
     init.environment();
     init.frontend();
     init.finish(&name);
