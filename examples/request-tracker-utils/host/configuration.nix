@@ -16,6 +16,21 @@
     settings.PasswordAuthentication = false;
   };
 
+  # The app's alert e-mails go through this machine's sendmail: msmtp, relaying to your mail
+  # provider (services.postfix would do too). Put the relay's password in the file named here.
+  programs.msmtp = {
+    enable = true;
+    accounts.default = {
+      host = "smtp.example.com";
+      port = 587;
+      tls = true;
+      auth = true;
+      user = "rtutils@example.com";
+      passwordeval = "cat /run/keys/smtp-password";
+      from = "rtutils@example.com";
+    };
+  };
+
   nix.settings.experimental-features = [
     "nix-command"
     "flakes"
