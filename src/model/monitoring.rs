@@ -405,6 +405,13 @@ fn endpoint(
         );
     }
     let process = metrics_process(c, m, path, s)?;
+    if process.expose {
+        c.err(
+            path.span(),
+            format!("the metrics process `{}` is exposed to the world, and its metrics with it", process.name),
+            "remove `expose` (a site can route to the process instead), or serve the metrics from a process that is not exposed",
+        );
+    }
     let port = c.positive(&m.port, "port", 65535).map(|p| p as u16);
     let tcp = matches!(process.listen, Some(Listen::Tcp { .. }));
     if s.cluster {

@@ -135,17 +135,18 @@ fn alerts(m: &Model) -> Option<AlertsTest> {
 }
 
 /// Which units report on which machine, and the one made to fail there: a scheduled task
-/// (nothing waits for it), else the last task, else the first process. On several hosts: the
+/// (nothing waits for it), else the last task, else the first process (never a task run once). On several hosts: the
 /// tasks host and the app hosts, each failing one of its own units.
 fn reporting(m: &Model) -> Vec<ReportingMachine> {
     let unit = |name: &str| format!("{}.service", m.prefixed(name));
     let processes: Vec<String> = m.processes.iter().map(|p| unit(&p.name)).collect();
     let tasks: Vec<String> = m.tasks.iter().map(|t| unit(&t.name)).collect();
+    // A task run once per machine is skipped once it ran: it cannot be made to fail again.
     let failing_task = m
         .tasks
         .iter()
-        .find(|t| t.schedule.is_some())
-        .or_else(|| m.tasks.last())
+        .find(|t| t.schedule.is_some() && !t.once)
+        .or_else(|| m.tasks.iter().rev().find(|t| !t.once))
         .map(|t| unit(&t.name));
     let backups: Vec<String> = m
         .restic
