@@ -391,17 +391,12 @@ fn endpoint(
     s: &Scraped,
     local: bool,
 ) -> Option<MetricsEndpoint> {
-    let path_ok = c.one_line(path, "metrics path")
-        && path.starts_with('/')
-        && path.len() > 1
-        && path
-            .chars()
-            .all(|ch| ch.is_ascii_alphanumeric() || "/._~-".contains(ch));
+    let path_ok = c.one_line(path, "metrics path") && is_metrics_path(path);
     if !path_ok {
         c.err(
             path.span(),
             format!("metrics path `{}` is not a URL path of its own", shown(path)),
-            "e.g. `/metrics`: it starts with `/`, is not `/` itself, and has letters, digits and `/._~-` only",
+            "e.g. `/metrics`: segments of letters, digits and `._~-` after `/` (not `.` or `..`), and not `/` itself",
         );
     }
     let process = metrics_process(c, m, path, s)?;
@@ -499,6 +494,25 @@ fn metrics_process<'a>(
     found
 }
 
+/// A URL path nginx matches as written (it normalizes `//`, `.` and `..` first): `/` and
+/// segments of `[A-Za-z0-9._~-]`, none empty but the last (a trailing `/`), none `.` or `..`.
+fn is_metrics_path(p: &str) -> bool {
+    let Some(rest) = p.strip_prefix('/') else {
+        return false;
+    };
+    let segments: Vec<&str> = rest.split('/').collect();
+    let last = segments.len() - 1;
+    !rest.is_empty()
+        && segments.iter().enumerate().all(|(i, seg)| {
+            (!seg.is_empty() || (i == last && i > 0))
+                && *seg != "."
+                && *seg != ".."
+                && seg
+                    .chars()
+                    .all(|ch| ch.is_ascii_alphanumeric() || "._~-".contains(ch))
+        })
+}
+
 /// An IPv4 or IPv6 address, or a network in CIDR notation.
 fn is_network(s: &str) -> bool {
     let (addr, bits) = match s.split_once('/') {
@@ -526,6 +540,18 @@ fn is_loopback(s: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn metrics_paths() {
+        for ok in ["/metrics", "/metrics/", "/a/b.c/~d-e_f"] {
+            assert!(is_metrics_path(ok), "{ok}");
+        }
+        for bad in [
+            "/", "//", "metrics", "/a//b", "/./x", "/x/..", "/a b", "/a?b", "/%2e",
+        ] {
+            assert!(!is_metrics_path(bad), "{bad}");
+        }
+    }
 
     #[test]
     fn networks() {
