@@ -135,6 +135,10 @@ pub struct Description {
     pub backup: Backup,
     /// An HTTP endpoint that answers 200 when the application is healthy.
     pub health: Option<Health>,
+    /// Where a failed unit of the app is reported: e-mail, a webhook, or both.
+    pub alerts: Option<Sp<Alerts>>,
+    /// Prometheus metrics: nginx's exporter and the app's own metrics endpoint.
+    pub metrics: Option<Sp<Metrics>>,
     /// Public sites served by nginx, by name.
     #[serde(default)]
     pub sites: BTreeMap<Sp<String>, Site>,
@@ -741,6 +745,69 @@ pub struct Health {
     pub path: Sp<String>,
     /// Process serving it (default: the first process that listens).
     pub process: Option<Sp<String>>,
+}
+
+/// `[alerts]`: every unit of the app reports its failure here (the unit's name, the host and the
+/// last lines of its journal).
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Alerts {
+    /// E-mail recipients, sent through the host's `sendmail` (or the `smtp` relay).
+    #[serde(default)]
+    pub email: Vec<Sp<String>>,
+    /// The sender (`From:`) of alert e-mails; required with `smtp`. Default: the host's
+    /// mailer decides.
+    pub from: Option<Sp<String>>,
+    /// An SMTP relay to send alert e-mails through instead of the host's `sendmail`
+    /// (`{ host = "smtp.example.org", port = 587, user = "alerts@example.org", password =
+    /// "SMTP_PASSWORD" }`). Port 465 is TLS from the start, any other STARTTLS; TLS is required.
+    pub smtp: Option<Sp<Smtp>>,
+    /// A secret (declared with `= "alerts"` under [secrets]) holding the URL of a webhook that
+    /// receives each alert as JSON (`text`, `unit`, `host`, `result`, `journal`).
+    pub webhook: Option<Sp<String>>,
+    /// Journal lines of the failed unit in each alert (default 50).
+    pub lines: Option<Sp<i64>>,
+}
+
+/// `[alerts] smtp`: the relay alert e-mails go through.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Smtp {
+    /// The relay's host name or address.
+    pub host: Sp<String>,
+    /// Its submission port (default 587, STARTTLS; 465 is TLS from the start).
+    pub port: Option<Sp<i64>>,
+    /// The user to log in as (with `password`).
+    pub user: Option<Sp<String>>,
+    /// A secret (declared with `= "alerts"` under [secrets]) holding the password.
+    pub password: Option<Sp<String>>,
+}
+
+/// `[metrics]`: what Prometheus scrapes, reachable from the scraper only.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Metrics {
+    /// Run the Prometheus nginx exporter (`services.prometheus.exporters.nginx`), which reads
+    /// nginx's `stub_status` page (`services.nginx.statusPage`, answered on localhost only).
+    #[serde(default)]
+    pub nginx_exporter: bool,
+    /// The app's own metrics endpoint (`/metrics` of django-prometheus,
+    /// prometheus-fastapi-instrumentator, prometheus-flask-exporter): refused on the public
+    /// sites, served to the scraper only.
+    pub path: Option<Sp<String>>,
+    /// The process serving `path` (default: the health check's process, else the first routed
+    /// or listening one).
+    pub process: Option<Sp<String>>,
+    /// The address of the Prometheus server, the only one let in (default `127.0.0.1`: it runs
+    /// on this host).
+    pub scraper: Option<Sp<String>>,
+    /// Where the exporter (and, for a scraper on another machine, the app's metrics) listen:
+    /// an IP address (default `127.0.0.1` for a scraper on this host, else `0.0.0.0` with the
+    /// firewall open to the scraper only).
+    pub listen: Option<Sp<String>>,
+    /// The port a scraper on another machine reaches the app's metrics on (nginx proxies it to
+    /// `path`); required then, and different for each app of a host.
+    pub port: Option<Sp<i64>>,
 }
 
 /// Parse TOML text into a [`Description`]; syntax, type and unknown-key errors become

@@ -320,6 +320,20 @@ pub struct Draft {
     pub comments: BTreeMap<String, Vec<String>>,
     /// A site written as comments (name, site, ACME email): `init` cannot know the domain.
     pub commented_sites: Option<(String, Site, String)>,
+    /// `[metrics]`.
+    pub metrics: Option<MetricsDraft>,
+    /// `[alerts]`, written as comments: the deployment reported failed units (the `OnFailure=`
+    /// value it had), but where alerts go is the user's to say.
+    pub commented_alerts: Option<String>,
+}
+
+/// `[metrics]`: nginx's exporter and the app's own metrics path.
+#[derive(Debug, Clone, Default)]
+pub struct MetricsDraft {
+    /// `nginx_exporter = true`.
+    pub nginx_exporter: bool,
+    /// `path`.
+    pub path: Option<String>,
 }
 
 /// A TOML string literal.
@@ -398,8 +412,29 @@ impl Draft {
             out.push_str(&site_toml(name, s, &self.comments));
         }
         self.acme_toml(&mut out);
+        self.monitoring_toml(&mut out);
         self.commented_site_toml(&mut out);
         out
+    }
+
+    /// `[metrics]`, and `[alerts]` as comments to fill in.
+    fn monitoring_toml(&self, out: &mut String) {
+        if let Some(m) = &self.metrics {
+            self.section(out, "metrics");
+            if m.nginx_exporter {
+                let _ = writeln!(out, "nginx_exporter = true");
+            }
+            if let Some(p) = &m.path {
+                let _ = writeln!(out, "path = {}", toml_str(p));
+            }
+        }
+        if let Some(on_failure) = &self.commented_alerts {
+            let _ = writeln!(
+                out,
+                "\n# The units reported their failures (`OnFailure={}`): say where alerts go, then\n# uncomment (see the README's \"Monitoring\").\n# [alerts]\n# email = [\"ops@example.org\"]",
+                comment(on_failure)
+            );
+        }
     }
 
     fn app_toml(&self, out: &mut String) {

@@ -57,6 +57,8 @@ SENTRY_DSN = { delivery = "file", optional = true }
 steps = ["python manage.py collectstatic --noinput"]
 env = { DEBUG = "False" }
 packages = ["gettext"]
+ALERT_HOOK = "alerts"
+SMTP_PASSWORD = "alerts"
 
 [state]
 dirs = ["media"]
@@ -81,6 +83,20 @@ email = "ops@example.org"
 accept_terms = true
 dns_provider = "cloudflare"
 dns_credentials = "CF_DNS"
+
+[alerts]
+email = ["oncall@example.org"]
+from = "alerts@example.org"
+smtp = { host = "smtp.example.org", port = 587, user = "alerts@example.org", password = "SMTP_PASSWORD" }
+webhook = "ALERT_HOOK"
+
+[metrics]
+nginx_exporter = true
+path = "/metrics"
+process = "web"
+scraper = "10.0.0.5"
+listen = "0.0.0.0"
+port = 9101
 
 [agenix]
 host_keys = ["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBP9Co0WacK49s6E46oGHh5Y9I3F/on+0wZWZfX0FqSL host"]
@@ -404,6 +420,16 @@ fields! {
     file_env: Expect::Verbatim, |v| in_files("env = \"DEMO_SETTINGS\"", format!("env = {}", toml_str(&v)));
     file_text: Expect::Verbatim, |v| in_files("text = \"HOSTS = {{domains}}\\nKEY = {{secret.SECRET_KEY}}\\n\"", format!("text = {}", toml_str(&format!("{v}{{{{secret.SECRET_KEY}}}}"))));
     route_source: Expect::Transformed, |v| with("{ source = \"static\" }", format!("{{ source = {} }}", toml_str(&v)));
+    alerts_email: Expect::Verbatim, |v| with("email = [\"oncall@example.org\"]", format!("email = [{}]", toml_str(&v)));
+    alerts_from: Expect::Verbatim, |v| with("from = \"alerts@example.org\"", format!("from = {}", toml_str(&v)));
+    alerts_webhook: Expect::Transformed, |v| with("webhook = \"ALERT_HOOK\"", format!("webhook = {}", toml_str(&v)));
+    smtp_host: Expect::Verbatim, |v| with("host = \"smtp.example.org\"", format!("host = {}", toml_str(&v)));
+    smtp_user: Expect::Verbatim, |v| with("user = \"alerts@example.org\"", format!("user = {}", toml_str(&v)));
+    smtp_password: Expect::Transformed, |v| with("password = \"SMTP_PASSWORD\"", format!("password = {}", toml_str(&v)));
+    metrics_path: Expect::Verbatim, |v| with("path = \"/metrics\"", format!("path = {}", toml_str(&v)));
+    metrics_process: Expect::Transformed, |v| with("process = \"web\"", format!("process = {}", toml_str(&v)));
+    metrics_scraper: Expect::Verbatim, |v| with("scraper = \"10.0.0.5\"", format!("scraper = {}", toml_str(&v)));
+    metrics_listen: Expect::Verbatim, |v| with("listen = \"0.0.0.0\"", format!("listen = {}", toml_str(&v)));
     cluster_host_name: Expect::Transformed, |v| in_cluster("[hosts.app1]", format!("[hosts.{}]", toml_str(&v)));
     cluster_role: Expect::Transformed, |v| in_cluster("roles = [\"edge\"]", format!("roles = [{}]", toml_str(&v)));
     cluster_address: Expect::Verbatim, |v| in_cluster("address = \"10.0.0.11\"", format!("address = {}", toml_str(&v)));

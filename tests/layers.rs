@@ -208,7 +208,12 @@ fn nginx_problems(module: &str, expected: &[(&str, &str)]) -> Vec<String> {
     let mut problems = Vec::new();
     for path in &parts.locations {
         let tokens = nginx_tokens(&format!("location {path} {{ }}"));
-        if tokens != ["location", path.as_str(), "{", "}"] {
+        // An exact-match location (`= /metrics`, which the sites refuse): the modifier, then one
+        // URI.
+        let exact = path
+            .strip_prefix("= ")
+            .is_some_and(|uri| tokens == ["location", "=", uri, "{", "}"]);
+        if tokens != ["location", path.as_str(), "{", "}"] && !exact {
             problems.push(format!("location {path:?} reads as {tokens:?}"));
         }
     }
@@ -238,6 +243,10 @@ fn nginx_problems(module: &str, expected: &[(&str, &str)]) -> Vec<String> {
                     && tokens
                         .iter()
                         .all(|t| variables(t).iter().all(|v| v == "uri"))
+            }
+            // A status alone (`return 404;`), or a status and a URL.
+            "return" if tokens.len() == 3 => {
+                tokens[2] == ";" && tokens[1].chars().all(|c| c.is_ascii_digit())
             }
             "return" => {
                 tokens.len() == 4
@@ -279,7 +288,8 @@ fn toml_str(s: &str) -> String {
 
 proptest! {
     /// Values that reach nginx are refused, or stay one token each with no variable nginx would
-    /// expand (a redirect may use the request's own path and arguments).
+    /// expand (a redirect may use the request's own path and arguments, the metrics path is the
+    /// URI of an exact-match location).
     #[test]
     fn nginx_values_stay_values(
         // Mostly valid, so that most cases are accepted with one or two hostile values.
@@ -289,13 +299,14 @@ proptest! {
         size in prop_oneof![1 => hostile(), 4 => "[0-9]{1,4}[kmgKMG]?"],
         timeout in prop_oneof![1 => hostile(), 4 => "[0-9]{1,4}(s|m|h|ms)?"],
         domain in prop_oneof![1 => hostile(), 4 => "[a-z0-9]{1,10}\\.example\\.org"],
+        metrics in prop_oneof![1 => hostile(), 4 => "/[a-z0-9/_.~-]{1,20}"],
     ) {
         let dir_path = tempfile::tempdir().expect("tempdir");
         std::fs::create_dir(dir_path.path().join("app")).expect("app");
         let description = format!(
-            "[app]\nname = \"demo\"\n\n[package.python]\nsrc = \"app\"\n\n[processes.web]\nwsgi = \"demo.wsgi:app\"\nlisten = \"127.0.0.1:8000\"\n\n[state]\ndirs = [{}]\n\n[sites.main]\ndomains = [{}]\nclient_max_body_size = {}\nproxy_read_timeout = {}\n\n[sites.main.routes]\n\"/\" = \"web\"\n{} = {{ state = {} }}\n\"/go/\" = {{ redirect = {} }}\n\n[acme]\nemail = \"ops@example.org\"\naccept_terms = true\n",
+            "[app]\nname = \"demo\"\n\n[package.python]\nsrc = \"app\"\n\n[processes.web]\nwsgi = \"demo.wsgi:app\"\nlisten = \"127.0.0.1:8000\"\n\n[state]\ndirs = [{}]\n\n[sites.main]\ndomains = [{}]\nclient_max_body_size = {}\nproxy_read_timeout = {}\n\n[sites.main.routes]\n\"/\" = \"web\"\n{} = {{ state = {} }}\n\"/go/\" = {{ redirect = {} }}\n\n[acme]\nemail = \"ops@example.org\"\naccept_terms = true\n\n[metrics]\npath = {}\n",
             toml_str(&dir), toml_str(&domain), toml_str(&size), toml_str(&timeout),
-            toml_str(&path), toml_str(&dir), toml_str(&redirect),
+            toml_str(&path), toml_str(&dir), toml_str(&redirect), toml_str(&metrics),
         );
         let file = dir_path.path().join("app2nix.toml");
         std::fs::write(&file, description).expect("write");
@@ -308,6 +319,8 @@ proptest! {
                     ("route", path.as_str()),
                     ("state directory", dir.as_str()),
                     ("redirect", redirect.as_str()),
+                    // The site refuses the app's metrics at their exact path.
+                    ("refused metrics path", format!("= {}", metrics.trim_end_matches('/')).as_str()),
                 ]);
                 prop_assert!(problems.is_empty(), "{problems:#?}");
             }

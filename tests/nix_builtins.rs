@@ -180,3 +180,22 @@ in [ python.pkgs.django python.self.pkgs.django (python.withPackages (ps: ps.dja
         "pkgs.python312"
     );
 }
+
+/// The VM test's alert sink reaches the client as the Python source it is: the indented Nix
+/// string it is written into (then re-indented by nixfmt) evaluates to the template's text, byte
+/// for byte.
+#[test]
+fn the_alert_sink_survives_its_nix_string() {
+    let example = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("modules/request-tracker-utils-vm-test.nix");
+    let text = std::fs::read_to_string(&example).expect("the example's VM test");
+    let start = "alertSink = pkgs.writeText \"app2nix-alert-sink.py\" ";
+    let from = text.find(start).expect("the sink") + start.len();
+    let len = text[from..].find("'';").expect("the string's end") + 2;
+    let sink = nix_eval(&text[from..from + len]);
+    let source = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("templates/vm-test/alert-sink.py"),
+    )
+    .expect("the sink's source");
+    assert_eq!(sink.as_str(), Some(source.as_str()));
+}

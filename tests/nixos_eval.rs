@@ -471,3 +471,223 @@ fn dns_credentials_paths_are_escaped_for_systemd() {
         assert_eq!(f, "/run/keys/cf%%i", "{certs}");
     }
 }
+
+/// An app asking for nginx's exporter and alerts: `scraper`, `webhook` and `email` as given.
+fn monitored(name: &str, port: u16, scraper: &str) -> String {
+    format!(
+        r#"[app]
+name = "{name}"
+
+[package.python]
+src = "app"
+
+[processes.web]
+wsgi = "{name}.wsgi:app"
+listen = "127.0.0.1:{port}"
+
+[tasks.nightly]
+command = "true"
+schedule = "daily"
+
+[secrets]
+HOOK = "alerts"
+
+[backup.restic]
+repository = "/srv/restic"
+password_file = "/etc/restic-password"
+
+[sites.main]
+domains = ["{name}.example.org"]
+tls = "none"
+routes = {{ "/" = "web" }}
+
+[alerts]
+email = ["ops@{name}.example.org"]
+webhook = "HOOK"
+
+[metrics]
+nginx_exporter = true
+scraper = "{scraper}"
+"#
+    )
+}
+
+/// Two apps on one host both ask for nginx's exporter, one scraped from this host, one from
+/// another machine: they compose (the exporter listens where both reach it, its port opens to
+/// the remote scraper alone), and the host's own settings win over both.
+#[test]
+#[ignore = "needs NIXPKGS_LIB and nix-instantiate: run by .ci/run"]
+fn the_nginx_exporter_is_shared_by_the_apps_of_a_host() {
+    let a = tempfile::tempdir().expect("tempdir");
+    let b = tempfile::tempdir().expect("tempdir");
+    let ma = module(a.path(), "alpha", &monitored("alpha", 8000, "127.0.0.1"));
+    let mb = module(b.path(), "beta", &monitored("beta", 8001, "10.0.0.5"));
+    let summary = r#"{
+  exporter = config.services.prometheus.exporters.nginx.enable;
+  listen = config.services.prometheus.exporters.nginx.listenAddress;
+  statusPage = config.services.nginx.statusPage;
+  iptables = config.networking.firewall.extraCommands;
+}"#;
+    let modules = [(ma.as_path(), "alpha"), (mb.as_path(), "beta")];
+    let both = common::nixos_eval(&modules, "{ }", true, summary);
+    assert_eq!(both["exporter"], true, "{both}");
+    assert_eq!(both["listen"], "0.0.0.0", "{both}");
+    assert_eq!(both["statusPage"], true, "{both}");
+    assert_eq!(
+        both["iptables"],
+        "iptables -w -A nixos-fw -p tcp -s 10.0.0.5 --dport 9113 -j nixos-fw-accept\n",
+        "{both}"
+    );
+    // The local scraper alone keeps the exporter on loopback, and opens nothing.
+    let alone = common::nixos_eval(&modules[..1], "{ }", true, summary);
+    assert_eq!(alone["listen"], "127.0.0.1", "{alone}");
+    assert_eq!(alone["iptables"], "", "{alone}");
+    // The host's own choices win.
+    let host = common::nixos_eval(
+        &modules,
+        r#"{ lib, ... }: {
+  services.prometheus.exporters.nginx.listenAddress = "10.0.0.10";
+  services.nginx.statusPage = false;
+  services.beta.metrics.openFirewall = false;
+  networking.nftables.enable = true;
+}"#,
+        true,
+        summary,
+    );
+    assert_eq!(host["listen"], "10.0.0.10", "{host}");
+    assert_eq!(host["statusPage"], false, "{host}");
+    assert_eq!(host["iptables"], "", "{host}");
+}
+
+/// Every unit of the app (processes, tasks, the backup) reports to the notifier, which reports
+/// nothing of its own and is rate-limited; its sandbox is relaxed only for a setuid or setgid
+/// sendmail, and a host without sendmail is warned.
+#[test]
+#[ignore = "needs NIXPKGS_LIB and nix-instantiate: run by .ci/run"]
+fn every_unit_reports_its_failure() {
+    let a = tempfile::tempdir().expect("tempdir");
+    let m = module(a.path(), "alpha", &monitored("alpha", 8000, "127.0.0.1"));
+    let summary = r#"let
+  s = config.systemd.services;
+  n = s."alpha-notify-failed@";
+in {
+  onFailure = lib.mapAttrs (_: u: u.onFailure) (lib.getAttrs [ "alpha-web" "alpha-nightly" "restic-backups-alpha" ] s);
+  notifierOnFailure = n.onFailure;
+  burst = n.startLimitBurst;
+  interval = n.startLimitIntervalSec;
+  credentials = n.serviceConfig.LoadCredential;
+  groups = n.serviceConfig.SupplementaryGroups;
+  noNewPrivileges = n.serviceConfig.NoNewPrivileges or null;
+  protectSystem = n.serviceConfig.ProtectSystem;
+  warnings = config.warnings;
+  owner = config.age.secrets.alpha-HOOK.owner;
+}"#;
+    let plain = common::nixos_eval(&[(&m, "alpha")], "{ }", true, summary);
+    for unit in ["alpha-web", "alpha-nightly", "restic-backups-alpha"] {
+        assert_eq!(
+            plain["onFailure"][unit],
+            serde_json::json!(["alpha-notify-failed@%n.service"]),
+            "{plain}"
+        );
+    }
+    assert_eq!(plain["notifierOnFailure"], serde_json::json!([]), "{plain}");
+    assert_eq!(plain["burst"], 5, "{plain}");
+    assert_eq!(plain["interval"], 3600, "{plain}");
+    assert_eq!(
+        plain["credentials"],
+        serde_json::json!(["HOOK:/run/agenix/alpha-HOOK"]),
+        "{plain}"
+    );
+    assert_eq!(plain["groups"], serde_json::json!(["systemd-journal"]));
+    assert_eq!(plain["owner"], "root", "{plain}");
+    assert_eq!(plain["noNewPrivileges"], true, "{plain}");
+    // No mailer on this host: a warning names what to do.
+    assert!(
+        plain["warnings"]
+            .to_string()
+            .contains("has none: configure a mailer"),
+        "{plain}"
+    );
+    // msmtp's sendmail: no warning, the sandbox stays whole.
+    let msmtp = common::nixos_eval(
+        &[(&m, "alpha")],
+        "{ programs.msmtp.enable = true; }",
+        true,
+        summary,
+    );
+    assert_eq!(msmtp["warnings"], serde_json::json!([]), "{msmtp}");
+    assert_eq!(msmtp["protectSystem"], "strict", "{msmtp}");
+    // A setgid sendmail (postfix's postdrop) may gain its group and write the mail queue.
+    let postfix = common::nixos_eval(
+        &[(&m, "alpha")],
+        r#"{ services.mail.sendmailSetuidWrapper = { program = "sendmail"; source = "/x"; setuid = false; setgid = true; owner = "root"; group = "postdrop"; }; }"#,
+        true,
+        summary,
+    );
+    assert!(postfix["noNewPrivileges"].is_null(), "{postfix}");
+    assert_eq!(postfix["protectSystem"], "full", "{postfix}");
+    // Alerts turned off: no unit reports, and no notifier.
+    let off = common::nixos_eval(
+        &[(&m, "alpha")],
+        "{ services.alpha.alerts.enable = false; }",
+        true,
+        r#"{ web = config.systemd.services.alpha-web.onFailure; notifier = config.systemd.services ? "alpha-notify-failed@"; }"#,
+    );
+    assert_eq!(off["web"], serde_json::json!([]), "{off}");
+    assert_eq!(off["notifier"], false, "{off}");
+}
+
+/// On several hosts each machine that runs a unit of the app reports its own failures (with
+/// the webhook's secret decrypted there), and nginx's exporter runs on the edge alone.
+#[test]
+#[ignore = "needs NIXPKGS_LIB and nix-instantiate: run by .ci/run"]
+fn each_host_reports_its_own_units() {
+    let (_dir, module) = fixture_module("fleet");
+    let as_host = |host: &str| {
+        common::nixos_eval(
+            &[(&module, "fleet")],
+            &format!(r#"{{ services.fleet.host = "{host}"; }}"#),
+            true,
+            r#"let s = config.systemd.services; in {
+  notifier = s ? "fleet-notify-failed@";
+  reporting = lib.sort lib.lessThan (lib.attrNames (lib.filterAttrs (_: u: u.onFailure != [ ]) s));
+  secret = config.age.secrets ? fleet-ALERT_WEBHOOK_URL;
+  exporter = config.services.prometheus.exporters.nginx.enable;
+  refused = lib.attrNames (config.services.nginx.virtualHosts."fleet.example.org".locations or { });
+}"#,
+        )
+    };
+    let front = as_host("front");
+    assert_eq!(front["notifier"], true, "{front}");
+    assert_eq!(
+        front["reporting"],
+        serde_json::json!(["fleet-web", "fleet-worker", "restic-backups-fleet"]),
+        "{front}"
+    );
+    assert_eq!(front["exporter"], true, "{front}");
+    assert_eq!(
+        front["refused"],
+        serde_json::json!(["/", "= /metrics", "= /metrics/"]),
+        "{front}"
+    );
+    let worker = as_host("worker2");
+    assert_eq!(worker["secret"], true, "{worker}");
+    assert_eq!(worker["exporter"], false, "{worker}");
+    assert!(
+        worker["reporting"]
+            .as_array()
+            .is_some_and(|r| r.contains(&serde_json::json!("fleet-nightly"))),
+        "{worker}"
+    );
+    let data = as_host("data");
+    assert_eq!(data["notifier"], true, "{data}");
+    assert_eq!(
+        data["reporting"],
+        serde_json::json!([
+            "fleet-database-password",
+            "postgresqlBackup-fleet",
+            "restic-backups-fleet"
+        ]),
+        "{data}"
+    );
+}

@@ -10,7 +10,7 @@
 //! name, the closing findings). Each input kind has its own file holding its reader and its
 //! mapper: `systemd`, `nginx`, `compose`, `env` (`.env`), `dockerfile`, `python` (packaging)
 //! and `gunicorn` (`gunicorn.conf.py`, whose settings go to the gunicorn commands of the
-//! others). Two mappers are shared by several kinds, and by `init`: `variables` (what an
+//! others); `monitoring` maps what units and nginx say about alerts and metrics. Two mappers are shared by several kinds, and by `init`: `variables` (what an
 //! environment variable becomes) and `command` (what a server command line becomes).
 //! [`parse`] keeps the readers' public paths. The kind files may call this file, the shared
 //! mappers, [`crate::draft`], [`crate::secrets`], [`crate::shell`] and
@@ -22,6 +22,7 @@ mod compose;
 mod dockerfile;
 mod env;
 pub(crate) mod gunicorn;
+mod monitoring;
 mod nginx;
 pub mod parse;
 pub(crate) mod python;

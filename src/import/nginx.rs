@@ -295,6 +295,10 @@ impl Importer {
             return;
         }
         let body = d.block.clone().unwrap_or_default();
+        if body.iter().any(|inner| inner.name == "stub_status") {
+            self.stub_status(input, d, &path);
+            return;
+        }
         let mut target: Option<Route> = None;
         for inner in &body {
             let what = directive_text(inner);

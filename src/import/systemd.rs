@@ -150,6 +150,7 @@ impl Importer {
                 };
                 self.add(&input.name, e.line, what, outcome);
             }
+            ("Unit", "OnFailure") => self.on_failure(input, e.line, &e.value),
             ("Install", _) => self.add(&input.name, e.line, what, Outcome::Covered("started with <app>.target from multi-user.target".into())),
             ("Service", "User" | "Group" | "DynamicUser") => self.add(&input.name, e.line, what, Outcome::Decided("the app runs as its own system user and group, created by the module".into())),
             ("Service", "WorkingDirectory") => self.add(&input.name, e.line, what, Outcome::Decided(format!(

@@ -12,7 +12,7 @@
 //! 2. **Reconciliation** reads all facts at once, decides, and reports each decision with the
 //!    facts it rests on: `packaging` (dependencies, lock, interpreter), `processes` (the web
 //!    process, workers, tasks, build steps, health), `environment` (local services, database
-//!    and Redis connections, variables, secrets), `frontend` (a frontend build) and `site`
+//!    and Redis connections, variables, secrets), `frontend` (a frontend build), `monitoring` (the app's metrics endpoint) and `site`
 //!    (the domains, routes and ACME).
 //! 3. The decisions become the [`Draft`] (and [`plan::Plan`] for what the draft writes later),
 //!    whose TOML the CLI checks with the normal pipeline before writing it.
@@ -26,6 +26,7 @@ mod container;
 mod environment;
 mod evidence;
 mod frontend;
+mod monitoring;
 mod packaging;
 mod plan;
 mod processes;
@@ -113,6 +114,7 @@ pub fn init(dir: &Path, opts: &Options) -> Result<(Draft, Report), String> {
     init.build_steps();
     init.health();
     init.services();
+    init.metrics();
     init.environment();
     init.frontend();
     init.site(&name);

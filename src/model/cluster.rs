@@ -33,12 +33,15 @@ pub const REDIS_PASSWORD: &str = "REDIS_PASSWORD";
 const GENERATED_SECRETS: [&str; 2] = [DATABASE_PASSWORD, REDIS_PASSWORD];
 
 /// The roles whose hosts decrypt a secret: the ACME client's credentials on the edge, the
-/// database password on the database host besides the app, every other secret where the app's
-/// units run. The module declares the secret there only, and it is encrypted to those hosts.
+/// database password on the database host besides the app, the failure notifier's wherever a
+/// unit of the app runs (processes, tasks, backups and dumps), every other secret where the
+/// app's units run. The module declares the secret there only, and it is encrypted to those
+/// hosts.
 pub fn decrypted_by(s: &Secret) -> &'static [Role] {
     if s.delivery == super::Delivery::Acme {
         &[Role::Edge]
-    } else if GENERATED_SECRETS.contains(&s.name.as_str()) {
+    } else if s.delivery == super::Delivery::Alerts || GENERATED_SECRETS.contains(&s.name.as_str())
+    {
         &[Role::App, Role::Database, Role::Tasks]
     } else {
         &[Role::App, Role::Tasks]

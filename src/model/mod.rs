@@ -15,6 +15,7 @@
 //!   into it.
 //! - `sites`: nginx sites, domains, certificates, ACME and routes.
 //! - `cluster`: several hosts (`[hosts.*]`): roles, private addresses, what cannot be shared.
+//! - `monitoring`: failure alerts (`[alerts]`) and Prometheus metrics (`[metrics]`).
 //! - `check`: the `Checker` collecting errors and notes, and the validators and predicates the
 //!   concerns share. It calls no concern.
 //!
@@ -33,6 +34,7 @@ mod build;
 mod check;
 mod cluster;
 mod data;
+mod monitoring;
 mod npm;
 mod package;
 mod processes;
@@ -46,6 +48,7 @@ pub use build::{BUILD_SECRET, Build, ConfigFile, FileFormat, Template};
 pub use check::{is_env_name, is_name, is_plain_path, suggest_name};
 pub use cluster::{Cluster, ClusterHost, DATABASE_PASSWORD, REDIS_PASSWORD, Role, decrypted_by};
 pub use data::{Database, PostgresqlBackup, Restic};
+pub use monitoring::{Alerts, Metrics, MetricsEndpoint, Smtp};
 pub use npm::{NpmBuild, NpmScript};
 pub use package::{Asset, DEFAULT_PYTHON, Package, PythonPackage};
 pub use processes::{Command, Health, Listen, Process, Server, default_unit_description};
@@ -108,6 +111,10 @@ pub struct Model {
     pub host: Option<Host>,
     /// The machines of a deployment on several hosts (instead of `host`).
     pub cluster: Option<Cluster>,
+    /// Where failures of the app's units are reported.
+    pub alerts: Option<Alerts>,
+    /// What Prometheus scrapes.
+    pub metrics: Option<Metrics>,
     /// What `check` and `generate` tell the user besides errors: choices with a cost, files left
     /// out of the package.
     pub notes: Vec<String>,
@@ -120,12 +127,13 @@ impl Model {
     }
 
     /// The user that owns secret `s` once agenix decrypts it: the ACME client for DNS
-    /// credentials, the app's user for the rest.
+    /// credentials, root for the failure notifier's (systemd reads them as credentials), the
+    /// app's user for the rest.
     pub fn secret_owner(&self, s: &Secret) -> &str {
-        if s.delivery == Delivery::Acme {
-            "acme"
-        } else {
-            &self.user
+        match s.delivery {
+            Delivery::Acme => "acme",
+            Delivery::Alerts => "root",
+            Delivery::Env | Delivery::File => &self.user,
         }
     }
 
@@ -222,6 +230,14 @@ pub fn build(desc: &d::Description, ctx: &Context) -> Result<Model, Diagnostics>
         secrets: &secrets,
     };
     let cluster = cluster::cluster(&mut c, desc, &placed);
+    let alerts = monitoring::alerts(&mut c, desc, &secrets);
+    let scraped = monitoring::Scraped {
+        processes: &processes,
+        sites: &sites,
+        health: &health,
+        cluster: cluster.is_some(),
+    };
+    let metrics = monitoring::metrics(&mut c, desc, &scraped);
     if cluster.is_some() && matches!(database, Some(Database::Postgresql { .. })) {
         secrets::add_generated(&mut secrets, DATABASE_PASSWORD);
     }
@@ -255,6 +271,8 @@ pub fn build(desc: &d::Description, ctx: &Context) -> Result<Model, Diagnostics>
         agenix,
         host,
         cluster,
+        alerts,
+        metrics,
         notes,
     })
 }

@@ -19,6 +19,8 @@ pub enum Delivery {
     File,
     /// Not given to the app: ACME's DNS-01 credentials.
     Acme,
+    /// Not given to the app: the failure notifier's (`[alerts]`) webhook URL or SMTP password.
+    Alerts,
 }
 
 /// A named secret.
@@ -65,10 +67,11 @@ pub(super) fn secrets(c: &mut Checker, desc: &d::Description) -> Vec<Secret> {
             "env" => Delivery::Env,
             "file" => Delivery::File,
             "acme" => Delivery::Acme,
+            "alerts" => Delivery::Alerts,
             _ => {
                 c.err_redacted(
                     v.span(),
-                    format!("secret `{}`: expected `env`, `file` or `acme` (the value is not shown: it may be the secret itself)", k.as_str()),
+                    format!("secret `{}`: expected `env`, `file`, `acme` or `alerts` (the value is not shown: it may be the secret itself)", k.as_str()),
                     "write how the secret reaches the app (`env`: as the variable; `file`: its path in `<NAME>_FILE`), never its value; the value goes in a file or an agenix secret",
                 );
                 continue;

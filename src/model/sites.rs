@@ -843,7 +843,8 @@ pub fn is_domain(s: &str) -> bool {
         })
 }
 
-fn is_email(s: &str) -> bool {
+/// A plain e-mail address (`ops@example.org`): no name, quotes or angle brackets.
+pub(super) fn is_email(s: &str) -> bool {
     s.split_once('@')
         .is_some_and(|(user, host)| !user.is_empty() && is_domain(host) && host.contains('.'))
         && !s.contains(|ch: char| ch.is_whitespace() || "\"\\<>;".contains(ch))

@@ -90,6 +90,18 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../templates/module/cluster.nix.j2"),
     ),
     (
+        "module/monitoring-let",
+        include_str!("../../templates/module/monitoring-let.nix.j2"),
+    ),
+    (
+        "module/monitoring-options",
+        include_str!("../../templates/module/monitoring-options.nix.j2"),
+    ),
+    (
+        "module/monitoring",
+        include_str!("../../templates/module/monitoring.nix.j2"),
+    ),
+    (
         "package.nix",
         include_str!("../../templates/package.nix.j2"),
     ),
@@ -130,6 +142,18 @@ const TEMPLATES: &[(&str, &str)] = &[
     (
         "vm-test/sites.py",
         include_str!("../../templates/vm-test/sites.py.j2"),
+    ),
+    (
+        "vm-test/monitoring.py",
+        include_str!("../../templates/vm-test/monitoring.py.j2"),
+    ),
+    (
+        "vm-test/monitoring.nix",
+        include_str!("../../templates/vm-test/monitoring.nix.j2"),
+    ),
+    (
+        "vm-test/alert-sink.py",
+        include_str!("../../templates/vm-test/alert-sink.py"),
     ),
 ];
 

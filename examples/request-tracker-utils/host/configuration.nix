@@ -16,6 +16,23 @@
     settings.PasswordAuthentication = false;
   };
 
+  # The app's alert e-mails go through this machine's sendmail: msmtp, relaying to your mail
+  # provider (services.postfix would do too). msmtp runs as the sender, here the app's user
+  # (rtutils), which must be able to read the password file; `[alerts] smtp` in app2nix.toml
+  # instead keeps the relay's password from the app, as the notifier's own credential.
+  programs.msmtp = {
+    enable = true;
+    accounts.default = {
+      host = "smtp.example.com";
+      port = 587;
+      tls = true;
+      auth = true;
+      user = "rtutils@example.com";
+      passwordeval = "cat /run/keys/smtp-password";
+      from = "rtutils@example.com";
+    };
+  };
+
   nix.settings.experimental-features = [
     "nix-command"
     "flakes"

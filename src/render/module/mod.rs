@@ -1,7 +1,7 @@
 //! The NixOS module (`<app>.nix`) and the package expression beside it (`<app>-package.nix`):
 //! their template context, built from the model one concern at a time: the app and its package
 //! (`app`), processes and tasks (`units`), secrets (`secrets`), data and state (`data`), sites
-//! (`sites`). Each part is flattened into [`ModuleContext`], so the templates read one set of
+//! (`sites`), failure alerts and metrics (`monitoring`). Each part is flattened into [`ModuleContext`], so the templates read one set of
 //! names; what depends on several parts (which module arguments are needed, …) is decided here.
 //!
 //! May call: `model` (read only), the template environment of [`super`], [`crate::shell`] and
@@ -11,6 +11,7 @@ mod app;
 mod build;
 mod cluster;
 mod data;
+mod monitoring;
 mod secrets;
 mod sites;
 mod units;
@@ -38,6 +39,8 @@ pub struct ModuleContext {
     sites: sites::SitesCtx,
     #[serde(flatten)]
     build: build::BuildCtx,
+    #[serde(flatten)]
+    monitoring: monitoring::MonitoringCtx,
     #[serde(flatten)]
     needs: Needs,
     /// The machines of a deployment on several hosts (`None` on one).
@@ -67,20 +70,22 @@ impl ModuleContext {
     /// Build the module's context from a validated model.
     pub fn new(m: &Model, layout: &Layout) -> Self {
         let sites = sites::context(m);
+        let monitoring = monitoring::context(m);
         ModuleContext {
-            needs: needs(m, &sites),
+            needs: needs(m, &sites, &monitoring),
             app: app::context(m, layout),
             build: build::context(m, &layout.to_project),
             units: units::context(m),
             secrets: secrets::context(m, layout),
             data: data::context(m),
             sites,
+            monitoring,
             cluster: cluster::context(m),
         }
     }
 }
 
-fn needs(m: &Model, sites: &sites::SitesCtx) -> Needs {
+fn needs(m: &Model, sites: &sites::SitesCtx, monitoring: &monitoring::MonitoringCtx) -> Needs {
     let any_command = m
         .processes
         .iter()
@@ -116,6 +121,8 @@ fn needs(m: &Model, sites: &sites::SitesCtx) -> Needs {
             || any_sql_or_once
             || m.health.is_some()
             || m.restic.is_some()
+            // The failure notifier runs curl and jq.
+            || m.alerts.is_some()
             || (env_secrets && any_server)
             || m.assets.iter().any(|a| a.build.is_some())
             // The built source tree (`pkgs.runCommand`) and the files' renderer (`pkgs.python3`).
@@ -128,6 +135,7 @@ fn needs(m: &Model, sites: &sites::SitesCtx) -> Needs {
         any_tcp_server: server_tcp
             || health_tcp
             || sites.any_tcp_upstream()
+            || monitoring.needs_host_port()
             || m.cluster.is_some()
             || names_tcp_listen(m),
         requires_local: matches!(m.database, Some(Database::Postgresql { .. }))

@@ -1,5 +1,6 @@
 //! The module's secrets part: which secrets exist, how each is delivered (environment
-//! variable, `<NAME>_FILE`, ACME credentials), and where their encrypted files are.
+//! variable, `<NAME>_FILE`, ACME credentials, the failure notifier's), and where their
+//! encrypted files are.
 //!
 //! May call: `model` (read only).
 
@@ -21,9 +22,11 @@ pub(super) struct SecretsCtx {
     secrets_dir: String,
     /// The secrets directory as the user knows it (relative to the description).
     secrets_dir_shown: String,
-    /// Secrets the app's units receive (all but the ACME client's).
+    /// Secrets the app's units receive (all but the ACME client's and the notifier's).
     app_secrets: Vec<String>,
     acme_secrets: Vec<String>,
+    /// Secrets the failure notifier reads (as root's credentials).
+    alert_secrets: Vec<String>,
 }
 
 pub(super) fn context(m: &Model, layout: &Layout) -> SecretsCtx {
@@ -55,9 +58,10 @@ pub(super) fn context(m: &Model, layout: &Layout) -> SecretsCtx {
         app_secrets: m
             .secrets
             .iter()
-            .filter(|s| s.delivery != Delivery::Acme)
+            .filter(|s| matches!(s.delivery, Delivery::Env | Delivery::File))
             .map(|s| s.name.clone())
             .collect(),
         acme_secrets: of(Delivery::Acme),
+        alert_secrets: of(Delivery::Alerts),
     }
 }

@@ -8,6 +8,7 @@
 
 use serde::Serialize;
 
+use super::monitoring::secret_test_value;
 use super::secrets::test_value;
 use crate::model::{
     Cluster, ClusterHost, DATABASE_PASSWORD, Database, Delivery, Listen, Model, REDIS_PASSWORD,
@@ -179,7 +180,7 @@ pub(super) fn tests(m: &Model, sites: &[super::sites::SiteTest]) -> Option<Clust
         secret_values: m
             .secrets
             .iter()
-            .map(|s| test_value(&m.name, &s.name))
+            .map(|s| secret_test_value(m, &s.name))
             .collect(),
         restic: m.restic.as_ref().map(|_| ResticTest {
             unit: format!("restic-backups-{}.service", m.name),

@@ -1,12 +1,14 @@
 //! The NixOS VM test: `<app>-vm-test.nix` (the machines) and `<app>-vm-test.py` (the script).
 //! The test is derived from the model: every process, task, port, site, route, certificate,
 //! database and secret the description declares gets a check. This module owns the test's
-//! context; `sites` holds the sites' and certificates' part, `secrets` the secrets' part.
+//! context; `sites` holds the sites' and certificates' part, `secrets` the secrets' part,
+//! `monitoring` the alerts' and metrics' part.
 //!
 //! May call: `model` (read only) and the template environment of [`super`]. Values reach the
 //! Nix file through [`crate::nix`] and the script through [`super::python`], never as code.
 
 mod cluster;
+mod monitoring;
 mod secrets;
 mod sites;
 
@@ -48,6 +50,8 @@ struct VmTestContext {
     sites: SiteTests,
     #[serde(flatten)]
     secrets: SecretTests,
+    #[serde(flatten)]
+    monitoring: monitoring::MonitoringTests,
     redis: bool,
     processes: Vec<ProcessTest>,
     tasks: Vec<TaskTest>,
@@ -142,6 +146,7 @@ pub fn vm_test(m: &Model, source_label: &str) -> Result<(String, String), Error>
 fn vm_test_context(m: &Model, source_label: &str) -> VmTestContext {
     let sites = sites::tests(m);
     let cluster = cluster::tests(m, &sites.sites);
+    let monitoring = monitoring::tests(m, &sites.sites);
     VmTestContext {
         edge: cluster
             .as_ref()
@@ -156,6 +161,7 @@ fn vm_test_context(m: &Model, source_label: &str) -> VmTestContext {
         ca_domain: TEST_CA_DOMAIN.into(),
         sites,
         secrets: secrets::tests(m),
+        monitoring,
         redis: m.redis_url_env.is_some(),
         processes: processes(m),
         tasks: tasks(m),

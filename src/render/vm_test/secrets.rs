@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+use super::monitoring::secret_test_value;
 use crate::model::{Delivery, Model};
 
 /// The secrets' part of the VM test's context (flattened into it).
@@ -53,12 +54,12 @@ pub(super) fn tests(m: &Model) -> SecretTests {
             .iter()
             .map(|s| SecretTest {
                 age: m.prefixed(&s.name),
-                value: test_value(&m.name, &s.name),
+                value: secret_test_value(m, &s.name),
             })
             .collect(),
         secret_values: provided
             .iter()
-            .map(|s| (s.name.clone(), test_value(&m.name, &s.name)))
+            .map(|s| (s.name.clone(), secret_test_value(m, &s.name)))
             .collect(),
         absent_secrets: m
             .secrets

@@ -43,6 +43,11 @@ impl SiteTest {
     pub(super) fn tls(&self) -> &str {
         &self.tls
     }
+
+    /// The domain the site's checks request (its first, made concrete).
+    pub(super) fn first_domain(&self) -> &str {
+        self.domains.first().map_or("", String::as_str)
+    }
 }
 
 /// An nginx setting and the bytes of its size (`client_max_body_size`).
