@@ -399,7 +399,7 @@ fn secret_files_in_the_source_are_noted() {
     assert_eq!(out.status.code(), Some(0));
     assert_eq!(
         stderr(&out),
-        "note: left out of the generated sources: `app/.env`, `app/tls/server.key`. Files that can hold secrets (`.env*`, keys, certificates) never enter the world-readable Nix store; deliver their values as [secrets] or `environment_files`.\n"
+        "note: left out of the generated sources: `app/.env`, `app/tls/server.key`. Files that can hold secrets (`.env*`, keys, certificates, credentials of tools) never enter the world-readable Nix store; deliver their values as [secrets] or `environment_files`.\n"
     );
     let out = p.run(&["generate", "--module-only"]);
     assert_eq!(out.status.code(), Some(0));
@@ -519,7 +519,7 @@ fn input_files_that_cannot_be_used() {
 
 /// A `uv.lock` or `package.json` that is a FIFO or a link to a device is reported, not taken
 /// for a project without one (a regression: generation went on with the nixpkgs mapping and no
-/// dependencies, exit 0).
+/// dependencies, exit 0). A link out of the project is not even opened.
 #[test]
 fn lock_files_that_are_not_regular_files_are_reported() {
     let p = Project::new(
@@ -538,7 +538,7 @@ fn lock_files_that_are_not_regular_files_are_reported() {
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     let err = stderr(&out);
     assert!(
-        err.contains("error: `app/uv.lock` cannot be used: it is not a regular file (a FIFO, socket or device)"),
+        err.contains("error: `app/uv.lock` cannot be used: it is a symbolic link out of the project, and nothing is read through one"),
         "{err}"
     );
     assert!(
@@ -788,7 +788,7 @@ fn npm_build_commands_find_the_dependencies_programs() {
     let command = nix.find("${buildCommand}").expect("command");
     assert!(path < command, "{nix}");
     assert!(
-        nix.contains(r#"path == "${toString npmRoot}/${outDir}""#),
+        nix.contains(r#"path == "${toString root}/${outDir}""#),
         "{nix}"
     );
 }

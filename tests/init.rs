@@ -131,3 +131,44 @@ fn planted_values(dir: &Path) -> Vec<String> {
     out.dedup();
     out
 }
+
+/// Environment files that are symbolic links out of the project (to a production `.env` of the
+/// user's, to `/etc/os-release`) are not read: none of their values reach the description, and
+/// the report names the link (issue 20).
+#[test]
+fn links_out_of_the_project_are_not_followed() {
+    let (tmp, dir) = tree("flask-factory");
+    for f in [".env", ".env.example", ".env.sample"] {
+        let _ = std::fs::remove_file(dir.join(f));
+    }
+    std::fs::write(
+        tmp.path().join("prod.env"),
+        "PLANTED_HOST=planted-outside.example.org\nFLASK_DEBUG=planted-outside\n",
+    )
+    .expect("write");
+    std::os::unix::fs::symlink("../prod.env", dir.join(".env.example")).expect("symlink");
+    std::os::unix::fs::symlink("/etc/os-release", dir.join(".env.sample")).expect("symlink");
+    // A link inside the project is followed.
+    std::fs::write(dir.join("base.env"), "INSIDE_SETTING=kept-inside\n").expect("write");
+    std::os::unix::fs::symlink("base.env", dir.join(".env")).expect("symlink");
+    let out = run(&dir, &["init"]);
+    let report = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{report}");
+    let description = std::fs::read_to_string(dir.join("app2nix.toml")).expect("written");
+    assert!(
+        !description.contains("planted-outside")
+            && !description.contains("PLANTED_HOST")
+            && !description.contains("NixOS")
+            && !description.contains("VERSION_ID"),
+        "{description}"
+    );
+    assert!(description.contains("kept-inside"), "{description}");
+    for link in [".env.example", ".env.sample"] {
+        assert!(
+            report.contains(&format!(
+                "{link}: symbolic link: not mapped: not read: it leads out of the project"
+            )),
+            "{report}"
+        );
+    }
+}

@@ -64,6 +64,16 @@ pub fn init(dir: &Path) -> Result<(Draft, Report), String> {
     init.environment();
     init.frontend();
     init.finish(&name);
+    for rel in project.links_out() {
+        init.report.add(
+            Source::new(&rel, 0),
+            "symbolic link",
+            Outcome::Unmapped(
+                "not read: it leads out of the project, and init reads nothing through such a link"
+                    .into(),
+            ),
+        );
+    }
     Ok((init.draft, init.report))
 }
 

@@ -22,6 +22,40 @@ pub struct UvLock {
     pub wheels: BTreeMap<String, Vec<String>>,
     /// `requires-python` of the lock, if any.
     pub requires_python: Option<String>,
+    /// Where the lock's packages come from on this machine (members, directories, archives,
+    /// local indexes): uv2nix copies each into the store.
+    pub local: Vec<LocalSource>,
+    /// Every URL the lock fetches from (indexes, archives, wheels, git repositories).
+    pub urls: Vec<LockedUrl>,
+}
+
+/// A source of the lock on this machine: uv2nix joins its path to the workspace root.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LocalSource {
+    /// The package (normalized name).
+    pub package: String,
+    /// `editable`, `virtual`, `directory` (a project built from its tree), `path` (an archive
+    /// or a wheel, copied whole), or `registry` (a file of a local index, copied whole).
+    pub kind: &'static str,
+    /// As the lock writes it, relative to the workspace root.
+    pub path: String,
+    /// Its line in the lock (1-based), when found.
+    pub line: Option<usize>,
+}
+
+/// A URL of the lock: where uv2nix (or Nix) fetches a package from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LockedUrl {
+    /// The package (normalized name).
+    pub package: String,
+    pub url: String,
+    /// `registry`, `git`, `url` (the package's source), `sdist` or `wheel` (a file).
+    pub kind: &'static str,
+    /// The lock records its hash (files only): without one uv2nix falls back to
+    /// `builtins.fetchurl`, an unlocked fetch at evaluation time.
+    pub hashed: bool,
+    /// Its line in the lock (1-based), when found.
+    pub line: Option<usize>,
 }
 
 /// Why a `uv.lock` cannot be used.
@@ -49,6 +83,8 @@ pub fn parse(text: &str) -> Result<UvLock, Error> {
         from_source: BTreeSet::new(),
         directories: BTreeSet::new(),
         wheels: BTreeMap::new(),
+        local: Vec::new(),
+        urls: Vec::new(),
         requires_python: table
             .get("requires-python")
             .and_then(|v| v.as_str())
@@ -69,6 +105,7 @@ pub fn parse(text: &str) -> Result<UvLock, Error> {
             .and_then(|s| s.keys().next())
             .map(String::as_str)
             .unwrap_or("registry");
+        sources_of(&mut lock, text, &name, p, source);
         match kind {
             "editable" | "virtual" => {
                 lock.members.insert(name.clone());
@@ -101,6 +138,87 @@ pub fn parse(text: &str) -> Result<UvLock, Error> {
         lock.packages.insert(name);
     }
     Ok(lock)
+}
+
+/// The local sources and URLs of one package entry `p` (named `name`) of the lock.
+fn sources_of(
+    lock: &mut UvLock,
+    lock_text: &str,
+    name: &str,
+    p: &toml::Value,
+    source: Option<&toml::Table>,
+) {
+    let text = |v: Option<&toml::Value>| v.and_then(|v| v.as_str()).map(str::to_string);
+    // uv writes every value as a basic string without escapes.
+    let line = |v: &str| super::line_of(lock_text, &format!("\"{v}\""));
+    let mut local_index = None;
+    for (kind, value) in source.into_iter().flatten() {
+        let Some(value) = value.as_str() else {
+            continue;
+        };
+        let is_url = value.contains("://");
+        let local_kind = match kind.as_str() {
+            "editable" => Some("editable"),
+            "virtual" => Some("virtual"),
+            "directory" => Some("directory"),
+            "path" => Some("path"),
+            "registry" if !is_url => {
+                local_index = Some(value.to_string());
+                None
+            }
+            _ => None,
+        };
+        if let Some(k) = local_kind {
+            lock.local.push(LocalSource {
+                package: name.to_string(),
+                kind: k,
+                path: value.to_string(),
+                line: line(value),
+            });
+        } else if is_url || kind == "git" || kind == "url" {
+            let kind = match kind.as_str() {
+                "git" => "git",
+                "url" => "url",
+                _ => "registry",
+            };
+            lock.urls.push(LockedUrl {
+                package: name.to_string(),
+                url: value.to_string(),
+                kind,
+                hashed: true,
+                line: line(value),
+            });
+        }
+    }
+    let sdist = p.get("sdist").into_iter();
+    let wheels = p
+        .get("wheels")
+        .and_then(|w| w.as_array())
+        .into_iter()
+        .flatten();
+    for (kind, file) in sdist
+        .map(|f| ("sdist", f))
+        .chain(wheels.map(|f| ("wheel", f)))
+    {
+        if let Some(url) = text(file.get("url")) {
+            lock.urls.push(LockedUrl {
+                package: name.to_string(),
+                line: line(&url),
+                url,
+                kind,
+                hashed: file.get("hash").is_some(),
+            });
+        }
+        // A file of a local index, beside its other files (`registry = "../wheels"`).
+        if let (Some(index), Some(path)) = (&local_index, text(file.get("path"))) {
+            lock.local.push(LocalSource {
+                package: name.to_string(),
+                kind: "registry",
+                line: line(&path),
+                path: format!("{}/{path}", index.trim_end_matches('/')),
+            });
+        }
+    }
 }
 
 impl UvLock {

@@ -10,7 +10,8 @@ mod files;
 mod mask;
 
 pub use files::{
-    NOT_SOURCE_DIRS, SECRET_FILES, is_secret_file, secret_file_regex, secret_files_in,
+    CREDENTIAL_CONFIGS, NOT_SOURCE_DIRS, SECRET_DIRS, SECRET_FILES, credential_line_regex,
+    excluded_dirs, holds_credentials, is_secret_file, secret_file_regex, secret_files_in,
 };
 pub use mask::{command_secret, line_shows_secret, mask};
 
@@ -584,7 +585,7 @@ fn is_reference_word(word: &str) -> bool {
 }
 
 /// Prefixes of well-known access tokens (GitHub, GitLab, Stripe, Slack, AWS, Google, …).
-fn has_token_prefix(v: &str) -> bool {
+pub fn has_token_prefix(v: &str) -> bool {
     const PREFIXES: &[&str] = &[
         "ghp_",
         "gho_",
