@@ -39,7 +39,10 @@ mod uv;
 
 pub use app::{Host, SYSTEMS};
 pub use check::{is_env_name, is_name, is_plain_path, suggest_name};
-pub use cluster::{Cluster, ClusterHost, DATABASE_PASSWORD, REDIS_PASSWORD, Role, decrypted_by};
+pub use cluster::{
+    Cluster, ClusterHost, DATABASE_PASSWORD, REDIS_PASSWORD, Role, SCRIPT_NAMES, decrypted_by,
+    python_name_taken,
+};
 pub use data::{Database, PostgresqlBackup, Restic};
 pub use npm::{NpmBuild, NpmScript};
 pub use package::{Asset, DEFAULT_PYTHON, Package, PythonPackage};
