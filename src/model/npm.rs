@@ -258,10 +258,22 @@ fn build_env(c: &mut Checker, a: &d::Asset) -> BTreeMap<String, String> {
         // whatever its value (`NPM_TOKEN = "${NPM_TOKEN}"` is no reference here: nothing
         // expands it), and so is a secret value (a `*_PASSWORD_FILE` holding a literal too).
         if crate::secrets::is_secret_name(k) || crate::secrets::is_secret(k, v) {
+            // A UUID under a name that does not say what it identifies may be a key; a public
+            // identifier is named for what it identifies.
+            let uuid = crate::secrets::secret_value_of(k, v) == Some(crate::secrets::UUID_REASON)
+                && !crate::secrets::is_secret_name(k);
             c.err_redacted(
                 v.span(),
-                format!("`{}` looks like a secret, and build-time values end up in the public bundle", k.as_str()),
-                "keep secrets on the server: have the app serve what the frontend needs at run time",
+                if uuid {
+                    format!("`{}` holds a UUID under a name that does not say what it identifies (several services' keys are UUIDs), and build-time values end up in the public bundle", k.as_str())
+                } else {
+                    format!("`{}` looks like a secret, and build-time values end up in the public bundle", k.as_str())
+                },
+                if uuid {
+                    "keep keys on the server; a public identifier goes under a name that says what it identifies (`VITE_…_ID`, `VITE_…_CLIENT_ID`)"
+                } else {
+                    "keep secrets on the server: have the app serve what the frontend needs at run time"
+                },
             );
             continue;
         }
