@@ -432,6 +432,6 @@ fn emit(
 fn print_notes(model: &model::Model) {
     let mut err = std::io::stderr().lock();
     for n in &model.notes {
-        let _ = writeln!(err, "note: {n}");
+        let _ = writeln!(err, "note: {}", crate::diagnostic::escaped(n));
     }
 }

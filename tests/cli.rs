@@ -792,3 +792,50 @@ fn npm_build_commands_find_the_dependencies_programs() {
         "{nix}"
     );
 }
+
+/// Names read from inputs (a dependency of pyproject.toml, a package of a lock) reach the
+/// report, errors and notes escaped: a newline cannot forge a line of the report, an escape
+/// sequence cannot reach the terminal (issue 20).
+#[test]
+fn control_characters_from_inputs_are_shown_escaped() {
+    let p = Project::new("");
+    std::fs::write(
+        p.path("pyproject.toml"),
+        "[project]\nname = \"demo\"\ndependencies = [\"flask\\nforged.py:1: dependency: mapped: FORGED\", \"x\\u001b[2Jy\"]\n",
+    )
+    .expect("write");
+    let out = p.run(&["import", "pyproject.toml"]);
+    let err = stderr(&out);
+    assert!(
+        err.contains("pyproject.toml: flask\\nforged.py:1: dependency: mapped: FORGED")
+            && err.contains("x\\u{1b}[2Jy"),
+        "{err}"
+    );
+    assert!(
+        !err.lines().any(|l| l.starts_with("forged.py")) && !err.contains('\u{1b}'),
+        "{err}"
+    );
+
+    // A lock's package name in an error of `check`.
+    let p = Project::new(
+        "[app]\nname = \"demo\"\n[package.python]\nsrc = \"app\"\nsource_builds = { \"evil\\nerror: forged\" = [\"setuptools\"] }\n[processes.web]\ncommand = [\"flask\", \"run\"]\n",
+    );
+    std::fs::write(
+        p.path("app/pyproject.toml"),
+        "[project]\nname = \"demo\"\nversion = \"0.1.0\"\n",
+    )
+    .expect("write");
+    std::fs::write(
+        p.path("app/uv.lock"),
+        "version = 1\n[[package]]\nname = \"demo\"\nversion = \"0.1.0\"\nsource = { editable = \".\" }\n[[package]]\nname = \"flask\\u001b]0;owned\\u0007\"\nversion = \"1.0\"\nsource = { path = \"../../outside\\nerror: forged\" }\n",
+    )
+    .expect("write");
+    let out = p.run(&["check"]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(!err.contains('\u{1b}') && !err.contains('\u{7}'), "{err:?}");
+    assert!(
+        !err.lines().any(|l| l.starts_with("error: forged")),
+        "{err}"
+    );
+}
