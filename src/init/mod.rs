@@ -111,7 +111,7 @@ impl Init<'_> {
 
     /// The variables of the project's environment files, as import maps them.
     fn environment(&mut self) {
-        for f in [".env.example", ".env.sample", ".env"] {
+        for f in crate::secrets::ENV_FILES {
             let Some(t) = self.project.read(f) else {
                 continue;
             };

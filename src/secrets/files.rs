@@ -65,6 +65,12 @@ pub const SECRET_FILES: &[&str] = &[
     "secrets.ini",
 ];
 
+/// Environment files `init` reads for a project's variables, examples first. Each is one of
+/// [`SECRET_FILES`] (`.env*`): whatever it holds, no generated source copies it, and `init`
+/// keeps only what the one classification of [`super`] lets through (names of secrets, values
+/// of plain variables).
+pub const ENV_FILES: &[&str] = &[".env.example", ".env.sample", ".env"];
+
 /// Directories that hold credentials and nothing a build needs (`~/.aws` and `~/.docker` copied
 /// into a repository, the keys of `.ssh`): left out whole.
 pub const SECRET_DIRS: &[&str] = &[
@@ -308,6 +314,14 @@ mod tests {
         let re = secret_file_regex();
         assert!(re.starts_with("(\\.env.*|.*\\.pem|"), "{re}");
         assert!(re.contains("|id_ed25519|"), "{re}");
+    }
+
+    /// What `init` reads for variables is left out of every source as any `.env*` is.
+    #[test]
+    fn env_files_init_reads_are_secret_files() {
+        for f in ENV_FILES {
+            assert!(is_secret_file(f), "{f}");
+        }
     }
 
     /// Package managers' configuration stays unless a line can hold a credential.

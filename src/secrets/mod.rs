@@ -10,8 +10,9 @@ mod files;
 mod mask;
 
 pub use files::{
-    CREDENTIAL_CONFIGS, NOT_SOURCE_DIRS, SECRET_DIRS, SECRET_FILES, credential_line_regex,
-    excluded_dirs, holds_credentials, is_secret_file, secret_file_regex, secret_files_in,
+    CREDENTIAL_CONFIGS, ENV_FILES, NOT_SOURCE_DIRS, SECRET_DIRS, SECRET_FILES,
+    credential_line_regex, excluded_dirs, holds_credentials, is_secret_file, secret_file_regex,
+    secret_files_in,
 };
 pub use mask::{command_secret, line_shows_secret, mask};
 
