@@ -41,7 +41,7 @@ impl fmt::Display for ReadError {
             ),
             ReadError::OutsideTree => write!(
                 f,
-                "it is a symbolic link out of the project, and nothing is read through one"
+                "it leads out of the project (a symbolic link or `..`), and nothing is read there"
             ),
             ReadError::Io(e) => write!(f, "{e}"),
         }

@@ -538,7 +538,7 @@ fn lock_files_that_are_not_regular_files_are_reported() {
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     let err = stderr(&out);
     assert!(
-        err.contains("error: `app/uv.lock` cannot be used: it is a symbolic link out of the project, and nothing is read through one"),
+        err.contains("error: `app/uv.lock` cannot be used: it leads out of the project (a symbolic link or `..`), and nothing is read there"),
         "{err}"
     );
     assert!(
@@ -836,6 +836,41 @@ fn control_characters_from_inputs_are_shown_escaped() {
     assert!(!err.contains('\u{1b}') && !err.contains('\u{7}'), "{err:?}");
     assert!(
         !err.lines().any(|l| l.starts_with("error: forged")),
+        "{err}"
+    );
+}
+
+/// `import --src DIR` reads nothing of DIR through a link out of it: a pyproject.toml linked to
+/// another project's, a gunicorn `-c ../x` (issue 20).
+#[test]
+fn import_reads_nothing_out_of_the_source_directory() {
+    let p = Project::new("");
+    std::fs::create_dir_all(p.path("outside")).expect("mkdir");
+    std::fs::write(
+        p.path("outside/pyproject.toml"),
+        "[project]\nname = \"planted-outside\"\ndependencies = [\"plantedoutsidepkg\"]\n",
+    )
+    .expect("write");
+    std::fs::write(p.path("outside/gunicorn.conf.py"), "workers = 17\n").expect("write");
+    std::os::unix::fs::symlink("../outside/pyproject.toml", p.path("app/pyproject.toml"))
+        .expect("symlink");
+    std::fs::write(
+        p.path("web.service"),
+        "[Service]\nExecStart=/usr/bin/gunicorn -c ../outside/gunicorn.conf.py app:app\n",
+    )
+    .expect("write");
+    let out = p.run(&["import", "web.service", "--src", "app"]);
+    let (err, description) = (stderr(&out), stdout(&out));
+    assert!(
+        !description.contains("planted") && !description.contains("workers = 17"),
+        "{description}"
+    );
+    assert!(
+        err.contains("note: app/pyproject.toml is not read: it leads out of app"),
+        "{err}"
+    );
+    assert!(
+        err.contains("leads out of the project (a symbolic link or `..`)"),
         "{err}"
     );
 }
