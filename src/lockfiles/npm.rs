@@ -339,6 +339,47 @@ mod tests {
         assert!(parse(PACKAGE, old).expect_err("v1").contains("version 1"));
     }
 
+    /// What a lock may make the store copy (issue 20): local packages stay inside the npm
+    /// project and out of left-out directories, local tarballs and credentials are refused,
+    /// registry URLs and workspace packages are fine.
+    #[test]
+    fn resolved_values_that_would_copy_too_much() {
+        for ok in [
+            "https://registry.npmjs.org/vite/-/vite-5.4.11.tgz",
+            "packages/ui",
+            "./packages/ui/",
+            "git+ssh://git@github.com/o/x.git#0123abcd",
+        ] {
+            assert_eq!(resolved_problem(ok), None, "{ok}");
+        }
+        for (bad, why) in [
+            ("../../outside", "outside the npm project"),
+            ("packages/../../x", "outside the npm project"),
+            ("/root/.ssh", "outside the npm project"),
+            ("file:../x.tgz", "outside the npm project"),
+            ("config/.ssh/keys", "which the build's source leaves out"),
+            ("node_modules/x", "which the build's source leaves out"),
+            ("file:vendor/x-1.0.0.tgz", "local tarball"),
+            (
+                "https://u:p@npm.example.org/x.tgz",
+                "credential (a password)",
+            ),
+        ] {
+            let (message, _) = resolved_problem(bad).unwrap_or_default();
+            assert!(message.contains(why), "{bad}: {message}");
+        }
+        // Credentials anywhere in package.json or the lock, with their line; never the value.
+        let package = "{\n  \"name\": \"web\",\n  \"dependencies\": { \"x\": \"https://tok3n@npm.example.org/x.tgz\" }\n}";
+        let lock = r#"{ "lockfileVersion": 3, "packages": { "": {} } }"#;
+        let p = parse(package, lock).expect("parses");
+        assert_eq!(p.problems.len(), 1, "{:?}", p.problems);
+        assert_eq!(
+            (p.problems[0].file, p.problems[0].line),
+            ("package.json", Some(3))
+        );
+        assert!(!p.problems[0].message.contains("tok3n"));
+    }
+
     #[test]
     fn other_package_managers_are_named() {
         let dir = tempfile::tempdir().expect("tempdir");

@@ -61,9 +61,9 @@ pub struct LockedUrl {
 /// Why a `uv.lock` cannot be used.
 pub type Error = String;
 
-/// Read `uv.lock` at `path`.
-pub fn read(path: &Path) -> Result<UvLock, Error> {
-    let text = crate::input::read_text(path, crate::input::MAX_LOCK_BYTES)?;
+/// Read the `uv.lock` at `rel` of the project `root`, never through a link out of it.
+pub fn read(root: &Path, rel: &Path) -> Result<UvLock, Error> {
+    let text = crate::input::read_text_within(root, rel, crate::input::MAX_LOCK_BYTES)?;
     parse(&text)
 }
 
@@ -393,6 +393,64 @@ wheels = [
         .expect("parses");
         assert!(lock.built_from_source(13).contains("old-only"));
         assert!(!lock.built_from_source(12).contains("old-only"));
+    }
+
+    /// Every source of this machine and every URL is collected, with its line (issue 20).
+    #[test]
+    fn local_sources_and_urls_with_their_lines() {
+        let lock = parse(
+            r#"version = 1
+[[package]]
+name = "a"
+version = "1"
+source = { directory = "../outside" }
+[[package]]
+name = "b"
+version = "1"
+source = { path = "vendor/b-1.tar.gz" }
+[[package]]
+name = "c"
+version = "1"
+source = { registry = "../wheels" }
+wheels = [{ path = "c-1-py3-none-any.whl" }]
+[[package]]
+name = "d"
+version = "1"
+source = { registry = "https://u:p@pypi.example.org/simple" }
+sdist = { url = "file:///etc/d-1.tar.gz" }
+[[package]]
+name = "e"
+version = "1"
+source = { git = "https://example.org/e.git?rev=1#1" }
+"#,
+        )
+        .expect("parses");
+        let local: Vec<_> = lock
+            .local
+            .iter()
+            .map(|s| (s.package.as_str(), s.kind, s.path.as_str(), s.line))
+            .collect();
+        assert_eq!(
+            local,
+            [
+                ("a", "directory", "../outside", Some(5)),
+                ("b", "path", "vendor/b-1.tar.gz", Some(9)),
+                ("c", "registry", "../wheels/c-1-py3-none-any.whl", Some(14)),
+            ]
+        );
+        let urls: Vec<_> = lock
+            .urls
+            .iter()
+            .map(|u| (u.package.as_str(), u.kind, u.hashed, u.line))
+            .collect();
+        assert_eq!(
+            urls,
+            [
+                ("d", "registry", true, Some(18)),
+                ("d", "sdist", false, Some(19)),
+                ("e", "git", true, Some(23)),
+            ]
+        );
     }
 
     #[test]

@@ -58,13 +58,7 @@ pub(super) fn environment(
     database: &Option<Database>,
 ) -> Option<UvEnv> {
     let (lock_path, span) = find(c, py, src)?;
-    let lock = match crate::input::read_text_within(
-        c.project_dir(),
-        Path::new(&lock_path),
-        crate::input::MAX_LOCK_BYTES,
-    )
-    .and_then(|text| uv::parse(&text))
-    {
+    let lock = match uv::read(c.project_dir(), Path::new(&lock_path)) {
         Ok(lock) => lock,
         Err(e) => {
             c.err(
@@ -325,8 +319,7 @@ fn interpreter_fits(c: &mut Checker, py: &d::PythonPackage, lock_path: &str, loc
     };
     let version = py.version.as_ref().map_or(DEFAULT_PYTHON, |v| v.as_str());
     let fits = crate::python_version::satisfies_requirement(version, requirement);
-    if fits.is_none() && crate::python_version::satisfies_requirement("3.13", requirement).is_none()
-    {
+    if crate::python_version::satisfies_requirement(DEFAULT_PYTHON, requirement).is_none() {
         // uv2nix parses it (PEP 440) and asserts it: an unreadable one fails the evaluation.
         c.err(
             py.src.span(),
