@@ -713,7 +713,14 @@ fn has_random_blob(v: &str) -> bool {
     // hex) is judged without its prefix too.
     let words = v.split(|c: char| !(c.is_ascii_alphanumeric() || "+/=_-".contains(c)));
     words
-        .flat_map(|w| std::iter::once(w).chain(w.split(['_', '-'])))
+        .flat_map(|w| {
+            // Only a word longer than a key can hold a key and a prefix.
+            let pieces = (w.len() > 32)
+                .then(|| w.split(['_', '-']))
+                .into_iter()
+                .flatten();
+            std::iter::once(w).chain(pieces)
+        })
         .any(|w| {
             let w = w.trim_end_matches('=');
             let mut seen = [false; 128];
