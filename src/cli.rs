@@ -339,7 +339,20 @@ fn import_cmd(
         for name in crate::import::PACKAGING_FILES {
             let path = dir.join(src).join(name);
             let given = files.iter().any(|f| absolute(f) == absolute(&path));
-            if !given && path.is_file() {
+            // A file of the source directory that leads out of it is not read.
+            let outside = matches!(
+                crate::input::read_regular_within(&dir.join(src), Path::new(name), 0),
+                Err(ReadError::OutsideTree)
+            );
+            if outside {
+                let _ = writeln!(
+                    std::io::stderr().lock(),
+                    "note: {} is not read: it leads out of {} (a symbolic link)",
+                    crate::diagnostic::escaped(&Path::new(src).join(name).display().to_string()),
+                    crate::diagnostic::escaped(src)
+                );
+            }
+            if !given && !outside && path.is_file() {
                 let text = String::from_utf8(read_input(&path)?).map_err(|_| {
                     Failure::Invalid(format!(
                         "error: {} is not UTF-8 text\nhelp: save it as UTF-8",
@@ -496,6 +509,6 @@ fn emit(
 fn print_notes(model: &model::Model) {
     let mut err = std::io::stderr().lock();
     for n in &model.notes {
-        let _ = writeln!(err, "note: {n}");
+        let _ = writeln!(err, "note: {}", crate::diagnostic::escaped(n));
     }
 }

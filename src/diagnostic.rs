@@ -49,7 +49,7 @@ impl Diagnostic {
         let gutter = " ".repeat(line_no.to_string().len());
         let mut out = format!(
             "error: {}\n{gutter}--> {file}:{line_no}:{col}\n{gutter} |\n",
-            self.message
+            escaped(&self.message)
         );
         // A line that shows a secret (a secret-named key, a password in a URL, key material),
         // or that holds a value validation flagged, is echoed with its values masked: all of it,
@@ -67,7 +67,7 @@ impl Diagnostic {
             "^".repeat(width.min(ECHO_WIDTH))
         ));
         if let Some(help) = &self.help {
-            out.push_str(&format!("{gutter} = help: {help}\n"));
+            out.push_str(&format!("{gutter} = help: {}\n", escaped(help)));
         }
         out
     }
@@ -115,6 +115,30 @@ fn window(line: &str, col: usize) -> (String, usize) {
         shown.push('…');
     }
     (shown, new_col.max(1))
+}
+
+/// `text` with every character that could garble a terminal or forge a line of output shown
+/// as an escape (`\n`, `\u{1b}`): control characters and the bidirectional overrides and
+/// isolates (which reorder what is shown). Messages, help, notes and `init`/`import`'s report
+/// pass through it, since names read from lock files and projects reach all of them.
+pub fn escaped(text: &str) -> String {
+    if !text.chars().any(needs_escape) {
+        return text.to_string();
+    }
+    text.chars()
+        .map(|c| {
+            if needs_escape(c) {
+                c.escape_default().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
+}
+
+fn needs_escape(c: char) -> bool {
+    c.is_control()
+        || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
 }
 
 /// Control characters would garble a terminal; show them as escapes.
@@ -179,6 +203,21 @@ mod tests {
             d.render("app2nix.toml", src),
             "error: invalid app name `Bad Name`\n --> app2nix.toml:2:8\n  |\n2 | name = \"Bad Name\"\n  |        ^^^^^^^^^^\n  = help: use lowercase letters\n"
         );
+    }
+
+    /// A message or help built from inputs (a dependency's name, a lock's path) cannot forge a
+    /// line of output or send a terminal escape (issue 20).
+    #[test]
+    fn messages_show_control_characters_escaped() {
+        let d = Diagnostic::new(0..1, "bad `x\nerror: forged\u{1b}[2J`").help("a\u{202e}b\tc");
+        let out = d.render("app2nix.toml", "x\n");
+        assert!(
+            out.starts_with("error: bad `x\\nerror: forged\\u{1b}[2J`\n"),
+            "{out}"
+        );
+        assert!(out.contains("= help: a\\u{202e}b\\tc\n"), "{out}");
+        assert_eq!(out.matches('\n').count(), 6, "{out}");
+        assert_eq!(escaped("plain `é` text"), "plain `é` text");
     }
 
     #[test]

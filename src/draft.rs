@@ -81,11 +81,17 @@ fn cut(text: &str) -> String {
 
 impl Report {
     /// Record a finding. What it shows passes through [`crate::secrets::mask`]: no value that
-    /// looks secret reaches the report, whatever the caller wrote.
+    /// looks secret reaches the report, whatever the caller wrote; and through
+    /// [`crate::diagnostic::escaped`]: no control character reaches the terminal.
     /// A finding's texts are also cut to [`SHOWN_CHARS`]: a 400 KB line of the input is named,
     /// not echoed.
     pub fn add(&mut self, source: Source, what: impl Into<String>, outcome: Outcome) {
-        let shown = |t: &str| cut(&mask(t));
+        // Escaped too: a name read from an input (a dependency, a file) cannot forge a line.
+        let shown = |t: &str| crate::diagnostic::escaped(&cut(&mask(t)));
+        let source = Source {
+            file: crate::diagnostic::escaped(&source.file),
+            line: source.line,
+        };
         let outcome = match outcome {
             Outcome::Mapped(t) => Outcome::Mapped(shown(&t)),
             Outcome::Covered(t) => Outcome::Covered(shown(&t)),

@@ -101,6 +101,8 @@ fn read_description(file: &Path, shown: &str) -> Result<String, Failure> {
         ReadError::TooLarge { size: n, .. } => Failure::Invalid(format!(
             "error: {shown} is {n} bytes; descriptions are limited to {MAX_DESCRIPTION_BYTES} bytes\nhelp: is this the right file?"
         )),
+        // The description is read wherever it is (no tree to stay in); kept for completeness.
+        ReadError::OutsideTree => Failure::Invalid(format!("error: {shown} is a symbolic link out of the project\nhelp: pass the description itself, e.g. -f app2nix.toml")),
         ReadError::Io(e) => Failure::Internal(format!("error: cannot read {shown}: {e}\nhelp: check that the path names a file you can read")),
     })?;
     String::from_utf8(bytes).map_err(|e| {

@@ -20,6 +20,9 @@ pub enum ReadError {
     NotRegular,
     /// Larger than the limit: its size, and the limit it was read with.
     TooLarge { size: u64, limit: u64 },
+    /// A symbolic link (of the file or a directory on its way) that leads out of the tree it
+    /// was read from: nothing is read through it.
+    OutsideTree,
     /// The file system refused.
     Io(std::io::Error),
 }
@@ -35,6 +38,10 @@ impl fmt::Display for ReadError {
             ReadError::TooLarge { size, limit } => write!(
                 f,
                 "it is {size} bytes; such files are read up to {limit} bytes"
+            ),
+            ReadError::OutsideTree => write!(
+                f,
+                "it leads out of the project (a symbolic link or `..`), and nothing is read there"
             ),
             ReadError::Io(e) => write!(f, "{e}"),
         }
@@ -83,6 +90,31 @@ pub fn read_regular(path: &Path, limit: u64) -> Result<Vec<u8>, ReadError> {
     Ok(bytes)
 }
 
+/// [`read_regular`] of `root/rel`, refusing ([`ReadError::OutsideTree`]) a file that a symbolic
+/// link (the file itself, or a directory on its way) places outside `root`: a cloned repository's
+/// `.env.example` linked to `/etc/…` or `../../prod.env` is not read. The canonical path is
+/// what is opened, so what was checked is what is read.
+pub fn read_regular_within(root: &Path, rel: &Path, limit: u64) -> Result<Vec<u8>, ReadError> {
+    let path = root.join(rel);
+    let real = match path.canonicalize() {
+        Ok(real) => real,
+        // Nothing there, or a link to nothing: no file to read.
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(ReadError::NotFound),
+        Err(e) => return Err(ReadError::Io(e)),
+    };
+    let root = root.canonicalize().map_err(ReadError::Io)?;
+    if !real.starts_with(&root) {
+        return Err(ReadError::OutsideTree);
+    }
+    read_regular(&real, limit)
+}
+
+/// [`read_regular_within`] as UTF-8 text, with the reason it could not be read.
+pub fn read_text_within(root: &Path, rel: &Path, limit: u64) -> Result<String, String> {
+    let bytes = read_regular_within(root, rel, limit).map_err(|e| e.to_string())?;
+    String::from_utf8(bytes).map_err(|_| "it is not UTF-8 text".to_string())
+}
+
 /// Largest lock file read (`package-lock.json` of a large frontend runs to megabytes).
 pub const MAX_LOCK_BYTES: u64 = 64 * 1024 * 1024;
 
@@ -110,6 +142,33 @@ pub fn read_text_if_any(path: &Path) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Links out of the tree are not read; links inside it are (issue 20: `init` copied the
+    /// values of a `.env.example` linked to a file outside the project).
+    #[test]
+    fn links_out_of_the_tree_are_not_read() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let root = tmp.path().join("project");
+        std::fs::create_dir_all(root.join("config")).expect("mkdir");
+        std::fs::write(tmp.path().join("prod.env"), "SECRET=x\n").expect("write");
+        std::fs::write(root.join("config/base.env"), "DEBUG=0\n").expect("write");
+        let link = |target: &str, name: &str| {
+            std::os::unix::fs::symlink(target, root.join(name)).expect("symlink")
+        };
+        link("../prod.env", ".env.example");
+        link("/etc/hostname", ".env.sample");
+        link("config/base.env", ".env");
+        link("..", "up");
+        link("missing", "dangling");
+        let read = |rel: &str| read_regular_within(&root, Path::new(rel), 1024);
+        assert!(matches!(read(".env.example"), Err(ReadError::OutsideTree)));
+        assert!(matches!(read(".env.sample"), Err(ReadError::OutsideTree)));
+        assert!(matches!(read("up/prod.env"), Err(ReadError::OutsideTree)));
+        assert!(matches!(read("dangling"), Err(ReadError::NotFound)));
+        assert!(matches!(read("absent"), Err(ReadError::NotFound)));
+        assert_eq!(read(".env").expect("inside"), b"DEBUG=0\n");
+        assert_eq!(read("config/base.env").expect("plain"), b"DEBUG=0\n");
+    }
 
     #[test]
     fn devices_fifos_and_directories_are_refused() {

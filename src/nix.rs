@@ -62,6 +62,16 @@ pub fn is_identifier(s: &str) -> bool {
         && !KEYWORDS.contains(&s)
 }
 
+/// Whether `s` can name a store path (Nix refuses other names when it instantiates a
+/// derivation): letters, digits and `+-._?=`, not starting with `.`, at most 211 characters.
+pub fn is_store_path_name(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 211
+        && !s.starts_with('.')
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"+-._?=".contains(&b))
+}
+
 /// An attribute name: bare when it is a plain identifier that is not a keyword, quoted otherwise.
 /// The interpreter `pkgs.<attr>` as Nix, with `overrides` (package → replacement) applied to
 /// its whole package set: `let python = pkgs.python3.override { self = python;

@@ -399,7 +399,7 @@ fn secret_files_in_the_source_are_noted() {
     assert_eq!(out.status.code(), Some(0));
     assert_eq!(
         stderr(&out),
-        "note: left out of the generated sources: `app/.env`, `app/tls/server.key`. Files that can hold secrets (`.env*`, keys, certificates) never enter the world-readable Nix store; deliver their values as [secrets] or `environment_files`.\n"
+        "note: left out of the generated sources: `app/.env`, `app/tls/server.key`. Files that can hold secrets (`.env*`, keys, certificates, credentials of tools) never enter the world-readable Nix store; deliver their values as [secrets] or `environment_files`.\n"
     );
     let out = p.run(&["generate", "--module-only"]);
     assert_eq!(out.status.code(), Some(0));
@@ -519,7 +519,7 @@ fn input_files_that_cannot_be_used() {
 
 /// A `uv.lock` or `package.json` that is a FIFO or a link to a device is reported, not taken
 /// for a project without one (a regression: generation went on with the nixpkgs mapping and no
-/// dependencies, exit 0).
+/// dependencies, exit 0). A link out of the project is not even opened.
 #[test]
 fn lock_files_that_are_not_regular_files_are_reported() {
     let p = Project::new(
@@ -538,7 +538,7 @@ fn lock_files_that_are_not_regular_files_are_reported() {
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     let err = stderr(&out);
     assert!(
-        err.contains("error: `app/uv.lock` cannot be used: it is not a regular file (a FIFO, socket or device)"),
+        err.contains("error: `app/uv.lock` cannot be used: it leads out of the project (a symbolic link or `..`), and nothing is read there"),
         "{err}"
     );
     assert!(
@@ -788,7 +788,7 @@ fn npm_build_commands_find_the_dependencies_programs() {
     let command = nix.find("${buildCommand}").expect("command");
     assert!(path < command, "{nix}");
     assert!(
-        nix.contains(r#"path == "${toString npmRoot}/${outDir}""#),
+        nix.contains(r#"path == "${toString root}/${outDir}""#),
         "{nix}"
     );
 }
@@ -909,4 +909,86 @@ fn init_with_a_domain_writes_the_site() {
     );
     assert_eq!(table["acme"]["email"].as_str(), Some("ops@example.org"));
     assert_eq!(table["acme"]["accept_terms"].as_bool(), Some(true));
+}
+
+/// Names read from inputs (a dependency of pyproject.toml, a package of a lock) reach the
+/// report, errors and notes escaped: a newline cannot forge a line of the report, an escape
+/// sequence cannot reach the terminal (issue 20).
+#[test]
+fn control_characters_from_inputs_are_shown_escaped() {
+    let p = Project::new("");
+    std::fs::write(
+        p.path("pyproject.toml"),
+        "[project]\nname = \"demo\"\ndependencies = [\"flask\\nforged.py:1: dependency: mapped: FORGED\", \"x\\u001b[2Jy\"]\n",
+    )
+    .expect("write");
+    let out = p.run(&["import", "pyproject.toml"]);
+    let err = stderr(&out);
+    assert!(
+        err.contains("pyproject.toml: flask\\nforged.py:1: dependency: mapped: FORGED")
+            && err.contains("x\\u{1b}[2Jy"),
+        "{err}"
+    );
+    assert!(
+        !err.lines().any(|l| l.starts_with("forged.py")) && !err.contains('\u{1b}'),
+        "{err}"
+    );
+
+    // A lock's package name in an error of `check`.
+    let p = Project::new(
+        "[app]\nname = \"demo\"\n[package.python]\nsrc = \"app\"\nsource_builds = { \"evil\\nerror: forged\" = [\"setuptools\"] }\n[processes.web]\ncommand = [\"flask\", \"run\"]\n",
+    );
+    std::fs::write(
+        p.path("app/pyproject.toml"),
+        "[project]\nname = \"demo\"\nversion = \"0.1.0\"\n",
+    )
+    .expect("write");
+    std::fs::write(
+        p.path("app/uv.lock"),
+        "version = 1\n[[package]]\nname = \"demo\"\nversion = \"0.1.0\"\nsource = { editable = \".\" }\n[[package]]\nname = \"flask\\u001b]0;owned\\u0007\"\nversion = \"1.0\"\nsource = { path = \"../../outside\\nerror: forged\" }\n",
+    )
+    .expect("write");
+    let out = p.run(&["check"]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(!err.contains('\u{1b}') && !err.contains('\u{7}'), "{err:?}");
+    assert!(
+        !err.lines().any(|l| l.starts_with("error: forged")),
+        "{err}"
+    );
+}
+
+/// `import --src DIR` reads nothing of DIR through a link out of it: a pyproject.toml linked to
+/// another project's, a gunicorn `-c ../x` (issue 20).
+#[test]
+fn import_reads_nothing_out_of_the_source_directory() {
+    let p = Project::new("");
+    std::fs::create_dir_all(p.path("outside")).expect("mkdir");
+    std::fs::write(
+        p.path("outside/pyproject.toml"),
+        "[project]\nname = \"planted-outside\"\ndependencies = [\"plantedoutsidepkg\"]\n",
+    )
+    .expect("write");
+    std::fs::write(p.path("outside/gunicorn.conf.py"), "workers = 17\n").expect("write");
+    std::os::unix::fs::symlink("../outside/pyproject.toml", p.path("app/pyproject.toml"))
+        .expect("symlink");
+    std::fs::write(
+        p.path("web.service"),
+        "[Service]\nExecStart=/usr/bin/gunicorn -c ../outside/gunicorn.conf.py app:app\n",
+    )
+    .expect("write");
+    let out = p.run(&["import", "web.service", "--src", "app"]);
+    let (err, description) = (stderr(&out), stdout(&out));
+    assert!(
+        !description.contains("planted") && !description.contains("workers = 17"),
+        "{description}"
+    );
+    assert!(
+        err.contains("note: app/pyproject.toml is not read: it leads out of app"),
+        "{err}"
+    );
+    assert!(
+        err.contains("leads out of the project (a symbolic link or `..`)"),
+        "{err}"
+    );
 }

@@ -154,3 +154,45 @@ fn planted_values(dir: &Path) -> Vec<String> {
     out.dedup();
     out
 }
+
+/// Environment files that are symbolic links out of the project (to a production `.env` of the
+/// user's, to `/etc/os-release`) are not read: none of their values reach the description, and
+/// the report names the link (issue 20).
+#[test]
+fn links_out_of_the_project_are_not_followed() {
+    let (tmp, dir) = tree("flask-factory");
+    for f in [".env", ".env.example", ".env.sample"] {
+        let _ = std::fs::remove_file(dir.join(f));
+    }
+    std::fs::write(
+        tmp.path().join("prod.env"),
+        "PLANTED_HOST=planted-outside.example.org\nFLASK_DEBUG=planted-outside\n",
+    )
+    .expect("write");
+    std::os::unix::fs::symlink("../prod.env", dir.join(".env.example")).expect("symlink");
+    std::os::unix::fs::symlink("/etc/os-release", dir.join(".env.sample")).expect("symlink");
+    // A link inside the project is followed (its Redis URL makes the app a local Redis; the
+    // value itself, a development one, is not copied).
+    std::fs::write(dir.join("base.env"), "REDIS_URL=redis://localhost:6379/0\n").expect("write");
+    std::os::unix::fs::symlink("base.env", dir.join(".env")).expect("symlink");
+    let out = run(&dir, &["init"]);
+    let report = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{report}");
+    let description = std::fs::read_to_string(dir.join("app2nix.toml")).expect("written");
+    assert!(
+        !description.contains("planted-outside")
+            && !description.contains("PLANTED_HOST")
+            && !description.contains("NixOS")
+            && !description.contains("VERSION_ID"),
+        "{description}"
+    );
+    assert!(description.contains("\n[redis]\n"), "{description}");
+    for link in [".env.example", ".env.sample"] {
+        assert!(
+            report.contains(&format!(
+                "{link}: symbolic link: not mapped: not read: it leads out of the project"
+            )),
+            "{report}"
+        );
+    }
+}

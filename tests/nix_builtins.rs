@@ -32,6 +32,30 @@ fn nix_eval(expr: &str) -> serde_json::Value {
     serde_json::from_slice(&out.stdout).expect("JSON")
 }
 
+/// The line rule for package managers' configuration files, as Nix applies it to each
+/// lower-cased line, agrees with `check`'s.
+#[test]
+fn nix_finds_the_credentials_check_finds() {
+    let regex = app2nix::secrets::credential_line_regex();
+    for text in [
+        "//registry.npmjs.org/:_authToken=x",
+        "_auth = dXNlcjpw",
+        "npmauthident: \"u:p\"",
+        "registry=https://u:p@npm.example.org/",
+        "registry=https://registry.npmjs.org/",
+        "legacy-peer-deps=true",
+        "nodelinker: node-modules",
+        "scope=https://npm.example.org/@acme/",
+        "",
+    ] {
+        assert_eq!(
+            nix_matches(&regex, text),
+            app2nix::secrets::holds_credentials(text.as_bytes()),
+            "{text}: Nix and app2nix disagree"
+        );
+    }
+}
+
 #[test]
 fn nix_leaves_out_the_files_check_reports() {
     let regex = app2nix::secrets::secret_file_regex();
@@ -59,6 +83,23 @@ fn nix_leaves_out_the_files_check_reports() {
         "monkey",
         "a.key.bak",
         "x.pem~",
+        // Credentials of tools (issue 20).
+        ".git-credentials",
+        ".pypirc",
+        "pip.conf",
+        ".vault-token",
+        "id_ed25519_sk",
+        "id_ed25519_sk.pub",
+        "kubeconfig",
+        "prod.kubeconfig",
+        ".my.cnf",
+        "terraform.tfstate",
+        "terraform.tfstate.backup",
+        "vars.tfvars",
+        "_netrc",
+        "credentials",
+        "config.json",
+        ".npmrc",
     ] {
         assert_eq!(
             nix_matches(&regex, name),

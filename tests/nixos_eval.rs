@@ -691,3 +691,46 @@ fn each_host_reports_its_own_units() {
         "{data}"
     );
 }
+
+/// `services.<app>.hosts.<n>.address` is an address, not a string that reaches pg_hba.conf as
+/// written: a value with a newline and a rule of its own is refused by the module system, an
+/// IPv6 address is taken (issue 20). So is the interface, which names firewall rules and a unit.
+#[test]
+#[ignore = "needs NIXPKGS_LIB and nix-instantiate: run by .ci/run"]
+fn host_addresses_and_interfaces_are_typed() {
+    let module = Path::new(env!("CARGO_MANIFEST_DIR")).join("modules/nanotrace-cluster.nix");
+    let with_app3 = |address: &str, interface: &str| {
+        common::try_nixos_eval(
+            &[(&module, "nanotrace-cluster")],
+            &format!(
+                r#"{{ services.nanotrace-cluster.host = "db";
+  services.nanotrace-cluster.hosts.app3 = {{ roles = [ "app" ]; address = {}; interface = {}; }}; }}"#,
+                common::nix_str(address),
+                common::nix_str(interface),
+            ),
+            true,
+            "{ hba = config.services.postgresql.authentication; hosts = config.services.nanotrace-cluster.hosts; }",
+        )
+    };
+    for (address, interface) in [
+        ("10.0.0.13/0 trust\nhost all all 0.0.0.0/0 trust", "ens10"),
+        ("10.0.0.13 trust", "ens10"),
+        ("db.example.org", "ens10"),
+        ("10.0.0.13", "ens10\nExecStartPre=/bin/sh"),
+        ("10.0.0.13", "ens 10"),
+    ] {
+        let out = with_app3(address, interface);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            !out.status.success() && err.contains("is not of type"),
+            "{address:?} {interface:?}: {err}"
+        );
+    }
+    for address in ["10.0.0.13", "fd00::13", "::ffff:10.0.0.13"] {
+        let out = with_app3(address, "ens10");
+        let summary: serde_json::Value = serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|_| panic!("{address}: {}", String::from_utf8_lossy(&out.stderr)));
+        let hba = summary["hba"].as_str().unwrap_or_default();
+        assert!(hba.contains(address), "{address}: {hba}");
+    }
+}

@@ -453,7 +453,12 @@ impl Importer {
         }
         let path = dir.join(wanted);
         let shown = Path::new(&src).join(wanted).display().to_string();
-        let text = match crate::input::read_text(&path, crate::input::MAX_INPUT_BYTES) {
+        // Nothing outside the source directory is read (`-c ../../x`, a link out of it).
+        let text = match crate::input::read_text_within(
+            &dir,
+            Path::new(wanted),
+            crate::input::MAX_INPUT_BYTES,
+        ) {
             Ok(t) => t,
             Err(_) if !path.exists() => return None,
             Err(e) => {

@@ -20,23 +20,27 @@ use super::plan::DbPlan;
 use super::scan::Project;
 use crate::draft::{Outcome, Source};
 
-/// Environment files of a project (examples and development files: their values are hints).
-const ENV_FILES: &[&str] = &[
-    ".env.example",
-    ".env.sample",
-    ".env.template",
-    ".env.dist",
-    "env.example",
-    ".env",
-];
-
 /// Read the environment files and the INI files whose empty keys are variables.
 pub(super) fn read_env_files(project: &Project, ev: &mut Evidence) {
-    for rel in &project.names {
-        let base = rel.rsplit('/').next().unwrap_or(rel);
-        if !ENV_FILES.contains(&base) || rel.split('/').count() > 3 {
-            continue;
-        }
+    // The project's own (also when a link within the project: the walk lists no links), then
+    // those of its directories.
+    let mut files: Vec<String> = crate::secrets::ENV_FILES
+        .iter()
+        .map(|f| f.to_string())
+        .collect();
+    files.extend(
+        project
+            .names
+            .iter()
+            .filter(|rel| {
+                let base = rel.rsplit('/').next().unwrap_or(rel);
+                rel.contains('/')
+                    && crate::secrets::ENV_FILES.contains(&base)
+                    && rel.split('/').count() <= 3
+            })
+            .cloned(),
+    );
+    for rel in &files {
         let Some(t) = project.read(rel) else { continue };
         for e in crate::import::parse::dotenv(&t) {
             ev.env_values.push(EnvValue {

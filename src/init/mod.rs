@@ -119,6 +119,16 @@ pub fn init(dir: &Path, opts: &Options) -> Result<(Draft, Report), String> {
     init.frontend();
     init.site(&name);
     init.unread();
+    for rel in project.links_out() {
+        init.report.add(
+            Source::new(&rel, 0),
+            "symbolic link",
+            Outcome::Unmapped(
+                "not read: it leads out of the project, and init reads nothing through such a link"
+                    .into(),
+            ),
+        );
+    }
     let plan = std::mem::take(&mut init.plan);
     plan.write(&mut init.draft);
     Ok((init.draft, init.report))

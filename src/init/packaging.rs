@@ -207,7 +207,7 @@ impl Init<'_> {
             .collect();
         if let Some(lock) = &uv_lock {
             self.python_packages.extend(
-                crate::lockfiles::uv::read(&self.project_path(lock))
+                crate::lockfiles::uv::read(&self.project.path(""), std::path::Path::new(lock))
                     .map(|l| l.packages.into_iter().collect::<Vec<_>>())
                     .unwrap_or_default(),
             );
@@ -225,11 +225,6 @@ impl Init<'_> {
             self.groups();
         }
         requires_python
-    }
-
-    /// The project's file on disk.
-    fn project_path(&self, rel: &str) -> std::path::PathBuf {
-        self.project.path(rel)
     }
 
     /// A requirements file's requirements, following `-r FILE` (and `-c FILE`: constraints

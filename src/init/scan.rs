@@ -2,8 +2,12 @@
 //! or hidden directories) giving the relative paths every other step looks up, and reads of
 //! those files.
 //!
-//! It may call [`crate::input`] (bounded reads) only.
+//! It may call [`crate::input`] (bounded reads) only. Nothing is read through a symbolic link
+//! that leads out of the project ([`crate::input::read_regular_within`]); such links are
+//! remembered, so `init` can say it did not follow them.
 
+use std::cell::RefCell;
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 /// Directories never searched.
@@ -29,6 +33,8 @@ pub(super) struct Project {
     dir: PathBuf,
     /// Relative paths with `/`, in walk order (sorted by name at each level).
     pub(super) names: Vec<String>,
+    /// Files asked for that are links out of the project (not read).
+    links_out: RefCell<BTreeSet<String>>,
 }
 
 impl Project {
@@ -39,6 +45,7 @@ impl Project {
         Project {
             dir: dir.to_path_buf(),
             names: files.iter().map(|p| rel(p)).collect(),
+            links_out: RefCell::default(),
         }
     }
 
@@ -47,9 +54,23 @@ impl Project {
         self.dir.join(rel)
     }
 
-    /// The text of the project's file `rel`, if it is a readable text file.
+    /// The text of the project's file `rel`, if it is a readable text file inside the project
+    /// (a link out of it is not followed, and remembered).
     pub(super) fn read(&self, rel: &str) -> Option<String> {
-        crate::input::read_text_if_any(&self.dir.join(rel))
+        let limit = crate::input::MAX_INPUT_BYTES;
+        match crate::input::read_regular_within(&self.dir, Path::new(rel), limit) {
+            Ok(bytes) => String::from_utf8(bytes).ok(),
+            Err(crate::input::ReadError::OutsideTree) => {
+                self.links_out.borrow_mut().insert(rel.to_string());
+                None
+            }
+            Err(_) => None,
+        }
+    }
+
+    /// The files asked for that are symbolic links out of the project, which were not read.
+    pub(super) fn links_out(&self) -> Vec<String> {
+        self.links_out.borrow().iter().cloned().collect()
     }
 
     /// Whether the walk found `rel`.

@@ -26,6 +26,40 @@ pub struct UvLock {
     /// and dependency groups (`[package.optional-dependencies]`, `[package.dev-dependencies]`),
     /// as (package, extras asked for) pairs.
     pub requires: BTreeMap<String, Requires>,
+    /// Where the lock's packages come from on this machine (members, directories, archives,
+    /// local indexes): uv2nix copies each into the store.
+    pub local: Vec<LocalSource>,
+    /// Every URL the lock fetches from (indexes, archives, wheels, git repositories).
+    pub urls: Vec<LockedUrl>,
+}
+
+/// A source of the lock on this machine: uv2nix joins its path to the workspace root.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LocalSource {
+    /// The package (normalized name).
+    pub package: String,
+    /// `editable`, `virtual`, `directory` (a project built from its tree), `path` (an archive
+    /// or a wheel, copied whole), or `registry` (a file of a local index, copied whole).
+    pub kind: &'static str,
+    /// As the lock writes it, relative to the workspace root.
+    pub path: String,
+    /// Its line in the lock (1-based), when found.
+    pub line: Option<usize>,
+}
+
+/// A URL of the lock: where uv2nix (or Nix) fetches a package from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LockedUrl {
+    /// The package (normalized name).
+    pub package: String,
+    pub url: String,
+    /// `registry`, `git`, `url` (the package's source), `sdist` or `wheel` (a file).
+    pub kind: &'static str,
+    /// The lock records its hash (files only): without one uv2nix falls back to
+    /// `builtins.fetchurl`, an unlocked fetch at evaluation time.
+    pub hashed: bool,
+    /// Its line in the lock (1-based), when found.
+    pub line: Option<usize>,
 }
 
 /// The dependencies of one locked package.
@@ -40,9 +74,9 @@ pub struct Requires {
 /// Why a `uv.lock` cannot be used.
 pub type Error = String;
 
-/// Read `uv.lock` at `path`.
-pub fn read(path: &Path) -> Result<UvLock, Error> {
-    let text = crate::input::read_text(path, crate::input::MAX_LOCK_BYTES)?;
+/// Read the `uv.lock` at `rel` of the project `root`, never through a link out of it.
+pub fn read(root: &Path, rel: &Path) -> Result<UvLock, Error> {
+    let text = crate::input::read_text_within(root, rel, crate::input::MAX_LOCK_BYTES)?;
     parse(&text)
 }
 
@@ -63,6 +97,8 @@ pub fn parse(text: &str) -> Result<UvLock, Error> {
         directories: BTreeSet::new(),
         wheels: BTreeMap::new(),
         requires: BTreeMap::new(),
+        local: Vec::new(),
+        urls: Vec::new(),
         requires_python: table
             .get("requires-python")
             .and_then(|v| v.as_str())
@@ -83,6 +119,7 @@ pub fn parse(text: &str) -> Result<UvLock, Error> {
             .and_then(|s| s.keys().next())
             .map(String::as_str)
             .unwrap_or("registry");
+        sources_of(&mut lock, text, &name, p, source);
         match kind {
             "editable" | "virtual" => {
                 lock.members.insert(name.clone());
@@ -116,6 +153,87 @@ pub fn parse(text: &str) -> Result<UvLock, Error> {
         lock.packages.insert(name);
     }
     Ok(lock)
+}
+
+/// The local sources and URLs of one package entry `p` (named `name`) of the lock.
+fn sources_of(
+    lock: &mut UvLock,
+    lock_text: &str,
+    name: &str,
+    p: &toml::Value,
+    source: Option<&toml::Table>,
+) {
+    let text = |v: Option<&toml::Value>| v.and_then(|v| v.as_str()).map(str::to_string);
+    // uv writes every value as a basic string without escapes.
+    let line = |v: &str| super::line_of(lock_text, &format!("\"{v}\""));
+    let mut local_index = None;
+    for (kind, value) in source.into_iter().flatten() {
+        let Some(value) = value.as_str() else {
+            continue;
+        };
+        let is_url = value.contains("://");
+        let local_kind = match kind.as_str() {
+            "editable" => Some("editable"),
+            "virtual" => Some("virtual"),
+            "directory" => Some("directory"),
+            "path" => Some("path"),
+            "registry" if !is_url => {
+                local_index = Some(value.to_string());
+                None
+            }
+            _ => None,
+        };
+        if let Some(k) = local_kind {
+            lock.local.push(LocalSource {
+                package: name.to_string(),
+                kind: k,
+                path: value.to_string(),
+                line: line(value),
+            });
+        } else if is_url || kind == "git" || kind == "url" {
+            let kind = match kind.as_str() {
+                "git" => "git",
+                "url" => "url",
+                _ => "registry",
+            };
+            lock.urls.push(LockedUrl {
+                package: name.to_string(),
+                url: value.to_string(),
+                kind,
+                hashed: true,
+                line: line(value),
+            });
+        }
+    }
+    let sdist = p.get("sdist").into_iter();
+    let wheels = p
+        .get("wheels")
+        .and_then(|w| w.as_array())
+        .into_iter()
+        .flatten();
+    for (kind, file) in sdist
+        .map(|f| ("sdist", f))
+        .chain(wheels.map(|f| ("wheel", f)))
+    {
+        if let Some(url) = text(file.get("url")) {
+            lock.urls.push(LockedUrl {
+                package: name.to_string(),
+                line: line(&url),
+                url,
+                kind,
+                hashed: file.get("hash").is_some(),
+            });
+        }
+        // A file of a local index, beside its other files (`registry = "../wheels"`).
+        if let (Some(index), Some(path)) = (&local_index, text(file.get("path"))) {
+            lock.local.push(LocalSource {
+                package: name.to_string(),
+                kind: "registry",
+                line: line(&path),
+                path: format!("{}/{path}", index.trim_end_matches('/')),
+            });
+        }
+    }
 }
 
 /// A package's dependencies, of its extras and of its dependency groups.
@@ -385,6 +503,64 @@ wheels = [
         .expect("parses");
         assert!(lock.built_from_source(13).contains("old-only"));
         assert!(!lock.built_from_source(12).contains("old-only"));
+    }
+
+    /// Every source of this machine and every URL is collected, with its line (issue 20).
+    #[test]
+    fn local_sources_and_urls_with_their_lines() {
+        let lock = parse(
+            r#"version = 1
+[[package]]
+name = "a"
+version = "1"
+source = { directory = "../outside" }
+[[package]]
+name = "b"
+version = "1"
+source = { path = "vendor/b-1.tar.gz" }
+[[package]]
+name = "c"
+version = "1"
+source = { registry = "../wheels" }
+wheels = [{ path = "c-1-py3-none-any.whl" }]
+[[package]]
+name = "d"
+version = "1"
+source = { registry = "https://u:p@pypi.example.org/simple" }
+sdist = { url = "file:///etc/d-1.tar.gz" }
+[[package]]
+name = "e"
+version = "1"
+source = { git = "https://example.org/e.git?rev=1#1" }
+"#,
+        )
+        .expect("parses");
+        let local: Vec<_> = lock
+            .local
+            .iter()
+            .map(|s| (s.package.as_str(), s.kind, s.path.as_str(), s.line))
+            .collect();
+        assert_eq!(
+            local,
+            [
+                ("a", "directory", "../outside", Some(5)),
+                ("b", "path", "vendor/b-1.tar.gz", Some(9)),
+                ("c", "registry", "../wheels/c-1-py3-none-any.whl", Some(14)),
+            ]
+        );
+        let urls: Vec<_> = lock
+            .urls
+            .iter()
+            .map(|u| (u.package.as_str(), u.kind, u.hashed, u.line))
+            .collect();
+        assert_eq!(
+            urls,
+            [
+                ("d", "registry", true, Some(18)),
+                ("d", "sdist", false, Some(19)),
+                ("e", "git", true, Some(23)),
+            ]
+        );
     }
 
     #[test]

@@ -340,11 +340,22 @@ impl Checker<'_> {
             );
             return false;
         }
-        if let Some(why) = secrets::secret_value(v) {
+        if let Some(why) = secrets::secret_value_of(k, v) {
+            let help = if why == secrets::UUID_REASON {
+                format!(
+                    "if it is a key, declare `{k}` under [secrets]; if it is a public identifier, write `{k} = {{ value = \"…\", public = true }}` (or name the variable for what it identifies: `…_ID`, `…_TENANT_ID`, `…_CLIENT_ID`)",
+                    k = k.as_str()
+                )
+            } else {
+                format!(
+                    "declare `{k}` under [secrets] and keep the value in a file outside the Nix store (local databases need no password: they use peer authentication); if it is not secret, write `{k} = {{ value = \"…\", public = true }}`",
+                    k = k.as_str()
+                )
+            };
             self.err_redacted(
                 v.span(),
                 format!("the value of `{}` looks like a secret: {why}", k.as_str()),
-                format!("declare `{k}` under [secrets] and keep the value in a file outside the Nix store (local databases need no password: they use peer authentication); if it is not secret, write `{k} = {{ value = \"…\", public = true }}`", k = k.as_str()),
+                help,
             );
             return false;
         }

@@ -243,8 +243,220 @@ fn host_name(c: &mut Checker, name: &Sp<String>) -> bool {
         );
         return false;
     }
+    if let Some(what) = python_name_taken(name) {
+        c.err(
+            name.span(),
+            format!("host name `{}` is {what}", shown(name)),
+            "choose another name: the VM test's machines are Python variables named after the hosts, beside the test driver's names and the script's own",
+        );
+        return false;
+    }
     true
 }
+
+/// What a host's name would collide with in the VM test script, where the NixOS test driver
+/// makes each machine a Python variable of that name (its machines override the driver's own
+/// names, and mypy, which checks the script first, declares them as machines): a keyword (the
+/// script would not parse), a built-in or a name of the driver the script calls, or a name the
+/// script itself binds (`tests/vm_script_names.rs` checks that [`SCRIPT_NAMES`] lists every one
+/// of the generated scripts).
+pub fn python_name_taken(name: &str) -> Option<&'static str> {
+    if PYTHON_KEYWORDS.contains(&name) {
+        return Some("a Python keyword");
+    }
+    if PYTHON_BUILTINS.contains(&name) {
+        return Some("a Python built-in");
+    }
+    let vlan = name
+        .strip_prefix("vlan")
+        .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()));
+    if DRIVER_NAMES.contains(&name) || vlan {
+        return Some("a name of the NixOS test driver");
+    }
+    if SCRIPT_NAMES.contains(&name) {
+        return Some("a name of the generated VM test script");
+    }
+    None
+}
+
+/// Python's keywords (those a host name can spell).
+const PYTHON_KEYWORDS: &[&str] = &[
+    "and", "as", "assert", "async", "await", "break", "class", "continue", "def", "del", "elif",
+    "else", "except", "finally", "for", "from", "global", "if", "import", "in", "is", "lambda",
+    "nonlocal", "not", "or", "pass", "raise", "return", "try", "while", "with", "yield",
+];
+
+/// Python's built-in names (those a host name can spell).
+const PYTHON_BUILTINS: &[&str] = &[
+    "abs",
+    "aiter",
+    "all",
+    "anext",
+    "any",
+    "ascii",
+    "bin",
+    "bool",
+    "breakpoint",
+    "bytearray",
+    "bytes",
+    "callable",
+    "chr",
+    "classmethod",
+    "compile",
+    "complex",
+    "copyright",
+    "credits",
+    "delattr",
+    "dict",
+    "dir",
+    "divmod",
+    "enumerate",
+    "eval",
+    "exec",
+    "exit",
+    "filter",
+    "float",
+    "format",
+    "frozenset",
+    "getattr",
+    "globals",
+    "hasattr",
+    "hash",
+    "help",
+    "hex",
+    "id",
+    "input",
+    "int",
+    "isinstance",
+    "issubclass",
+    "iter",
+    "len",
+    "license",
+    "list",
+    "locals",
+    "map",
+    "max",
+    "memoryview",
+    "min",
+    "next",
+    "object",
+    "oct",
+    "open",
+    "ord",
+    "pow",
+    "print",
+    "property",
+    "quit",
+    "range",
+    "repr",
+    "reversed",
+    "round",
+    "set",
+    "setattr",
+    "slice",
+    "sorted",
+    "staticmethod",
+    "str",
+    "sum",
+    "super",
+    "tuple",
+    "type",
+    "vars",
+    "zip",
+];
+
+/// The NixOS test driver's names for the script (`test_symbols` of its driver.py; the others
+/// have a `_`, which host names do not), `machine` (its name for a test's only machine) and
+/// the `vlan<N>` of each VLAN.
+const DRIVER_NAMES: &[&str] = &[
+    "debug", "driver", "log", "machine", "machines", "os", "retry", "subtest", "t", "vlans",
+];
+
+/// The names the generated VM test scripts bind that a host name can spell (the others have a
+/// `_` or capitals): their imports, helpers, loop variables and the locals of helpers that
+/// call a machine. `tests/vm_script_names.rs` keeps the list complete.
+pub const SCRIPT_NAMES: &[&str] = &[
+    "a",
+    "address",
+    "arg",
+    "args",
+    "asset",
+    "auth",
+    "b",
+    "base",
+    "block",
+    "blocks",
+    "body",
+    "bundle",
+    "code",
+    "command",
+    "conf",
+    "connections",
+    "conninfo",
+    "content",
+    "decrypted",
+    "depth",
+    "directive",
+    "domain",
+    "end",
+    "env",
+    "expected",
+    "extra",
+    "fetch",
+    "files",
+    "found",
+    "grep",
+    "headers",
+    "i",
+    "index",
+    "interface",
+    "json",
+    "key",
+    "kind",
+    "leaks",
+    "limit",
+    "line",
+    "lines",
+    "listed",
+    "location",
+    "n",
+    "name",
+    "names",
+    "out",
+    "owners",
+    "password",
+    "path",
+    "paths",
+    "pid",
+    "pong",
+    "port",
+    "post",
+    "psql",
+    "re",
+    "refused",
+    "request",
+    "resolve",
+    "runs",
+    "secrets",
+    "sep",
+    "served",
+    "sh",
+    "shlex",
+    "shown",
+    "size",
+    "start",
+    "status",
+    "stopped",
+    "text",
+    "tls",
+    "token",
+    "trust",
+    "unit",
+    "units",
+    "url",
+    "value",
+    "where",
+];
 
 /// `roles = [...]`: known, not repeated, at least one.
 fn roles(c: &mut Checker, list: &Sp<Vec<Sp<String>>>) -> Option<Vec<Role>> {

@@ -64,6 +64,9 @@ pub(super) fn build(
             return None;
         }
     };
+    if !sources_stay_inside(c, name, a, src, &project) {
+        return None;
+    }
     let script = script(c, a, &project)?;
     let vite = uses_vite(&dir);
     let out = out_dir(c, a, &dir, vite)?;
@@ -86,6 +89,61 @@ pub(super) fn build(
         packages: project.packages,
         vite,
     })
+}
+
+/// What the lock and package.json would put into the store is refused: the problems
+/// [`npm::source_problems`] found (with their file and line), and local packages that lead out
+/// of the npm project through a symbolic link. package.json's version must name a store path.
+fn sources_stay_inside(
+    c: &mut Checker,
+    name: &Sp<String>,
+    a: &d::Asset,
+    src: &str,
+    project: &npm::NpmProject,
+) -> bool {
+    let asset = name.as_str();
+    let mut ok = true;
+    for p in &project.problems {
+        let at = match p.line {
+            Some(l) => format!("`{src}/{}:{l}`", p.file),
+            None => format!("`{src}/{}`", p.file),
+        };
+        c.err(
+            a.src.span(),
+            format!("asset `{asset}` cannot be built: {at}: {}", p.message),
+            p.help.clone(),
+        );
+        ok = false;
+    }
+    let dir = c.project_dir().join(src);
+    for l in &project.local {
+        let path = l.trim_start_matches("file:");
+        if let (Ok(root), Ok(real)) = (dir.canonicalize(), dir.join(path).canonicalize())
+            && !real.starts_with(&root)
+        {
+            c.err(
+                a.src.span(),
+                format!(
+                    "asset `{asset}` cannot be built: the local package `{}` of `{src}/package-lock.json` leads out of the npm project through a symbolic link",
+                    shown(path)
+                ),
+                "keep local packages inside the npm project (a workspace package), or depend on a published version",
+            );
+            ok = false;
+        }
+    }
+    if !crate::nix::is_store_path_name(&project.version) {
+        c.err(
+            a.src.span(),
+            format!(
+                "asset `{asset}` cannot be built: the version `{}` of `{src}/package.json` cannot name a Nix store path",
+                shown(&project.version)
+            ),
+            "give package.json a semantic version (`1.2.0`): letters, digits and `.+-` only",
+        );
+        ok = false;
+    }
+    ok
 }
 
 /// `build`, `out` and `build_env` describe an npm build, which a directory of files is not.
@@ -200,10 +258,22 @@ fn build_env(c: &mut Checker, a: &d::Asset) -> BTreeMap<String, String> {
         // whatever its value (`NPM_TOKEN = "${NPM_TOKEN}"` is no reference here: nothing
         // expands it), and so is a secret value (a `*_PASSWORD_FILE` holding a literal too).
         if crate::secrets::is_secret_name(k) || crate::secrets::is_secret(k, v) {
+            // A UUID under a name that does not say what it identifies may be a key; a public
+            // identifier is named for what it identifies.
+            let uuid = crate::secrets::secret_value_of(k, v) == Some(crate::secrets::UUID_REASON)
+                && !crate::secrets::is_secret_name(k);
             c.err_redacted(
                 v.span(),
-                format!("`{}` looks like a secret, and build-time values end up in the public bundle", k.as_str()),
-                "keep secrets on the server: have the app serve what the frontend needs at run time",
+                if uuid {
+                    format!("`{}` holds a UUID under a name that does not say what it identifies (several services' keys are UUIDs), and build-time values end up in the public bundle", k.as_str())
+                } else {
+                    format!("`{}` looks like a secret, and build-time values end up in the public bundle", k.as_str())
+                },
+                if uuid {
+                    "keep keys on the server; a public identifier goes under a name that says what it identifies (`VITE_…_ID`, `VITE_…_CLIENT_ID`)"
+                } else {
+                    "keep secrets on the server: have the app serve what the frontend needs at run time"
+                },
             );
             continue;
         }

@@ -61,7 +61,7 @@ pub struct PythonPackage {
     /// Version from `pyproject.toml` (`0` when it has none).
     pub package_version: String,
     /// Built from `uv.lock` with uv2nix (then `dependencies` are the locked packages).
-    pub uv: Option<UvEnv>,
+    pub uv: Option<Box<UvEnv>>,
 }
 
 impl PythonPackage {
@@ -165,7 +165,7 @@ fn python_package(
             overrides: BTreeMap::new(),
             build_system: BTreeSet::new(),
             package_version,
-            uv: Some(env),
+            uv: Some(Box::new(env)),
         };
     }
     if let Some(g) = py.groups.first() {
@@ -447,12 +447,16 @@ pub(super) fn assets(c: &mut Checker, desc: &d::Description) -> Vec<Asset> {
     out
 }
 
-/// Directories whose files become store paths (the package source and the assets) are filtered;
-/// say which files the filter leaves out, so nobody wonders where their `.env` went.
+/// Directories whose files become store paths (the package source, the local projects of a uv
+/// lock and the assets, with their local npm packages) are filtered; say which files the filter
+/// leaves out, so nobody wonders where their `.env` went.
 pub(super) fn note_secret_files(c: &mut Checker, package: &Package, assets: &[Asset]) {
     let mut dirs: Vec<&str> = assets.iter().map(|a| a.src.as_str()).collect();
     if let Package::Python(py) = package {
         dirs.insert(0, &py.src);
+        if let Some(uv) = &py.uv {
+            dirs.extend(uv.local_dirs.iter().map(String::as_str));
+        }
     }
     let mut left_out = Vec::new();
     for dir in dirs {
@@ -481,7 +485,7 @@ pub(super) fn note_secret_files(c: &mut Checker, package: &Package, assets: &[As
         list.push_str(&format!(" and {} more", left_out.len() - SHOWN));
     }
     c.note(format!(
-        "left out of the generated sources: {list}. Files that can hold secrets (`.env*`, keys, certificates) never enter the world-readable Nix store; deliver their values as [secrets] or `environment_files`."
+        "left out of the generated sources: {list}. Files that can hold secrets (`.env*`, keys, certificates, credentials of tools) never enter the world-readable Nix store; deliver their values as [secrets] or `environment_files`."
     ));
 }
 

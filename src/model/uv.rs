@@ -35,6 +35,9 @@ pub struct UvEnv {
     pub project: String,
     /// The project's extras and dependency groups the environment holds too.
     pub groups: Vec<String>,
+    /// The source trees of [`UvEnv::local_sources`], relative to the description's directory:
+    /// `check` names the files their filtered copies leave out.
+    pub local_dirs: Vec<String>,
 }
 
 impl UvEnv {
@@ -57,7 +60,7 @@ pub(super) fn environment(
     database: &Option<Database>,
 ) -> Option<UvEnv> {
     let (lock_path, span) = find(c, py, src)?;
-    let lock = match uv::read(&c.project_dir().join(&lock_path)) {
+    let lock = match uv::read(c.project_dir(), Path::new(&lock_path)) {
         Ok(lock) => lock,
         Err(e) => {
             c.err(
@@ -80,6 +83,8 @@ pub(super) fn environment(
             "uv2nix reads the workspace from the lock's directory: keep uv.lock beside the workspace's pyproject.toml",
         );
     }
+    let local_dirs = sources_stay_inside(c, py, &lock_path, &root, &lock);
+    credentials_in_project_files(c, py, &root, &lock);
     interpreter_fits(c, py, &lock_path, &lock);
     let project = locks_the_app(c, py, src, &lock_path, &lock);
     let groups = groups(c, py, project.as_deref(), &lock_path, &lock);
@@ -97,7 +102,165 @@ pub(super) fn environment(
         packages: lock.packages,
         project: project.unwrap_or_default(),
         groups,
+        local_dirs,
     })
+}
+
+/// Archives a `path` source or a local index may be: uv2nix copies them whole.
+const ARCHIVES: &[&str] = &[
+    ".whl", ".tar.gz", ".tgz", ".zip", ".tar.bz2", ".tar.xz", ".tar",
+];
+
+/// Everything the lock takes from this machine stays inside the project and goes through the
+/// source filter, and no URL of it holds a credential or reads a local file: uv2nix copies a
+/// local source into the store as `workspaceRoot + "/" + path` (a `directory` or member
+/// filtered by the environment's overrides, a `path` archive whole), fetches a `file:` URL from
+/// this machine and writes every URL into a derivation. The source trees, relative to the
+/// project.
+fn sources_stay_inside(
+    c: &mut Checker,
+    py: &d::PythonPackage,
+    lock_path: &str,
+    root: &str,
+    lock: &UvLock,
+) -> Vec<String> {
+    let mut dirs = Vec::new();
+    let project = c.project_dir().to_path_buf();
+    for s in &lock.local {
+        let at = at_line(lock_path, s.line);
+        let shown_path = shown(&s.path);
+        let Some(rel) = crate::lockfiles::inside(root, &s.path) else {
+            c.err(
+                py.src.span(),
+                format!("{at}: the source `{shown_path}` of `{}` is outside the project, and uv2nix would copy it into the store", s.package),
+                "keep local packages inside the project (a workspace member, or a directory of it), or depend on a published version",
+            );
+            continue;
+        };
+        let full = project.join(&rel);
+        let escapes = matches!(
+            (project.canonicalize(), full.canonicalize()),
+            (Ok(root), Ok(real)) if !real.starts_with(&root)
+        );
+        let hidden = rel.split('/').find(|p| {
+            crate::secrets::is_secret_file(p)
+                || crate::secrets::excluded_dirs().iter().any(|d| d == p)
+        });
+        let archive = ARCHIVES.iter().any(|e| rel.ends_with(e)) && full.is_file();
+        let problem = if escapes {
+            Some("leads out of the project through a symbolic link".to_string())
+        } else if let Some(part) = hidden {
+            Some(format!(
+                "is in `{}`, which the sources leave out (it can hold secrets)",
+                shown(part)
+            ))
+        } else if matches!(s.kind, "path" | "registry") && !archive {
+            Some("is not an archive of the project (a `.whl`, `.tar.gz` or `.zip` file): uv2nix copies such a source whole, unfiltered".to_string())
+        } else if !matches!(s.kind, "path" | "registry") && full.exists() && !full.is_dir() {
+            Some("is not a directory".to_string())
+        } else {
+            None
+        };
+        if let Some(problem) = problem {
+            c.err(
+                py.src.span(),
+                format!("{at}: the source `{shown_path}` of `{}` {problem}", s.package),
+                "keep local packages in directories of the project (a workspace member, or `uv add --editable ./libs/x`), or depend on a published version",
+            );
+        } else if matches!(s.kind, "editable" | "directory") {
+            // A virtual project builds nothing from its tree.
+            dirs.push(rel);
+        }
+    }
+    for u in &lock.urls {
+        let at = at_line(lock_path, u.line);
+        let local = u.url.starts_with("file:")
+            || u.url.starts_with("git+file:")
+            || (u.kind == "git" && !u.url.contains("://"));
+        if let Some(why) = crate::lockfiles::url_credential(&u.url) {
+            c.err(
+                py.src.span(),
+                format!("{at}: a URL of `{}` holds a credential ({why}); the lock and the fetches it makes are copied into the world-readable store", u.package),
+                crate::lockfiles::CREDENTIAL_HELP,
+            );
+        } else if local {
+            c.err(
+                py.src.span(),
+                format!("{at}: `{}` comes from a file of this machine (a `file:` URL or a local git repository), which Nix would copy into the store", u.package),
+                "lock packages from an index or a remote repository, or from a directory of the project",
+            );
+        }
+    }
+    dirs.sort();
+    dirs.dedup();
+    dirs
+}
+
+/// `uv.lock:12`, or the lock alone when the line is unknown.
+fn at_line(lock_path: &str, line: Option<usize>) -> String {
+    match line {
+        Some(l) => format!("`{lock_path}:{l}`"),
+        None => format!("`{lock_path}`"),
+    }
+}
+
+/// No URL of the workspace's `pyproject.toml` files or its `uv.toml` holds a credential (an
+/// `index-url = "https://user:token@…"`): they are copied into the store with the sources.
+fn credentials_in_project_files(c: &mut Checker, py: &d::PythonPackage, root: &str, lock: &UvLock) {
+    let mut files: Vec<String> = vec![
+        crate::lockfiles::inside(root, "pyproject.toml").unwrap_or_default(),
+        crate::lockfiles::inside(root, "uv.toml").unwrap_or_default(),
+    ];
+    for s in lock
+        .local
+        .iter()
+        .filter(|s| !matches!(s.kind, "path" | "registry"))
+    {
+        if let Some(rel) = crate::lockfiles::inside(root, &format!("{}/pyproject.toml", s.path)) {
+            files.push(rel);
+        }
+    }
+    files.sort();
+    files.dedup();
+    for file in files {
+        let Ok(text) = crate::input::read_text_within(
+            c.project_dir(),
+            Path::new(&file),
+            crate::input::MAX_INPUT_BYTES,
+        ) else {
+            continue;
+        };
+        let Ok(table) = text.parse::<toml::Table>() else {
+            continue;
+        };
+        let table = toml::Value::Table(table);
+        let mut strings = Vec::new();
+        toml_strings(&table, &mut strings);
+        for value in strings {
+            if let Some(why) = crate::lockfiles::url_credential(value) {
+                let line = crate::lockfiles::line_of(&text, &format!("\"{value}\""))
+                    .or_else(|| crate::lockfiles::line_of(&text, &format!("'{value}'")));
+                c.err(
+                    py.src.span(),
+                    format!(
+                        "{}: a URL holds a credential ({why}); the file is copied into the world-readable store with the sources",
+                        at_line(&file, line)
+                    ),
+                    crate::lockfiles::CREDENTIAL_HELP,
+                );
+            }
+        }
+    }
+}
+
+/// Every string of a TOML value (keys aside), depth first.
+fn toml_strings<'a>(v: &'a toml::Value, out: &mut Vec<&'a str>) {
+    match v {
+        toml::Value::String(s) => out.push(s),
+        toml::Value::Array(a) => a.iter().for_each(|x| toml_strings(x, out)),
+        toml::Value::Table(t) => t.values().for_each(|x| toml_strings(x, out)),
+        _ => {}
+    }
 }
 
 /// The lock's path (relative to the description) and the span errors about it point at: the
@@ -163,7 +326,17 @@ fn interpreter_fits(c: &mut Checker, py: &d::PythonPackage, lock_path: &str, loc
         return;
     };
     let version = py.version.as_ref().map_or(DEFAULT_PYTHON, |v| v.as_str());
-    if crate::python_version::satisfies_requirement(version, requirement) == Some(false) {
+    let fits = crate::python_version::satisfies_requirement(version, requirement);
+    if crate::python_version::satisfies_requirement(DEFAULT_PYTHON, requirement).is_none() {
+        // uv2nix parses it (PEP 440) and asserts it: an unreadable one fails the evaluation.
+        c.err(
+            py.src.span(),
+            format!("`{lock_path}` requires Python `{}`, which is no version specifier app2nix can read", shown(requirement)),
+            "recreate the lock with `uv lock` after fixing `requires-python` in pyproject.toml (e.g. `>=3.11`)",
+        );
+        return;
+    }
+    if fits == Some(false) {
         let help = match crate::python_version::from_requirement(requirement) {
             Some(choice) => match choice.version {
                 Some(v) => format!("set `version = \"{v}\"` under [package.python]"),

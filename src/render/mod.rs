@@ -288,15 +288,24 @@ fn build_environment() -> Environment<'static> {
     env.add_filter("inner", |s: &str| {
         Value::from_safe_string(nix::string_content(s))
     });
-    // The directories every generated source leaves out (`templates/source-filter.nix.j2`).
+    // What every generated source leaves out (`templates/source-filter.nix.j2`), from the one
+    // list of src/secrets/files.rs.
     env.add_global(
-        "not_source_dirs",
+        "excluded_dirs",
+        Value::from(crate::secrets::excluded_dirs()),
+    );
+    env.add_global(
+        "credential_configs",
         Value::from(
-            crate::secrets::NOT_SOURCE_DIRS
+            crate::secrets::CREDENTIAL_CONFIGS
                 .iter()
                 .map(|d| d.to_string())
                 .collect::<Vec<_>>(),
         ),
+    );
+    env.add_global(
+        "credential_line_regex",
+        Value::from(crate::secrets::credential_line_regex()),
     );
     for (name, source) in TEMPLATES {
         // Templates are part of the binary; a broken one is a bug caught by every test.

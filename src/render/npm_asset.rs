@@ -32,6 +32,11 @@ struct NpmAssetContext {
     version: String,
     env: BTreeMap<String, String>,
     secret_file_regex: String,
+    /// package.json's name, for the comment.
+    npm_name: String,
+    /// The name importNpmLock gets instead of package.json's, when that one cannot name a store
+    /// path (a scoped `@acme/web`): it names its derivation `<name>-<version>-sources`.
+    package_name: Option<String>,
 }
 
 /// Every asset built with npm: its file name and text.
@@ -51,6 +56,9 @@ fn npm_asset(m: &Model, a: &Asset, b: &NpmBuild, layout: &Layout) -> Result<Stri
         NpmScript::Run(s) => (Some(s.clone()), format!("npm run {s}")),
         NpmScript::Command(c) => (None, c.clone()),
     };
+    let pname = format!("{}-{}", m.name, a.name);
+    let deps_name = format!("{}-{}-sources", b.name, b.version);
+    let package_name = (!crate::nix::is_store_path_name(&deps_name)).then(|| pname.clone());
     let ctx = NpmAssetContext {
         header: header(&layout.source_label),
         title: m.description.clone(),
@@ -61,10 +69,12 @@ fn npm_asset(m: &Model, a: &Asset, b: &NpmBuild, layout: &Layout) -> Result<Stri
         script,
         command_line,
         out: b.out.clone(),
-        pname: format!("{}-{}", m.name, a.name),
+        pname,
         version: b.version.clone(),
         env: b.env.clone(),
         secret_file_regex: crate::secrets::secret_file_regex(),
+        npm_name: b.name.clone(),
+        package_name,
     };
     environment()
         .get_template("npm-asset.nix")?

@@ -10,7 +10,9 @@ mod files;
 mod mask;
 
 pub use files::{
-    NOT_SOURCE_DIRS, SECRET_FILES, is_secret_file, secret_file_regex, secret_files_in,
+    CREDENTIAL_CONFIGS, ENV_FILES, NOT_SOURCE_DIRS, SECRET_DIRS, SECRET_FILES,
+    credential_line_regex, excluded_dirs, holds_credentials, is_secret_file, secret_file_regex,
+    secret_files_in,
 };
 pub use mask::{command_secret, line_shows_secret, mask};
 
@@ -275,6 +277,59 @@ pub fn secret_value(value: &str) -> Option<&'static str> {
     None
 }
 
+/// Why the value of the variable `name` looks like a secret: [`secret_value`], or a UUID under a
+/// name that does not say what it identifies. Several services' API keys are UUIDs, and so are
+/// everyday public identifiers (an OAuth client id, a tenant id): those are named for what they
+/// identify (`AZURE_TENANT_ID`, `clientId`, `SENTRY_PROJECT`), keys are not (`VITE_ANALYTICS`,
+/// `LICENSE`). In doubt, a secret.
+pub fn secret_value_of(name: &str, value: &str) -> Option<&'static str> {
+    secret_value(value)
+        .or_else(|| (is_uuid(value.trim()) && !names_an_identifier(name)).then_some(UUID_REASON))
+}
+
+/// The reason [`secret_value_of`] gives for a UUID.
+pub const UUID_REASON: &str =
+    "a UUID, under a name that does not say what it identifies (several services' keys are UUIDs)";
+
+/// Words of a name that say a UUID value identifies something rather than unlocks it.
+const IDENTIFIER_WORDS: &[&str] = &[
+    "ID",
+    "IDS",
+    "UUID",
+    "UUIDS",
+    "GUID",
+    "GUIDS",
+    "IDENTIFIER",
+    "TENANT",
+    "CLIENT",
+    "ORG",
+    "ORGANIZATION",
+    "PROJECT",
+    "WORKSPACE",
+    "ACCOUNT",
+    "SUBSCRIPTION",
+    "INSTANCE",
+    "APP",
+    "APPLICATION",
+    "SITE",
+    "ENVIRONMENT",
+];
+
+fn names_an_identifier(name: &str) -> bool {
+    name_words(name)
+        .iter()
+        .any(|w| IDENTIFIER_WORDS.contains(&w.as_str()))
+}
+
+/// `8-4-4-4-12` hexadecimal digits (`3f2504e0-4f89-11d3-9a0c-0305e82c3301`), in either case.
+fn is_uuid(v: &str) -> bool {
+    v.len() == 36
+        && v.char_indices().all(|(i, c)| match i {
+            8 | 13 | 18 | 23 => c == '-',
+            _ => c.is_ascii_hexdigit(),
+        })
+}
+
 /// Whether a `name=value` pair must be neither shown nor copied. A reference to a variable
 /// (`$DB_PASSWORD`) holds no value and is never secret.
 pub fn is_secret(name: &str, value: &str) -> bool {
@@ -282,7 +337,7 @@ pub fn is_secret(name: &str, value: &str) -> bool {
         return false;
     }
     is_secret_name(name)
-        || secret_value(value).is_some()
+        || secret_value_of(name, value).is_some()
         || (names_a_secret_location(name) && !is_path(value))
 }
 
@@ -590,7 +645,7 @@ fn is_reference_word(word: &str) -> bool {
 }
 
 /// Prefixes of well-known access tokens (GitHub, GitLab, Stripe, Slack, AWS, Google, …).
-fn has_token_prefix(v: &str) -> bool {
+pub fn has_token_prefix(v: &str) -> bool {
     const PREFIXES: &[&str] = &[
         "ghp_",
         "gho_",
@@ -612,18 +667,66 @@ fn has_token_prefix(v: &str) -> bool {
         "npm_",
         "pypi-",
     ];
+    // Lower-case prefixes of vendors' tokens (issue 20's review): DigitalOcean, Shopify,
+    // Hugging Face, Grafana, Sentry, PlanetScale, Linear, Notion, Slack, GitHub, Google OAuth,
+    // RubyGems, Netlify, Docker Hub, Figma. Short and word-like, so what follows them must look
+    // random too (a digit in it): `hf_transfer_enabled` is a setting, not a token.
+    const WORDLIKE_PREFIXES: &[&str] = &[
+        "dop_v1_",
+        "doo_v1_",
+        "dor_v1_",
+        "shpat_",
+        "shpss_",
+        "shpca_",
+        "shppa_",
+        "hf_",
+        "glsa_",
+        "glc_",
+        "sntrys_",
+        "sntryu_",
+        "pscale_tkn_",
+        "pscale_pw_",
+        "pscale_oauth_",
+        "lin_api_",
+        "ntn_",
+        "xoxa-",
+        "xoxe-",
+        "xoxr-",
+        "ghr_",
+        "ya29.",
+        "rubygems_",
+        "nfp_",
+        "dckr_pat_",
+        "figd_",
+    ];
     v.split(|c: char| c.is_whitespace() || "\"'=:,;".contains(c))
         .any(|w| {
             PREFIXES
                 .iter()
                 .any(|p| w.starts_with(p) && w.len() >= p.len() + 16)
+                || WORDLIKE_PREFIXES.iter().any(|p| {
+                    w.strip_prefix(p).is_some_and(|rest| {
+                        rest.len() >= 16 && rest.chars().any(|c| c.is_ascii_digit())
+                    })
+                })
         })
 }
 
 /// A long run of letters and digits with many different characters: the shape of keys and
 /// tokens, not of words, paths, URLs or version numbers.
 fn has_random_blob(v: &str) -> bool {
-    v.split(|c: char| !(c.is_ascii_alphanumeric() || "+/=_-".contains(c)))
+    // A key glued to a vendor's prefix (`shpat_` + 32 hex, `key-` + 32 hex, `dop_v1_` + 64
+    // hex) is judged without its prefix too.
+    let words = v.split(|c: char| !(c.is_ascii_alphanumeric() || "+/=_-".contains(c)));
+    words
+        .flat_map(|w| {
+            // Only a word longer than a key can hold a key and a prefix.
+            let pieces = (w.len() > 32)
+                .then(|| w.split(['_', '-']))
+                .into_iter()
+                .flatten();
+            std::iter::once(w).chain(pieces)
+        })
         .any(|w| {
             let w = w.trim_end_matches('=');
             let mut seen = [false; 128];
@@ -803,6 +906,73 @@ mod tests {
             assert_eq!(secret_value(v), None, "{v}");
         }
         assert!(!is_secret("ACCESS_TOKEN_EXPIRE_MINUTES", "30"));
+    }
+
+    /// Vendors' lower-case tokens are secret values; settings that start like them are not
+    /// (issue 20).
+    #[test]
+    fn lower_case_vendor_tokens() {
+        for v in [
+            "dop_v1_0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+            "shpat_0123456789abcdef0123456789abcdef",
+            "key-0123456789abcdef0123456789abcdef",
+            "hf_AbCdEfGhIjKlMnOpQrStUvWxYz0123456789",
+            "glsa_AbCdEfGhIjKlMnOpQrStUvWxYz012345_0a1b2c3d",
+            "sntrys_eyJpYXQiOjE3MDAwMDAwMDAuMCwidXJsIjoiaHR0cHM6Ly9zZW50cnkuaW8ifQ",
+            "lin_api_0a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8s9T",
+        ] {
+            assert!(secret_value(v).is_some(), "{v}");
+        }
+        for v in [
+            "hf_transfer_enabled",
+            "key-value-store",
+            "shpat_is_a_prefix_of_shopify_tokens",
+            "dop_v1_endpoint",
+            "/static/app.css",
+            "ntn_sync_pages",
+        ] {
+            assert_eq!(secret_value(v), None, "{v}");
+        }
+    }
+
+    /// A UUID is a key unless its name says what it identifies: public identifiers (an OAuth
+    /// client id, a tenant id) pass, a UUID under another name does not (issue 20).
+    #[test]
+    fn uuids_are_keys_unless_named_as_identifiers() {
+        let uuid = "3f2504e0-4f89-11d3-9a0c-0305e82c3301";
+        for name in [
+            "AZURE_TENANT_ID",
+            "VITE_AZURE_CLIENT_ID",
+            "clientId",
+            "VITE_SENTRY_PROJECT",
+            "GOOGLE_OAUTH_CLIENT",
+            "AZURE_SUBSCRIPTION",
+            "VITE_FIREBASE_APP_ID",
+            "DEFAULT_ORG_UUID",
+        ] {
+            assert!(!is_secret(name, uuid), "{name}");
+            assert_eq!(secret_value_of(name, uuid), None, "{name}");
+        }
+        for name in [
+            "VITE_ANALYTICS",
+            "LICENSE",
+            "HEROKU",
+            "VITE_SEGMENT_WRITE",
+            "X",
+        ] {
+            assert!(is_secret(name, uuid), "{name}");
+            assert_eq!(secret_value_of(name, uuid), Some(UUID_REASON), "{name}");
+        }
+        // By name, a key stays a key whatever it holds.
+        assert!(is_secret("HEROKU_API_KEY", uuid));
+        // Not UUIDs: left to the other rules.
+        for v in [
+            "3f2504e0-4f89-11d3-9a0c",
+            "3f2504e04f8911d39a0c0305e82c3301x",
+            "production",
+        ] {
+            assert_eq!(secret_value_of("X", v), None, "{v}");
+        }
     }
 
     #[test]
