@@ -507,6 +507,13 @@ fn unsupported(c: &mut Checker, desc: &d::Description, hosts: &[ClusterHost], p:
             "use [postgresql] (on the database host), or run the processes and tasks on one host",
         );
     }
+    if let (Some(Database::Mysql(_)), Some(my)) = (p.database, &desc.mysql) {
+        c.err(
+            my.span(),
+            "[mysql] runs on one host: its user logs in over the local socket, as the same system user",
+            "use [postgresql] for a deployment on several hosts (its role logs in over the private network with a generated password), or describe one machine with `[host]`",
+        );
+    }
     for s in p.secrets {
         if GENERATED_SECRETS.contains(&s.name.as_str()) {
             let span = desc

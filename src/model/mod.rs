@@ -40,7 +40,10 @@ mod uv;
 pub use app::{Host, SYSTEMS};
 pub use check::{is_env_name, is_name, is_plain_path, suggest_name};
 pub use cluster::{Cluster, ClusterHost, DATABASE_PASSWORD, REDIS_PASSWORD, Role, decrypted_by};
-pub use data::{Database, PostgresqlBackup, Restic};
+pub use data::{
+    Database, Parts, PostgresqlBackup, Redis, RedisLibrary, RedisUrl, Restic, ServerDatabase,
+    UrlReader,
+};
 pub use npm::{NpmBuild, NpmScript};
 pub use package::{Asset, DEFAULT_PYTHON, Package, PythonPackage};
 pub use processes::{Command, Health, Listen, Process, Server, default_unit_description};
@@ -80,12 +83,14 @@ pub struct Model {
     pub logs: bool,
     /// The database, if any.
     pub database: Option<Database>,
-    /// Local Redis: the env var receiving its URL.
-    pub redis_url_env: Option<String>,
+    /// The app's own Redis server.
+    pub redis: Option<Redis>,
     /// restic backup.
     pub restic: Option<Restic>,
     /// PostgreSQL dumps.
     pub postgresql_backup: Option<PostgresqlBackup>,
+    /// MySQL dumps (`services.mysqlBackup`).
+    pub mysql_backup: bool,
     /// Health endpoint.
     pub health: Option<Health>,
     /// nginx sites.
@@ -159,8 +164,8 @@ pub struct Context<'a> {
 pub fn build(desc: &d::Description, ctx: &Context) -> Result<Model, Diagnostics> {
     let mut c = check::Checker::new(ctx);
     let app = app::identity(&mut c, desc);
-    let database = data::database(&mut c, desc);
-    let package = package::package(&mut c, desc, &database);
+    let mut database = data::database(&mut c, desc);
+    let package = package::package(&mut c, desc, &mut database);
     let processes = processes::processes(&mut c, desc, &package, &app.name);
     let tasks = tasks::tasks(&mut c, desc, &processes, &package, &database);
     let env = package::environment(&mut c, desc);
@@ -170,9 +175,10 @@ pub fn build(desc: &d::Description, ctx: &Context) -> Result<Model, Diagnostics>
     let secrets_dir = secrets::secrets_dir(&mut c, desc, &app.name);
     let assets = package::assets(&mut c, desc);
     package::note_secret_files(&mut c, &package, &assets);
-    let (restic, postgresql_backup) = data::backups(&mut c, desc);
+    let backups = data::backups(&mut c, desc);
     let health = processes::health(&mut c, desc, &processes);
-    let redis_url_env = data::redis_url_env(&mut c, desc, &database);
+    let redis = data::redis(&mut c, desc);
+    data::generated_variables(&mut c, desc, &database, &redis);
     let acme = sites::acme(&mut c, desc, &secrets);
     let sites = sites::sites(&mut c, desc, &processes, &assets, &state_dirs, &acme);
     let agenix = secrets::agenix(&mut c, desc);
@@ -187,7 +193,8 @@ pub fn build(desc: &d::Description, ctx: &Context) -> Result<Model, Diagnostics>
     if cluster.is_some() && matches!(database, Some(Database::Postgresql { .. })) {
         secrets::add_generated(&mut secrets, DATABASE_PASSWORD);
     }
-    if cluster.is_some() && redis_url_env.is_some() {
+    // Redis on loopback TCP (or on the database host) requires a password.
+    if redis.as_ref().is_some_and(|r| r.tcp || cluster.is_some()) {
         secrets::add_generated(&mut secrets, REDIS_PASSWORD);
     }
     let notes = c.finish()?;
@@ -206,9 +213,10 @@ pub fn build(desc: &d::Description, ctx: &Context) -> Result<Model, Diagnostics>
         state_dirs,
         logs: desc.state.logs,
         database,
-        redis_url_env,
-        restic,
-        postgresql_backup,
+        redis,
+        restic: backups.restic,
+        postgresql_backup: backups.postgresql,
+        mysql_backup: backups.mysql,
         health,
         sites,
         acme,
