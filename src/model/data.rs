@@ -274,7 +274,7 @@ fn postgresql(c: &mut Checker, pg: &d::Postgresql) -> Database {
         }
         _ => None,
     };
-    if let (Some(help), Some(span)) = (conflict, span) {
+    if let (Some(help), Some(span), true) = (conflict, span, pg.driver.is_some()) {
         c.err(
             span,
             format!("`url = \"{reader_name}\"` does not go with `driver = \"{driver}\"`"),
