@@ -128,7 +128,11 @@ pub struct Description {
     pub postgresql: Option<Sp<Postgresql>>,
     /// A SQLite database file in the state directory.
     pub sqlite: Option<Sp<Sqlite>>,
-    /// A local Redis server for this application (unix socket only).
+    /// A local MySQL (MariaDB) database, reached over the unix socket with socket
+    /// authentication.
+    pub mysql: Option<Sp<Mysql>>,
+    /// A local Redis server for this application (unix socket, or loopback TCP with a
+    /// password).
     pub redis: Option<Sp<Redis>>,
     /// Backups of the state directory and database.
     #[serde(default)]
@@ -670,11 +674,57 @@ pub struct State {
 #[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Postgresql {
-    /// URL dialect: `libpq` (default, `postgresql://`), `psycopg2`, `psycopg` or `asyncpg`
-    /// (SQLAlchemy `postgresql+<driver>://`).
+    /// The Python driver, added to the environment: `psycopg` (psycopg 3, the default when the
+    /// app's dependencies name no PostgreSQL driver), `psycopg2` or `asyncpg`; SQLAlchemy URLs
+    /// name it (`postgresql+<driver>://`). `libpq` (the former default) names no driver.
     pub driver: Option<Sp<String>>,
-    /// Environment variable receiving the URL (default `DATABASE_URL`).
+    /// The library that parses the URL, which decides its form: `libpq` (psycopg, psycopg2),
+    /// `sqlalchemy` (`postgresql+<driver>://`; the default when `driver` is given),
+    /// `dj-database-url`, `django-environ`, `pydantic` (`PostgresDsn` needs a host: the URL
+    /// names `localhost` and the socket directory) or `asyncpg`.
+    pub url: Option<Sp<String>>,
+    /// Environment variable receiving the URL (default `DATABASE_URL`); `""`: no URL (the app
+    /// reads `parts`).
     pub url_env: Option<Sp<String>>,
+    /// Environment variables receiving the connection's parts, for apps that read them apart
+    /// (`{ host = "DB_HOST", port = "DB_PORT", name = "DB_NAME", user = "DB_USER" }`): the
+    /// socket directory `/run/postgresql`, the port, the database and the role.
+    pub parts: Option<Sp<DatabaseParts>>,
+}
+
+/// `parts = { ... }` of a database: the variable each part of the connection is written to.
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DatabaseParts {
+    /// The host: PostgreSQL's socket directory, or `localhost` for MySQL (on several hosts,
+    /// the database host's address).
+    pub host: Option<Sp<String>>,
+    /// The server's port.
+    pub port: Option<Sp<String>>,
+    /// MySQL only: the server's socket (`/run/mysqld/mysqld.sock`).
+    pub socket: Option<Sp<String>>,
+    /// The database's name.
+    pub name: Option<Sp<String>>,
+    /// The user (role) the app logs in as.
+    pub user: Option<Sp<String>>,
+}
+
+/// `[mysql]`: a local MariaDB database and user, both named after the app user (`-` becomes
+/// `_` in the database's name), reached over the unix socket with socket authentication.
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Mysql {
+    /// The Python driver, added to the environment: `mysqlclient` (the default; Django's),
+    /// `pymysql` or `aiomysql`.
+    pub driver: Option<Sp<String>>,
+    /// The library that parses the URL: `sqlalchemy` (default: `mysql+<driver>://`),
+    /// `dj-database-url` or `django-environ` (`mysql://`).
+    pub url: Option<Sp<String>>,
+    /// Environment variable receiving the URL (default `DATABASE_URL`); `""`: no URL.
+    pub url_env: Option<Sp<String>>,
+    /// Environment variables receiving the connection's parts (`host` is `localhost`,
+    /// `socket` the server's socket, `port`, `name`, `user`).
+    pub parts: Option<Sp<DatabaseParts>>,
 }
 
 /// `[sqlite]`
@@ -693,8 +743,62 @@ pub struct Sqlite {
 #[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Redis {
-    /// Environment variable receiving the URL (default `REDIS_URL`).
+    /// Environment variable receiving a redis-py URL of database 0 (default `REDIS_URL`):
+    /// shorthand for `urls = { REDIS_URL = "redis-py" }`.
     pub url_env: Option<Sp<String>>,
+    /// The URLs the app reads, by variable: the library that parses each (a string: database
+    /// 0), or `{ library = "...", db = N }`. Libraries: `redis-py` (also rq, django-redis,
+    /// Flask-Caching), `celery-broker` (database 0 only), `celery-backend`, `limits`
+    /// (Flask-Limiter), `tcp` (any library, over loopback TCP with the password).
+    #[serde(default)]
+    pub urls: BTreeMap<Sp<String>, Sp<RedisUrl>>,
+    /// Also listen on loopback TCP, with a generated password (the secret `REDIS_PASSWORD`):
+    /// every URL then goes over TCP (a password applies to the socket too). For libraries that
+    /// cannot use a socket (pydantic's `RedisDsn`) and apps that append to the URL.
+    #[serde(default)]
+    pub tcp: bool,
+    /// The TCP port (default 6379): each app's Redis needs its own.
+    pub port: Option<Sp<i64>>,
+}
+
+/// A Redis URL: the library that parses it, or a table with the database number too.
+#[derive(Debug, Clone, JsonSchema)]
+#[serde(untagged)]
+pub enum RedisUrl {
+    /// The library; database 0.
+    Library(String),
+    /// The library and the database number.
+    Table(RedisUrlTable),
+}
+
+/// `{ library = "...", db = N }`
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RedisUrlTable {
+    /// The library that parses the URL.
+    pub library: Sp<String>,
+    /// The database number (default 0).
+    pub db: Option<Sp<i64>>,
+}
+
+impl<'de> Deserialize<'de> for RedisUrl {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = RedisUrl;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a library name or a table `{ library = \"...\", db = N }`")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<RedisUrl, E> {
+                Ok(RedisUrl::Library(v.to_string()))
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<RedisUrl, A::Error> {
+                RedisUrlTable::deserialize(serde::de::value::MapAccessDeserializer::new(map))
+                    .map(RedisUrl::Table)
+            }
+        }
+        d.deserialize_any(V)
+    }
 }
 
 /// `[backup]`
@@ -705,6 +809,17 @@ pub struct Backup {
     pub restic: Option<Sp<Restic>>,
     /// Dump the PostgreSQL database on a schedule (`services.postgresqlBackup`).
     pub postgresql: Option<Sp<PostgresqlBackup>>,
+    /// Dump the MySQL database every day (`services.mysqlBackup`).
+    pub mysql: Option<Sp<MysqlBackup>>,
+}
+
+/// `[backup.mysql]`
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MysqlBackup {
+    /// Not accepted: `services.mysqlBackup` dumps every database at one time
+    /// (`services.mysqlBackup.calendar`), a setting of the host.
+    pub schedule: Option<Sp<String>>,
 }
 
 /// `[backup.restic]`

@@ -310,12 +310,23 @@ pub struct Draft {
     pub state_dirs: Vec<String>,
     /// `[postgresql] driver`.
     pub postgresql: Option<Option<String>>,
+    /// `[mysql] driver`.
+    pub mysql: Option<Option<String>>,
+    /// `url` of `[postgresql]` or `[mysql]`: the library that reads the URL.
+    pub database_url_reader: Option<String>,
+    /// `parts` of `[postgresql]` or `[mysql]`: part (`host`, `port`, `socket`, `name`, `user`)
+    /// → the variable receiving it.
+    pub database_parts: BTreeMap<String, String>,
     /// `[sqlite]`: the database file (in the state directory) and the driver.
     pub sqlite: Option<(Option<String>, Option<String>)>,
     /// `url_env` of the database section, when the URL variable is not `DATABASE_URL`.
     pub database_url_env: Option<String>,
     /// `[redis]`.
     pub redis: bool,
+    /// `[redis] urls`: variable → the library that reads it and the database.
+    pub redis_urls: BTreeMap<String, (String, u32)>,
+    /// `[redis] tcp`.
+    pub redis_tcp: bool,
     /// `[health] path` and process.
     pub health: Option<(String, Option<String>)>,
     /// `[sites.*]`, in order.
@@ -378,6 +389,15 @@ fn list(items: &[String]) -> String {
             .collect::<Vec<_>>()
             .join(", ")
     )
+}
+
+/// `{ key = "value", ... }`, every key and value through the `toml` crate.
+fn inline_table(map: &BTreeMap<String, String>) -> String {
+    let pairs: Vec<String> = map
+        .iter()
+        .map(|(k, v)| format!("{} = {}", toml_key(k), toml_str(v)))
+        .collect();
+    format!("{{ {} }}", pairs.join(", "))
 }
 
 /// One-line comment text (line breaks would end the comment).
@@ -635,13 +655,22 @@ impl Draft {
                 let _ = writeln!(out, "logs = true");
             }
         }
-        if let Some(driver) = &self.postgresql {
-            self.section(out, "postgresql");
+        for (header, driver) in [("postgresql", &self.postgresql), ("mysql", &self.mysql)] {
+            let Some(driver) = driver else {
+                continue;
+            };
+            self.section(out, header);
             if let Some(d) = driver {
                 let _ = writeln!(out, "driver = {}", toml_str(d));
             }
+            if let Some(r) = &self.database_url_reader {
+                let _ = writeln!(out, "url = {}", toml_str(r));
+            }
             if let Some(u) = &self.database_url_env {
                 let _ = writeln!(out, "url_env = {}", toml_str(u));
+            }
+            if !self.database_parts.is_empty() {
+                let _ = writeln!(out, "parts = {}", inline_table(&self.database_parts));
             }
         }
         if let Some((path, driver)) = &self.sqlite {
@@ -658,6 +687,24 @@ impl Draft {
         }
         if self.redis {
             self.section(out, "redis");
+            if self.redis_tcp {
+                let _ = writeln!(out, "tcp = true");
+            }
+            if !self.redis_urls.is_empty() {
+                let urls: Vec<String> = self
+                    .redis_urls
+                    .iter()
+                    .map(|(k, (library, db))| match db {
+                        0 => format!("{} = {}", toml_key(k), toml_str(library)),
+                        n => format!(
+                            "{} = {{ library = {}, db = {n} }}",
+                            toml_key(k),
+                            toml_str(library)
+                        ),
+                    })
+                    .collect();
+                let _ = writeln!(out, "urls = {{ {} }}", urls.join(", "));
+            }
         }
         if let Some((path, process)) = &self.health {
             self.section(out, "health");
@@ -830,6 +877,77 @@ mod tests {
         assert!(
             matches!(&*routes["/static/"], crate::description::Route::Table(t) if t.source.is_some()),
             "{text}"
+        );
+    }
+
+    /// The database and Redis keys `init` and `import` may write parse back through
+    /// `description::parse` as the values they were given.
+    #[test]
+    fn database_and_redis_keys_parse_back() {
+        let mut d = Draft {
+            name: Some("demo".into()),
+            python_src: Some("app".into()),
+            postgresql: Some(Some("psycopg".into())),
+            database_url_reader: Some("pydantic".into()),
+            database_url_env: Some("APP_DATABASE_URL".into()),
+            redis: true,
+            redis_tcp: true,
+            ..Draft::default()
+        };
+        d.database_parts.insert("host".into(), "DB_HOST".into());
+        d.database_parts.insert("name".into(), "DB_NAME".into());
+        d.redis_urls
+            .insert("CELERY_BROKER_URL".into(), ("celery-broker".into(), 0));
+        d.redis_urls
+            .insert("CACHE_URL".into(), ("redis-py".into(), 1));
+        let text = d.to_toml();
+        let desc = crate::description::parse(&text).unwrap_or_else(|e| panic!("{text}\n{e:?}"));
+        let pg = desc.postgresql.as_ref().expect("[postgresql]");
+        assert_eq!(pg.url.as_deref().map(String::as_str), Some("pydantic"));
+        assert_eq!(pg.driver.as_deref().map(String::as_str), Some("psycopg"));
+        assert_eq!(
+            pg.url_env.as_deref().map(String::as_str),
+            Some("APP_DATABASE_URL")
+        );
+        let parts = pg.parts.as_ref().expect("parts");
+        assert_eq!(parts.host.as_deref().map(String::as_str), Some("DB_HOST"));
+        assert_eq!(parts.name.as_deref().map(String::as_str), Some("DB_NAME"));
+        let redis = desc.redis.as_ref().expect("[redis]");
+        assert!(redis.tcp);
+        let urls: Vec<String> = redis
+            .urls
+            .iter()
+            .map(|(k, v)| match &**v {
+                crate::description::RedisUrl::Library(l) => format!("{}={l}", k.as_str()),
+                crate::description::RedisUrl::Table(t) => {
+                    format!("{}={}/{:?}", k.as_str(), *t.library, t.db.as_deref())
+                }
+            })
+            .collect();
+        assert_eq!(
+            urls,
+            [
+                "CACHE_URL=redis-py/Some(1)",
+                "CELERY_BROKER_URL=celery-broker"
+            ]
+        );
+
+        d.postgresql = None;
+        d.mysql = Some(Some("pymysql".into()));
+        d.database_url_reader = Some("django-environ".into());
+        d.database_parts.insert("socket".into(), "DB_SOCKET".into());
+        let text = d.to_toml();
+        let desc = crate::description::parse(&text).unwrap_or_else(|e| panic!("{text}\n{e:?}"));
+        let my = desc.mysql.as_ref().expect("[mysql]");
+        assert_eq!(my.driver.as_deref().map(String::as_str), Some("pymysql"));
+        assert_eq!(
+            my.url.as_deref().map(String::as_str),
+            Some("django-environ")
+        );
+        let parts = my.parts.as_ref().expect("parts");
+        assert_eq!(
+            parts.socket.as_deref().map(String::as_str),
+            Some("DB_SOCKET")
         );
     }
 

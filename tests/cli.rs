@@ -992,3 +992,164 @@ fn import_reads_nothing_out_of_the_source_directory() {
         "{err}"
     );
 }
+
+/// The module of `MINIMAL` with `section` added (and `dependencies` replaced when given).
+fn module_with(section: &str, dependencies: Option<&str>) -> String {
+    let mut description = format!("{MINIMAL}\n{section}\n");
+    if let Some(deps) = dependencies {
+        description = description.replace(r#"dependencies = ["flask"]"#, deps);
+    }
+    let p = Project::new(&description);
+    let out = p.run(&["generate", "--module-only", "--stdout"]);
+    assert_eq!(out.status.code(), Some(0), "{section}: {}", stderr(&out));
+    stdout(&out)
+}
+
+/// Each library that reads the database's URL gets the form it accepts (measured in
+/// `connection-urls.md`): pydantic's `PostgresDsn` needs a host, SQLAlchemy names its driver,
+/// MySQL's socket goes in `unix_socket` with host `localhost`. A regression: every PostgreSQL app
+/// got `postgresql:///<db>?host=…`, which pydantic rejects ("empty host").
+#[test]
+fn database_urls_take_the_form_their_reader_accepts() {
+    let pg = |settings: &str| module_with(&format!("[postgresql]\n{settings}"), None);
+    for (settings, url) in [
+        (
+            "",
+            "\"postgresql://${cfg.user}@/${cfg.user}?host=/run/postgresql\"",
+        ),
+        (
+            "url = \"dj-database-url\"",
+            "\"postgresql://${cfg.user}@/${cfg.user}?host=/run/postgresql\"",
+        ),
+        (
+            "url = \"django-environ\"",
+            "\"postgresql://${cfg.user}@/${cfg.user}?host=/run/postgresql\"",
+        ),
+        (
+            "url = \"asyncpg\"",
+            "\"postgresql://${cfg.user}@/${cfg.user}?host=/run/postgresql\"",
+        ),
+        (
+            "url = \"pydantic\"",
+            "\"postgresql://${cfg.user}@localhost/${cfg.user}?host=/run/postgresql\"",
+        ),
+        (
+            "url = \"pydantic\"\ndriver = \"asyncpg\"",
+            "\"postgresql+asyncpg://${cfg.user}@localhost/${cfg.user}?host=/run/postgresql\"",
+        ),
+        (
+            "url = \"sqlalchemy\"",
+            "\"postgresql+psycopg://${cfg.user}@/${cfg.user}?host=/run/postgresql\"",
+        ),
+        (
+            "driver = \"psycopg2\"",
+            "\"postgresql+psycopg2://${cfg.user}@/${cfg.user}?host=/run/postgresql\"",
+        ),
+    ] {
+        let module = pg(settings);
+        assert!(module.contains(&format!("DATABASE_URL = lib.mkIf cfg.database.createLocally (\n            lib.mkDefault {url}")), "{settings}: {module}");
+    }
+    let parts = pg(
+        "url_env = \"\"\nparts = { host = \"DB_HOST\", port = \"DB_PORT\", name = \"DB_NAME\", user = \"DB_USER\" }",
+    );
+    assert!(!parts.contains("DATABASE_URL"), "{parts}");
+    for line in [
+        r#"DB_HOST = lib.mkIf cfg.database.createLocally (lib.mkDefault "/run/postgresql");"#,
+        "DB_PORT = lib.mkIf cfg.database.createLocally (\n            lib.mkDefault (toString config.services.postgresql.settings.port)\n          );",
+        "DB_NAME = lib.mkIf cfg.database.createLocally (lib.mkDefault cfg.user);",
+        "DB_USER = lib.mkIf cfg.database.createLocally (lib.mkDefault cfg.user);",
+    ] {
+        assert!(parts.contains(line), "{line}: {parts}");
+    }
+
+    let mysql = |settings: &str| module_with(&format!("[mysql]\n{settings}"), None);
+    for (settings, scheme) in [
+        ("", "mysql+mysqldb"),
+        ("driver = \"pymysql\"", "mysql+pymysql"),
+        ("driver = \"aiomysql\"", "mysql+aiomysql"),
+        ("url = \"dj-database-url\"", "mysql"),
+        ("url = \"django-environ\"\ndriver = \"pymysql\"", "mysql"),
+    ] {
+        let module = mysql(settings);
+        let url = format!(
+            "\"{scheme}://${{cfg.user}}@localhost/${{mysqlDatabase}}?unix_socket=/run/mysqld/mysqld.sock\""
+        );
+        assert!(module.contains(&url), "{settings}: {module}");
+    }
+}
+
+/// Each Redis URL in the form its library accepts: redis-py `unix://…?db=N`, Celery's broker
+/// `redis+socket://…` (database 0), its result backend `?virtual_host=N`, limits
+/// `redis+unix://`; database 0 has no query, so an app appending its own still gets a valid URL.
+/// With `tcp`, every URL is set at start, over loopback TCP with the password.
+#[test]
+fn redis_urls_take_the_form_their_library_accepts() {
+    let module = module_with(
+        r#"[redis]
+urls = { REDIS_URL = "redis-py", CACHE_URL = { library = "redis-py", db = 1 }, CELERY_BROKER_URL = "celery-broker", CELERY_RESULT_BACKEND = { library = "celery-backend", db = 2 }, RATELIMIT_STORAGE_URI = { library = "limits", db = 3 } }"#,
+        None,
+    );
+    let socket = "${config.services.redis.servers.demo.unixSocket}";
+    for (name, url) in [
+        ("REDIS_URL", format!("unix://{socket}")),
+        ("CACHE_URL", format!("unix://{socket}?db=1")),
+        ("CELERY_BROKER_URL", format!("redis+socket://{socket}")),
+        (
+            "CELERY_RESULT_BACKEND",
+            format!("redis+socket://{socket}?virtual_host=2"),
+        ),
+        (
+            "RATELIMIT_STORAGE_URI",
+            format!("redis+unix://{socket}?db=3"),
+        ),
+    ] {
+        let line = format!(
+            "{name} = lib.mkIf cfg.redis.createLocally (\n            lib.mkDefault \"{url}\"\n          );"
+        );
+        assert!(module.contains(&line), "{line}: {module}");
+    }
+
+    let tcp = module_with(
+        "[redis]\ntcp = true\nurls = { REDIS_URL = \"redis-py\", CELERY_BROKER_URL = { library = \"celery-broker\", db = 2 } }\n\n[secrets]\nSECRET_KEY = \"env\"",
+        None,
+    );
+    assert!(
+        !tcp.contains("REDIS_URL = lib.mkIf"),
+        "no password-less URL: {tcp}"
+    );
+    for line in [
+        r#": "''${REDIS_URL:=redis://:$(app2nix_percent_encode "$REDIS_PASSWORD")@${"#,
+        r#": "''${CELERY_BROKER_URL:=redis://:$(app2nix_percent_encode "$REDIS_PASSWORD")@${"#,
+        "}/2}\"",
+        "requirePassFile = secretPath \"REDIS_PASSWORD\";",
+    ] {
+        assert!(tcp.contains(line), "{line}: {tcp}");
+    }
+}
+
+/// `[postgresql]` adds psycopg (3) when the app names no driver of its own (a regression: the
+/// default driver added none, and the app failed to import one), the driver a SQLAlchemy URL
+/// names, and nothing when the app lists one; `[mysql]` likewise with mysqlclient.
+#[test]
+fn the_database_driver_is_added_when_the_app_names_none() {
+    let env = |module: &str| {
+        let start = module.find("pythonEnv = ").expect("pythonEnv");
+        module[start..]
+            .split("]);")
+            .next()
+            .unwrap_or_default()
+            .to_string()
+    };
+    let default = module_with("[postgresql]", None);
+    assert!(env(&default).contains("ps.psycopg\n"), "{}", env(&default));
+    let asyncpg = module_with("[postgresql]\nurl = \"asyncpg\"", None);
+    assert!(env(&asyncpg).contains("ps.asyncpg\n"), "{}", env(&asyncpg));
+    let named = module_with(
+        "[postgresql]\nurl = \"sqlalchemy\"",
+        Some(r#"dependencies = ["flask", "psycopg2"]"#),
+    );
+    assert!(!env(&named).contains("ps.psycopg\n"), "{}", env(&named));
+    assert!(named.contains("postgresql+psycopg2://"), "{named}");
+    let mysql = module_with("[mysql]", None);
+    assert!(env(&mysql).contains("ps.mysqlclient\n"), "{}", env(&mysql));
+}

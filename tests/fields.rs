@@ -52,19 +52,23 @@ AUTH_PROXY_TRUSTED_IPS = { value = "10.0.0.1", public = true }
 SECRET_KEY = "env"
 CF_DNS = "acme"
 SENTRY_DSN = { delivery = "file", optional = true }
+ALERT_HOOK = "alerts"
+SMTP_PASSWORD = "alerts"
 
 [build]
 steps = ["python manage.py collectstatic --noinput"]
 env = { DEBUG = "False" }
 packages = ["gettext"]
-ALERT_HOOK = "alerts"
-SMTP_PASSWORD = "alerts"
 
 [state]
 dirs = ["media"]
 
 [postgresql]
 driver = "psycopg2"
+parts = { host = "DB_HOST" }
+
+[redis]
+urls = { REDIS_URL = "redis-py" }
 
 [backup.restic]
 repository = "s3:s3.example.org/bucket"
@@ -182,6 +186,14 @@ fn in_files(from: &str, to: String) -> String {
 fn in_cluster(from: &str, to: String) -> String {
     assert!(CLUSTER_BASE.contains(from), "CLUSTER_BASE has no `{from}`");
     CLUSTER_BASE.replacen(from, &to, 1)
+}
+
+/// `BASE` with its `[postgresql]` table replaced by `[mysql]` and `to`.
+fn in_mysql(to: String) -> String {
+    with(
+        "[postgresql]\ndriver = \"psycopg2\"\nparts = { host = \"DB_HOST\" }",
+        format!("[mysql]\n{to}"),
+    )
 }
 
 /// How a field's accepted value must show up in the output.
@@ -393,6 +405,17 @@ fields! {
     secrets_dir: Expect::Transformed, |v| with("environment_files = [\"/etc/demo/env\"]", format!("environment_files = [\"/etc/demo/env\"]\nsecrets_dir = {}", toml_str(&v)));
     state_dir: Expect::Transformed, |v| with("dirs = [\"media\"]", format!("dirs = [\"media\", {}]", toml_str(&v)));
     postgresql_url_env: Expect::Transformed, |v| with("driver = \"psycopg2\"", format!("driver = \"psycopg2\"\nurl_env = {}", toml_str(&v)));
+    postgresql_url: Expect::Transformed, |v| with("driver = \"psycopg2\"", format!("driver = \"psycopg2\"\nurl = {}", toml_str(&v)));
+    postgresql_driver: Expect::Transformed, |v| with("driver = \"psycopg2\"", format!("driver = {}", toml_str(&v)));
+    postgresql_part: Expect::Transformed, |v| with("parts = { host = \"DB_HOST\" }", format!("parts = {{ host = {} }}", toml_str(&v)));
+    mysql_driver: Expect::Transformed, |v| in_mysql(format!("driver = {}", toml_str(&v)));
+    mysql_url: Expect::Transformed, |v| in_mysql(format!("url = {}", toml_str(&v)));
+    mysql_url_env: Expect::Transformed, |v| in_mysql(format!("url_env = {}", toml_str(&v)));
+    mysql_part: Expect::Transformed, |v| in_mysql(format!("parts = {{ socket = {} }}", toml_str(&v)));
+    backup_mysql_schedule: Expect::Transformed, |v| in_mysql(format!("\n[backup.mysql]\nschedule = {}", toml_str(&v)));
+    redis_url_name: Expect::Transformed, |v| with("urls = { REDIS_URL = \"redis-py\" }", format!("urls = {{ {} = \"redis-py\" }}", toml_str(&v)));
+    redis_library: Expect::Transformed, |v| with("urls = { REDIS_URL = \"redis-py\" }", format!("urls = {{ REDIS_URL = {} }}", toml_str(&v)));
+    redis_library_in_table: Expect::Transformed, |v| with("urls = { REDIS_URL = \"redis-py\" }", format!("urls = {{ REDIS_URL = {{ library = {}, db = 1 }} }}", toml_str(&v)));
     restic_repository: Expect::Verbatim, |v| with("repository = \"s3:s3.example.org/bucket\"", format!("repository = {}", toml_str(&v)));
     restic_password_file: Expect::Verbatim, |v| with("password_file = \"/etc/restic/password\"", format!("password_file = {}", toml_str(&v)));
     restic_schedule: Expect::Verbatim, |v| with("password_file = \"/etc/restic/password\"", format!("password_file = \"/etc/restic/password\"\nschedule = {}", toml_str(&v)));

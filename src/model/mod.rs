@@ -50,7 +50,10 @@ pub use cluster::{
     Cluster, ClusterHost, DATABASE_PASSWORD, REDIS_PASSWORD, Role, SCRIPT_NAMES, decrypted_by,
     python_name_taken,
 };
-pub use data::{Database, PostgresqlBackup, Restic};
+pub use data::{
+    Database, Parts, PostgresqlBackup, Redis, RedisLibrary, RedisUrl, Restic, ServerDatabase,
+    UrlReader,
+};
 pub use monitoring::{Alerts, Metrics, MetricsEndpoint, Smtp};
 pub use npm::{NpmBuild, NpmScript};
 pub use package::{Asset, DEFAULT_PYTHON, Package, PythonPackage};
@@ -96,12 +99,14 @@ pub struct Model {
     pub logs: bool,
     /// The database, if any.
     pub database: Option<Database>,
-    /// Local Redis: the env var receiving its URL.
-    pub redis_url_env: Option<String>,
+    /// The app's own Redis server.
+    pub redis: Option<Redis>,
     /// restic backup.
     pub restic: Option<Restic>,
     /// PostgreSQL dumps.
     pub postgresql_backup: Option<PostgresqlBackup>,
+    /// MySQL dumps (`services.mysqlBackup`).
+    pub mysql_backup: bool,
     /// Health endpoint.
     pub health: Option<Health>,
     /// nginx sites.
@@ -193,8 +198,8 @@ pub struct Context<'a> {
 pub fn build(desc: &d::Description, ctx: &Context) -> Result<Model, Diagnostics> {
     let mut c = check::Checker::new(ctx);
     let app = app::identity(&mut c, desc);
-    let database = data::database(&mut c, desc);
-    let package = package::package(&mut c, desc, &database);
+    let mut database = data::database(&mut c, desc);
+    let package = package::package(&mut c, desc, &mut database);
     let processes = processes::processes(&mut c, desc, &package, &app.name);
     let tasks = tasks::tasks(&mut c, desc, &processes, &package, &database);
     let env = package::environment(&mut c, desc);
@@ -207,9 +212,10 @@ pub fn build(desc: &d::Description, ctx: &Context) -> Result<Model, Diagnostics>
     let build = build::build(&mut c, desc, &package, &secrets);
     let files = build::files(&mut c, desc, &package, &secrets);
     package::note_secret_files(&mut c, &package, &assets);
-    let (restic, postgresql_backup) = data::backups(&mut c, desc);
+    let backups = data::backups(&mut c, desc);
     let health = processes::health(&mut c, desc, &processes);
-    let redis_url_env = data::redis_url_env(&mut c, desc, &database);
+    let redis = data::redis(&mut c, desc);
+    data::generated_variables(&mut c, desc, &database, &redis);
     let acme = sites::acme(&mut c, desc, &secrets);
     let source_tree = match &package {
         Package::Python(py) => Some((py.src.as_str(), build.is_some())),
@@ -244,7 +250,8 @@ pub fn build(desc: &d::Description, ctx: &Context) -> Result<Model, Diagnostics>
     if cluster.is_some() && matches!(database, Some(Database::Postgresql { .. })) {
         secrets::add_generated(&mut secrets, DATABASE_PASSWORD);
     }
-    if cluster.is_some() && redis_url_env.is_some() {
+    // Redis on loopback TCP (or on the database host) requires a password.
+    if redis.as_ref().is_some_and(|r| r.tcp || cluster.is_some()) {
         secrets::add_generated(&mut secrets, REDIS_PASSWORD);
     }
     let notes = c.finish()?;
@@ -265,9 +272,10 @@ pub fn build(desc: &d::Description, ctx: &Context) -> Result<Model, Diagnostics>
         state_dirs,
         logs: desc.state.logs,
         database,
-        redis_url_env,
-        restic,
-        postgresql_backup,
+        redis,
+        restic: backups.restic,
+        postgresql_backup: backups.postgresql,
+        mysql_backup: backups.mysql,
         health,
         sites,
         acme,

@@ -101,7 +101,7 @@ pub const DEFAULT_PYTHON: &str = "3.13";
 pub(super) fn package(
     c: &mut Checker,
     desc: &d::Description,
-    database: &Option<Database>,
+    database: &mut Option<Database>,
 ) -> Package {
     let p = &desc.package;
     let given = [p.python.is_some(), p.nixpkgs.is_some(), p.flake.is_some()]
@@ -135,7 +135,7 @@ fn python_package(
     c: &mut Checker,
     desc: &d::Description,
     py: &d::PythonPackage,
-    database: &Option<Database>,
+    database: &mut Option<Database>,
 ) -> PythonPackage {
     // `None` when the source is invalid (reported). The project's own directory (`src = "."`)
     // is the empty relative path: a valid source, so emptiness says nothing about validity.
@@ -228,7 +228,7 @@ fn dependencies(
     c: &mut Checker,
     desc: &d::Description,
     py: &d::PythonPackage,
-    database: &Option<Database>,
+    database: &mut Option<Database>,
 ) -> (BTreeSet<String>, BTreeMap<String, BTreeSet<String>>) {
     let mut dependencies = BTreeSet::new();
     let mut extras: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
@@ -281,15 +281,17 @@ fn dependencies(
         dependencies.insert("uvicorn".into());
     }
     match database {
-        Some(Database::Postgresql { scheme, .. }) => {
-            if let Some(driver) = scheme.strip_prefix("postgresql+") {
-                dependencies.insert(driver.to_string());
-            }
-        }
         Some(Database::Sqlite { scheme, .. }) if scheme == "sqlite+aiosqlite" => {
             dependencies.insert("aiosqlite".into());
         }
-        _ => {}
+        Some(db) => {
+            // The driver the description names, or the default when the app names none.
+            let listed = dependencies.clone();
+            if let Some(driver) = db.settle_driver(|p| listed.contains(p)) {
+                dependencies.insert(driver);
+            }
+        }
+        None => {}
     }
     (dependencies, extras)
 }

@@ -57,7 +57,7 @@ pub(super) fn environment(
     desc: &d::Description,
     py: &d::PythonPackage,
     src: &str,
-    database: &Option<Database>,
+    database: &mut Option<Database>,
 ) -> Option<UvEnv> {
     let (lock_path, span) = find(c, py, src)?;
     let lock = match uv::read(c.project_dir(), Path::new(&lock_path)) {
@@ -474,7 +474,7 @@ fn holds_what_processes_need(
     c: &mut Checker,
     desc: &d::Description,
     py: &d::PythonPackage,
-    database: &Option<Database>,
+    database: &mut Option<Database>,
     lock_path: &str,
     lock: &UvLock,
     held: &BTreeSet<String>,
@@ -489,24 +489,33 @@ fn holds_what_processes_need(
             needed.insert("uvicorn");
         }
     }
-    match database {
-        Some(Database::Postgresql { scheme, .. }) => {
-            if let Some(driver) = scheme.strip_prefix("postgresql+") {
-                needed.insert(driver);
+    let driver = match database {
+        Some(Database::Sqlite { scheme, .. }) if scheme == "sqlite+aiosqlite" => {
+            Some("aiosqlite".to_string())
+        }
+        Some(db) => {
+            let given = db.server().is_some_and(|s| s.driver_given);
+            let missing =
+                db.settle_driver(|p| held.contains(p) || held.contains(&format!("{p}-binary")));
+            match missing {
+                // The lock is the environment: a driver app2nix would add must come from it.
+                Some(d) if !given => {
+                    c.note(format!("`{lock_path}` holds no Python driver for the database: if the app connects from Python, add one (`uv add {d}`)"));
+                    None
+                }
+                d => d,
             }
         }
-        Some(Database::Sqlite { scheme, .. }) if scheme == "sqlite+aiosqlite" => {
-            needed.insert("aiosqlite");
-        }
-        _ => {}
-    }
+        None => None,
+    };
+    needed.extend(driver.as_deref());
     for package in needed {
         // `psycopg2-binary` and `psycopg[binary]` provide the driver too.
         let binary = format!("{package}-binary");
         if held.contains(package) || held.contains(&binary) {
             continue;
         }
-        if lock.packages.contains(package) || lock.packages.contains(&binary) {
+        if locks(lock, package) {
             // Locked, but only in an extra or dependency group the environment leaves out.
             let all = lock
                 .groups_of(project_name(lock, held))
@@ -532,6 +541,12 @@ fn holds_what_processes_need(
             );
         }
     }
+}
+
+/// Whether `lock` holds `package`: `psycopg2-binary` and `psycopg[binary]` provide the driver
+/// too.
+fn locks(lock: &UvLock, package: &str) -> bool {
+    lock.packages.contains(package) || lock.packages.contains(&format!("{package}-binary"))
 }
 
 /// `source_builds`: packages of the lock built from source, and their build systems.

@@ -62,6 +62,10 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../templates/module/data.nix.j2"),
     ),
     (
+        "module/database-env",
+        include_str!("../../templates/module/database-env.nix.j2"),
+    ),
+    (
         "module/nginx",
         include_str!("../../templates/module/nginx.nix.j2"),
     ),

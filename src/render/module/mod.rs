@@ -129,7 +129,9 @@ fn needs(m: &Model, sites: &sites::SitesCtx, monitoring: &monitoring::Monitoring
             || m.built_source()
             || !m.files.is_empty()
             // On several hosts the app's units wait for the database host.
-            || (m.cluster.is_some() && matches!(m.database, Some(Database::Postgresql { .. }))),
+            || (m.cluster.is_some() && matches!(m.database, Some(Database::Postgresql { .. })))
+            // MariaDB is the server's default package.
+            || matches!(m.database, Some(Database::Mysql(_))),
         uses_options: !m.secrets.is_empty(),
         // On several hosts `hostPort` also writes the database host's address.
         any_tcp_server: server_tcp
@@ -138,8 +140,10 @@ fn needs(m: &Model, sites: &sites::SitesCtx, monitoring: &monitoring::Monitoring
             || monitoring.needs_host_port()
             || m.cluster.is_some()
             || names_tcp_listen(m),
-        requires_local: matches!(m.database, Some(Database::Postgresql { .. }))
-            || m.redis_url_env.is_some(),
+        requires_local: matches!(
+            m.database,
+            Some(Database::Postgresql(_) | Database::Mysql(_))
+        ) || m.redis.is_some(),
         secrets_wrapper: env_secrets && any_server,
         // On several hosts a SQL task's script exports the database password first.
         export_secrets: env_secrets

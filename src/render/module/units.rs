@@ -104,18 +104,14 @@ pub(super) fn context(m: &Model) -> UnitsCtx {
             .processes
             .iter()
             .any(|p| !matches!(p.server, Server::Command(_)))
-            || m.tasks
-                .iter()
-                .any(|t| t.once || matches!(t.run, TaskRun::Sql(_))),
+            || m.tasks.iter().any(|t| t.once),
         process_scripts: m
             .processes
             .iter()
             .any(|p| matches!(p.server, Server::Command(_))),
-        // On several hosts SQL tasks are scripts too (psql to the database host).
-        task_scripts: m.tasks.iter().any(|t| {
-            matches!(t.run, TaskRun::Command(_))
-                || (m.cluster.is_some() && matches!(t.run, TaskRun::Sql(_)))
-        }),
+        // SQL tasks are scripts too: psql to the module's database, or to the one the
+        // configuration's URL names.
+        task_scripts: !m.tasks.is_empty(),
     }
 }
 

@@ -81,7 +81,9 @@ struct ResticTest {
 struct RedisTest {
     port: u16,
     password: String,
+    /// A URL the app gets, and the database path it ends with (empty for database 0).
     url_env: String,
+    db_path: String,
 }
 
 #[derive(Debug, Serialize)]
@@ -187,10 +189,18 @@ pub(super) fn tests(m: &Model, sites: &[super::sites::SiteTest]) -> Option<Clust
             wrapper: format!("restic-{}", m.name),
         }),
         postgresql_dump: postgresql_dump(m).then(|| format!("postgresqlBackup-{}.service", m.user)),
-        redis: m.redis_url_env.as_ref().map(|url_env| RedisTest {
-            port: 6379,
-            password: test_value(&m.name, REDIS_PASSWORD),
-            url_env: url_env.clone(),
+        redis: m.redis.as_ref().and_then(|r| {
+            let (url_env, url) = r.urls.iter().next()?;
+            Some(RedisTest {
+                port: r.port,
+                password: test_value(&m.name, REDIS_PASSWORD),
+                url_env: url_env.clone(),
+                db_path: if url.db == 0 {
+                    String::new()
+                } else {
+                    format!("/{}", url.db)
+                },
+            })
         }),
         health: m.health.as_ref().and_then(|h| {
             let p = m.processes.iter().find(|p| p.name == h.process)?;
@@ -277,7 +287,7 @@ fn absent(m: &Model, c: &Cluster) -> Vec<AbsentTest> {
             if !h.has(Role::Database) && matches!(m.database, Some(Database::Postgresql { .. })) {
                 units.push("postgresql.service".to_string());
             }
-            if !h.has(Role::Database) && m.redis_url_env.is_some() {
+            if !h.has(Role::Database) && m.redis.is_some() {
                 units.push(format!("redis-{}.service", m.name));
             }
             AbsentTest {

@@ -17,7 +17,7 @@ use minijinja::value::Value;
 use serde::Serialize;
 
 use super::{environment, header};
-use crate::model::{Database, Listen, Model};
+use crate::model::{Database, Listen, Model, REDIS_PASSWORD, RedisLibrary, UrlReader};
 
 use secrets::SecretTests;
 use sites::SiteTests;
@@ -53,11 +53,21 @@ struct VmTestContext {
     #[serde(flatten)]
     monitoring: monitoring::MonitoringTests,
     redis: bool,
+    /// Redis on loopback TCP with its password.
+    redis_tcp: Option<RedisTcpTest>,
     processes: Vec<ProcessTest>,
     tasks: Vec<TaskTest>,
     health: Option<HealthTest>,
     /// The database name.
     postgresql: Option<String>,
+    /// The MySQL database's name.
+    mysql: Option<String>,
+    mysql_backup: bool,
+    /// A process unit, and the variables the database and Redis sections give its
+    /// environment, with their values.
+    wired: Option<(String, Vec<(String, String)>)>,
+    /// The database URL as `psql` takes it (SQLAlchemy's `+driver` removed).
+    libpq_url: Option<String>,
     /// The directory of the SQLite file.
     sqlite: Option<String>,
     redis_socket: Option<String>,
@@ -91,6 +101,15 @@ struct FilesTest {
     units: Vec<String>,
     /// What secrets hold while the source tree builds.
     build_secret: String,
+}
+
+#[derive(Debug, Serialize)]
+struct RedisTcpTest {
+    port: u16,
+    password: String,
+    /// A process unit that receives the URLs at start, with each variable and its value.
+    unit: Option<String>,
+    urls: Vec<(String, String)>,
 }
 
 #[derive(Debug, Serialize)]
@@ -162,16 +181,26 @@ fn vm_test_context(m: &Model, source_label: &str) -> VmTestContext {
         sites,
         secrets: secrets::tests(m),
         monitoring,
-        redis: m.redis_url_env.is_some(),
+        redis: m.redis.is_some(),
+        redis_tcp: redis_tcp(m),
         processes: processes(m),
         tasks: tasks(m),
         health: health(m),
         postgresql: matches!(m.database, Some(Database::Postgresql { .. })).then(|| m.user.clone()),
+        mysql: matches!(m.database, Some(Database::Mysql(_))).then(|| mysql_database(&m.user)),
+        mysql_backup: m.mysql_backup,
+        wired: wired(m),
+        libpq_url: match &m.database {
+            Some(db @ Database::Postgresql(_)) if db.url_env().is_some() => {
+                database_env(m, db).into_iter().next().map(|(_, url)| {
+                    let rest = url.split_once("://").map_or("", |(_, r)| r);
+                    format!("postgresql://{rest}")
+                })
+            }
+            _ => None,
+        },
         sqlite: sqlite_dir(m),
-        redis_socket: m
-            .redis_url_env
-            .as_ref()
-            .map(|_| format!("/run/redis-{}/redis.sock", m.name)),
+        redis_socket: m.redis.as_ref().filter(|r| !r.tcp).map(|_| redis_socket(m)),
         postgresql_backup: m.postgresql_backup.is_some()
             && matches!(m.database, Some(Database::Postgresql { .. })),
         restic: restic(m),
@@ -224,6 +253,120 @@ fn files(m: &Model) -> Option<FilesTest> {
             .collect(),
         units: m.processes.iter().map(|p| unit(m, &p.name)).collect(),
         build_secret: crate::model::BUILD_SECRET.into(),
+    })
+}
+
+/// The MySQL database of the app's user (the module's `mysqlDatabase`).
+fn mysql_database(user: &str) -> String {
+    user.replace('-', "_")
+}
+
+/// The socket of the app's Redis (nixpkgs' default for a named server).
+fn redis_socket(m: &Model) -> String {
+    format!("/run/redis-{}/redis.sock", m.name)
+}
+
+/// The variables the database section sets on one host, with their values (the URL first).
+fn database_env(m: &Model, db: &Database) -> Vec<(String, String)> {
+    let Some(server) = db.server() else {
+        return Vec::new();
+    };
+    let user = &m.user;
+    let mysql = matches!(db, Database::Mysql(_));
+    let name = if mysql {
+        mysql_database(user)
+    } else {
+        user.clone()
+    };
+    let mut env = Vec::new();
+    if let Some(url_env) = &server.url_env {
+        let url = if mysql {
+            format!(
+                "{}://{user}@localhost/{name}?unix_socket=/run/mysqld/mysqld.sock",
+                db.scheme()
+            )
+        } else {
+            let host = if server.reader == UrlReader::Pydantic {
+                "localhost"
+            } else {
+                ""
+            };
+            format!(
+                "{}://{user}@{host}/{name}?host=/run/postgresql",
+                db.scheme()
+            )
+        };
+        env.push((url_env.clone(), url));
+    }
+    for (part, var) in server.parts.variables() {
+        let value = match (part, mysql) {
+            ("host", false) => "/run/postgresql".to_string(),
+            ("host", true) => "localhost".to_string(),
+            ("port", false) => "5432".to_string(),
+            ("port", true) => "3306".to_string(),
+            ("socket", _) => "/run/mysqld/mysqld.sock".to_string(),
+            ("name", _) => name.clone(),
+            _ => user.clone(),
+        };
+        env.push((var.to_string(), value));
+    }
+    env
+}
+
+/// A process of the app and what the database and Redis sections put in its environment
+/// (Redis's socket URLs; TCP URLs hold the password and are checked with Redis).
+fn wired(m: &Model) -> Option<(String, Vec<(String, String)>)> {
+    let unit = m.processes.first().map(|p| unit(m, &p.name))?;
+    let mut env = m
+        .database
+        .as_ref()
+        .map(|db| database_env(m, db))
+        .unwrap_or_default();
+    if let Some(r) = m.redis.as_ref().filter(|r| !r.tcp) {
+        let socket = redis_socket(m);
+        for (k, u) in &r.urls {
+            let (scheme, key) = match u.library {
+                RedisLibrary::RedisPy => ("unix", "db"),
+                RedisLibrary::CeleryBroker => ("redis+socket", ""),
+                RedisLibrary::CeleryBackend => ("redis+socket", "virtual_host"),
+                RedisLibrary::Limits => ("redis+unix", "db"),
+                RedisLibrary::Tcp => continue,
+            };
+            let query = if u.db == 0 || key.is_empty() {
+                String::new()
+            } else {
+                format!("?{key}={}", u.db)
+            };
+            env.push((k.clone(), format!("{scheme}://{socket}{query}")));
+        }
+    }
+    (!env.is_empty()).then_some((unit, env))
+}
+
+/// Redis on loopback TCP: its port, the test password, and the URLs a process gets at start.
+fn redis_tcp(m: &Model) -> Option<RedisTcpTest> {
+    let r = m.redis.as_ref().filter(|r| r.tcp)?;
+    let password = secrets::test_value(&m.name, REDIS_PASSWORD);
+    let urls = r
+        .urls
+        .iter()
+        .map(|(k, u)| {
+            let path = if u.db == 0 {
+                String::new()
+            } else {
+                format!("/{}", u.db)
+            };
+            (
+                k.clone(),
+                format!("redis://:{password}@127.0.0.1:{}{path}", r.port),
+            )
+        })
+        .collect();
+    Some(RedisTcpTest {
+        port: r.port,
+        password,
+        unit: m.processes.first().map(|p| unit(m, &p.name)),
+        urls,
     })
 }
 

@@ -1,0 +1,2 @@
+# A host configuration for the cluster cases.
+{ }
