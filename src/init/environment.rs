@@ -240,7 +240,8 @@ fn kind_of(name: &str, reader: Option<&Reader>) -> Kind {
         return Kind::RedisUrl("redis-py", if n.contains("CACHE") { 1 } else { 0 });
     }
     if n == "CACHE_URL" && matches!(reader, Some(Reader::DjangoEnvironCache)) {
-        return Kind::RedisUrl("django-environ", 1);
+        // django-environ's cache URLs name no socket a measured form reaches: TCP.
+        return Kind::RedisUrl("tcp", 1);
     }
     if n.ends_with("ALLOWED_HOSTS") || n == "TRUSTED_HOSTS" || n == "VIRTUAL_HOST" {
         return Kind::Hosts;
@@ -587,9 +588,6 @@ impl Init<'_> {
                 driver: driver.clone(),
                 ..DbPlan::default()
             });
-            if db == Service::Postgresql {
-                self.draft.postgresql = Some(None);
-            }
         }
         if let Some((s, w)) = why.get(&Service::Redis).cloned() {
             self.report.add(
@@ -936,12 +934,6 @@ impl Init<'_> {
                     db.url.unwrap_or("libpq")
                 )),
             );
-            if r.name != "DATABASE_URL" {
-                self.draft.database_url_env = Some(r.name.clone());
-            }
-            if db.url == Some("sqlalchemy") && db.kind == "postgresql" {
-                self.draft.postgresql = Some(db.driver.clone());
-            }
         } else if let Some(v) = self
             .ev
             .env_values
@@ -963,13 +955,6 @@ impl Init<'_> {
             });
             db.url_env = Some(v.name.clone());
             self.report.add(v.source.clone(), v.name.clone(), Outcome::Mapped(format!("the {} URL, in the form {} parses (over the unix socket; the file's value is not copied)", db.kind, db.url.unwrap_or("libpq"))));
-            if v.name != "DATABASE_URL" {
-                self.draft.database_url_env = Some(v.name.clone());
-            }
-            // Only SQLAlchemy's URLs name the driver (`postgresql+psycopg2://`).
-            if db.url == Some("sqlalchemy") && db.kind == "postgresql" {
-                self.draft.postgresql = Some(db.driver.clone());
-            }
         } else if !parts.is_empty() {
             for (k, v, s) in &parts {
                 let part = match k.as_str() {
@@ -1074,6 +1059,14 @@ impl Init<'_> {
                 }
             }
             Kind::RedisUrl(library, db) => {
+                // pydantic's `RedisDsn` cannot name a socket.
+                let library = if read.as_ref().is_some_and(
+                    |r| matches!(&r.reader, Reader::Pydantic(t) if t.contains("RedisDsn")),
+                ) {
+                    "tcp"
+                } else {
+                    library
+                };
                 if self.draft.redis {
                     self.report.add(
                         source,

@@ -36,6 +36,53 @@ pub(super) struct DbPlan {
     pub(super) parts: BTreeMap<String, String>,
 }
 
+impl DbPlan {
+    /// `[postgresql]` or `[mysql]`: the driver and URL reader the section accepts (others are
+    /// left to its defaults, which `check` then reports), the URL variable, the parts.
+    fn write(&self, draft: &mut Draft) {
+        let (drivers, readers): (&[&str], &[&str]) = if self.kind == "mysql" {
+            (
+                &["mysqlclient", "pymysql", "aiomysql"],
+                &["sqlalchemy", "dj-database-url", "django-environ"],
+            )
+        } else {
+            (
+                &["psycopg", "psycopg2", "asyncpg"],
+                &[
+                    "libpq",
+                    "sqlalchemy",
+                    "dj-database-url",
+                    "django-environ",
+                    "pydantic",
+                    "asyncpg",
+                ],
+            )
+        };
+        let driver = self
+            .driver
+            .clone()
+            .filter(|d| drivers.contains(&d.as_str()));
+        if self.kind == "mysql" {
+            draft.mysql = Some(driver);
+        } else {
+            draft.postgresql = Some(driver);
+        }
+        // libpq is the section's default reader: said only when it is not.
+        draft.database_url_reader = self
+            .url
+            .filter(|u| readers.contains(u) && *u != "libpq")
+            .map(str::to_string);
+        draft.database_url_env = match &self.url_env {
+            Some(v) if v != "DATABASE_URL" => Some(v.clone()),
+            Some(_) => None,
+            // An app reading the parts only gets no URL it would ignore.
+            None if !self.parts.is_empty() => Some(String::new()),
+            None => None,
+        };
+        draft.database_parts = self.parts.clone();
+    }
+}
+
 /// The decisions the draft cannot hold yet.
 #[derive(Debug, Clone, Default)]
 pub(super) struct Plan {
@@ -90,6 +137,12 @@ impl Plan {
                     ..crate::draft::FileDraft::default()
                 },
             );
+        }
+        if let Some(db) = &self.db {
+            db.write(draft);
+        }
+        for (var, (library, n)) in &self.redis_urls {
+            draft.redis_urls.insert(var.clone(), (library.clone(), *n));
         }
         draft.groups = self.groups.clone();
         for s in &self.optional_secrets {
