@@ -11,6 +11,7 @@ mod app;
 mod cluster;
 mod data;
 mod secrets;
+mod servers;
 mod sites;
 mod units;
 
@@ -63,10 +64,11 @@ impl ModuleContext {
     /// Build the module's context from a validated model.
     pub fn new(m: &Model, layout: &Layout) -> Self {
         let sites = sites::context(m);
+        let units = units::context(m);
         ModuleContext {
-            needs: needs(m, &sites),
+            needs: needs(m, &sites, &units),
             app: app::context(m, layout),
-            units: units::context(m),
+            units,
             secrets: secrets::context(m, layout),
             data: data::context(m),
             sites,
@@ -75,7 +77,7 @@ impl ModuleContext {
     }
 }
 
-fn needs(m: &Model, sites: &sites::SitesCtx) -> Needs {
+fn needs(m: &Model, sites: &sites::SitesCtx, units: &units::UnitsCtx) -> Needs {
     let any_command = m
         .processes
         .iter()
@@ -90,14 +92,18 @@ fn needs(m: &Model, sites: &sites::SitesCtx) -> Needs {
     let any_sql_or_once = m
         .tasks
         .iter()
-        .any(|t| t.once || matches!(t.run, TaskRun::Sql(_)));
+        .any(|t| t.once.is_some() || matches!(t.run, TaskRun::Sql(_)));
     let health_tcp = m.health.as_ref().is_some_and(|h| {
         m.processes
             .iter()
             .any(|p| p.name == h.process && matches!(p.listen, Some(Listen::Tcp { .. })))
     });
+    // The servers that take `host:port` in one argument.
     let server_tcp = m.processes.iter().any(|p| {
-        matches!(p.server, Server::Gunicorn { .. }) && matches!(p.listen, Some(Listen::Tcp { .. }))
+        matches!(
+            p.server,
+            Server::Gunicorn { .. } | Server::Hypercorn { .. } | Server::Uwsgi { .. }
+        ) && matches!(p.listen, Some(Listen::Tcp { .. }))
     });
     // The flake builds a uv environment: the module only receives it.
     let built_here = match &m.package {
@@ -113,6 +119,7 @@ fn needs(m: &Model, sites: &sites::SitesCtx) -> Needs {
             || m.restic.is_some()
             || (env_secrets && any_server)
             || m.assets.iter().any(|a| a.build.is_some())
+            || units.uses_pkgs()
             // On several hosts the app's units wait for the database host.
             || (m.cluster.is_some() && matches!(m.database, Some(Database::Postgresql { .. }))),
         uses_options: !m.secrets.is_empty(),
@@ -125,6 +132,7 @@ fn needs(m: &Model, sites: &sites::SitesCtx) -> Needs {
         export_secrets: env_secrets
             && (any_server || any_command || (m.cluster.is_some() && any_sql)),
         psql_client: any_sql
+            || units.uses_psql()
             || (m.cluster.is_some() && matches!(m.database, Some(Database::Postgresql { .. }))),
     }
 }

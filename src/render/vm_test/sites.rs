@@ -33,6 +33,10 @@ pub(super) struct SiteTests {
     nginx_settings: bool,
     /// Some route's upstream keepalive is checked.
     keepalive_routes: bool,
+    /// Some route is checked in its nginx location (unbuffered).
+    location_checks: bool,
+    /// Some route checks the scheme the app sees.
+    scheme_routes: bool,
 }
 
 impl SiteTest {
@@ -90,6 +94,10 @@ struct RouteTest {
     body_limit: Option<BodyLimit>,
     /// spa built with npm: the build-time values its bundle must hold.
     built_values: Vec<String>,
+    /// proxy: nginx passes responses on unbuffered (`proxy_buffering off;` in its location).
+    unbuffered: bool,
+    /// proxy to a gunicorn process logging the scheme it hands the app: the one expected.
+    scheme: Option<String>,
 }
 
 /// The certificates, names and sites of the test, in the order of the description's sites.
@@ -108,6 +116,8 @@ pub(super) fn tests(m: &Model) -> SiteTests {
         built_routes: false,
         nginx_settings: false,
         keepalive_routes: false,
+        location_checks: false,
+        scheme_routes: false,
     };
     for s in &m.sites {
         let site = site_test(m, s, &mut t);
@@ -121,9 +131,38 @@ pub(super) fn tests(m: &Model) -> SiteTests {
     t.spa_routes = routes().any(|r| r.kind == "spa");
     t.built_routes = routes().any(|r| !r.built_values.is_empty());
     t.keepalive_routes = routes().any(|r| r.keepalive_port.is_some());
+    t.location_checks = routes().any(|r| r.unbuffered);
+    t.scheme_routes = routes().any(|r| r.scheme.is_some());
     t.https = t.sites.iter().any(|s| s.tls != "none");
-    t.nginx_settings = t.sites.iter().any(|s| !s.directives.is_empty());
+    t.nginx_settings = t.sites.iter().any(|s| !s.directives.is_empty()) || t.location_checks;
     t
+}
+
+/// The gunicorn processes whose access log the VM test extends with the scheme the app sees:
+/// routed ones that log requests, unless the description sets gunicorn's command-line variable
+/// itself.
+pub(super) fn scheme_logged(m: &Model) -> Vec<String> {
+    const ARGS: &str = "GUNICORN_CMD_ARGS";
+    m.routed_processes()
+        .filter(|p| {
+            matches!(p.server, Server::Gunicorn { .. })
+                && p.access_log
+                && !m.env.contains_key(ARGS)
+                && !p.env.contains_key(ARGS)
+        })
+        .map(|p| p.name.clone())
+        .collect()
+}
+
+/// The domain a site's vhost is named by (its first, or the first but the `www.` aliases it
+/// redirects).
+pub(super) fn vhost_domain(s: &Site) -> Option<String> {
+    let www = if s.redirect_www {
+        www_aliases(&s.domains)
+    } else {
+        Vec::new()
+    };
+    s.domains.iter().find(|d| !www.contains(d)).cloned()
 }
 
 /// One site's checks; its certificate and names are added to `t`.
@@ -161,7 +200,11 @@ fn site_test(m: &Model, s: &Site, t: &mut SiteTests) -> SiteTest {
             .iter()
             .map(|w| (w.clone(), w.trim_start_matches("www.").to_string()))
             .collect(),
-        routes: s.routes.iter().map(|r| route_test(m, r)).collect(),
+        routes: s
+            .routes
+            .iter()
+            .map(|r| route_test(m, r, if tls == "none" { "http" } else { "https" }))
+            .collect(),
         security_headers: s.security_headers,
         directives,
         body_limit: s.client_max_body_size.as_deref().and_then(body_limit),
@@ -198,8 +241,8 @@ fn site_tls(m: &Model, s: &Site, vhost: &str, www: &[String], t: &mut SiteTests)
     }
 }
 
-/// What one route must answer.
-fn route_test(m: &Model, r: &Route) -> RouteTest {
+/// What one route must answer; `scheme` is the one the client uses.
+fn route_test(m: &Model, r: &Route, scheme: &str) -> RouteTest {
     let mut t = RouteTest {
         prefix: format!("{}/", r.path.trim_end_matches('/')),
         path: r.path.clone(),
@@ -212,6 +255,8 @@ fn route_test(m: &Model, r: &Route) -> RouteTest {
         keepalive_port: None,
         body_limit: r.client_max_body_size.as_deref().and_then(body_limit),
         built_values: Vec::new(),
+        unbuffered: false,
+        scheme: None,
     };
     match &r.target {
         RouteTarget::Process(p) => {
@@ -219,6 +264,8 @@ fn route_test(m: &Model, r: &Route) -> RouteTest {
             t.unit = format!("{}.service", m.prefixed(p));
             t.access_log = access_log(m, p);
             t.keepalive_port = keepalive_port(m, p).filter(|_| !r.websockets);
+            t.unbuffered = !r.buffering;
+            t.scheme = scheme_logged(m).contains(p).then(|| scheme.to_string());
         }
         RouteTarget::Asset { spa, name, .. } => {
             t.kind = if *spa { "spa" } else { "static" }.into();
@@ -245,7 +292,7 @@ fn route_test(m: &Model, r: &Route) -> RouteTest {
 }
 
 /// A name the VM test can resolve for `domain` (wildcards get a concrete label).
-fn concrete(domain: &str) -> String {
+pub(super) fn concrete(domain: &str) -> String {
     match domain.strip_prefix("*.") {
         Some(rest) => format!("app2nix-probe.{rest}"),
         None => domain.to_string(),
