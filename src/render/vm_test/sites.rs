@@ -314,8 +314,9 @@ fn www_aliases(domains: &[String]) -> Vec<String> {
 /// Where a process logs the requests it serves: `["journal", unit]` or `["file", path]`.
 pub(super) fn access_log(m: &Model, process: &str) -> Option<Vec<String>> {
     let p = m.processes.iter().find(|p| p.name == process)?;
-    if matches!(p.server, Server::Command(_)) {
-        // An arbitrary command may not log requests: the route check falls back to the status.
+    if matches!(p.server, Server::Command(_)) || !p.access_log {
+        // An arbitrary command may not log requests, and `access_log = false` logs none: the
+        // route check falls back to the status.
         return None;
     }
     Some(if p.access_log_file {
