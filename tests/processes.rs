@@ -204,7 +204,10 @@ fn packages_on_a_units_path() {
         "{m}"
     );
     let nix = file(&files, "demo-vm-test.nix");
-    assert!(nix.contains("\"demo-worker.service ${pkgs.git}\""), "{nix}");
+    assert!(
+        nix.contains("\"demo-worker.service ${pkgs.lib.getBin pkgs.git}\""),
+        "{nix}"
+    );
 }
 
 #[test]
@@ -400,10 +403,18 @@ fn run_once_tasks_are_recorded_in_the_database() {
         "{m}"
     );
     assert!(
-        m.contains("serviceConfig.ExecCondition = \"${onceTasks} ${"),
+        m.contains("serviceConfig.ExecCondition = lib.mkIf onceInDatabase \"${onceTasks} ${"),
         "{m}"
     );
-    assert!(!m.contains(".seed.done"), "{m}");
+    // A database the host provides itself is not the module's to write to: the stamp file.
+    assert!(
+        m.contains("onceInDatabase = cfg.database.createLocally;"),
+        "{m}"
+    );
+    assert!(
+        m.contains("unitConfig.ConditionPathExists = lib.mkIf (!onceInDatabase)"),
+        "{m}"
+    );
     // Without a database: the stamp file.
     let m = module(&with(
         "[processes.web]\ncommand = \"serve\"\n\n[tasks.seed]\ncommand = \"flask seed\"\nonce = true\n",

@@ -82,6 +82,18 @@ fn gunicorn_setting_of(flag: &str) -> Option<&'static str> {
     })
 }
 
+/// `host:port` (IPv6 hosts in brackets) from a server's separate host and port options, with
+/// the servers' usual defaults.
+fn host_port(host: Option<String>, port: Option<String>) -> String {
+    let host = host.unwrap_or_else(|| "127.0.0.1".into());
+    let port = port.unwrap_or_else(|| "8000".into());
+    if host.contains(':') {
+        format!("[{host}]:{port}")
+    } else {
+        format!("{host}:{port}")
+    }
+}
+
 /// `python -m gunicorn …`, `uv run gunicorn …`: the command without its wrappers.
 fn unwrapped(args: &[String]) -> Vec<String> {
     let mut args: Vec<String> = args.to_vec();
@@ -365,13 +377,7 @@ impl Importer {
         }
         p.kind = ProcessKind::Asgi(app?);
         if p.listen.is_none() {
-            let host = host.unwrap_or_else(|| "127.0.0.1".into());
-            let port = port.unwrap_or_else(|| "8000".into());
-            p.listen = Some(if host.contains(':') {
-                format!("[{host}]:{port}")
-            } else {
-                format!("{host}:{port}")
-            });
+            p.listen = Some(host_port(host, port));
         }
         Some(p)
     }
@@ -476,13 +482,7 @@ impl Importer {
             a.push_str("()");
         }
         if p.listen.is_none() {
-            let host = host.unwrap_or_else(|| "127.0.0.1".into());
-            let port = port.unwrap_or_else(|| "8000".into());
-            p.listen = Some(if host.contains(':') {
-                format!("[{host}]:{port}")
-            } else {
-                format!("{host}:{port}")
-            });
+            p.listen = Some(host_port(host, port));
         }
         Some(p)
     }
