@@ -288,6 +288,9 @@ pub(super) fn worker_class(c: &mut Checker, p: &d::Process, threads: Option<u32>
     }
     let class = WorkerClass::parse(&c.choice(&p.worker_class, "worker_class", choices, choices[0]))
         .unwrap_or(WorkerClass::Sync);
+    if class == WorkerClass::Eventlet {
+        c.note("worker_class `eventlet`: gunicorn deprecated its eventlet worker in 25.0 and removed it in 26.0; the process starts only with an older gunicorn (nixpkgs' or the lock's): prefer `gevent`".into());
+    }
     if let (Some(t), Some(sp)) = (threads, &p.threads)
         && t > 1
         && class != WorkerClass::Gthread
