@@ -253,9 +253,17 @@ fn unbuffered_routes_stream() {
 
 #[test]
 fn tasks_run_after_tasks() {
-    let m = module(&with(
+    let files = generate(&with(
         "[processes.web]\ncommand = \"serve\"\n\n[tasks.migrate]\ncommand = \"flask db upgrade\"\n\n[tasks.seed]\ncommand = \"flask seed\"\nafter = [\"migrate\"]\n",
-    ));
+    ))
+    .expect("valid");
+    // The VM test checks the order the units ran in.
+    let py = file(&files, "demo-vm-test.py");
+    assert!(
+        py.contains("(\"demo-seed.service\", [\"demo-migrate.service\"])"),
+        "{py}"
+    );
+    let m = file(&files, "demo.nix");
     let seed = &m[m.find("systemd.services.demo-seed").expect("seed")..];
     assert!(
         seed.contains("after = [ \"demo-migrate.service\" ];"),
@@ -356,6 +364,17 @@ fn timeouts_agree() {
     assert!(
         has_pair(&args_of(&m, "gunicorn"), "--timeout", "300"),
         "{m}"
+    );
+    // The VM test checks the running server has it.
+    let files = generate(&with(&format!(
+        "[processes.web]\nwsgi = \"demo.wsgi:app\"\nlisten = \"127.0.0.1:8000\"\n\n{}",
+        site("{ \"/\" = \"web\" }", "proxy_read_timeout = \"300s\"\n")
+    )))
+    .expect("valid");
+    let py = file(&files, "demo-vm-test.py");
+    assert!(
+        py.contains("(\"demo-web.service\", \"--timeout 300\")"),
+        "{py}"
     );
     // The process's timeout: nginx waits as long on its routes.
     let m = module(&with(&format!(

@@ -99,12 +99,17 @@ struct ProcessTest {
     socket: Option<String>,
     /// Where it logs requests (see [`sites::access_log`]).
     access_log: Option<Vec<String>>,
+    /// Its server's request timeout as on its command line (`--timeout 300`): the running
+    /// process must have it.
+    timeout_arg: Option<String>,
 }
 
 #[derive(Debug, Serialize)]
 struct TaskTest {
     unit: String,
     timer: bool,
+    /// The task units it runs after, which must have been done when it started.
+    after: Vec<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -253,6 +258,7 @@ fn processes(m: &Model) -> Vec<ProcessTest> {
                 port,
                 socket,
                 access_log: sites::access_log(m, &p.name),
+                timeout_arg: timeout_arg(p),
             }
         })
         .collect()
@@ -269,8 +275,20 @@ fn tasks(m: &Model) -> Vec<TaskTest> {
                 unit(m, &t.name)
             },
             timer: t.schedule.is_some(),
+            after: t.after.iter().map(|a| unit(m, a)).collect(),
         })
         .collect()
+}
+
+/// A server's request timeout as its command line has it.
+fn timeout_arg(p: &Process) -> Option<String> {
+    let flag = match p.server {
+        Server::Gunicorn { .. } => "--timeout",
+        Server::Uwsgi { .. } => "--harakiri",
+        Server::Daphne { .. } => "--http-timeout",
+        _ => return None,
+    };
+    p.timeout.map(|t| format!("{flag} {t}"))
 }
 
 /// The health check's URL (and socket), as the test reaches the process, and the site's name

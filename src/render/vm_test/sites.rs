@@ -94,8 +94,11 @@ struct RouteTest {
     body_limit: Option<BodyLimit>,
     /// spa built with npm: the build-time values its bundle must hold.
     built_values: Vec<String>,
-    /// proxy: nginx passes responses on unbuffered (`proxy_buffering off;` in its location).
-    unbuffered: bool,
+    /// proxy: directives its nginx location must hold (unbuffered streaming, the wait for the
+    /// app).
+    location_directives: Vec<String>,
+    /// proxy to a server with `access_log = false`: the request must not be logged.
+    quiet: Option<String>,
     /// proxy to a gunicorn process logging the scheme it hands the app: the one expected.
     scheme: Option<String>,
 }
@@ -131,7 +134,7 @@ pub(super) fn tests(m: &Model) -> SiteTests {
     t.spa_routes = routes().any(|r| r.kind == "spa");
     t.built_routes = routes().any(|r| !r.built_values.is_empty());
     t.keepalive_routes = routes().any(|r| r.keepalive_port.is_some());
-    t.location_checks = routes().any(|r| r.unbuffered);
+    t.location_checks = routes().any(|r| !r.location_directives.is_empty());
     t.scheme_routes = routes().any(|r| r.scheme.is_some());
     t.https = t.sites.iter().any(|s| s.tls != "none");
     t.nginx_settings = t.sites.iter().any(|s| !s.directives.is_empty()) || t.location_checks;
@@ -255,7 +258,8 @@ fn route_test(m: &Model, r: &Route, scheme: &str) -> RouteTest {
         keepalive_port: None,
         body_limit: r.client_max_body_size.as_deref().and_then(body_limit),
         built_values: Vec::new(),
-        unbuffered: false,
+        location_directives: Vec::new(),
+        quiet: None,
         scheme: None,
     };
     match &r.target {
@@ -264,7 +268,25 @@ fn route_test(m: &Model, r: &Route, scheme: &str) -> RouteTest {
             t.unit = format!("{}.service", m.prefixed(p));
             t.access_log = access_log(m, p);
             t.keepalive_port = keepalive_port(m, p).filter(|_| !r.websockets);
-            t.unbuffered = !r.buffering;
+            if !r.buffering {
+                t.location_directives.extend(
+                    [
+                        "proxy_buffering off;",
+                        "proxy_cache off;",
+                        "proxy_set_header Connection \"\";",
+                    ]
+                    .map(str::to_string),
+                );
+            }
+            if let Some(wait) = &r.proxy_read_timeout {
+                t.location_directives
+                    .push(format!("proxy_read_timeout {wait};"));
+            }
+            t.quiet = m
+                .processes
+                .iter()
+                .find(|x| x.name == *p && !x.access_log)
+                .map(|x| format!("{}.service", m.prefixed(&x.name)));
             t.scheme = scheme_logged(m).contains(p).then(|| scheme.to_string());
         }
         RouteTarget::Asset { spa, name, .. } => {
