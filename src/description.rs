@@ -294,6 +294,10 @@ pub struct RouteTable {
     /// Pass WebSocket upgrades through.
     #[serde(default)]
     pub websockets: bool,
+    /// `false`: nginx passes the response on as it arrives instead of buffering it (server-sent
+    /// events, long polling, streamed downloads): `proxy_buffering off`, `proxy_cache off`, and
+    /// an HTTP/1.1 connection to the app that nothing closes in between. Process routes only.
+    pub buffering: Option<bool>,
     /// Per-route `client_max_body_size`.
     pub client_max_body_size: Option<Sp<String>>,
     /// Per-route `proxy_read_timeout`.
@@ -458,14 +462,42 @@ pub struct Process {
     pub asgi: Option<Sp<String>>,
     /// Any command; `$HOST` / `$PORT` (or `$SOCKET`) hold the listen address.
     pub command: Option<Sp<Command>>,
-    /// For `asgi`: `uvicorn` (default) or `gunicorn` (gunicorn managing uvicorn workers).
+    /// The server: for `wsgi`, `gunicorn` (default), `granian`, `uwsgi` or `hypercorn`; for
+    /// `asgi`, `uvicorn` (default), `gunicorn` (managing uvicorn workers), `granian`,
+    /// `hypercorn` or `daphne`. Its package joins the environment; `check` refuses the options
+    /// a server lacks.
     pub server: Option<Sp<String>>,
+    /// gunicorn's worker class: `sync` (the default for `wsgi`), `gthread` (threads, the
+    /// default with `threads`), `gevent` or `eventlet` (cooperative, for long-lived requests
+    /// such as server-sent events; their package is added), or `uvicorn` (for `asgi`).
+    pub worker_class: Option<Sp<String>>,
+    /// Threads per worker (gunicorn `--threads`, granian's blocking threads for WSGI, uWSGI
+    /// `--threads`).
+    pub threads: Option<Sp<i64>>,
+    /// Load the application once before the workers fork (gunicorn `--preload`); `false` for
+    /// uWSGI loads it in each worker (`--lazy-apps`).
+    pub preload: Option<Sp<bool>>,
+    /// Restart each worker after `max_requests` plus up to this many more requests, so that the
+    /// workers do not all restart at once (gunicorn and hypercorn `--max-requests-jitter`).
+    pub max_requests_jitter: Option<Sp<i64>>,
+    /// Log every request (default true); `false` turns the access log off.
+    pub access_log: Option<Sp<bool>>,
+    /// Run this many identical units of a worker (`<app>-<name>-1` … `<app>-<name>-N`), each
+    /// with `INSTANCE` set to its number. Not with `listen`.
+    pub instances: Option<Sp<i64>>,
+    /// nixpkgs packages on the unit's `PATH`, by top-level attribute (`git`, `poppler-utils`,
+    /// `ffmpeg`), for programs the application runs.
+    #[serde(default)]
+    pub path: Vec<Sp<String>>,
     /// `host:port` (`127.0.0.1:8000`, `[::1]:8000`, `0.0.0.0:8000`) or `unix` for a socket in
     /// the runtime directory.
     pub listen: Option<Sp<String>>,
     /// Worker processes (default 2).
     pub workers: Option<Sp<i64>>,
-    /// Seconds a worker may spend on one request before it is restarted (gunicorn `--timeout`).
+    /// Seconds a request may run before the server ends it (gunicorn `--timeout` for its sync
+    /// and threaded workers, uWSGI's harakiri, daphne's `--http-timeout`). Without it, a longer
+    /// `proxy_read_timeout` of a route to the process sets it; with it, the routes that set no
+    /// `proxy_read_timeout` wait as long.
     pub timeout: Option<Sp<i64>>,
     /// Restart a worker after this many requests (gunicorn `--max-requests`).
     pub max_requests: Option<Sp<i64>>,
@@ -497,9 +529,17 @@ pub struct Task {
     pub before: Option<Vec<Sp<String>>>,
     /// Run on a schedule instead (systemd `OnCalendar=`, e.g. `daily`, `*-*-* 03:00:00`).
     pub schedule: Option<Sp<String>>,
-    /// Run only once per machine (a stamp file in the state directory marks it done).
+    /// Run only once: with PostgreSQL, recorded in the app's database (schema `app2nix`), so a
+    /// restored dump says whether it ran; without one, a stamp file in the state directory.
     #[serde(default)]
     pub once: bool,
+    /// Tasks that must succeed before this one starts (`after = ["migrate"]`: a data load after
+    /// the migrations). Not tasks with a `schedule`.
+    #[serde(default)]
+    pub after: Vec<Sp<String>>,
+    /// nixpkgs packages on the unit's `PATH`, by top-level attribute (`git`, `gettext`).
+    #[serde(default)]
+    pub path: Vec<Sp<String>>,
     /// Environment variables for this task only.
     #[serde(default)]
     pub env: BTreeMap<Sp<String>, Sp<EnvValue>>,

@@ -153,6 +153,23 @@ pub struct Process {
     pub max_requests: Option<i64>,
     /// gunicorn `--keep-alive`, uvicorn `--timeout-keep-alive`.
     pub keepalive: Option<i64>,
+    /// `server`, when not the default of the interface (`granian`, `hypercorn`, `daphne`,
+    /// `uwsgi`, or `gunicorn` for an ASGI app).
+    pub server: Option<String>,
+    /// gunicorn's worker class (`gthread`, `gevent`, `eventlet`), when not the default.
+    pub worker_class: Option<String>,
+    /// Threads per worker.
+    pub threads: Option<i64>,
+    /// gunicorn `--preload` (`true`); uWSGI's lazy apps (`false`).
+    pub preload: Option<bool>,
+    /// gunicorn `--max-requests-jitter`.
+    pub max_requests_jitter: Option<i64>,
+    /// `Some(false)`: no access log.
+    pub access_log: Option<bool>,
+    /// Identical units of a worker.
+    pub instances: Option<i64>,
+    /// nixpkgs attributes on the unit's `PATH`.
+    pub path: Vec<String>,
     /// Process-only environment.
     pub env: BTreeMap<String, String>,
 }
@@ -187,6 +204,10 @@ pub struct Task {
     pub sql: Option<String>,
     /// Run once per machine.
     pub once: bool,
+    /// Tasks it runs after.
+    pub after: Vec<String>,
+    /// nixpkgs attributes on the unit's `PATH`.
+    pub path: Vec<String>,
 }
 
 /// An asset: a directory of files, or an npm project built from source.
@@ -205,6 +226,9 @@ pub struct AssetDraft {
 pub enum Route {
     /// A process; `true` when the route's prefix is stripped before proxying.
     Process(String, bool),
+    /// A process whose responses nginx passes on unbuffered (`buffering = false`: server-sent
+    /// events).
+    Unbuffered(String),
     /// An asset.
     Asset(String),
     /// A redirect.
@@ -539,15 +563,31 @@ impl Draft {
         if let Some(l) = &p.listen {
             let _ = writeln!(out, "listen = {}", toml_str(l));
         }
+        for (key, value) in [("server", &p.server), ("worker_class", &p.worker_class)] {
+            if let Some(v) = value {
+                let _ = writeln!(out, "{key} = {}", toml_str(v));
+            }
+        }
         for (key, value) in [
             ("workers", p.workers),
+            ("threads", p.threads),
             ("timeout", p.timeout),
             ("max_requests", p.max_requests),
+            ("max_requests_jitter", p.max_requests_jitter),
             ("keepalive", p.keepalive),
+            ("instances", p.instances),
         ] {
             if let Some(v) = value {
                 let _ = writeln!(out, "{key} = {v}");
             }
+        }
+        for (key, value) in [("preload", p.preload), ("access_log", p.access_log)] {
+            if let Some(v) = value {
+                let _ = writeln!(out, "{key} = {v}");
+            }
+        }
+        if !p.path.is_empty() {
+            let _ = writeln!(out, "path = {}", list(&p.path));
         }
         if !p.env.is_empty() {
             let pairs: Vec<String> = p
@@ -572,6 +612,12 @@ impl Draft {
         }
         if t.once {
             let _ = writeln!(out, "once = true");
+        }
+        if !t.after.is_empty() {
+            let _ = writeln!(out, "after = {}", list(&t.after));
+        }
+        if !t.path.is_empty() {
+            let _ = writeln!(out, "path = {}", list(&t.path));
         }
     }
 
@@ -778,6 +824,7 @@ fn route_toml(r: &Route) -> String {
     match r {
         Route::Process(p, false) => toml_str(p),
         Route::Process(p, true) => format!("{{ process = {}, strip_prefix = true }}", toml_str(p)),
+        Route::Unbuffered(p) => format!("{{ process = {}, buffering = false }}", toml_str(p)),
         Route::Asset(a) => format!("{{ asset = {} }}", toml_str(a)),
         Route::Redirect(url, Some(c)) => format!("{{ redirect = {}, code = {c} }}", toml_str(url)),
         Route::Redirect(url, None) => format!("{{ redirect = {} }}", toml_str(url)),
@@ -878,6 +925,112 @@ mod tests {
             matches!(&*routes["/static/"], crate::description::Route::Table(t) if t.source.is_some()),
             "{text}"
         );
+    }
+
+    /// The keys of processes, tasks and routes written for `init` and `import` parse back as the
+    /// description they mean.
+    #[test]
+    fn process_task_and_route_keys_parse_back() {
+        let mut d = Draft {
+            name: Some("demo".into()),
+            dependencies: vec!["flask".into(), "rq".into()],
+            ..Draft::default()
+        };
+        d.processes.insert(
+            "web".into(),
+            Process {
+                kind: ProcessKind::Wsgi("demo.wsgi:app".into()),
+                listen: Some("127.0.0.1:8000".into()),
+                worker_class: Some("gevent".into()),
+                max_requests: Some(1000),
+                max_requests_jitter: Some(100),
+                preload: Some(true),
+                access_log: Some(false),
+                path: vec!["git".into()],
+                ..Process::default()
+            },
+        );
+        d.processes.insert(
+            "api".into(),
+            Process {
+                kind: ProcessKind::Asgi("demo.asgi:app".into()),
+                listen: Some("127.0.0.1:8001".into()),
+                server: Some("granian".into()),
+                threads: None,
+                ..Process::default()
+            },
+        );
+        d.processes.insert(
+            "worker".into(),
+            Process {
+                kind: ProcessKind::Command(vec!["rq".into(), "worker".into()]),
+                instances: Some(3),
+                ..Process::default()
+            },
+        );
+        d.tasks.insert(
+            "migrate".into(),
+            Task {
+                command: Some("flask db upgrade".into()),
+                ..Task::default()
+            },
+        );
+        d.tasks.insert(
+            "seed".into(),
+            Task {
+                command: Some("flask seed".into()),
+                once: true,
+                after: vec!["migrate".into()],
+                path: vec!["gettext".into()],
+                ..Task::default()
+            },
+        );
+        d.sites.push((
+            "main".into(),
+            Site {
+                domains: vec!["demo.example.org".into()],
+                tls: Tls::None,
+                routes: vec![
+                    ("/".into(), Route::Process("web".into(), false)),
+                    ("/events".into(), Route::Unbuffered("web".into())),
+                ],
+                ..Site::default()
+            },
+        ));
+        let text = d.to_toml();
+        let desc = crate::description::parse(&text).unwrap_or_else(|e| panic!("{e:?}\n{text}"));
+        let web = &desc.processes["web"];
+        assert_eq!(
+            web.worker_class.as_deref().map(String::as_str),
+            Some("gevent")
+        );
+        assert_eq!(web.max_requests_jitter.as_deref(), Some(&100));
+        assert_eq!(web.preload.as_deref(), Some(&true));
+        assert_eq!(web.access_log.as_deref(), Some(&false));
+        assert_eq!(web.path.len(), 1);
+        assert_eq!(
+            desc.processes["api"].server.as_deref().map(String::as_str),
+            Some("granian")
+        );
+        assert_eq!(desc.processes["worker"].instances.as_deref(), Some(&3));
+        assert_eq!(desc.tasks["seed"].after[0].as_str(), "migrate");
+        assert_eq!(desc.tasks["seed"].path[0].as_str(), "gettext");
+        let route = &desc.sites["main"].routes["/events"];
+        assert!(
+            matches!(&**route, crate::description::Route::Table(t) if t.buffering == Some(false)),
+            "{text}"
+        );
+        // And it is a valid description.
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::create_dir(dir.path().join("app")).expect("app");
+        let ctx = crate::model::Context {
+            project_dir: dir.path(),
+        };
+        let text = text.replace("src = \".\"", "src = \"app\"");
+        let desc = crate::description::parse(&text).expect("parses");
+        if let Err(e) = crate::model::build(&desc, &ctx) {
+            panic!("{e:?}\n{text}");
+        }
     }
 
     /// The database and Redis keys `init` and `import` may write parse back through

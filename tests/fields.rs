@@ -393,6 +393,11 @@ fields! {
     process_listen: Expect::Transformed, |v| with("listen = \"127.0.0.1:8000\"", format!("listen = {}", toml_str(&v)));
     process_command: Expect::Verbatim, |v| with("command = [\"celery\", \"worker\"]", format!("command = {}", toml_str(&v)));
     process_command_argument: Expect::ShellWord, |v| with("command = [\"celery\", \"worker\"]", format!("command = [\"celery\", {}]", toml_str(&v)));
+    process_server: Expect::Transformed, |v| with("wsgi = \"demo.wsgi:app\"", format!("wsgi = \"demo.wsgi:app\"\nserver = {}", toml_str(&v)));
+    process_worker_class: Expect::Transformed, |v| with("wsgi = \"demo.wsgi:app\"", format!("wsgi = \"demo.wsgi:app\"\nworker_class = {}", toml_str(&v)));
+    process_path: Expect::Transformed, |v| with("[processes.worker]\n", format!("[processes.worker]\npath = [{}]\n", toml_str(&v)));
+    task_path: Expect::Transformed, |v| with("[tasks.nightly]\n", format!("[tasks.nightly]\npath = [{}]\n", toml_str(&v)));
+    task_after: Expect::Transformed, |v| with("[tasks.nightly]\n", format!("[tasks.nightly]\nafter = [{}]\n", toml_str(&v)));
     process_env_value: Expect::Verbatim, |v| with("[processes.worker]\n", format!("[processes.worker]\nenv = {{ LEVEL = {} }}\n", toml_str(&v)));
     task_name: Expect::Transformed, |v| with("[tasks.nightly]", format!("[tasks.{}]", toml_str(&v)));
     task_description: Expect::UnitText, |v| with("description = \"Demo migrations\"", format!("description = {}", toml_str(&v)));

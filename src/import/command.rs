@@ -70,6 +70,9 @@ fn gunicorn_setting_of(flag: &str) -> Option<&'static str> {
         "--keep-alive" => "keepalive",
         "-e" | "--env" => "raw_env",
         "--max-requests" => "max_requests",
+        "--max-requests-jitter" => "max_requests_jitter",
+        "--threads" => "threads",
+        "--preload" => "preload_app",
         "-k" | "--worker-class" => "worker_class",
         "--access-logfile" => "accesslog",
         "--error-logfile" => "errorlog",
@@ -77,6 +80,18 @@ fn gunicorn_setting_of(flag: &str) -> Option<&'static str> {
         "--capture-output" => "capture_output",
         _ => return None,
     })
+}
+
+/// `host:port` (IPv6 hosts in brackets) from a server's separate host and port options, with
+/// the servers' usual defaults.
+fn host_port(host: Option<String>, port: Option<String>) -> String {
+    let host = host.unwrap_or_else(|| "127.0.0.1".into());
+    let port = port.unwrap_or_else(|| "8000".into());
+    if host.contains(':') {
+        format!("[{host}]:{port}")
+    } else {
+        format!("{host}:{port}")
+    }
 }
 
 /// `python -m gunicorn …`, `uv run gunicorn …`: the command without its wrappers.
@@ -121,6 +136,15 @@ impl Importer {
         let mut p = match prog.as_str() {
             "gunicorn" => self.gunicorn(&mut words)?,
             "uvicorn" => self.uvicorn(&mut words)?,
+            "granian" | "hypercorn" | "daphne" | "uwsgi" => {
+                match self.other_server(&mut words, &prog) {
+                    Some(p) => p,
+                    None => Process {
+                        kind: ProcessKind::Command(args.clone()),
+                        ..Process::default()
+                    },
+                }
+            }
             _ => {
                 if secrets::command_secret(&args).is_some() {
                     self.add(
@@ -209,18 +233,18 @@ impl Importer {
                     }
                 }
                 "--max-requests" => p.max_requests = w.number(&a),
+                "--max-requests-jitter" => p.max_requests_jitter = w.number(&a),
+                "--threads" => p.threads = w.number(&a),
+                "--preload" => p.preload = Some(true),
                 "-k" | "--worker-class" => {
                     let k = w.value(&a).unwrap_or_default();
-                    if k.contains("Uvicorn") {
-                        asgi_worker = true;
-                    } else {
-                        self.add(
-                            w.file,
-                            w.line,
-                            format!("--worker-class {k}"),
-                            Outcome::Unmapped("only sync and uvicorn workers are supported".into()),
-                        );
-                    }
+                    asgi_worker |= self.worker_class(
+                        w.file,
+                        w.line,
+                        &format!("--worker-class {k}"),
+                        &k,
+                        &mut p,
+                    );
                 }
                 _ => self.gunicorn_other(w, &a, &flag, &mut app),
             }
@@ -250,14 +274,53 @@ impl Importer {
         }
         let app = app?;
         p.kind = if asgi_worker {
+            // gunicorn managing uvicorn workers, as written.
+            p.server = Some("gunicorn".into());
             ProcessKind::Asgi(app)
         } else {
             ProcessKind::Wsgi(app)
         };
-        if asgi_worker {
-            self.add(w.file, w.line, "uvicorn workers under gunicorn", Outcome::Unmapped("write `server = \"gunicorn\"` under the process to keep gunicorn as the manager; the import uses uvicorn directly".into()));
-        }
         Some(p)
+    }
+
+    /// gunicorn's worker class `k` onto `p` (`what` names it in the report): whether it is a
+    /// uvicorn worker (an ASGI application).
+    pub(super) fn worker_class(
+        &mut self,
+        file: &str,
+        line: usize,
+        what: &str,
+        k: &str,
+        p: &mut Process,
+    ) -> bool {
+        match k {
+            k if k.contains("UvicornWorker") => {
+                self.add(
+                    file,
+                    line,
+                    what,
+                    Outcome::Mapped("an ASGI application (uvicorn workers under gunicorn)".into()),
+                );
+                return true;
+            }
+            "sync" | "gunicorn.workers.sync.SyncWorker" => {
+                self.add(file, line, what, Outcome::Covered("the default".into()));
+            }
+            "gthread" | "gevent" | "eventlet" => {
+                p.worker_class = Some(k.to_string());
+                self.add(file, line, what, Outcome::Mapped("worker_class".into()));
+            }
+            _ => self.add(
+                file,
+                line,
+                what,
+                Outcome::Unmapped(
+                    "app2nix.toml's worker classes are sync, gthread, gevent, eventlet and uvicorn"
+                        .into(),
+                ),
+            ),
+        }
+        false
     }
 
     /// A gunicorn word without a description key: logging (the journal has the logs), another
@@ -325,15 +388,143 @@ impl Importer {
         }
         p.kind = ProcessKind::Asgi(app?);
         if p.listen.is_none() {
-            let host = host.unwrap_or_else(|| "127.0.0.1".into());
-            let port = port.unwrap_or_else(|| "8000".into());
-            p.listen = Some(if host.contains(':') {
-                format!("[{host}]:{port}")
-            } else {
-                format!("{host}:{port}")
-            });
+            p.listen = Some(host_port(host, port));
         }
         Some(p)
+    }
+
+    /// granian, hypercorn, daphne or uWSGI (`server`): the listen address, workers, threads,
+    /// timeouts and recycling each has, and its application; `None` without one (the command is
+    /// kept as written), or for what app2nix.toml cannot serve (granian's RSGI, a uWSGI ini).
+    fn other_server(&mut self, w: &mut Words, server: &str) -> Option<Process> {
+        let mut p = Process {
+            server: Some(server.to_string()),
+            ..Process::default()
+        };
+        let (mut app, mut host, mut port) = (None, None, None);
+        let mut interface = None;
+        let mut factory = false;
+        while w.i < w.args.len() {
+            let a = w.args[w.i].clone();
+            let flag = a.split('=').next().unwrap_or("").to_string();
+            match (server, flag.as_str()) {
+                ("granian", "--host") | ("daphne", "-b" | "--bind") => host = w.value(&a),
+                ("granian", "--port") | ("daphne", "-p" | "--port") => port = w.value(&a),
+                ("granian", "--uds") | ("daphne", "-u" | "--unix-socket") => {
+                    let _ = w.value(&a);
+                    p.listen = Some("unix".into());
+                }
+                ("hypercorn", "-b" | "--bind") | ("uwsgi", "--http" | "--http-socket") => {
+                    p.listen = w.value(&a).map(|b| match b.strip_prefix("unix:") {
+                        Some(_) => "unix".to_string(),
+                        None if b.starts_with('/') => "unix".to_string(),
+                        None if b.starts_with(':') => format!("127.0.0.1{b}"),
+                        None => b,
+                    });
+                }
+                ("granian", "--interface") => interface = w.value(&a),
+                ("granian" | "hypercorn", "--workers" | "-w")
+                | ("uwsgi", "--processes" | "-p" | "--workers") => p.workers = w.number(&a),
+                ("granian", "--blocking-threads") | ("uwsgi", "--threads") => {
+                    p.threads = w.number(&a)
+                }
+                ("hypercorn" | "uwsgi", "--max-requests") => p.max_requests = w.number(&a),
+                ("hypercorn", "--max-requests-jitter") => p.max_requests_jitter = w.number(&a),
+                ("hypercorn", "--keep-alive") => p.keepalive = w.number(&a),
+                ("daphne", "-t" | "--http-timeout") | ("uwsgi", "--harakiri") => {
+                    p.timeout = w.number(&a)
+                }
+                ("granian", "--factory") => factory = true,
+                ("uwsgi", "--lazy-apps") => p.preload = Some(false),
+                ("uwsgi", "--module" | "-w") => app = w.value(&a),
+                ("hypercorn", "--access-logfile" | "--error-logfile")
+                | ("daphne", "--access-log") => {
+                    let _ = w.value(&a);
+                    self.add(
+                        w.file,
+                        w.line,
+                        &a,
+                        Outcome::Covered("logs go to the journal".into()),
+                    );
+                }
+                ("granian", "--access-log" | "--no-access-log")
+                | ("daphne", "--proxy-headers")
+                | (
+                    "uwsgi",
+                    "--master" | "--die-on-term" | "--strict" | "--need-app" | "--enable-threads"
+                    | "--vacuum",
+                ) => {
+                    self.add(
+                        w.file,
+                        w.line,
+                        &a,
+                        Outcome::Covered(format!(
+                            "app2nix runs {server} with its own logging, proxy and process settings"
+                        )),
+                    );
+                }
+                (_, f) if f.starts_with('-') => {
+                    if !a.contains('=')
+                        && w.args
+                            .get(w.i + 1)
+                            .is_some_and(|n| !n.starts_with('-') && !n.contains(':'))
+                    {
+                        w.i += 1;
+                    }
+                    self.add(
+                        w.file,
+                        w.line,
+                        &a,
+                        Outcome::Unmapped(format!(
+                            "{server} option without an equivalent in app2nix.toml"
+                        )),
+                    );
+                }
+                ("uwsgi", _) => {
+                    self.add(w.file, w.line, &a, Outcome::Unmapped("a uWSGI configuration file: write its settings (module, http-socket, processes, …) as the process's keys".into()));
+                    return None;
+                }
+                _ => app = Some(a.clone()),
+            }
+            w.i += 1;
+        }
+        p.kind = self.server_app(w, server, app?, interface.as_deref())?;
+        if factory && let ProcessKind::Wsgi(a) | ProcessKind::Asgi(a) = &mut p.kind {
+            a.push_str("()");
+        }
+        if p.listen.is_none() {
+            p.listen = Some(host_port(host, port));
+        }
+        Some(p)
+    }
+
+    /// What `server` serves: `app`, a WSGI or an ASGI application (granian's `--interface`,
+    /// hypercorn's `wsgi:` / `asgi:` prefix); `None` for granian's RSGI.
+    fn server_app(
+        &mut self,
+        w: &Words,
+        server: &str,
+        app: String,
+        interface: Option<&str>,
+    ) -> Option<ProcessKind> {
+        Some(match (server, interface) {
+            ("granian", Some("wsgi")) => ProcessKind::Wsgi(app),
+            ("granian", Some("asgi" | "asginl")) => ProcessKind::Asgi(app),
+            ("granian", _) => {
+                self.add(w.file, w.line, "granian --interface rsgi", Outcome::Unmapped("RSGI (granian's default interface) has no key in app2nix.toml: give `--interface asgi` or `wsgi`".into()));
+                return None;
+            }
+            ("uwsgi", _) => ProcessKind::Wsgi(app),
+            ("daphne", _) => ProcessKind::Asgi(app),
+            _ => match app.split_once(':') {
+                Some(("wsgi", rest)) if rest.contains(':') => ProcessKind::Wsgi(rest.to_string()),
+                Some(("asgi", rest)) if rest.contains(':') => ProcessKind::Asgi(rest.to_string()),
+                _ => {
+                    self.add(w.file, w.line, format!("hypercorn {app}"), Outcome::Decided("an ASGI application (hypercorn tells WSGI from ASGI itself): write `wsgi` if it is one".into()));
+                    ProcessKind::Asgi(app)
+                }
+            },
+        })
     }
 
     /// A uvicorn word without a description key: proxy headers (app2nix sets them),
@@ -384,6 +575,64 @@ impl Importer {
 #[cfg(test)]
 mod tests {
     use crate::import::testing::imported;
+
+    /// gunicorn's worker class, threads, preload and jitter are description keys; uvicorn
+    /// workers keep gunicorn as the server.
+    #[test]
+    fn gunicorn_worker_options_are_mapped() {
+        let unit = "[Service]\nExecStart=/srv/venv/bin/gunicorn --bind 127.0.0.1:8001 -k gthread --threads 3 --preload --max-requests 5000 --max-requests-jitter 500 netbox.wsgi:application\n";
+        let (t, report) = imported(&[("netbox.service", unit)]);
+        let web = &t["processes"]["web"];
+        assert_eq!(web["worker_class"].as_str(), Some("gthread"), "{t:?}");
+        assert_eq!(web["threads"].as_integer(), Some(3));
+        assert_eq!(web["preload"].as_bool(), Some(true));
+        assert_eq!(web["max_requests_jitter"].as_integer(), Some(500));
+        assert!(!report.contains("not mapped"), "{report}");
+        let unit = "[Service]\nExecStart=gunicorn -k uvicorn.workers.UvicornWorker -b 127.0.0.1:8000 main:app\n";
+        let (t, _) = imported(&[("api.service", unit)]);
+        assert_eq!(
+            t["processes"]["web"]["server"].as_str(),
+            Some("gunicorn"),
+            "{t:?}"
+        );
+        assert_eq!(t["processes"]["web"]["asgi"].as_str(), Some("main:app"));
+    }
+
+    /// granian, hypercorn, daphne and uWSGI commands become processes with `server`.
+    #[test]
+    fn other_servers_are_mapped() {
+        let units = [
+            (
+                "demo-a.service",
+                "[Service]\nExecStart=granian --interface asgi --host 0.0.0.0 --port 9000 --workers 4 --factory app.main:create_app\n",
+            ),
+            (
+                "demo-b.service",
+                "[Service]\nExecStart=hypercorn -b unix:/run/b.sock --workers 2 wsgi:app.wsgi:app\n",
+            ),
+            (
+                "demo-c.service",
+                "[Service]\nExecStart=daphne -b 127.0.0.1 -p 8001 --http-timeout 60 project.asgi:application\n",
+            ),
+            (
+                "demo-d.service",
+                "[Service]\nExecStart=uwsgi --http-socket :8002 --module hc.wsgi:application --processes 4 --harakiri 10 --master\n",
+            ),
+        ];
+        let (t, report) = imported(&units);
+        let p = &t["processes"];
+        assert_eq!(p["web"]["server"].as_str(), Some("granian"), "{t:?}");
+        assert_eq!(p["web"]["asgi"].as_str(), Some("app.main:create_app()"));
+        assert_eq!(p["web"]["workers"].as_integer(), Some(4));
+        assert_eq!(p["demo-b"]["wsgi"].as_str(), Some("app.wsgi:app"));
+        assert_eq!(p["demo-b"]["listen"].as_str(), Some("unix"));
+        assert_eq!(p["demo-c"]["timeout"].as_integer(), Some(60));
+        assert_eq!(p["demo-c"]["listen"].as_str(), Some("127.0.0.1:8001"));
+        assert_eq!(p["demo-d"]["wsgi"].as_str(), Some("hc.wsgi:application"));
+        assert_eq!(p["demo-d"]["listen"].as_str(), Some("127.0.0.1:8002"));
+        assert_eq!(p["demo-d"]["timeout"].as_integer(), Some(10));
+        assert!(!report.contains("not mapped"), "{report}");
+    }
 
     /// gunicorn's `--keep-alive` and `--max-requests` have description keys.
     #[test]

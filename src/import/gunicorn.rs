@@ -530,39 +530,41 @@ impl Importer {
                     self.add(file, l, rest, Outcome::Unmapped(why.into()));
                 }
             }
-            ("workers" | "timeout" | "keepalive" | "max_requests", Value::Int(n)) => {
+            (
+                "workers"
+                | "timeout"
+                | "keepalive"
+                | "max_requests"
+                | "max_requests_jitter"
+                | "threads",
+                Value::Int(n),
+            ) => {
                 let n = Some(*n);
                 match k {
                     "workers" => p.workers = n,
                     "timeout" => p.timeout = n,
                     "keepalive" => p.keepalive = n,
+                    "max_requests_jitter" => p.max_requests_jitter = n,
+                    "threads" => p.threads = n,
                     _ => p.max_requests = n,
                 }
                 self.add(file, l, what, Outcome::Mapped(k.into()));
+            }
+            ("preload_app", Value::Other(b)) if b == "True" => {
+                p.preload = Some(true);
+                self.add(file, l, what, Outcome::Mapped("preload".into()));
+            }
+            ("preload_app", Value::Other(b)) if b == "False" => {
+                self.add(file, l, what, Outcome::Covered("the default".into()));
             }
             ("raw_env", Value::Strs(items)) => self.gunicorn_raw_env(file, l, items, p, env_mapped),
             ("wsgi_app", Value::Str(app)) => {
                 decided.app = Some(app.clone());
                 self.add(file, l, what, Outcome::Mapped("the application".into()));
             }
-            ("worker_class", Value::Str(w)) if w.contains("Uvicorn") => {
-                decided.asgi = true;
-                self.add(
-                    file,
-                    l,
-                    what,
-                    Outcome::Mapped("an ASGI application (uvicorn workers)".into()),
-                );
+            ("worker_class", Value::Str(w)) => {
+                decided.asgi |= self.worker_class(file, l, &what, w, p);
             }
-            ("worker_class", Value::Str(w)) if w == "sync" => {
-                self.add(file, l, what, Outcome::Covered("the default".into()));
-            }
-            ("worker_class", _) => self.add(
-                file,
-                l,
-                what,
-                Outcome::Unmapped("only sync and uvicorn workers are supported".into()),
-            ),
             ("accesslog" | "errorlog" | "loglevel" | "capture_output", _) => {
                 self.add(
                     file,
@@ -589,8 +591,17 @@ impl Importer {
                 ),
             ),
             (
-                "bind" | "workers" | "timeout" | "keepalive" | "max_requests" | "raw_env"
-                | "wsgi_app",
+                "bind"
+                | "workers"
+                | "timeout"
+                | "keepalive"
+                | "max_requests"
+                | "raw_env"
+                | "wsgi_app"
+                | "max_requests_jitter"
+                | "threads"
+                | "preload_app"
+                | "worker_class",
                 _,
             ) => {
                 self.add(file, l, what, Outcome::Unmapped("computed when gunicorn starts, not a literal app2nix can copy: set it by hand".into()));

@@ -8,12 +8,15 @@
 //! - `app`: the app's name, description and user; the flake's host.
 //! - `data`: database, Redis, state directories, backups.
 //! - `package`: the package, its assets and interpreter, and the environment of every unit.
-//! - `processes`: processes, their commands and listening addresses, the health endpoint.
+//! - `processes`: processes, their commands and listening addresses, the health endpoint;
+//!   `servers`: the servers of `wsgi` / `asgi` processes and what each can do; `tools`: the
+//!   nixpkgs packages on a unit's `PATH`.
 //! - `tasks`: one-shot and scheduled tasks.
 //! - `secrets`: secrets, where their encrypted files live, agenix recipients.
 //! - `build`: the steps run when the source tree is built, the configuration files linked
 //!   into it.
-//! - `sites`: nginx sites, domains, certificates, ACME and routes.
+//! - `sites`: nginx sites, domains, certificates, ACME and routes; `timeouts`: nginx's wait for a
+//!   process and the process's request timeout, made to agree.
 //! - `cluster`: several hosts (`[hosts.*]`): roles, private addresses, what cannot be shared.
 //! - `monitoring`: failure alerts (`[alerts]`) and Prometheus metrics (`[metrics]`).
 //! - `check`: the `Checker` collecting errors and notes, and the validators and predicates the
@@ -39,8 +42,11 @@ mod npm;
 mod package;
 mod processes;
 mod secrets;
+mod servers;
 mod sites;
 mod tasks;
+mod timeouts;
+mod tools;
 mod uv;
 
 pub use app::{Host, SYSTEMS};
@@ -59,8 +65,9 @@ pub use npm::{NpmBuild, NpmScript};
 pub use package::{Asset, DEFAULT_PYTHON, Package, PythonPackage};
 pub use processes::{Command, Health, Listen, Process, Server, default_unit_description};
 pub use secrets::{Agenix, Delivery, Secret};
+pub use servers::WorkerClass;
 pub use sites::{Acme, Route, RouteTarget, Site, Tls, is_domain};
-pub use tasks::{Before, Task, TaskRun};
+pub use tasks::{Before, OnceRecord, Task, TaskRun};
 pub use uv::UvEnv;
 
 /// A validated application.
@@ -178,6 +185,22 @@ impl Model {
         format!("/run/{}-files", self.name)
     }
 
+    /// The site whose requests reach the health check's process: the first site (in the
+    /// description's order) with a route to it, else the first site. Health probes send its
+    /// first domain as `Host`, as nginx does, so an app that checks the host (Django's
+    /// `ALLOWED_HOSTS`) answers them as it answers the site.
+    pub fn health_site(&self) -> Option<&Site> {
+        let h = self.health.as_ref()?;
+        self.sites
+            .iter()
+            .find(|s| {
+                s.routes
+                    .iter()
+                    .any(|r| matches!(&r.target, RouteTarget::Process(p) if *p == h.process))
+            })
+            .or(self.sites.first())
+    }
+
     /// The access log of a process with `access_log_file`.
     pub fn access_log_path(&self, process: &str) -> String {
         format!("{}/{process}-access.log", self.logs_dir())
@@ -200,7 +223,7 @@ pub fn build(desc: &d::Description, ctx: &Context) -> Result<Model, Diagnostics>
     let app = app::identity(&mut c, desc);
     let mut database = data::database(&mut c, desc);
     let package = package::package(&mut c, desc, &mut database);
-    let processes = processes::processes(&mut c, desc, &package, &app.name);
+    let mut processes = processes::processes(&mut c, desc, &package, &app.name);
     let tasks = tasks::tasks(&mut c, desc, &processes, &package, &database);
     let env = package::environment(&mut c, desc);
     let mut secrets = secrets::secrets(&mut c, desc);
@@ -221,7 +244,7 @@ pub fn build(desc: &d::Description, ctx: &Context) -> Result<Model, Diagnostics>
         Package::Python(py) => Some((py.src.as_str(), build.is_some())),
         _ => None,
     };
-    let sites = sites::sites(
+    let mut sites = sites::sites(
         &mut c,
         desc,
         &processes,
@@ -230,6 +253,7 @@ pub fn build(desc: &d::Description, ctx: &Context) -> Result<Model, Diagnostics>
         &acme,
         source_tree,
     );
+    timeouts::agree(&mut c, desc, &mut processes, &mut sites);
     let agenix = secrets::agenix(&mut c, desc);
     let host = app::host(&mut c, desc);
     let placed = cluster::Placed {

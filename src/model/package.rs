@@ -263,22 +263,9 @@ fn dependencies(
             );
         }
     }
-    let servers = desc.processes.values().filter_map(|pr| {
-        if pr.wsgi.is_some() || pr.server.as_ref().is_some_and(|s| s.as_str() == "gunicorn") {
-            Some("gunicorn")
-        } else if pr.asgi.is_some() {
-            Some("uvicorn")
-        } else {
-            None
-        }
-    });
-    dependencies.extend(servers.map(str::to_string));
-    if desc
-        .processes
-        .values()
-        .any(|pr| pr.asgi.is_some() && pr.server.as_ref().is_some_and(|s| s.as_str() == "gunicorn"))
-    {
-        dependencies.insert("uvicorn".into());
+    // The servers and their worker classes' packages.
+    for pr in desc.processes.values() {
+        dependencies.extend(super::servers::packages(pr).into_iter().map(str::to_string));
     }
     match database {
         Some(Database::Sqlite { scheme, .. }) if scheme == "sqlite+aiosqlite" => {

@@ -12,6 +12,7 @@ use std::collections::BTreeMap;
 
 use super::check::{Checker, Places, shown};
 use super::package::Package;
+use super::servers::{self, WorkerClass};
 use crate::commands::Missing;
 use crate::description::{self as d, Sp};
 use crate::diagnostic::did_you_mean;
@@ -21,7 +22,7 @@ use crate::secrets;
 /// What a process runs.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Server {
-    /// gunicorn with sync workers (WSGI) or uvicorn workers (ASGI).
+    /// gunicorn (WSGI, or ASGI with uvicorn workers); its worker class is the process's.
     Gunicorn {
         /// `module:variable`.
         app: String,
@@ -33,8 +34,71 @@ pub enum Server {
         /// `module:variable`.
         app: String,
     },
+    /// granian (WSGI or ASGI).
+    Granian {
+        /// `module:variable`.
+        app: String,
+        /// ASGI rather than WSGI.
+        asgi: bool,
+    },
+    /// hypercorn (WSGI or ASGI).
+    Hypercorn {
+        /// `module:variable`.
+        app: String,
+        /// ASGI rather than WSGI.
+        asgi: bool,
+    },
+    /// daphne (ASGI, one process).
+    Daphne {
+        /// `module:variable`.
+        app: String,
+    },
+    /// uWSGI (WSGI), nixpkgs' build with its Python plugin.
+    Uwsgi {
+        /// `module:variable`.
+        app: String,
+    },
     /// Any command.
     Command(Command),
+}
+
+impl Server {
+    /// `gunicorn`, `uvicorn`, `granian`, `hypercorn`, `daphne`, `uwsgi` or `command`.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Server::Gunicorn { .. } => "gunicorn",
+            Server::Uvicorn { .. } => "uvicorn",
+            Server::Granian { .. } => "granian",
+            Server::Hypercorn { .. } => "hypercorn",
+            Server::Daphne { .. } => "daphne",
+            Server::Uwsgi { .. } => "uwsgi",
+            Server::Command(_) => "command",
+        }
+    }
+
+    /// The application a server serves (`None` for a command).
+    pub fn app(&self) -> Option<&str> {
+        match self {
+            Server::Gunicorn { app, .. }
+            | Server::Uvicorn { app }
+            | Server::Granian { app, .. }
+            | Server::Hypercorn { app, .. }
+            | Server::Daphne { app }
+            | Server::Uwsgi { app } => Some(app),
+            Server::Command(_) => None,
+        }
+    }
+
+    /// Whether it serves an ASGI application.
+    pub fn asgi(&self) -> bool {
+        match self {
+            Server::Gunicorn { asgi, .. }
+            | Server::Granian { asgi, .. }
+            | Server::Hypercorn { asgi, .. } => *asgi,
+            Server::Uvicorn { .. } | Server::Daphne { .. } => true,
+            Server::Uwsgi { .. } | Server::Command(_) => false,
+        }
+    }
 }
 
 /// A command line.
@@ -83,11 +147,39 @@ pub struct Process {
     pub expose: bool,
     /// Access log to a file in the logs directory.
     pub access_log_file: bool,
+    /// Requests are logged (`access_log = false` turns it off).
+    pub access_log: bool,
+    /// gunicorn's worker class (`None` for other servers).
+    pub worker_class: Option<WorkerClass>,
+    /// Threads per worker.
+    pub threads: Option<u32>,
+    /// Load the app before forking (`Some(true)`, gunicorn) or in each worker (`Some(false)`,
+    /// uWSGI); `None`: the server's default.
+    pub preload: Option<bool>,
+    /// Random extra requests before a worker restarts.
+    pub max_requests_jitter: Option<u32>,
+    /// Identical units of a worker (1: a single unit named after the process).
+    pub instances: u32,
+    /// nixpkgs attributes on the unit's `PATH`.
+    pub path: Vec<String>,
     /// Environment for this process only.
     pub env: BTreeMap<String, Text>,
 }
 
 impl Process {
+    /// The Python packages its server needs in the environment: the server's and its worker
+    /// class's (uWSGI is nixpkgs' C program, a command brings its own).
+    pub fn server_packages(&self) -> Vec<&'static str> {
+        let server = match &self.server {
+            Server::Uwsgi { .. } | Server::Command(_) => None,
+            other => Some(other.name()),
+        };
+        server
+            .into_iter()
+            .chain(self.worker_class.and_then(WorkerClass::package))
+            .collect()
+    }
+
     /// How long nginx may keep an idle connection to this process for reuse (upstream
     /// keepalive): a second less than the server keeps it, so nginx never sends a request on a
     /// connection the server is closing. `None` when the server closes every connection
@@ -95,10 +187,13 @@ impl Process {
     pub fn upstream_keepalive_timeout(&self) -> Option<u32> {
         // The servers' own defaults: uvicorn's --timeout-keep-alive 5 s, gunicorn's --keep-alive
         // 2 s; an arbitrary command is assumed to keep connections at least 5 s.
+        // hypercorn's --keep-alive 5 s. granian, daphne and uWSGI's HTTP socket are left
+        // without: their idle timeouts are not a documented setting to stay under.
         let idle = match &self.server {
-            Server::Gunicorn { asgi: false, .. } => return None,
-            Server::Gunicorn { asgi: true, .. } => self.keepalive.unwrap_or(2),
-            Server::Uvicorn { .. } => self.keepalive.unwrap_or(5),
+            Server::Gunicorn { .. } if self.worker_class == Some(WorkerClass::Sync) => return None,
+            Server::Gunicorn { .. } => self.keepalive.unwrap_or(2),
+            Server::Uvicorn { .. } | Server::Hypercorn { .. } => self.keepalive.unwrap_or(5),
+            Server::Granian { .. } | Server::Daphne { .. } | Server::Uwsgi { .. } => return None,
             Server::Command(_) => 5,
         };
         idle.checked_sub(1).filter(|t| *t > 0)
@@ -142,7 +237,40 @@ pub(super) fn processes(
         }
     }
     out.sort_by(|a, b| a.name.cmp(&b.name));
+    instance_names(c, desc);
     out
+}
+
+/// The units of a process with `instances` are `<app>-<name>-<number>`: no other process or
+/// task may be named `<name>-<number>`.
+fn instance_names(c: &mut Checker, desc: &d::Description) {
+    let with_instances: Vec<&str> = desc
+        .processes
+        .iter()
+        .filter(|(_, p)| p.instances.as_ref().is_some_and(|n| **n > 1))
+        .map(|(n, _)| n.as_str())
+        .collect();
+    let names = desc.processes.keys().chain(desc.tasks.keys());
+    for other in names {
+        let clash = with_instances.iter().find(|base| {
+            other
+                .strip_prefix(**base)
+                .and_then(|rest| rest.strip_prefix('-'))
+                .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+        });
+        if let Some(base) = clash {
+            c.err(
+                other.span(),
+                format!(
+                    "`{}` is the name of one of the units of process `{base}` (`instances`)",
+                    other.as_str()
+                ),
+                format!(
+                    "rename it: the units of `{base}` are `<app>-{base}-1`, `<app>-{base}-2`, …"
+                ),
+            );
+        }
+    }
 }
 
 /// One process; `None` when what it runs is invalid.
@@ -166,8 +294,12 @@ fn process(
     let server = server(c, name, p, package)?;
     let listen = listen(c, name, p, &server, ports);
     server_options(c, desc, name, p, &server);
+    let threads = c.positive(&p.threads, "threads", 1024);
+    let worker_class =
+        matches!(server, Server::Gunicorn { .. }).then(|| servers::worker_class(c, p, threads));
+    let instances = instances(c, name, p, &listen);
     if matches!(server, Server::Command(_)) {
-        wired_variables(c, name, &listen, &p.env);
+        wired_variables(c, name, &listen, instances > 1, &p.env);
     }
     let description = match &p.description {
         Some(s) => {
@@ -195,8 +327,51 @@ fn process(
         keepalive: c.positive(&p.keepalive, "keepalive", 3600),
         expose: p.expose,
         access_log_file: p.access_log_file,
+        access_log: p.access_log.as_ref().is_none_or(|a| **a),
+        worker_class,
+        threads,
+        preload: p.preload.as_ref().map(|b| **b),
+        max_requests_jitter: jitter(c, p),
+        instances,
+        path: super::tools::path(c, &p.path),
         env,
     })
+}
+
+/// `max_requests_jitter`: a number, and only beside `max_requests`.
+fn jitter(c: &mut Checker, p: &d::Process) -> Option<u32> {
+    let j = c.positive(&p.max_requests_jitter, "max_requests_jitter", 10_000_000)?;
+    if p.max_requests.is_none()
+        && let Some(sp) = &p.max_requests_jitter
+    {
+        c.err(
+            sp.span(),
+            "`max_requests_jitter` without `max_requests`",
+            "add `max_requests` (workers restart after that many requests, plus up to the jitter), or remove the jitter",
+        );
+    }
+    Some(j)
+}
+
+/// `instances`: identical units of a process that does not listen (units cannot share a port).
+fn instances(c: &mut Checker, name: &Sp<String>, p: &d::Process, listen: &Option<Listen>) -> u32 {
+    let Some(n) = c.positive(&p.instances, "instances", 64) else {
+        return 1;
+    };
+    if p.listen.is_some()
+        && let Some(sp) = &p.instances
+    {
+        let why = match listen {
+            Some(Listen::Unix) => "one socket",
+            _ => "one port",
+        };
+        c.err(
+            sp.span(),
+            format!("process `{}` listens, so it cannot run as several units: they would share {why}", name.as_str()),
+            "raise `workers` for a server; `instances` is for workers that do not listen (queues, schedulers)",
+        );
+    }
+    n
 }
 
 /// What a process runs: exactly one of `wsgi`, `asgi` or `command`.
@@ -210,14 +385,26 @@ fn server(c: &mut Checker, name: &Sp<String>, p: &d::Process, package: &Package)
         return None;
     }
     if let Some(app_ref) = p.wsgi.as_ref().or(p.asgi.as_ref()) {
-        return Some(python_server(c, p, app_ref, package));
+        return Some(python_server(c, name, p, app_ref, package));
     }
-    if let Some(s) = &p.server {
-        c.err(
-            s.span(),
-            "`server` applies to `wsgi` and `asgi` processes only",
-            "remove it",
-        );
+    for (key, span) in [
+        ("server", p.server.as_ref().map(Sp::span)),
+        ("access_log", p.access_log.as_ref().map(Sp::span)),
+        ("worker_class", p.worker_class.as_ref().map(Sp::span)),
+        ("threads", p.threads.as_ref().map(Sp::span)),
+        ("preload", p.preload.as_ref().map(Sp::span)),
+        (
+            "max_requests_jitter",
+            p.max_requests_jitter.as_ref().map(Sp::span),
+        ),
+    ] {
+        if let Some(span) = span {
+            c.err(
+                span,
+                format!("`{key}` applies to `wsgi` and `asgi` processes only"),
+                "remove it (pass the setting in the command instead)",
+            );
+        }
     }
     let cmd = p
         .command
@@ -229,9 +416,11 @@ fn server(c: &mut Checker, name: &Sp<String>, p: &d::Process, package: &Package)
     Some(Server::Command(cmd))
 }
 
-/// gunicorn or uvicorn serving the application `app_ref` names.
+/// The server (gunicorn, uvicorn, granian, hypercorn, daphne or uWSGI) serving the application
+/// `app_ref` names.
 fn python_server(
     c: &mut Checker,
+    name: &Sp<String>,
     p: &d::Process,
     app_ref: &Sp<String>,
     package: &Package,
@@ -252,29 +441,26 @@ fn python_server(
             "for a nixpkgs or flake package, run its server with `command`",
         );
     }
-    let server = c.choice(
-        &p.server,
-        "server",
-        if p.wsgi.is_some() {
-            &["gunicorn"]
-        } else {
-            &["uvicorn", "gunicorn"]
-        },
-        if p.wsgi.is_some() {
-            "gunicorn"
-        } else {
-            "uvicorn"
-        },
-    );
-    if server == "gunicorn" {
-        Server::Gunicorn {
-            app: app_ref.to_string(),
-            asgi: p.asgi.is_some(),
-        }
-    } else {
-        Server::Uvicorn {
-            app: app_ref.to_string(),
-        }
+    let spec = servers::server_of(c, p);
+    servers::unsupported(c, name, p, spec);
+    if spec.name == "uwsgi"
+        && let (Package::Python(py), Some(s)) = (package, &p.server)
+        && py.uv.is_some()
+    {
+        c.err(
+            s.span(),
+            "uWSGI is nixpkgs' build for its own interpreter, which a uv.lock environment does not use",
+            "serve the application with gunicorn or granian from the lock (or set `lock = false` to use nixpkgs' packages)",
+        );
+    }
+    let (app, asgi) = (app_ref.to_string(), p.asgi.is_some());
+    match spec.name {
+        "gunicorn" => Server::Gunicorn { app, asgi },
+        "granian" => Server::Granian { app, asgi },
+        "hypercorn" => Server::Hypercorn { app, asgi },
+        "daphne" => Server::Daphne { app },
+        "uwsgi" => Server::Uwsgi { app },
+        _ => Server::Uvicorn { app },
     }
 }
 
@@ -345,7 +531,6 @@ fn server_options(
     server: &Server,
 ) {
     let is_server = !matches!(server, Server::Command(_));
-    let uvicorn = matches!(server, Server::Uvicorn { .. });
     if !is_server {
         for (v, what) in [
             (&p.workers, "workers"),
@@ -362,21 +547,14 @@ fn server_options(
             }
         }
     }
-    if uvicorn && let Some(t) = &p.timeout {
-        c.err(
-            t.span(),
-            "uvicorn has no request timeout",
-            "remove `timeout`, or use server = \"gunicorn\" (uvicorn workers under gunicorn)",
-        );
-    }
-    if p.access_log_file && uvicorn {
+    if p.access_log_file && p.access_log.as_ref().is_some_and(|a| !**a) {
         c.err(
             name.span(),
             format!(
-                "process `{}`: uvicorn logs requests to the journal only",
+                "process `{}` writes its access log to a file, but `access_log = false` turns it off",
                 name.as_str()
             ),
-            "remove `access_log_file`, or use server = \"gunicorn\"",
+            "remove one of them",
         );
     }
     if p.access_log_file && !desc.state.logs {
@@ -397,22 +575,29 @@ fn wired_variables(
     c: &mut Checker,
     process: &Sp<String>,
     listen: &Option<Listen>,
+    instances: bool,
     env: &BTreeMap<Sp<String>, Sp<d::EnvValue>>,
 ) {
-    let wired: &[&str] = match listen {
-        Some(Listen::Tcp { .. }) => &["HOST", "PORT"],
-        Some(Listen::Unix) => &["SOCKET"],
-        None => &[],
+    let wired: &[&str] = match (listen, instances) {
+        (Some(Listen::Tcp { .. }), _) => &["HOST", "PORT"],
+        (Some(Listen::Unix), _) => &["SOCKET"],
+        (None, true) => &["INSTANCE"],
+        (None, false) => &[],
     };
     for k in env.keys().filter(|k| wired.contains(&k.as_str())) {
         c.err(
             k.span(),
             format!(
-                "`{}` of process `{}` is set by the module from `listen`",
+                "`{}` of process `{}` is set by the module from `{}`",
                 k.as_str(),
-                process.as_str()
+                process.as_str(),
+                if k.as_str() == "INSTANCE" { "instances" } else { "listen" }
             ),
-            "remove it: change `listen` (or, on the host, the process's `address` and `port` options) instead",
+            if k.as_str() == "INSTANCE" {
+                "remove it: each unit of a process with `instances` gets its number there"
+            } else {
+                "remove it: change `listen` (or, on the host, the process's `address` and `port` options) instead"
+            },
         );
     }
 }

@@ -64,6 +64,8 @@ pub struct Route {
     pub strip_prefix: bool,
     /// Pass WebSocket upgrades.
     pub websockets: bool,
+    /// nginx buffers the response (`buffering = false` streams it: server-sent events).
+    pub buffering: bool,
     /// `client_max_body_size`.
     pub client_max_body_size: Option<String>,
     /// `proxy_read_timeout`.
@@ -443,6 +445,7 @@ fn route(c: &mut Checker, path: &Sp<String>, r: &Sp<d::Route>, t: &Targets) -> O
         code: None,
         strip_prefix: false,
         websockets: false,
+        buffering: None,
         client_max_body_size: None,
         proxy_read_timeout: None,
     };
@@ -495,6 +498,9 @@ fn route(c: &mut Checker, path: &Sp<String>, r: &Sp<d::Route>, t: &Targets) -> O
         c.err(code.span(), "`code` applies to redirects only", "remove it");
     }
     route_options(c, path, r, table, &target);
+    if table.buffering == Some(false) {
+        unbuffered_sync_worker(c, path, r, &target, t);
+    }
     let client_max_body_size = size(c, &table.client_max_body_size);
     let proxy_read_timeout = duration(c, &table.proxy_read_timeout);
     Some(Route {
@@ -502,6 +508,7 @@ fn route(c: &mut Checker, path: &Sp<String>, r: &Sp<d::Route>, t: &Targets) -> O
         target: target?,
         strip_prefix: table.strip_prefix,
         websockets: table.websockets,
+        buffering: table.buffering.unwrap_or(true),
         client_max_body_size,
         proxy_read_timeout,
     })
@@ -715,6 +722,32 @@ fn redirect_target(c: &mut Checker, u: &Sp<String>, code: &Option<Sp<i64>>) -> O
     }
 }
 
+/// An unbuffered route to gunicorn's sync workers: nginx's buffering is what frees such a
+/// worker from a slow client, and a stream (server-sent events) would hold it for as long as it
+/// lasts, one request at a time.
+fn unbuffered_sync_worker(
+    c: &mut Checker,
+    path: &Sp<String>,
+    r: &Sp<d::Route>,
+    target: &Option<RouteTarget>,
+    t: &Targets,
+) {
+    let Some(RouteTarget::Process(name)) = target else {
+        return;
+    };
+    let sync = t
+        .processes
+        .iter()
+        .any(|p| p.name == *name && p.worker_class == Some(super::servers::WorkerClass::Sync));
+    if sync {
+        c.err(
+            r.span(),
+            format!("route `{}` is unbuffered, but `{name}` runs gunicorn's sync workers", path.as_str()),
+            format!("a sync worker serves one request at a time, held for as long as the response streams: give `{name}` `worker_class = \"gevent\"` (or `gthread`), or serve it with an ASGI server"),
+        );
+    }
+}
+
 /// Options that apply to some targets only: `strip_prefix` and `websockets` to processes, a
 /// path ending in `/` for directories.
 fn route_options(
@@ -743,6 +776,16 @@ fn route_options(
                 path.as_str()
             ),
             "remove it",
+        );
+    }
+    if table.buffering.is_some() && !is_process && target.is_some() {
+        c.err(
+            r.span(),
+            format!(
+                "route `{}`: `buffering` applies to process routes only",
+                path.as_str()
+            ),
+            "remove it: nginx serves files and redirects itself",
         );
     }
     if matches!(

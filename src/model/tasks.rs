@@ -34,6 +34,27 @@ pub enum Before {
     Processes(Vec<String>),
 }
 
+/// Where a run-once task records that it ran.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OnceRecord {
+    /// A row of `app2nix.once_tasks` in the app's PostgreSQL database: a restored dump says
+    /// whether the task ran against that data, whatever the machine's state directory holds.
+    Postgresql,
+    /// A stamp file in the state directory (no database a unit can write to from a shell).
+    StampFile,
+}
+
+impl OnceRecord {
+    /// The record for an app with `database`: the one place that decides it per kind of
+    /// database (a MySQL record would be added here and in the module's `onceTask` helpers).
+    pub fn for_database(database: &Option<Database>) -> OnceRecord {
+        match database {
+            Some(Database::Postgresql { .. }) => OnceRecord::Postgresql,
+            _ => OnceRecord::StampFile,
+        }
+    }
+}
+
 /// A one-shot or scheduled task.
 #[derive(Debug, Clone)]
 pub struct Task {
@@ -47,8 +68,12 @@ pub struct Task {
     pub before: Before,
     /// `OnCalendar=` for scheduled tasks.
     pub schedule: Option<String>,
-    /// Guarded by a stamp file: runs once per machine.
-    pub once: bool,
+    /// Runs once, recorded where [`OnceRecord`] says.
+    pub once: Option<OnceRecord>,
+    /// Tasks that must succeed before it starts, by name.
+    pub after: Vec<String>,
+    /// nixpkgs attributes on the unit's `PATH`.
+    pub path: Vec<String>,
     /// Environment for this task only.
     pub env: BTreeMap<String, Text>,
 }
@@ -83,6 +108,7 @@ pub(super) fn tasks(
             None => default_unit_description(&desc.app.name, name.as_str()),
         };
         let env = c.env_map(&t.env, &BTreeMap::new(), &Places::of(desc));
+        let path = super::tools::path(c, &t.path);
         if let Some(run) = run {
             out.push(Task {
                 name: name.to_string(),
@@ -90,12 +116,107 @@ pub(super) fn tasks(
                 run,
                 before,
                 schedule,
-                once: t.once,
+                once: t.once.then(|| OnceRecord::for_database(database)),
+                after: t.after.iter().map(|a| a.to_string()).collect(),
+                path,
                 env,
             });
         }
     }
+    after(c, desc);
     out
+}
+
+/// `after`: unscheduled tasks of the description, without cycles.
+fn after(c: &mut Checker, desc: &d::Description) {
+    let unscheduled: Vec<&str> = desc
+        .tasks
+        .iter()
+        .filter(|(_, t)| t.schedule.is_none())
+        .map(|(n, _)| n.as_str())
+        .collect();
+    for (name, t) in &desc.tasks {
+        let mut seen = std::collections::BTreeSet::new();
+        for a in &t.after {
+            if !seen.insert(a.as_str()) {
+                c.err(
+                    a.span(),
+                    format!("`{}` is listed twice", shown(a)),
+                    "keep one of them",
+                );
+            } else if desc
+                .tasks
+                .get(a.as_str())
+                .is_some_and(|o| o.schedule.is_some())
+            {
+                c.err(
+                    a.span(),
+                    format!("task `{}` runs after `{}`, which runs on a schedule", name.as_str(), a.as_str()),
+                    "order it after tasks that run at start (migrations, setup); a scheduled task runs on its timer",
+                );
+            } else if !desc.tasks.contains_key(a.as_str()) {
+                let help = match did_you_mean(a, unscheduled.iter().copied()) {
+                    Some(s) => format!("did you mean `{s}`?"),
+                    None if unscheduled.is_empty() => {
+                        "there is no task to run after; remove `after`".to_string()
+                    }
+                    None => format!(
+                        "name a task: {}",
+                        unscheduled
+                            .iter()
+                            .map(|n| format!("`{n}`"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                };
+                c.err(
+                    a.span(),
+                    format!(
+                        "task `{}` runs after `{}`, which is not a task",
+                        name.as_str(),
+                        shown(a)
+                    ),
+                    help,
+                );
+            } else if let Some(cycle) = cycle_through(desc, name.as_str(), a.as_str()) {
+                c.err(
+                    a.span(),
+                    format!(
+                        "tasks wait for each other in a cycle: {}",
+                        cycle.join(" → ")
+                    ),
+                    "remove one `after` of the cycle: none of them could ever start",
+                );
+            }
+        }
+    }
+}
+
+/// The tasks from `from` back to `start` through `after`, when `start` runs after `from` and
+/// `from` (through others) after `start`: `[start, from, …, start]`.
+fn cycle_through(desc: &d::Description, start: &str, from: &str) -> Option<Vec<String>> {
+    let mut stack = vec![vec![start.to_string(), from.to_string()]];
+    let mut visited = std::collections::BTreeSet::new();
+    while let Some(trail) = stack.pop() {
+        let last = trail.last()?.clone();
+        if last == start {
+            return Some(trail);
+        }
+        if !visited.insert(last.clone()) {
+            continue;
+        }
+        for next in desc
+            .tasks
+            .get(last.as_str())
+            .map(|t| t.after.as_slice())
+            .unwrap_or(&[])
+        {
+            let mut longer = trail.clone();
+            longer.push(next.to_string());
+            stack.push(longer);
+        }
+    }
+    None
 }
 
 /// What a task runs: exactly one of `command` or `sql`.

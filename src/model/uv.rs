@@ -481,13 +481,7 @@ fn holds_what_processes_need(
 ) {
     let mut needed: BTreeSet<&str> = BTreeSet::new();
     for p in desc.processes.values() {
-        let gunicorn = p.server.as_ref().is_some_and(|s| s.as_str() == "gunicorn");
-        if p.wsgi.is_some() || gunicorn {
-            needed.insert("gunicorn");
-        }
-        if p.asgi.is_some() {
-            needed.insert("uvicorn");
-        }
+        needed.extend(super::servers::packages(p));
     }
     let driver = match database {
         Some(Database::Sqlite { scheme, .. }) if scheme == "sqlite+aiosqlite" => {

@@ -148,11 +148,13 @@ pub(super) fn context(m: &Model, layout: &Layout) -> AppCtx {
             .collect(),
         python_path: matches!(&m.package, Package::Python(_)),
         server_packages: match &m.package {
-            Package::Python(py) => py
-                .dependencies
+            Package::Python(_) => m
+                .processes
                 .iter()
-                .filter(|d| *d == "gunicorn" || *d == "uvicorn")
-                .cloned()
+                .flat_map(|p| p.server_packages())
+                .map(str::to_string)
+                .collect::<std::collections::BTreeSet<_>>()
+                .into_iter()
                 .collect(),
             _ => vec![],
         },

@@ -104,6 +104,14 @@ struct ResticCtx {
 struct HealthCtx {
     path: String,
     process: String,
+    /// The site whose first domain the probe sends as `Host`.
+    site: Option<String>,
+    /// That site redirects `www.`: its vhost is named by the first other domain.
+    redirect_www: bool,
+    /// `https`, or `http` for a site without TLS: the `X-Forwarded-Proto` nginx sends.
+    scheme: String,
+    /// Its first domain is a wildcard (`*.example.org`): the probe names a host under it.
+    wildcard: bool,
 }
 
 pub(super) fn context(m: &Model) -> DataCtx {
@@ -163,9 +171,21 @@ pub(super) fn context(m: &Model) -> DataCtx {
                 .unwrap_or_default(),
             "the Redis URLs",
         ),
-        health: m.health.as_ref().map(|h| HealthCtx {
-            path: h.path.clone(),
-            process: h.process.clone(),
+        health: m.health.as_ref().map(|h| {
+            let site = m.health_site();
+            HealthCtx {
+                path: h.path.clone(),
+                process: h.process.clone(),
+                site: site.map(|s| s.name.clone()),
+                redirect_www: site.is_some_and(|s| s.redirect_www),
+                scheme: match site.map(|s| &s.tls) {
+                    Some(model::Tls::None) => "http",
+                    _ => "https",
+                }
+                .into(),
+                wildcard: site
+                    .is_some_and(|s| s.domains.first().is_some_and(|d| d.starts_with("*."))),
+            }
         }),
     }
 }

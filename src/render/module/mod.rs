@@ -13,6 +13,7 @@ mod cluster;
 mod data;
 mod monitoring;
 mod secrets;
+mod servers;
 mod sites;
 mod units;
 mod values;
@@ -71,11 +72,12 @@ impl ModuleContext {
     pub fn new(m: &Model, layout: &Layout) -> Self {
         let sites = sites::context(m);
         let monitoring = monitoring::context(m);
+        let units = units::context(m);
         ModuleContext {
-            needs: needs(m, &sites, &monitoring),
+            needs: needs(m, &sites, &monitoring, &units),
             app: app::context(m, layout),
             build: build::context(m, &layout.to_project),
-            units: units::context(m),
+            units,
             secrets: secrets::context(m, layout),
             data: data::context(m),
             sites,
@@ -85,7 +87,12 @@ impl ModuleContext {
     }
 }
 
-fn needs(m: &Model, sites: &sites::SitesCtx, monitoring: &monitoring::MonitoringCtx) -> Needs {
+fn needs(
+    m: &Model,
+    sites: &sites::SitesCtx,
+    monitoring: &monitoring::MonitoringCtx,
+    units: &units::UnitsCtx,
+) -> Needs {
     let any_command = m
         .processes
         .iter()
@@ -100,14 +107,18 @@ fn needs(m: &Model, sites: &sites::SitesCtx, monitoring: &monitoring::Monitoring
     let any_sql_or_once = m
         .tasks
         .iter()
-        .any(|t| t.once || matches!(t.run, TaskRun::Sql(_)));
+        .any(|t| t.once.is_some() || matches!(t.run, TaskRun::Sql(_)));
     let health_tcp = m.health.as_ref().is_some_and(|h| {
         m.processes
             .iter()
             .any(|p| p.name == h.process && matches!(p.listen, Some(Listen::Tcp { .. })))
     });
+    // The servers that take `host:port` in one argument.
     let server_tcp = m.processes.iter().any(|p| {
-        matches!(p.server, Server::Gunicorn { .. }) && matches!(p.listen, Some(Listen::Tcp { .. }))
+        matches!(
+            p.server,
+            Server::Gunicorn { .. } | Server::Hypercorn { .. } | Server::Uwsgi { .. }
+        ) && matches!(p.listen, Some(Listen::Tcp { .. }))
     });
     // The flake builds a uv environment: the module only receives it.
     let built_here = match &m.package {
@@ -128,6 +139,7 @@ fn needs(m: &Model, sites: &sites::SitesCtx, monitoring: &monitoring::Monitoring
             // The built source tree (`pkgs.runCommand`) and the files' renderer (`pkgs.python3`).
             || m.built_source()
             || !m.files.is_empty()
+            || units.uses_pkgs()
             // On several hosts the app's units wait for the database host.
             || (m.cluster.is_some() && matches!(m.database, Some(Database::Postgresql { .. })))
             // MariaDB is the server's default package.
@@ -149,6 +161,7 @@ fn needs(m: &Model, sites: &sites::SitesCtx, monitoring: &monitoring::Monitoring
         export_secrets: env_secrets
             && (any_server || any_command || (m.cluster.is_some() && any_sql)),
         psql_client: any_sql
+            || units.uses_psql()
             || (m.cluster.is_some() && matches!(m.database, Some(Database::Postgresql { .. }))),
     }
 }

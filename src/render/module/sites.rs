@@ -185,7 +185,15 @@ fn locations(m: &Model, r: &Route) -> Vec<LocationCtx> {
                 .processes
                 .iter()
                 .any(|x| x.name == *p && x.upstream_keepalive_timeout().is_some());
-            if keepalive && !r.websockets {
+            if !r.buffering {
+                // Passed on as it arrives (server-sent events): nothing buffered or cached.
+                loc.extra_config.push("proxy_buffering off;".into());
+                loc.extra_config.push("proxy_cache off;".into());
+            }
+            // The http level's HTTP/1.1 with no `Connection: close`, which the proxy headers
+            // included here would otherwise bring back: for upstream keepalive, and for a stream
+            // that must stay open.
+            if (keepalive || !r.buffering) && !r.websockets {
                 loc.extra_config
                     .push("proxy_set_header Connection \"\";".into());
             }

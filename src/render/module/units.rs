@@ -7,8 +7,11 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+use super::servers;
 use super::values::{Source, nix_value};
-use crate::model::{Before, Command, Listen, Model, Server, TaskRun, default_unit_description};
+use crate::model::{
+    Before, Command, Listen, Model, OnceRecord, Server, TaskRun, default_unit_description,
+};
 use crate::shell;
 
 /// The target (`<app>-setup.target`) that tasks run before every process are ordered before.
@@ -29,6 +32,26 @@ pub(super) struct UnitsCtx {
     /// Some process, or some task, runs a shell script (a command).
     process_scripts: bool,
     task_scripts: bool,
+    /// Some server or listening command is told which proxies to trust (`trustedProxies`).
+    trusted_proxies: bool,
+    /// Some run-once task is recorded in the database (`onceTasks`).
+    once_in_database: bool,
+    /// Some process runs uWSGI (`uwsgi`, nixpkgs' build with the app's interpreter).
+    uwsgi: bool,
+    /// Some unit has packages on its `PATH`.
+    unit_packages: bool,
+}
+
+impl UnitsCtx {
+    /// The units refer to `pkgs` (packages on a `PATH`, uWSGI, the run-once record).
+    pub(super) fn uses_pkgs(&self) -> bool {
+        self.unit_packages || self.uwsgi || self.once_in_database
+    }
+
+    /// A unit runs `psql` (the run-once record).
+    pub(super) fn uses_psql(&self) -> bool {
+        self.once_in_database
+    }
 }
 
 #[derive(Debug, Serialize)]
@@ -39,22 +62,32 @@ struct ProcessCtx {
     socket: String,
     /// Set when it is not the unit helpers' default (`<app> <name>`).
     description: Option<String>,
-    /// `gunicorn`, `uvicorn` or `command`.
+    /// The description every instance's starts with (the default one included).
+    instance_description: String,
+    /// `gunicorn`, `uvicorn`, `granian`, `hypercorn`, `daphne`, `uwsgi` or `command`.
     kind: String,
-    app: String,
-    asgi: bool,
     /// For commands: the unit's shell script (a shell line as written, or `exec` and the
     /// argument vector quoted word by word).
     script: Option<String>,
+    /// For servers: the program of `ExecStart=` (inside a Nix string) and its arguments.
+    program: String,
+    args: Vec<servers::Arg>,
     tcp: bool,
     unix: bool,
     address: String,
     port: u16,
+    /// Has a `workers` option (servers but daphne).
+    workers_option: bool,
     workers: u32,
-    timeout: Option<u32>,
-    max_requests: Option<u32>,
-    keepalive: Option<u32>,
-    access_log: String,
+    /// More than one identical unit: their count (the `instances` option's default).
+    instances: Option<u32>,
+    /// nixpkgs attribute paths on the unit's `PATH`, split at dots.
+    path: Vec<Vec<String>>,
+    /// gunicorn: the control socket goes to its own runtime directory.
+    own_runtime_dir: bool,
+    /// A listening command learns the proxies to trust from `FORWARDED_ALLOW_IPS`: `*` on a
+    /// socket, `trustedProxies` on TCP (unless the description sets it).
+    forwarded_allow_ips: Option<String>,
     env: BTreeMap<String, String>,
     server: bool,
 }
@@ -75,7 +108,13 @@ struct TaskCtx {
     /// The process units it runs before, when not all.
     before: Vec<String>,
     schedule: Option<String>,
-    once: bool,
+    /// Runs once: `postgresql` (recorded in the database) or `stamp` (a file in the state
+    /// directory).
+    once: Option<String>,
+    /// The task units it runs after.
+    after: Vec<String>,
+    /// nixpkgs attribute paths on the unit's `PATH`, split at dots.
+    path: Vec<Vec<String>>,
     env: BTreeMap<String, String>,
 }
 
@@ -104,7 +143,7 @@ pub(super) fn context(m: &Model) -> UnitsCtx {
             .processes
             .iter()
             .any(|p| !matches!(p.server, Server::Command(_)))
-            || m.tasks.iter().any(|t| t.once),
+            || m.tasks.iter().any(|t| t.once.is_some()),
         process_scripts: m
             .processes
             .iter()
@@ -112,48 +151,83 @@ pub(super) fn context(m: &Model) -> UnitsCtx {
         // SQL tasks are scripts too: psql to the module's database, or to the one the
         // configuration's URL names.
         task_scripts: !m.tasks.is_empty(),
+        trusted_proxies: m.processes.iter().any(|p| {
+            matches!(p.listen, Some(Listen::Tcp { .. }))
+                && matches!(
+                    p.server,
+                    Server::Gunicorn { .. } | Server::Uvicorn { .. } | Server::Command(_)
+                )
+        }),
+        once_in_database: m
+            .tasks
+            .iter()
+            .any(|t| t.once == Some(OnceRecord::Postgresql)),
+        uwsgi: m
+            .processes
+            .iter()
+            .any(|p| matches!(p.server, Server::Uwsgi { .. })),
+        unit_packages: m.processes.iter().any(|p| !p.path.is_empty())
+            || m.tasks.iter().any(|t| !t.path.is_empty()),
     }
 }
 
 fn process(m: &Model, p: &crate::model::Process) -> ProcessCtx {
-    let (kind, app, asgi, script) = match &p.server {
-        Server::Gunicorn { app, asgi } => ("gunicorn", app.clone(), *asgi, None),
-        Server::Uvicorn { app } => ("uvicorn", app.clone(), true, None),
-        Server::Command(c) => ("command", String::new(), false, Some(script(c))),
+    let script = match &p.server {
+        Server::Command(c) => Some(script(c)),
+        _ => None,
     };
+    let exec = servers::exec(m, p);
     let (address, port) = match &p.listen {
         Some(Listen::Tcp { host, port }) => (host.clone(), *port),
         _ => (String::new(), 0),
+    };
+    let sets_trust =
+        m.env.contains_key(FORWARDED_ALLOW_IPS) || p.env.contains_key(FORWARDED_ALLOW_IPS);
+    let forwarded_allow_ips = match (&p.server, &p.listen) {
+        (Server::Command(_), Some(Listen::Unix)) if !sets_trust => Some("*".to_string()),
+        (Server::Command(_), Some(Listen::Tcp { .. })) if !sets_trust => {
+            Some("trustedProxies".to_string())
+        }
+        _ => None,
     };
     ProcessCtx {
         name: p.name.clone(),
         unit: m.prefixed(&p.name),
         socket: m.socket_path(&p.name),
         description: own_description(&m.name, &p.name, &p.description),
-        kind: kind.into(),
-        app,
-        asgi,
+        instance_description: p.description.clone(),
+        kind: p.server.name().into(),
         script,
+        program: exec.as_ref().map(|e| e.program.clone()).unwrap_or_default(),
+        args: exec.map(|e| e.args).unwrap_or_default(),
         tcp: matches!(p.listen, Some(Listen::Tcp { .. })),
         unix: p.listen == Some(Listen::Unix),
         address,
         port,
+        workers_option: !matches!(p.server, Server::Command(_) | Server::Daphne { .. }),
         workers: p.workers,
-        timeout: p.timeout,
-        max_requests: p.max_requests,
-        keepalive: p.keepalive,
-        access_log: if p.access_log_file {
-            m.access_log_path(&p.name)
-        } else {
-            "-".into()
-        },
+        instances: (p.instances > 1).then_some(p.instances),
+        path: attribute_paths(&p.path),
+        own_runtime_dir: matches!(p.server, Server::Gunicorn { .. }),
+        forwarded_allow_ips,
         env: p
             .env
             .iter()
             .map(|(k, v)| (k.clone(), nix_value(m, v, Source::Units, Some(&p.name))))
             .collect(),
-        server: kind != "command",
+        server: !matches!(p.server, Server::Command(_)),
     }
+}
+
+/// The variable gunicorn and uvicorn read the proxies to trust from.
+const FORWARDED_ALLOW_IPS: &str = "FORWARDED_ALLOW_IPS";
+
+/// Attribute paths (`poppler-utils`, `texlive.combined.scheme-small`) split at their dots, for
+/// `pkgs.<a>.<b>` with each part an attribute name.
+fn attribute_paths(path: &[String]) -> Vec<Vec<String>> {
+    path.iter()
+        .map(|a| a.split('.').map(str::to_string).collect())
+        .collect()
 }
 
 fn task(m: &Model, t: &crate::model::Task) -> TaskCtx {
@@ -178,7 +252,19 @@ fn task(m: &Model, t: &crate::model::Task) -> TaskCtx {
                 .collect(),
         },
         schedule: t.schedule.clone(),
-        once: t.once,
+        once: t.once.map(|o| {
+            match o {
+                OnceRecord::Postgresql => "postgresql",
+                OnceRecord::StampFile => "stamp",
+            }
+            .to_string()
+        }),
+        after: t
+            .after
+            .iter()
+            .map(|a| format!("{}.service", m.prefixed(a)))
+            .collect(),
+        path: attribute_paths(&t.path),
         env: t
             .env
             .iter()

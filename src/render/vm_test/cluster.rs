@@ -12,7 +12,7 @@ use super::monitoring::secret_test_value;
 use super::secrets::test_value;
 use crate::model::{
     Cluster, ClusterHost, DATABASE_PASSWORD, Database, Delivery, Listen, Model, REDIS_PASSWORD,
-    Role, RouteTarget, Secret,
+    Role, RouteTarget, Secret, Tls,
 };
 
 /// The VLAN of the edge, the client and the ACME server.
@@ -90,6 +90,9 @@ struct RedisTest {
 struct HealthTest {
     port: u16,
     path: String,
+    /// The `Host` nginx sends (the site's first domain) and the scheme it forwards.
+    host: Option<String>,
+    scheme: String,
 }
 
 #[derive(Debug, Serialize)]
@@ -101,8 +104,6 @@ struct HostTest {
     interface: String,
     /// On the private VLAN only: its address there is `primaryIPAddress`.
     private_only: bool,
-    /// Its roles (an edge with no other role needs no private address: nothing connects to it).
-    roles: Vec<&'static str>,
     app: bool,
     /// The agenix secrets declared on it (`<app>-<NAME>`), with their owners.
     age_secrets: Vec<(String, String)>,
@@ -141,7 +142,7 @@ pub(super) fn tests(m: &Model, sites: &[super::sites::SiteTest]) -> Option<Clust
     let process_units: Vec<String> = m
         .processes
         .iter()
-        .map(|p| format!("{}.service", m.prefixed(&p.name)))
+        .flat_map(|p| super::process_units(m, p))
         .collect();
     Some(ClusterTest {
         hosts: c.hosts.iter().map(|h| host(m, h)).collect(),
@@ -204,10 +205,20 @@ pub(super) fn tests(m: &Model, sites: &[super::sites::SiteTest]) -> Option<Clust
         }),
         health: m.health.as_ref().and_then(|h| {
             let p = m.processes.iter().find(|p| p.name == h.process)?;
+            let site = m.health_site();
             match p.listen {
                 Some(Listen::Tcp { port, .. }) => Some(HealthTest {
                     port,
                     path: h.path.clone(),
+                    host: site
+                        .and_then(super::sites::vhost_domain)
+                        .map(|d| super::sites::concrete(&d)),
+                    scheme: if site.is_some_and(|s| s.tls == Tls::None) {
+                        "http"
+                    } else {
+                        "https"
+                    }
+                    .into(),
                 }),
                 _ => None,
             }
@@ -230,7 +241,6 @@ fn host(m: &Model, h: &ClusterHost) -> HostTest {
         name: h.name.clone(),
         interface: private_interface(h),
         private_only: !edge,
-        roles: h.roles.iter().map(|r| r.as_str()).collect(),
         vlans,
         app,
         age_secrets: declared

@@ -17,7 +17,10 @@ use minijinja::value::Value;
 use serde::Serialize;
 
 use super::{environment, header};
-use crate::model::{Database, Listen, Model, REDIS_PASSWORD, RedisLibrary, UrlReader};
+use crate::model::{
+    Database, Listen, Model, OnceRecord, Process, REDIS_PASSWORD, RedisLibrary, Server, Tls,
+    UrlReader,
+};
 
 use secrets::SecretTests;
 use sites::SiteTests;
@@ -85,6 +88,16 @@ struct VmTestContext {
     cluster: Option<cluster::ClusterTest>,
     /// The configuration files rendered at start.
     files: Option<FilesTest>,
+    /// Units with packages on their `PATH`: the unit and the packages (attribute paths split at
+    /// their dots), which the test machine lists for the script to find in the unit's `PATH`.
+    unit_packages: Vec<(String, Vec<Vec<String>>)>,
+    /// gunicorn processes: their units, whose control sockets must not share the app's home.
+    gunicorn_units: Vec<String>,
+    /// Run-once tasks recorded in the database: their units.
+    recorded_once: Vec<String>,
+    /// gunicorn processes whose access log the test extends with the scheme the app sees
+    /// (`wsgi.url_scheme`), by process name.
+    scheme_logged: Vec<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -130,18 +143,26 @@ struct ProcessTest {
     socket: Option<String>,
     /// Where it logs requests (see [`sites::access_log`]).
     access_log: Option<Vec<String>>,
+    /// Its server's request timeout as on its command line (`--timeout 300`): the running
+    /// process must have it.
+    timeout_arg: Option<String>,
 }
 
 #[derive(Debug, Serialize)]
 struct TaskTest {
     unit: String,
     timer: bool,
+    /// The task units it runs after, which must have been done when it started.
+    after: Vec<String>,
 }
 
 #[derive(Debug, Serialize)]
 struct HealthTest {
     url: String,
     socket: Option<String>,
+    /// The `Host` nginx sends (the site's first domain) and the scheme it forwards.
+    host: Option<String>,
+    scheme: String,
 }
 
 /// Render the VM test: the machines (`.nix`) and the script (`.py`).
@@ -186,6 +207,20 @@ fn vm_test_context(m: &Model, source_label: &str) -> VmTestContext {
         processes: processes(m),
         tasks: tasks(m),
         health: health(m),
+        unit_packages: unit_packages(m),
+        gunicorn_units: m
+            .processes
+            .iter()
+            .filter(|p| matches!(p.server, Server::Gunicorn { .. }))
+            .map(|p| unit(m, &p.name))
+            .collect(),
+        recorded_once: m
+            .tasks
+            .iter()
+            .filter(|t| t.once == Some(OnceRecord::Postgresql))
+            .map(|t| unit(m, &t.name))
+            .collect(),
+        scheme_logged: sites::scheme_logged(m),
         postgresql: matches!(m.database, Some(Database::Postgresql { .. })).then(|| m.user.clone()),
         mysql: matches!(m.database, Some(Database::Mysql(_))).then(|| mysql_database(&m.user)),
         mysql_backup: m.mysql_backup,
@@ -375,11 +410,43 @@ fn unit(m: &Model, name: &str) -> String {
     format!("{}.service", m.prefixed(name))
 }
 
-/// Every process: its unit and where the test reaches it.
+/// The units of a process: one, or one per instance (`<app>-<name>-<i>`).
+pub(super) fn process_units(m: &Model, p: &Process) -> Vec<String> {
+    if p.instances > 1 {
+        (1..=p.instances)
+            .map(|i| format!("{}-{i}.service", m.prefixed(&p.name)))
+            .collect()
+    } else {
+        vec![unit(m, &p.name)]
+    }
+}
+
+/// Every unit with packages on its `PATH`, and the packages.
+fn unit_packages(m: &Model) -> Vec<(String, Vec<Vec<String>>)> {
+    let split = |path: &[String]| -> Vec<Vec<String>> {
+        path.iter()
+            .map(|a| a.split('.').map(str::to_string).collect())
+            .collect()
+    };
+    let processes = m
+        .processes
+        .iter()
+        .filter(|p| !p.path.is_empty())
+        .flat_map(|p| process_units(m, p).into_iter().map(|u| (u, split(&p.path))));
+    let tasks = m
+        .tasks
+        .iter()
+        .filter(|t| !t.path.is_empty())
+        .map(|t| (unit(m, &t.name), split(&t.path)));
+    processes.chain(tasks).collect()
+}
+
+/// Every process: its units and where the test reaches it.
 fn processes(m: &Model) -> Vec<ProcessTest> {
     m.processes
         .iter()
-        .map(|p| {
+        .flat_map(|p| process_units(m, p).into_iter().map(move |u| (p, u)))
+        .map(|(p, unit)| {
             let (address, port, socket) = match &p.listen {
                 Some(Listen::Tcp { host, port }) => {
                     // A wildcard listener is probed on loopback.
@@ -394,11 +461,12 @@ fn processes(m: &Model) -> Vec<ProcessTest> {
                 None => (None, None, None),
             };
             ProcessTest {
-                unit: unit(m, &p.name),
+                unit,
                 address,
                 port,
                 socket,
                 access_log: sites::access_log(m, &p.name),
+                timeout_arg: timeout_arg(p),
             }
         })
         .collect()
@@ -415,15 +483,37 @@ fn tasks(m: &Model) -> Vec<TaskTest> {
                 unit(m, &t.name)
             },
             timer: t.schedule.is_some(),
+            after: t.after.iter().map(|a| unit(m, a)).collect(),
         })
         .collect()
 }
 
-/// The health check's URL (and socket), as the test reaches the process.
+/// A server's request timeout as its command line has it.
+fn timeout_arg(p: &Process) -> Option<String> {
+    let flag = match p.server {
+        Server::Gunicorn { .. } => "--timeout",
+        Server::Uwsgi { .. } => "--harakiri",
+        Server::Daphne { .. } => "--http-timeout",
+        _ => return None,
+    };
+    p.timeout.map(|t| format!("{flag} {t}"))
+}
+
+/// The health check's URL (and socket), as the test reaches the process, and the site's name
+/// and scheme nginx would send.
 fn health(m: &Model) -> Option<HealthTest> {
     let h = m.health.as_ref()?;
     let p = m.processes.iter().find(|p| p.name == h.process)?;
-    match &p.listen {
+    let site = m.health_site();
+    let host = site
+        .and_then(sites::vhost_domain)
+        .map(|d| sites::concrete(&d));
+    let scheme = match site.map(|s| &s.tls) {
+        Some(Tls::None) => "http",
+        _ => "https",
+    }
+    .to_string();
+    let (url, socket) = match &p.listen {
         Some(Listen::Tcp { host, port }) => {
             let host = match host.as_str() {
                 "0.0.0.0" => "127.0.0.1".to_string(),
@@ -431,17 +521,20 @@ fn health(m: &Model) -> Option<HealthTest> {
                 h if h.contains(':') => format!("[{h}]"),
                 h => h.to_string(),
             };
-            Some(HealthTest {
-                url: format!("http://{host}:{port}{}", h.path),
-                socket: None,
-            })
+            (format!("http://{host}:{port}{}", h.path), None)
         }
-        Some(Listen::Unix) => Some(HealthTest {
-            url: format!("http://localhost{}", h.path),
-            socket: Some(m.socket_path(&p.name)),
-        }),
-        None => None,
-    }
+        Some(Listen::Unix) => (
+            format!("http://localhost{}", h.path),
+            Some(m.socket_path(&p.name)),
+        ),
+        None => return None,
+    };
+    Some(HealthTest {
+        url,
+        socket,
+        host,
+        scheme,
+    })
 }
 
 /// The directory of the SQLite file, which the test checks the app owns.

@@ -145,8 +145,8 @@ fn reporting(m: &Model) -> Vec<ReportingMachine> {
     let failing_task = m
         .tasks
         .iter()
-        .find(|t| t.schedule.is_some() && !t.once)
-        .or_else(|| m.tasks.iter().rev().find(|t| !t.once))
+        .find(|t| t.schedule.is_some() && t.once.is_none())
+        .or_else(|| m.tasks.iter().rev().find(|t| t.once.is_none()))
         .map(|t| unit(&t.name));
     let backups: Vec<String> = m
         .restic

@@ -35,6 +35,10 @@ pub(super) struct SiteTests {
     nginx_settings: bool,
     /// Some route's upstream keepalive is checked.
     keepalive_routes: bool,
+    /// Some route is checked in its nginx location (unbuffered).
+    location_checks: bool,
+    /// Some route checks the scheme the app sees.
+    scheme_routes: bool,
 }
 
 impl SiteTest {
@@ -97,6 +101,13 @@ struct RouteTest {
     body_limit: Option<BodyLimit>,
     /// spa built with npm: the build-time values its bundle must hold.
     built_values: Vec<String>,
+    /// proxy: directives its nginx location must hold (unbuffered streaming, the wait for the
+    /// app).
+    location_directives: Vec<String>,
+    /// proxy to a server with `access_log = false`: the request must not be logged.
+    quiet: Option<String>,
+    /// proxy to a gunicorn process logging the scheme it hands the app: the one expected.
+    scheme: Option<String>,
 }
 
 /// The certificates, names and sites of the test, in the order of the description's sites.
@@ -116,6 +127,8 @@ pub(super) fn tests(m: &Model) -> SiteTests {
         built_routes: false,
         nginx_settings: false,
         keepalive_routes: false,
+        location_checks: false,
+        scheme_routes: false,
     };
     for s in &m.sites {
         let site = site_test(m, s, &mut t);
@@ -130,9 +143,38 @@ pub(super) fn tests(m: &Model) -> SiteTests {
     t.source_routes = routes().any(|r| r.kind == "source");
     t.built_routes = routes().any(|r| !r.built_values.is_empty());
     t.keepalive_routes = routes().any(|r| r.keepalive_port.is_some());
+    t.location_checks = routes().any(|r| !r.location_directives.is_empty());
+    t.scheme_routes = routes().any(|r| r.scheme.is_some());
     t.https = t.sites.iter().any(|s| s.tls != "none");
-    t.nginx_settings = t.sites.iter().any(|s| !s.directives.is_empty());
+    t.nginx_settings = t.sites.iter().any(|s| !s.directives.is_empty()) || t.location_checks;
     t
+}
+
+/// The gunicorn processes whose access log the VM test extends with the scheme the app sees:
+/// routed ones that log requests, unless the description sets gunicorn's command-line variable
+/// itself.
+pub(super) fn scheme_logged(m: &Model) -> Vec<String> {
+    const ARGS: &str = "GUNICORN_CMD_ARGS";
+    m.routed_processes()
+        .filter(|p| {
+            matches!(p.server, Server::Gunicorn { .. })
+                && p.access_log
+                && !m.env.contains_key(ARGS)
+                && !p.env.contains_key(ARGS)
+        })
+        .map(|p| p.name.clone())
+        .collect()
+}
+
+/// The domain a site's vhost is named by (its first, or the first but the `www.` aliases it
+/// redirects).
+pub(super) fn vhost_domain(s: &Site) -> Option<String> {
+    let www = if s.redirect_www {
+        www_aliases(&s.domains)
+    } else {
+        Vec::new()
+    };
+    s.domains.iter().find(|d| !www.contains(d)).cloned()
 }
 
 /// One site's checks; its certificate and names are added to `t`.
@@ -170,7 +212,11 @@ fn site_test(m: &Model, s: &Site, t: &mut SiteTests) -> SiteTest {
             .iter()
             .map(|w| (w.clone(), w.trim_start_matches("www.").to_string()))
             .collect(),
-        routes: s.routes.iter().map(|r| route_test(m, r)).collect(),
+        routes: s
+            .routes
+            .iter()
+            .map(|r| route_test(m, r, if tls == "none" { "http" } else { "https" }))
+            .collect(),
         security_headers: s.security_headers,
         directives,
         body_limit: s.client_max_body_size.as_deref().and_then(body_limit),
@@ -207,8 +253,8 @@ fn site_tls(m: &Model, s: &Site, vhost: &str, www: &[String], t: &mut SiteTests)
     }
 }
 
-/// What one route must answer.
-fn route_test(m: &Model, r: &Route) -> RouteTest {
+/// What one route must answer; `scheme` is the one the client uses.
+fn route_test(m: &Model, r: &Route, scheme: &str) -> RouteTest {
     let mut t = RouteTest {
         prefix: format!("{}/", r.path.trim_end_matches('/')),
         path: r.path.clone(),
@@ -221,6 +267,9 @@ fn route_test(m: &Model, r: &Route) -> RouteTest {
         keepalive_port: None,
         body_limit: r.client_max_body_size.as_deref().and_then(body_limit),
         built_values: Vec::new(),
+        location_directives: Vec::new(),
+        quiet: None,
+        scheme: None,
     };
     match &r.target {
         RouteTarget::Process(p) => {
@@ -228,6 +277,26 @@ fn route_test(m: &Model, r: &Route) -> RouteTest {
             t.unit = format!("{}.service", m.prefixed(p));
             t.access_log = access_log(m, p);
             t.keepalive_port = keepalive_port(m, p).filter(|_| !r.websockets);
+            if !r.buffering {
+                t.location_directives.extend(
+                    [
+                        "proxy_buffering off;",
+                        "proxy_cache off;",
+                        "proxy_set_header Connection \"\";",
+                    ]
+                    .map(str::to_string),
+                );
+            }
+            if let Some(wait) = &r.proxy_read_timeout {
+                t.location_directives
+                    .push(format!("proxy_read_timeout {wait};"));
+            }
+            t.quiet = m
+                .processes
+                .iter()
+                .find(|x| x.name == *p && !x.access_log)
+                .map(|x| format!("{}.service", m.prefixed(&x.name)));
+            t.scheme = scheme_logged(m).contains(p).then(|| scheme.to_string());
         }
         RouteTarget::Asset { spa, name, .. } => {
             t.kind = if *spa { "spa" } else { "static" }.into();
@@ -258,7 +327,7 @@ fn route_test(m: &Model, r: &Route) -> RouteTest {
 }
 
 /// A name the VM test can resolve for `domain` (wildcards get a concrete label).
-fn concrete(domain: &str) -> String {
+pub(super) fn concrete(domain: &str) -> String {
     match domain.strip_prefix("*.") {
         Some(rest) => format!("app2nix-probe.{rest}"),
         None => domain.to_string(),
@@ -280,8 +349,9 @@ fn www_aliases(domains: &[String]) -> Vec<String> {
 /// Where a process logs the requests it serves: `["journal", unit]` or `["file", path]`.
 pub(super) fn access_log(m: &Model, process: &str) -> Option<Vec<String>> {
     let p = m.processes.iter().find(|p| p.name == process)?;
-    if matches!(p.server, Server::Command(_)) {
-        // An arbitrary command may not log requests: the route check falls back to the status.
+    if matches!(p.server, Server::Command(_)) || !p.access_log {
+        // An arbitrary command may not log requests, and `access_log = false` logs none: the
+        // route check falls back to the status.
         return None;
     }
     Some(if p.access_log_file {
