@@ -1,6 +1,6 @@
 //! `app2nix init` on fixture source trees (`tests/init/`): a Django project, a Flask app with a
-//! factory and gunicorn.conf.py, a FastAPI app with Poetry and a Procfile, and a Vite SPA beside
-//! a FastAPI API. Each description and report is a snapshot; each description must pass
+//! factory and gunicorn.conf.py, a FastAPI app with Poetry and a Procfile, a Vite SPA beside
+//! a FastAPI API, and an ASGI app the Procfile runs with granian (kept as its server). Each description and report is a snapshot; each description must pass
 //! `check` and generate; secret values never reach the description.
 
 use std::path::Path;
@@ -8,7 +8,14 @@ use std::path::Path;
 mod common;
 use common::{copy_dir, run};
 
-const TREES: &[&str] = &["django", "fastapi", "flask-factory", "vite", "uv-vite"];
+const TREES: &[&str] = &[
+    "django",
+    "fastapi",
+    "flask-factory",
+    "vite",
+    "uv-vite",
+    "granian",
+];
 
 /// Trees `init` reads as a new user would, with the domain and the ACME e-mail:
 /// `container` (a production Dockerfile, its entrypoint and worker scripts, Compose with merge

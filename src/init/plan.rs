@@ -144,6 +144,16 @@ impl Plan {
         for (var, (library, n)) in &self.redis_urls {
             draft.redis_urls.insert(var.clone(), (library.clone(), *n));
         }
+        for (task, before) in &self.after {
+            let known: Vec<String> = before
+                .iter()
+                .filter(|b| draft.tasks.contains_key(*b))
+                .cloned()
+                .collect();
+            if let Some(t) = draft.tasks.get_mut(task) {
+                t.after = known;
+            }
+        }
         draft.groups = self.groups.clone();
         for s in &self.optional_secrets {
             draft.optional_secrets.insert(s.clone());

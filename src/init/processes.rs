@@ -256,7 +256,11 @@ impl Init<'_> {
         let raw = app_target(kind, &argv);
         let target = raw.as_ref().map(|t| self.rebase_module(t, &cmd.cwd));
         let p = match kind {
-            ServerKind::Gunicorn | ServerKind::Uvicorn => {
+            ServerKind::Gunicorn
+            | ServerKind::Uvicorn
+            | ServerKind::Granian
+            | ServerKind::Hypercorn
+            | ServerKind::Daphne => {
                 // The word that names the app (`netbox.wsgi` is gunicorn's `netbox.wsgi:application`)
                 // becomes the target for the package source.
                 if let (Some(raw), Some(t)) = (&raw, &target)
@@ -267,7 +271,11 @@ impl Init<'_> {
                     *slot = t.clone();
                 }
                 let source = cmd.source.clone();
-                let config = self.gunicorn_config(&cmd.argv);
+                let config = if *kind == ServerKind::Gunicorn {
+                    self.gunicorn_config(&cmd.argv)
+                } else {
+                    None
+                };
                 let mut p =
                     self.importing(|im| im.server_process(&source.file, source.line, &argv))?;
                 if let Some((file, settings)) = config {
@@ -318,13 +326,20 @@ impl Init<'_> {
                 }
             }
         };
-        let served = match &p.kind {
-            ProcessKind::Wsgi(a) => format!("gunicorn `{a}`"),
-            ProcessKind::Asgi(a) => format!("uvicorn `{a}`"),
-            ProcessKind::Command(_) | ProcessKind::Shell(_) => "as written".into(),
+        let served = match (&p.kind, p.server.as_deref()) {
+            (ProcessKind::Wsgi(a) | ProcessKind::Asgi(a), Some(server)) => {
+                format!("{server} `{a}`")
+            }
+            (ProcessKind::Wsgi(a), None) => format!("gunicorn `{a}`"),
+            (ProcessKind::Asgi(a), None) => format!("uvicorn `{a}`"),
+            (ProcessKind::Command(_) | ProcessKind::Shell(_), _) => "as written".into(),
         };
         let through = match kind {
-            ServerKind::Gunicorn | ServerKind::Uvicorn => String::new(),
+            ServerKind::Gunicorn
+            | ServerKind::Uvicorn
+            | ServerKind::Granian
+            | ServerKind::Hypercorn
+            | ServerKind::Daphne => String::new(),
             other => format!(" (the project runs {other:?}; app2nix runs its drop-in)")
                 .to_ascii_lowercase(),
         };

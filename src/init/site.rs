@@ -9,6 +9,53 @@ use super::Init;
 use crate::draft::{Outcome, Route, Site, Source};
 
 impl Init<'_> {
+    /// Routes whose responses stream (server-sent events, long polling): proxied without
+    /// buffering to the web process. A gunicorn sync worker would be held by each stream for as
+    /// long as it lasts (and `check` refuses it), so such a web process gets threads.
+    fn streams(&mut self, routes: &mut Vec<(String, Route)>) {
+        let hints: Vec<_> = self
+            .found
+            .streams
+            .iter()
+            .chain(self.ev.routes.iter())
+            .filter(|h| h.unbuffered)
+            .cloned()
+            .collect();
+        for hint in hints {
+            if self.plan.unbuffered.contains(&hint.path) {
+                continue;
+            }
+            let Some(web) = self.draft.processes.get_mut("web") else {
+                self.report.add(
+                    hint.source.clone(),
+                    format!("route {}", hint.path),
+                    Outcome::Unmapped("streams, but no web process serves it".into()),
+                );
+                continue;
+            };
+            let sync_gunicorn = matches!(web.kind, crate::draft::ProcessKind::Wsgi(_))
+                && web.server.as_deref().is_none_or(|s| s == "gunicorn")
+                && web.worker_class.as_deref().is_none_or(|c| c == "sync")
+                && web.threads.is_none_or(|t| t <= 1);
+            if sync_gunicorn {
+                web.worker_class = Some("gthread".into());
+                web.threads = Some(8);
+                self.report.add(
+                    hint.source.clone(),
+                    format!("route {}", hint.path),
+                    Outcome::Decided("a stream holds a gunicorn sync worker while it lasts: [processes.web] worker_class = \"gthread\", threads = 8".into()),
+                );
+            }
+            self.report.add(
+                hint.source.clone(),
+                format!("route {}", hint.path),
+                Outcome::Decided("streams (server-sent events): proxied without buffering".into()),
+            );
+            self.plan.unbuffered.push(hint.path.clone());
+            routes.push((hint.path.clone(), Route::Unbuffered("web".into())));
+        }
+    }
+
     /// `[sites.main]` and `[acme]`, and the description's intro.
     pub(super) fn site(&mut self, name: &str) {
         let mut routes = Vec::new();
@@ -25,18 +72,7 @@ impl Init<'_> {
         for (path, dir) in &self.plan.source_routes {
             routes.push((path.clone(), Route::Source(dir.clone())));
         }
-        for hint in self.found.streams.iter().chain(self.ev.routes.iter()) {
-            if hint.unbuffered && !self.plan.unbuffered.contains(&hint.path) {
-                self.report.add(
-                    hint.source.clone(),
-                    format!("route {}", hint.path),
-                    Outcome::Decided(
-                        "streams (server-sent events): proxied without buffering".into(),
-                    ),
-                );
-                self.plan.unbuffered.push(hint.path.clone());
-            }
-        }
+        self.streams(&mut routes);
         let body = self.ev.body_size.first().cloned();
         if let Some((size, s)) = &body {
             self.report.add(
