@@ -110,6 +110,7 @@ pub(super) fn environment(
     let source_builds = source_builds(c, py, &lock);
     let native = native(c, py, &lock);
     c.note(summary(&lock_path, &lock, &source_builds));
+    libpq_by_name(c, &held, &native);
     Some(UvEnv {
         root,
         local_sources: lock.members.union(&lock.directories).cloned().collect(),
@@ -634,6 +635,26 @@ fn native(c: &mut Checker, py: &d::PythonPackage, lock: &UvLock) -> BTreeMap<Str
         out.insert(n, given);
     }
     out
+}
+
+/// psycopg 3 without its `binary` or `c` implementation (extras that lock `psycopg-binary` /
+/// `psycopg-c`) is pure Python: it loads libpq with `ctypes.util.find_library("pq")`, which
+/// finds nothing on NixOS, and the app fails at its first import of psycopg.
+fn libpq_by_name(
+    c: &mut Checker,
+    held: &BTreeSet<String>,
+    native: &BTreeMap<String, NativeInputs>,
+) {
+    let pure =
+        held.contains("psycopg") && !held.contains("psycopg-binary") && !held.contains("psycopg-c");
+    let given = native
+        .get("psycopg")
+        .is_some_and(|n| !n.libraries.is_empty());
+    if pure && !given {
+        c.note(
+            "psycopg is locked without its `binary` or `c` implementation: it loads libpq by name at run time, which NixOS does not find; give it the library with `[package.python.native.psycopg]` `libraries = [\"libpq\"]`, or lock `psycopg[binary]`".into(),
+        );
+    }
 }
 
 fn python_name(c: &mut Checker, s: &Sp<String>) -> bool {
