@@ -302,6 +302,38 @@ fn native_libraries_reach_the_resolved_package() {
         "{ctypes}"
     );
 
+    // A package built from source and given native inputs gets one override with both.
+    let (_tmp2, dir) = project("tests/fixtures/uv-workspace");
+    let description = std::fs::read_to_string(dir.join("app2nix.toml")).expect("description");
+    std::fs::write(
+        dir.join("app2nix.toml"),
+        description.replace(
+            "[processes.web]",
+            "[package.python.native.docopt]\nbuild_inputs = [\"libpq\"]\nnative_build_inputs = [\"pkg-config\"]\n\n[processes.web]",
+        ),
+    )
+    .expect("description");
+    generate(&dir);
+    let env = python_env_with(&dir, "board", &prefix);
+    assert_eq!(
+        env["overridden"]["docopt"]["nativeBuildInputs"],
+        serde_json::json!([
+            "hook",
+            "build-system:setuptools",
+            "build-system:wheel",
+            format!("{prefix}pkg-config")
+        ]),
+        "{env}"
+    );
+    assert_eq!(
+        env["overridden"]["docopt"]["buildInputs"],
+        serde_json::json!([format!("{prefix}libpq")])
+    );
+    assert_eq!(
+        env["overridden"]["docopt"]["postFixup"],
+        serde_json::Value::Null
+    );
+
     // A package that loads none of the libraries fails to build, saying which.
     std::fs::write(pq.join("misc.py"), "libname = None\n").expect("misc.py");
     std::fs::write(pq.join("_pq_ctypes.py"), "\n").expect("_pq_ctypes.py");

@@ -35,6 +35,8 @@ struct PythonEnvContext {
     package_overrides: Vec<PackageOverride>,
     /// Whether a package loads libraries by name (the helper that links them is written).
     links_libraries: bool,
+    /// Whether `[package.python.native]` gives any package anything.
+    has_native: bool,
 }
 
 /// One locked package's override: the build systems of a source build (`source_builds`) and
@@ -101,6 +103,7 @@ pub fn python_env(m: &Model, layout: &Layout) -> Result<Option<String>, Error> {
         groups: env.groups.clone(),
         package_overrides: package_overrides(env),
         links_libraries: env.native.values().any(|n| !n.libraries.is_empty()),
+        has_native: !env.native.is_empty(),
     };
     environment()
         .get_template("python-env.nix")?
