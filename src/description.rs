@@ -400,6 +400,29 @@ pub struct PythonPackage {
     /// (what `uv sync --group docker` / `--extra postgres` installs), e.g. `["docker"]`.
     #[serde(default)]
     pub groups: Vec<Sp<String>>,
+    /// With a uv lock: the native libraries of locked packages, by package, as nixpkgs
+    /// attributes: `[package.python.native.psycopg] libraries = ["libpq"]`.
+    #[serde(default)]
+    pub native: BTreeMap<Sp<String>, Sp<Native>>,
+}
+
+/// `[package.python.native.<package>]`: what a locked package needs of nixpkgs beyond Python.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Native {
+    /// Libraries its build links against (an sdist's headers and libraries, a wheel's
+    /// extension modules' dependencies): `buildInputs`, e.g. `["libpq", "zeromq"]`.
+    #[serde(default)]
+    pub build_inputs: Vec<Sp<String>>,
+    /// Programs its build runs (`pkg-config`, `pg_config` of `libpq`): `nativeBuildInputs`.
+    #[serde(default)]
+    pub native_build_inputs: Vec<Sp<String>>,
+    /// Packages holding the shared libraries it loads by name at run time
+    /// (`ctypes.util.find_library("pq")`, which finds nothing on NixOS): each such call of its
+    /// code becomes the library's path, as nixpkgs patches them. `["libpq"]` for psycopg 3
+    /// without its `binary` extra.
+    #[serde(default)]
+    pub libraries: Vec<Sp<String>>,
 }
 
 /// `lock`: a path, or `false`.

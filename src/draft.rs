@@ -309,6 +309,9 @@ pub struct Draft {
     pub groups: Vec<String>,
     /// `[package.python] dependencies`.
     pub dependencies: Vec<String>,
+    /// `[package.python.native.<package>] libraries`: packages of the lock that load a shared
+    /// library by name at run time, with the nixpkgs attributes that hold it.
+    pub native_libraries: BTreeMap<String, Vec<String>>,
     /// `[assets.*]`: src and SPA flag.
     pub assets: BTreeMap<String, AssetDraft>,
     /// `[processes.*]`.
@@ -521,6 +524,10 @@ impl Draft {
         }
         if !self.dependencies.is_empty() {
             let _ = writeln!(out, "dependencies = {}", list(&self.dependencies));
+        }
+        for (package, libraries) in &self.native_libraries {
+            self.section(out, &format!("package.python.native.{}", toml_key(package)));
+            let _ = writeln!(out, "libraries = {}", list(libraries));
         }
         for (name, a) in &self.assets {
             self.section(out, &format!("assets.{}", toml_key(name)));

@@ -203,3 +203,27 @@ fn links_out_of_the_project_are_not_followed() {
         );
     }
 }
+
+/// A lock holding psycopg 3 without its `binary` or `c` implementation: init gives it libpq
+/// (`[package.python.native.psycopg]`), without which it fails at its first import on NixOS
+/// (issue 18, item 10), and `check` then has nothing to say about it.
+#[test]
+fn init_gives_pure_psycopg_its_libpq() {
+    let (_tmp, dir) = tree("workspace");
+    let out = run(&dir, &["init"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let description = std::fs::read_to_string(dir.join("app2nix.toml")).expect("written");
+    assert!(
+        description.contains("[package.python.native.psycopg]\nlibraries = [\"libpq\"]\n"),
+        "{description}"
+    );
+    let check = run(&dir, &["check"]);
+    let err = String::from_utf8_lossy(&check.stderr);
+    assert_eq!(check.status.code(), Some(0), "{err}");
+    assert!(!err.contains("psycopg is locked without"), "{err}");
+}

@@ -182,6 +182,13 @@ fn python_package(
             "lock the project with `uv lock`, or remove `source_builds`",
         );
     }
+    if let Some((name, _)) = py.native.iter().next() {
+        c.err(
+            name.span(),
+            "`native` applies to environments built from uv.lock, and there is none",
+            "lock the project with `uv lock`; without one, nixpkgs' Python packages come with their libraries",
+        );
+    }
     if valid {
         super::uv::note_unhonoured_pins(c, &src);
     }
