@@ -28,6 +28,35 @@ pub struct NpmBuild {
     pub packages: usize,
     /// A Vite project (its output has content-hashed `assets/`).
     pub vite: bool,
+    /// The package manager whose lock pins the dependencies.
+    pub manager: Manager,
+}
+
+/// The package manager of a JavaScript project, by its lockfile.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Manager {
+    /// `package-lock.json`: nixpkgs' `importNpmLock`, no hash.
+    Npm,
+    /// `bun.lock`: `node_modules` as a fixed-output derivation.
+    Bun,
+    /// `pnpm-lock.yaml`: nixpkgs' `fetchPnpmDeps`.
+    Pnpm,
+    /// `yarn.lock` of Yarn 1: nixpkgs' `fetchYarnDeps`.
+    Yarn,
+    /// `yarn.lock` of Yarn 2 or newer (`__metadata`): nixpkgs' `fetchYarnBerryDeps`.
+    YarnBerry,
+}
+
+impl Manager {
+    /// The command that names it (`npm`, `bun`, `pnpm`, `yarn`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Manager::Npm => "npm",
+            Manager::Bun => "bun",
+            Manager::Pnpm => "pnpm",
+            Manager::Yarn | Manager::YarnBerry => "yarn",
+        }
+    }
 }
 
 /// The build command.
@@ -88,6 +117,7 @@ pub(super) fn build(
         env,
         packages: project.packages,
         vite,
+        manager: Manager::Npm,
     })
 }
 
