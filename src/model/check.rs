@@ -51,6 +51,9 @@ impl<'a> Checker<'a> {
     }
 }
 
+/// How a note that is a warning starts ([`Checker::warn`]).
+pub const WARNING: &str = "warning: ";
+
 impl Checker<'_> {
     /// An error at `span`, with how to fix it.
     pub(super) fn err(
@@ -78,6 +81,12 @@ impl Checker<'_> {
     /// Something `check` and `generate` tell the user besides errors.
     pub(super) fn note(&mut self, note: String) {
         self.notes.push(note);
+    }
+
+    /// Something to do before the output works, which does not stop `generate` (printed as a
+    /// warning).
+    pub(super) fn warn(&mut self, warning: String) {
+        self.notes.push(format!("{WARNING}{warning}"));
     }
 
     /// Text reaching Nix may hold anything but NUL, which Nix strings cannot carry.

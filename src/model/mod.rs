@@ -51,7 +51,7 @@ mod uv;
 
 pub use app::{Host, SYSTEMS};
 pub use build::{BUILD_SECRET, Build, ConfigFile, FileFormat, Template};
-pub use check::{is_env_name, is_name, is_plain_path, suggest_name};
+pub use check::{WARNING, is_env_name, is_name, is_plain_path, suggest_name};
 pub use cluster::{
     Cluster, ClusterHost, DATABASE_PASSWORD, REDIS_PASSWORD, Role, SCRIPT_NAMES, decrypted_by,
     python_name_taken,

@@ -400,7 +400,7 @@ pub(super) fn assets(c: &mut Checker, desc: &d::Description) -> Vec<Asset> {
         if let Some(src) = c.project_path(&a.src, "asset directory", true) {
             // An npm project is built here: none of a build output's checks apply to it.
             let npm_project = c.project_dir().join(&src).join("package.json").is_file();
-            let build = super::npm::build(c, name, a, &src);
+            let build = super::npm::build(c, name, a, &src, desc.app.name.as_str());
             if let Some(b) = build {
                 out.push(Asset {
                     name: name.to_string(),
