@@ -8,7 +8,12 @@ use std::path::Path;
 mod common;
 
 /// The fixtures, by directory name.
-const FIXTURES: &[&str] = &["frontend-into"];
+const FIXTURES: &[&str] = &[
+    "frontend-into",
+    "frontend-bun",
+    "frontend-pnpm",
+    "frontend-yarn",
+];
 
 /// The generated files of `fixture` (asset files whole, the module's asset lines), as one text.
 fn generated(fixture: &str) -> String {

@@ -176,9 +176,9 @@ pub fn parse_bun(text: &str) -> Result<Lock, String> {
         .get("lockfileVersion")
         .and_then(|v| v.as_u64())
         .ok_or("`bun.lock` has no `lockfileVersion`")?;
-    if version > 1 {
+    if version > 2 {
         return Err(format!(
-            "`bun.lock` is a version {version} lock, newer than the bun app2nix knows (1)"
+            "`bun.lock` is a version {version} lock, newer than the bun app2nix knows (2)"
         ));
     }
     let members = json
