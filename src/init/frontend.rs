@@ -105,7 +105,64 @@ impl Init<'_> {
                 out: (lock.is_some() && !f.vite && f.out != "dist").then(|| f.out.clone()),
             };
             self.draft.assets.insert("frontend".into(), asset);
-            break;
+            return;
+        }
+        self.installed_packages();
+    }
+
+    /// `[assets.node-modules]`: the installed packages of a project without a build, when the
+    /// app reads its `node_modules` (Django's `STATICFILES_DIRS`, a Dockerfile copying it from a
+    /// build stage) and a lock pins them.
+    fn installed_packages(&mut self) {
+        let project = self.project;
+        for pkg in project.names.iter().filter(|n| n.ends_with("package.json")) {
+            let Some(t) = project.read(pkg) else { continue };
+            let Ok(json) = serde_json::from_str::<serde_json::Value>(&t) else {
+                continue;
+            };
+            let has_dependencies = ["dependencies", "devDependencies"].iter().any(|k| {
+                json.get(k)
+                    .and_then(|d| d.as_object())
+                    .is_some_and(|d| !d.is_empty())
+            });
+            let builds = json.get("scripts").and_then(|s| s.get("build")).is_some();
+            if !has_dependencies || builds {
+                continue;
+            }
+            let base = pkg
+                .trim_end_matches("package.json")
+                .trim_end_matches('/')
+                .to_string();
+            let out = join(&base, "node_modules");
+            let Some((into, evidence)) = self.placed_at(&out) else {
+                continue;
+            };
+            let Some((tool, lockfile)) = self.lock_of(&base) else {
+                continue;
+            };
+            let src = if base.is_empty() {
+                ".".to_string()
+            } else {
+                base.clone()
+            };
+            self.report.add(
+                evidence,
+                "node_modules",
+                Outcome::Mapped(format!(
+                    "[assets.node-modules] src = {src:?}, out = \"node_modules\", into = {into:?}: the packages {tool} installs from {lockfile}, which the app reads"
+                )),
+            );
+            self.draft.assets.insert(
+                "node-modules".into(),
+                crate::draft::AssetDraft {
+                    src,
+                    spa: false,
+                    out: Some("node_modules".into()),
+                    into: Some(into),
+                    ..Default::default()
+                },
+            );
+            return;
         }
     }
 
@@ -220,10 +277,7 @@ impl Init<'_> {
         let project = self.project;
         // The build writes into the Python package's tree.
         if let Some(rel) = within(out).filter(|r| !r.is_empty()) {
-            let is_python_tree = project.names.iter().any(|n| {
-                n.ends_with(".py") && parent(out).is_some_and(|d| n.starts_with(&format!("{d}/")))
-            });
-            if is_python_tree {
+            if parent(out).is_some_and(|d| holds_python(project, Some(d))) {
                 return Some((rel, Source::new(out, 0)));
             }
         }
@@ -270,13 +324,7 @@ impl Init<'_> {
                     let Some(rel) = within(&tail).filter(|r| !r.is_empty()) else {
                         continue;
                     };
-                    let holds_python = parent(&tail).is_some_and(|d| {
-                        project
-                            .names
-                            .iter()
-                            .any(|n| n.ends_with(".py") && n.starts_with(&format!("{d}/")))
-                    });
-                    if holds_python {
+                    if holds_python(project, parent(&tail)) {
                         return Some((rel, Source::new(file, i + 1)));
                     }
                 }
@@ -293,6 +341,7 @@ impl Init<'_> {
             };
             for (i, line) in text.lines().enumerate() {
                 let serves = [
+                    "STATICFILES_DIRS",
                     "StaticFiles(",
                     "static_folder",
                     "send_from_directory",
@@ -340,6 +389,14 @@ impl Init<'_> {
 /// `rel` in the directory `base` (`""` for the project), normalized (`..` resolved).
 fn join(base: &str, rel: &str) -> String {
     crate::lockfiles::inside(base, rel).unwrap_or_else(|| rel.to_string())
+}
+
+/// Whether the directory `dir` (`None` for the project's root) holds Python files itself.
+fn holds_python(project: &super::scan::Project, dir: Option<&str>) -> bool {
+    project
+        .names
+        .iter()
+        .any(|n| n.ends_with(".py") && parent(n) == dir)
 }
 
 /// The directory holding `path`, if it has one.

@@ -54,6 +54,8 @@ pub enum NpmScript {
     Run(String),
     /// Any other shell command.
     Command(String),
+    /// Nothing: the output is the installed packages (`out = "node_modules"`).
+    Install,
 }
 
 /// What was read of the project and its lock.
@@ -86,9 +88,9 @@ pub(super) fn build(
     if !sources_stay_inside(c, name, a, src, &project) {
         return None;
     }
-    let script = script(c, a, &project, manager)?;
     let vite = uses_vite(&dir);
     let out = out_dir(c, a, &dir, vite)?;
+    let script = script(c, a, &project, manager, &out)?;
     let member_prefix = format!("{}/", read.member);
     let Some(out_from_root) = crate::lockfiles::inside(&read.member, &out).filter(|o| {
         !o.is_empty() && *o != read.member && !member_prefix.starts_with(&format!("{o}/"))
@@ -112,12 +114,14 @@ pub(super) fn build(
     let env = build_env(c, a);
     let hash = hash(c, name, a, manager, &read.root, app);
     c.note(format!(
-        "asset `{}` is built from `{src}` with {} ({}, {} locked packages{}), serving `{out}`",
+        "asset `{}` is built from `{}` with {} ({}, {} locked packages{}), serving `{out}`",
         name.as_str(),
+        if src.is_empty() { "." } else { src },
         manager.shown(),
         match &script {
             NpmScript::Run(s) => format!("`{} run {s}`", manager.as_str()),
             NpmScript::Command(cmd) => format!("`{}`", shown(cmd)),
+            NpmScript::Install => "no build: the installed packages".into(),
         },
         project.packages,
         if read.member.is_empty() {
@@ -401,14 +405,19 @@ fn script(
     a: &d::Asset,
     project: &npm::NpmProject,
     manager: Manager,
+    out: &str,
 ) -> Option<NpmScript> {
     let Some(cmd) = &a.build else {
+        // The installed packages themselves, read by the app (Django's STATICFILES_DIRS).
+        if out == "node_modules" && !project.scripts.iter().any(|s| s == "build") {
+            return Some(NpmScript::Install);
+        }
         if !project.scripts.iter().any(|s| s == "build") {
             c.err(
                 a.src.span(),
                 "package.json has no `build` script, and no `build` command is given",
                 format!(
-                    "add a `build` script to package.json, or set `build` (e.g. `{} run compile`)",
+                    "add a `build` script to package.json, or set `build` (e.g. `{} run compile`), or `out = \"node_modules\"` for the installed packages themselves",
                     manager.as_str()
                 ),
             );

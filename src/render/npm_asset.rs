@@ -35,6 +35,8 @@ struct NpmAssetContext {
     secret_file_regex: String,
     /// package.json's name, for the comment.
     npm_name: String,
+    /// No build: the output is the installed packages.
+    install_only: bool,
     /// The name importNpmLock gets instead of package.json's, when that one cannot name a store
     /// path (a scoped `@acme/web`): it names its derivation `<name>-<version>-sources`.
     package_name: Option<String>,
@@ -59,6 +61,7 @@ fn npm_asset(m: &Model, a: &Asset, b: &NpmBuild, layout: &Layout) -> Result<Stri
     let (script, command_line) = match &b.script {
         NpmScript::Run(s) => (Some(s.clone()), format!("npm run {s}")),
         NpmScript::Command(c) => (None, c.clone()),
+        NpmScript::Install => (None, "npm ci".to_string()),
     };
     let pname = format!("{}-{}", m.name, a.name);
     let deps_name = format!("{}-{}-sources", b.name, b.version);
@@ -68,7 +71,11 @@ fn npm_asset(m: &Model, a: &Asset, b: &NpmBuild, layout: &Layout) -> Result<Stri
         title: m.description.clone(),
         asset: a.name.clone(),
         src: format!("{}{}", layout.to_project, a.src),
-        src_shown: a.src.clone(),
+        src_shown: if a.src.is_empty() {
+            ".".into()
+        } else {
+            a.src.clone()
+        },
         command: format!("`{command_line}`"),
         script,
         command_line,
@@ -79,6 +86,7 @@ fn npm_asset(m: &Model, a: &Asset, b: &NpmBuild, layout: &Layout) -> Result<Stri
         secret_file_regex: crate::secrets::secret_file_regex(),
         npm_name: b.name.clone(),
         package_name,
+        install_only: b.script == NpmScript::Install,
     };
     environment()
         .get_template("npm-asset.nix")?
@@ -118,6 +126,8 @@ struct JsAssetContext {
     secret_file_regex: String,
     hash: Option<String>,
     missing_hashes: bool,
+    /// No build: the output is the installed packages.
+    install_only: bool,
 }
 
 fn js_asset(m: &Model, a: &Asset, b: &NpmBuild, layout: &Layout) -> Result<String, Error> {
@@ -125,6 +135,7 @@ fn js_asset(m: &Model, a: &Asset, b: &NpmBuild, layout: &Layout) -> Result<Strin
     let (script, command_line) = match &b.script {
         NpmScript::Run(s) => (Some(s.clone()), format!("{cmd} run {s}")),
         NpmScript::Command(c) => (None, c.clone()),
+        NpmScript::Install => (None, format!("{cmd} install")),
     };
     let at_root = |f: &str| {
         if b.root.is_empty() {
@@ -146,7 +157,11 @@ fn js_asset(m: &Model, a: &Asset, b: &NpmBuild, layout: &Layout) -> Result<Strin
         manager_lock: b.manager.lock(),
         lock_shown: at_root(b.manager.lock()),
         root: format!("{}{}", layout.to_project, b.root),
-        src_shown: a.src.clone(),
+        src_shown: if a.src.is_empty() {
+            ".".into()
+        } else {
+            a.src.clone()
+        },
         member: b.member.clone(),
         command: format!("`{command_line}`"),
         script,
@@ -158,6 +173,7 @@ fn js_asset(m: &Model, a: &Asset, b: &NpmBuild, layout: &Layout) -> Result<Strin
         secret_file_regex: crate::secrets::secret_file_regex(),
         hash: b.hash.clone(),
         missing_hashes: b.missing_hashes,
+        install_only: b.script == NpmScript::Install,
     };
     environment()
         .get_template("js-asset.nix")?
