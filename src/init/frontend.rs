@@ -276,10 +276,10 @@ impl Init<'_> {
         };
         let project = self.project;
         // The build writes into the Python package's tree.
-        if let Some(rel) = within(out).filter(|r| !r.is_empty()) {
-            if parent(out).is_some_and(|d| holds_python(project, Some(d))) {
-                return Some((rel, Source::new(out, 0)));
-            }
+        if let Some(rel) = within(out).filter(|r| !r.is_empty())
+            && parent(out).is_some_and(|d| holds_python(project, Some(d)))
+        {
+            return Some((rel, Source::new(out, 0)));
         }
         // A Dockerfile copies the build output from a build stage into the app's tree.
         let last = out.rsplit('/').next().unwrap_or(out);
