@@ -13,6 +13,7 @@ const FIXTURES: &[&str] = &[
     "frontend-bun",
     "frontend-pnpm",
     "frontend-yarn",
+    "frontend-berry",
 ];
 
 /// The generated files of `fixture` (asset files whole, the module's asset lines), as one text.
@@ -107,6 +108,10 @@ let
     fetchPnpmDeps = a: traced "fetchPnpmDeps" (a // {{ pnpmIsTen = a.pnpm.name == "pnpm-10"; }}) (pkg "pnpm-deps");
     fetchYarnDeps = a: traced "fetchYarnDeps" a (pkg "yarn-deps");
     yarnConfigHook = pkg "yarn-config-hook";
+    yarn-berry_4 = pkg "yarn-berry-4" // {{
+      fetchYarnBerryDeps = a: traced "fetchYarnBerryDeps" a (pkg "yarn-berry-deps");
+      yarnBerryConfigHook = pkg "yarn-berry-config-hook";
+    }};
   }};
 in
 {{
@@ -221,5 +226,22 @@ fn asset_files_call_the_builders_as_nixpkgs_defines_them() {
             .as_str()
             .unwrap_or("")
             .contains("yarn run build")
+    );
+
+    let (traces, result) = evaluate("frontend-berry", "atlas-frontend.nix");
+    let deps = traces
+        .iter()
+        .find(|t| t["kind"] == "fetchYarnBerryDeps")
+        .expect("fetchYarnBerryDeps");
+    assert_eq!(deps["hash"].as_str(), Some(fake), "{deps}");
+    assert!(
+        deps["srcFiles"]
+            .as_array()
+            .is_some_and(|f| f.contains(&"yarn.lock".into())),
+        "{deps}"
+    );
+    assert_eq!(
+        result["inputs"],
+        serde_json::json!(["nodejs", "yarn-berry-4", "yarn-berry-config-hook"])
     );
 }
