@@ -69,8 +69,8 @@ pub struct Found {
 
 /// The lock of bun, pnpm or Yarn that pins the JavaScript project `src` (relative to
 /// `project`): its own, else that of the nearest directory above it, inside `project`, that
-/// declares workspaces (`workspaces` of package.json, `pnpm-workspace.yaml`). npm's own lock
-/// is not looked for here. An error for bun's binary `bun.lockb` alone, which cannot be read.
+/// declares workspaces (`workspaces` of package.json, `pnpm-workspace.yaml`). `None` when npm's
+/// `package-lock.json` is the project's own (npm's path reads it), or no lock is found. An error for bun's binary `bun.lockb` alone, which cannot be read.
 pub fn find(project: &Path, src: &str) -> Result<Option<Found>, String> {
     let src = src.trim_matches('/');
     let mut dir = if src == "." { "" } else { src }.to_string();
@@ -78,6 +78,10 @@ pub fn find(project: &Path, src: &str) -> Result<Option<Found>, String> {
     loop {
         let here = project.join(&dir);
         let own = member.is_empty();
+        // npm's own lock wins (importNpmLock needs no hash).
+        if own && crate::input::present(&here.join("package-lock.json")) {
+            return Ok(None);
+        }
         if own || declares_workspaces(&here) {
             for manager in [Manager::Bun, Manager::Pnpm, Manager::Yarn] {
                 if crate::input::present(&here.join(manager.lock())) {
@@ -102,9 +106,6 @@ pub fn find(project: &Path, src: &str) -> Result<Option<Found>, String> {
                         format!("{dir}/bun.lockb")
                     }
                 ));
-            }
-            if own && crate::input::present(&here.join("package-lock.json")) {
-                return Ok(None);
             }
         }
         if dir.is_empty() {

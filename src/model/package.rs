@@ -393,10 +393,25 @@ fn pyproject_version(path: &Path) -> String {
 /// `[assets.*]`: directories of the project, by name; an invalid one is left out.
 pub(super) fn assets(c: &mut Checker, desc: &d::Description) -> Vec<Asset> {
     let mut out = Vec::new();
+    let mut placed: BTreeMap<String, String> = BTreeMap::new();
     for (name, a) in &desc.assets {
         c.name(name, "asset name");
         let spa = c.choice(&a.kind, "asset kind", &["spa", "static"], "static") == "spa";
         let into = a.into.as_ref().and_then(|i| into(c, desc, i));
+        // Two assets copied to the same place, or one inside the other, would overwrite.
+        if let (Some(i), Some(span)) = (&into, a.into.as_ref().map(|i| i.span())) {
+            let clash = placed.iter().find(|(p, _)| {
+                *p == i || i.starts_with(&format!("{p}/")) || p.starts_with(&format!("{i}/"))
+            });
+            if let Some((p, other)) = clash {
+                c.err(
+                    span,
+                    format!("`into` `{i}` overlaps `{p}`, where asset `{other}` is copied"),
+                    "give each asset a directory of its own",
+                );
+            }
+            placed.insert(i.clone(), name.to_string());
+        }
         if let Some(src) = c.project_path(&a.src, "asset directory", true) {
             // An npm project is built here: none of a build output's checks apply to it.
             let npm_project = c.project_dir().join(&src).join("package.json").is_file();
