@@ -60,7 +60,8 @@ impl Init<'_> {
                 continue;
             }
             let lock = self.lock_of(&f.base);
-            let into = self.placed_at(&out_path);
+            // Built output the tree already holds is where the app reads it: nothing to copy.
+            let into = lock.as_ref().and_then(|_| self.placed_at(&out_path));
             let src = match &lock {
                 Some((tool, lockfile)) => {
                     let src = if f.base.is_empty() {

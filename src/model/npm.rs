@@ -10,7 +10,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use super::check::{Checker, is_plain_path, shown};
+use super::check::{Checker, is_dir_path, shown};
 use crate::description::{self as d, Sp};
 use crate::lockfiles::js;
 pub use crate::lockfiles::js::Manager;
@@ -477,7 +477,7 @@ fn out_dir(c: &mut Checker, a: &d::Asset, dir: &Path, vite: bool) -> Option<Stri
         .to_string();
     // `..` may lead from a workspace's member to another directory of the workspace
     // (`build.outDir: "../backend/app/frontend"`): `build` checks where it ends.
-    if out.is_empty() || !out.split('/').all(|s| s == ".." || is_plain_path(s)) {
+    if out.is_empty() || !out.split('/').all(|s| s == ".." || is_dir_path(s)) {
         let span = a.out.as_ref().map_or(a.src.span(), |o| o.span());
         c.err(
             span,

@@ -13,7 +13,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
-use super::check::{Checker, Places, is_plain_path, join_relative, shown};
+use super::check::{Checker, Places, is_dir_path, join_relative, shown};
 use super::data::Database;
 use super::npm::NpmBuild;
 use super::uv::UvEnv;
@@ -469,7 +469,7 @@ fn into(c: &mut Checker, desc: &d::Description, i: &Sp<String>) -> Option<String
         return None;
     };
     let path = i.trim_start_matches("./").trim_end_matches('/');
-    if !is_plain_path(path) || path.split('/').any(|s| s == "..") {
+    if !is_dir_path(path) {
         c.err(
             i.span(),
             format!(
