@@ -463,6 +463,13 @@ pub struct Asset {
     /// they end up in the public bundle.
     #[serde(default)]
     pub build_env: BTreeMap<Sp<String>, Sp<String>>,
+    /// Where the built files go in the Python package's source tree (relative to
+    /// `[package.python] src`), for an app that reads them there (`app/frontend`): the units
+    /// run in that tree. nginx still serves the asset where a route names it.
+    pub into: Option<Sp<String>>,
+    /// The fixed-output hash of the dependencies of a project locked by bun, pnpm or Yarn
+    /// (`sha256-…`): the first `nix build` without it prints the one to write here.
+    pub hash: Option<Sp<String>>,
 }
 
 /// A command: a shell command line (string) or an argument vector (array).

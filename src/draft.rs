@@ -219,6 +219,12 @@ pub struct AssetDraft {
     pub spa: bool,
     /// Build-time environment of an npm build (`[assets.*] build_env`).
     pub build_env: BTreeMap<String, String>,
+    /// Where the app reads the build in its source tree (`[assets.*] into`).
+    pub into: Option<String>,
+    /// The build command, when not the default `build` script (`[assets.*] build`).
+    pub build: Option<String>,
+    /// The output directory, when the model would not find it (`[assets.*] out`).
+    pub out: Option<String>,
 }
 
 /// A route target.
@@ -544,6 +550,15 @@ impl Draft {
                     .map(|(k, v)| format!("{} = {}", toml_key(k), toml_str(v)))
                     .collect();
                 let _ = writeln!(out, "build_env = {{ {} }}", pairs.join(", "));
+            }
+            if let Some(b) = &a.build {
+                let _ = writeln!(out, "build = {}", toml_str(b));
+            }
+            if let Some(o) = &a.out {
+                let _ = writeln!(out, "out = {}", toml_str(o));
+            }
+            if let Some(i) = &a.into {
+                let _ = writeln!(out, "into = {}", toml_str(i));
             }
         }
     }

@@ -25,8 +25,19 @@ const TREES: &[&str] = &[
 /// route), `workspace` (a uv workspace member run by `fastapi run`, a pre-start script, pydantic
 /// settings, Compose's required variables and a development `.env`), `confmod` (a configuration
 /// module the app requires with an example beside it, units with a gunicorn configuration, an
-/// upgrade script, a Django major version nixpkgs has under its own attribute).
-const READ_AS_A_USER_WOULD: &[&str] = &["container", "procman", "workspace", "confmod"];
+/// upgrade script, a Django major version nixpkgs has under its own attribute), `bun-workspace`
+/// (a bun workspace whose Vite member builds into the FastAPI package, which serves it),
+/// `theme` (a Vite theme whose built output is committed: no asset to build), `nuxt` (a Nuxt
+/// site prerendered by `nuxt generate`, without a lock: its output, which the app serves).
+const READ_AS_A_USER_WOULD: &[&str] = &[
+    "container",
+    "procman",
+    "workspace",
+    "confmod",
+    "bun-workspace",
+    "theme",
+    "nuxt",
+];
 
 /// A copy of a fixture tree, in a directory with the fixture's name (the app name comes from it).
 fn tree(name: &str) -> (tempfile::TempDir, std::path::PathBuf) {
