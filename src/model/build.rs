@@ -420,7 +420,7 @@ fn link_path(c: &mut Checker, package: &Package, p: &Sp<String>) -> Option<Strin
         c.err(
             p.span(),
             format!("file path `{rel}` is a directory of the package source"),
-            "name the file itself, e.g. `netbox/configuration.py`",
+            "name the file itself, e.g. `myapp/configuration.py`",
         );
         return None;
     }
