@@ -916,7 +916,7 @@ mod tests {
         d.files.insert(
             "config".into(),
             FileDraft {
-                path: Some("netbox/configuration.py".into()),
+                path: Some("inventory/configuration.py".into()),
                 text: Some("SECRET_KEY = {{secret.SECRET_KEY}}\n".into()),
                 ..FileDraft::default()
             },
