@@ -649,10 +649,17 @@ mod tests {
 
     #[test]
     fn directory_paths_may_be_hidden_but_not_climb() {
-        for ok in [".output/public", "app/frontend", "node_modules", "a_b/c-d.e"] {
+        for ok in [
+            ".output/public",
+            "app/frontend",
+            "node_modules",
+            "a_b/c-d.e",
+        ] {
             assert!(is_dir_path(ok), "{ok}");
         }
-        for bad in ["", "..", "a/../b", "./a", "a//b", "/abs", "-rf", "a b", "a/${x}", "a\\b"] {
+        for bad in [
+            "", "..", "a/../b", "./a", "a//b", "/abs", "-rf", "a b", "a/${x}", "a\\b",
+        ] {
             assert!(!is_dir_path(bad), "{bad}");
         }
     }
