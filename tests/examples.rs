@@ -198,3 +198,32 @@ fn follows(
     }
     nodes.contains_key(&at).then_some(at)
 }
+
+/// `.ci/run` evaluates every example and fixture module together as one host: two with one app
+/// name declare the same `services.<app>` options and that evaluation fails.
+#[test]
+fn every_example_and_fixture_has_its_own_app_name() {
+    let mut seen: std::collections::BTreeMap<String, PathBuf> = std::collections::BTreeMap::new();
+    for dir in ["examples", "tests/fixtures"] {
+        let entries = std::fs::read_dir(root().join(dir)).expect("readable");
+        for entry in entries.flatten() {
+            let file = entry.path().join("app2nix.toml");
+            let Ok(text) = std::fs::read_to_string(&file) else {
+                continue;
+            };
+            let value: toml::Value = toml::from_str(&text).expect("a TOML description");
+            let name = value["app"]["name"]
+                .as_str()
+                .expect("[app] name")
+                .to_string();
+            if let Some(other) = seen.insert(name.clone(), file.clone()) {
+                panic!(
+                    "`{name}` names both {} and {}",
+                    other.display(),
+                    file.display()
+                );
+            }
+        }
+    }
+    assert!(seen.len() > 10, "{seen:?}");
+}

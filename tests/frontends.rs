@@ -153,7 +153,7 @@ in
 #[ignore = "needs NIXPKGS_LIB and nix-instantiate: run by .ci/run"]
 fn asset_files_call_the_builders_as_nixpkgs_defines_them() {
     let fake = "sha256-AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=";
-    let (traces, result) = evaluate("frontend-bun", "board-frontend.nix");
+    let (traces, result) = evaluate("frontend-bun", "kanban-frontend.nix");
     let fod = traces
         .iter()
         .find(|t| t["outputHash"].is_string())
@@ -174,7 +174,7 @@ fn asset_files_call_the_builders_as_nixpkgs_defines_them() {
     let phases = result["phases"].as_str().unwrap_or("");
     assert!(
         phases.contains(
-            "cp -R /nix/store/00000000000000000000000000000000-board-frontend-node-modules/. ."
+            "cp -R /nix/store/00000000000000000000000000000000-kanban-frontend-node-modules/. ."
         ),
         "{phases}"
     );
@@ -184,7 +184,7 @@ fn asset_files_call_the_builders_as_nixpkgs_defines_them() {
     );
     assert!(phases.contains("cp -r app/board/static $out"), "{phases}");
 
-    let (traces, result) = evaluate("frontend-pnpm", "notes-frontend.nix");
+    let (traces, result) = evaluate("frontend-pnpm", "jotter-frontend.nix");
     let deps = traces
         .iter()
         .find(|t| t["kind"] == "fetchPnpmDeps")
@@ -195,7 +195,7 @@ fn asset_files_call_the_builders_as_nixpkgs_defines_them() {
     );
     assert_eq!(
         (deps["pname"].as_str(), deps["pnpmIsTen"].as_bool()),
-        (Some("notes-frontend"), Some(true))
+        (Some("jotter-frontend"), Some(true))
     );
     assert!(
         deps["srcFiles"].as_array().is_some_and(
