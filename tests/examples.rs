@@ -200,9 +200,11 @@ fn follows(
 }
 
 /// `.ci/run` evaluates every example and fixture module together as one host: two with one app
-/// name declare the same `services.<app>` options and that evaluation fails.
+/// name declare the same `services.<app>` options, two with one domain the same nginx
+/// location, and that evaluation fails. (A description of several hosts joins them under other
+/// names, as each of its hosts; it may serve the same domains as its one-host twin.)
 #[test]
-fn every_example_and_fixture_has_its_own_app_name() {
+fn every_example_and_fixture_has_its_own_app_name_and_domains() {
     let mut seen: std::collections::BTreeMap<String, PathBuf> = std::collections::BTreeMap::new();
     for dir in ["examples", "tests/fixtures"] {
         let entries = std::fs::read_dir(root().join(dir)).expect("readable");
@@ -212,16 +214,26 @@ fn every_example_and_fixture_has_its_own_app_name() {
                 continue;
             };
             let value: toml::Value = toml::from_str(&text).expect("a TOML description");
-            let name = value["app"]["name"]
-                .as_str()
-                .expect("[app] name")
-                .to_string();
-            if let Some(other) = seen.insert(name.clone(), file.clone()) {
-                panic!(
-                    "`{name}` names both {} and {}",
-                    other.display(),
-                    file.display()
-                );
+            let name = value["app"]["name"].as_str().expect("[app] name");
+            if value.get("hosts").is_some() {
+                continue;
+            }
+            let domains = value
+                .get("sites")
+                .and_then(|s| s.as_table())
+                .into_iter()
+                .flat_map(|sites| sites.values())
+                .filter_map(|site| site.get("domains").and_then(|d| d.as_array()))
+                .flatten()
+                .filter_map(|d| d.as_str().map(|d| format!("domain {d}")));
+            for key in std::iter::once(format!("app {name}")).chain(domains) {
+                if let Some(other) = seen.insert(key.clone(), file.clone()) {
+                    panic!(
+                        "`{key}` is in both {} and {}",
+                        other.display(),
+                        file.display()
+                    );
+                }
             }
         }
     }
