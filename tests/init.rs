@@ -1,7 +1,9 @@
 //! `app2nix init` on fixture source trees (`tests/init/`): a Django project, a Flask app with a
 //! factory and gunicorn.conf.py, a FastAPI app with Poetry and a Procfile, a Vite SPA beside
-//! a FastAPI API, and an ASGI app the Procfile runs with granian (kept as its server). Each description and report is a snapshot; each description must pass
-//! `check` and generate; secret values never reach the description.
+//! a FastAPI API, an ASGI app the Procfile runs with granian (kept as its server), and a
+//! uv.lock whose package files start like a vendor's token (`hf_xet-1.5.1.tar.gz`). Each
+//! description and report is a snapshot; each description must pass `check` and generate;
+//! secret values never reach the description.
 
 use std::path::Path;
 
@@ -15,6 +17,7 @@ const TREES: &[&str] = &[
     "vite",
     "uv-vite",
     "granian",
+    "uv-hub",
 ];
 
 /// Trees `init` reads as a new user would, with the domain and the ACME e-mail:
