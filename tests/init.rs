@@ -29,7 +29,9 @@ const TREES: &[&str] = &[
 /// settings, Compose's required variables and a development `.env`), `confmod` (a configuration
 /// module the app requires with an example beside it, units with a gunicorn configuration, an
 /// upgrade script, a Django major version nixpkgs has under its own attribute).
-const READ_AS_A_USER_WOULD: &[&str] = &["container", "procman", "workspace", "confmod"];
+/// `flask-rq` (an entrypoint whose `case "$1"` branches exec the image's roles, an rq group
+/// under the app's own CLI, a supervisor program reading a knob of the start script).
+const READ_AS_A_USER_WOULD: &[&str] = &["container", "procman", "workspace", "confmod", "flask-rq"];
 
 /// A copy of a fixture tree, in a directory with the fixture's name (the app name comes from it).
 fn tree(name: &str) -> (tempfile::TempDir, std::path::PathBuf) {

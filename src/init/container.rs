@@ -552,7 +552,15 @@ impl Dockerfile<'_> {
                     .project_path(&absolute(&stage.workdir, &c.cwd))
                     .unwrap_or_else(|| base_cwd.clone())
             };
-            let origin = if is_main {
+            // Another `exec` (a `case "$1"` branch or a function the container's argument
+            // selects: `worker`, `scheduler`) ends the script too: a worker or scheduler there
+            // is one of the image's long-running roles, not a step before its main command.
+            let alternative = c.exec
+                && matches!(
+                    classify(&argv, self.scripts),
+                    Role::Worker(_) | Role::Scheduler(_)
+                );
+            let origin = if is_main || alternative {
                 Origin::ContainerMain
             } else if i > last.unwrap_or(usize::MAX) {
                 continue;

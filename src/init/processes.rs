@@ -663,7 +663,8 @@ impl Init<'_> {
             }
             let mut name = name;
             let mut n = 2;
-            while self.draft.tasks.contains_key(&name) {
+            // A task and a process would both be the unit `<app>-<name>`.
+            while self.draft.tasks.contains_key(&name) || self.draft.processes.contains_key(&name) {
                 name = format!("{}-{n}", name);
                 n += 1;
             }
