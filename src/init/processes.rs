@@ -578,6 +578,13 @@ impl Init<'_> {
                 i += 2;
                 continue;
             }
+            // A knob of the container's start script (`$QUEUES`, from supervisor's
+            // `%(ENV_QUEUES)s`): the value the deployment gives it, nothing when it gives none.
+            if let Some(knob) = self.knob(a) {
+                words.extend(knob.iter().map(|w| crate::shell::quote(w)));
+                i += 1;
+                continue;
+            }
             words.push(crate::shell::quote(&self.project_word(a)));
             i += 1;
         }
@@ -598,6 +605,28 @@ impl Init<'_> {
             words[0] = format!("python {}", words[0]);
         }
         words.join(" ")
+    }
+
+    /// The words a lone `$NAME` / `${NAME}` stands for when NAME is a variable of the
+    /// container's start script the app does not read: its value there, split into words.
+    fn knob(&self, word: &str) -> Option<Vec<String>> {
+        let name = word.strip_prefix('$')?;
+        let name = name
+            .strip_prefix('{')
+            .and_then(|n| n.strip_suffix('}'))
+            .unwrap_or(name);
+        if !self.ev.script_vars.iter().any(|v| v == name) || self.ev.is_read(name) {
+            return None;
+        }
+        let value = self
+            .ev
+            .env_values
+            .iter()
+            .rev()
+            .find(|v| v.name == name && !v.example)
+            .map(|v| v.value.clone())
+            .unwrap_or_default();
+        Some(crate::shell::words(&value))
     }
 
     /// The release tasks, in the order the project runs them; the migration first.

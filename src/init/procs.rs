@@ -216,6 +216,26 @@ fn push_line(ev: &mut Evidence, source: &Source, origin: Origin, cmd: &str, _chd
     }
 }
 
+/// supervisor's `%(ENV_NAME)s` (the variable of its environment) as the shell's `${NAME}`, so a
+/// command reads the variable instead of the expansion's literal text.
+fn supervisor_env(command: &str) -> String {
+    let mut out = String::new();
+    let mut rest = command;
+    while let Some(at) = rest.find("%(ENV_") {
+        let after = &rest[at + 6..];
+        let Some(end) = after.find(")s") else { break };
+        let name = &after[..end];
+        if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+            break;
+        }
+        out.push_str(&rest[..at]);
+        out.push_str(&format!("${{{name}}}"));
+        rest = &after[end + 2..];
+    }
+    out.push_str(rest);
+    out
+}
+
 /// supervisor's `[program:x]` sections.
 fn supervisor(rel: &str, text: &str, ev: &mut Evidence) {
     let mut program: Option<String> = None;
@@ -238,7 +258,13 @@ fn supervisor(rel: &str, text: &str, ev: &mut Evidence) {
         };
         let source = Source::new(rel, i + 1);
         match k.trim() {
-            "command" => push_line(ev, &source, Origin::Supervisor(name.clone()), v.trim(), ""),
+            "command" => push_line(
+                ev,
+                &source,
+                Origin::Supervisor(name.clone()),
+                &supervisor_env(v.trim()),
+                "",
+            ),
             "environment" => {
                 for pair in v.split(',') {
                     if let Some((k, val)) = pair.split_once('=') {
@@ -394,5 +420,9 @@ mod tests {
         assert_eq!(ev.commands[0].argv, ["/srv/venv/bin/rq", "worker", "q"]);
         assert_eq!(ev.commands[0].origin, Origin::Supervisor("tasks".into()));
         assert_eq!(ev.env_values.len(), 2);
+        assert_eq!(
+            supervisor_env("./manage.py rq worker %(ENV_QUEUES)s -n %(process_num)s"),
+            "./manage.py rq worker ${QUEUES} -n %(process_num)s"
+        );
     }
 }
