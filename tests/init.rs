@@ -1,7 +1,8 @@
 //! `app2nix init` on fixture source trees (`tests/init/`): a Django project, a Flask app with a
 //! factory and gunicorn.conf.py, a FastAPI app with Poetry and a Procfile, a Vite SPA beside
 //! a FastAPI API, an ASGI app the Procfile runs with granian (kept as its server), and a
-//! uv.lock whose package files start like a vendor's token (`hf_xet-1.5.1.tar.gz`). Each
+//! uv.lock whose package files start like a vendor's token (`hf_xet-1.5.1.tar.gz`), a uv
+//! project whose code lives in `src/` below its pyproject.toml. Each
 //! description and report is a snapshot; each description must pass `check` and generate;
 //! secret values never reach the description.
 
@@ -18,6 +19,7 @@ const TREES: &[&str] = &[
     "uv-vite",
     "granian",
     "uv-hub",
+    "uv-src-dir",
 ];
 
 /// Trees `init` reads as a new user would, with the domain and the ACME e-mail:

@@ -393,6 +393,16 @@ fn locks_the_app(
     lock_path: &str,
     lock: &UvLock,
 ) -> Option<String> {
+    // The app's code may live in a directory of the project (`src/manage.py` beside a
+    // `pyproject.toml` above it): the project is the nearest pyproject.toml from `src` up to
+    // the lock's directory.
+    let root = Path::new(lock_path).parent().unwrap_or(Path::new(""));
+    let dir = Path::new(src)
+        .ancestors()
+        .take_while(|d| d.starts_with(root))
+        .find(|d| c.project_dir().join(d).join("pyproject.toml").is_file())
+        .map_or_else(|| src.to_string(), path_to_slash);
+    let src = dir.as_str();
     let pyproject = c.project_dir().join(src).join("pyproject.toml");
     let name = crate::input::read_text_if_any(&pyproject)
         .and_then(|t| t.parse::<toml::Table>().ok())
