@@ -282,6 +282,19 @@ fn supervisor(rel: &str, text: &str, ev: &mut Evidence) {
     }
 }
 
+/// The script of `sh -c SCRIPT` (`/bin/bash -c`, `bash -lc`).
+fn shell_c(line: &str) -> Option<String> {
+    let words = crate::shell::words(line);
+    let shell = words.first()?.rsplit('/').next()?;
+    if !matches!(shell, "sh" | "bash" | "dash") {
+        return None;
+    }
+    let at = words
+        .iter()
+        .position(|w| w.starts_with('-') && !w.starts_with("--") && w.ends_with('c'))?;
+    words.get(at + 1).cloned()
+}
+
 /// A systemd unit shipped in the tree: `ExecStart=` is a process, `ExecStartPre=` a task,
 /// `Environment=` variables. A unit that is only a timer's one-shot is reported.
 fn unit(rel: &str, text: &str, ev: &mut Evidence) {
@@ -302,7 +315,30 @@ fn unit(rel: &str, text: &str, ev: &mut Evidence) {
             "ExecStart" if oneshot => {
                 ev.unread.push((source, format!("ExecStart= of the one-shot unit {name}: a scheduled or manual job, not a process")));
             }
-            "ExecStart" => push_line(ev, &source, Origin::Unit(name.clone()), value, ""),
+            "ExecStart" => match shell_c(value) {
+                // `sh -c '…; exec granian …'`: the script's final command is the process, the
+                // commands before it run first.
+                Some(inner) => {
+                    let s = script::read(&inner);
+                    let last = s.final_command().or(s.commands.len().checked_sub(1));
+                    for (i, c) in s.commands.into_iter().enumerate() {
+                        let origin = if Some(i) == last {
+                            Origin::Unit(name.clone())
+                        } else {
+                            Origin::UnitPre(name.clone())
+                        };
+                        ev.commands.push(Command {
+                            source: source.clone(),
+                            origin,
+                            argv: c.words,
+                            env: c.assigns,
+                            cwd: String::new(),
+                            conditional: c.condition,
+                        });
+                    }
+                }
+                None => push_line(ev, &source, Origin::Unit(name.clone()), value, ""),
+            },
             "ExecStartPre" => push_line(ev, &source, Origin::UnitPre(name.clone()), value, ""),
             "Environment" => {
                 for w in crate::shell::words(&e.value) {
