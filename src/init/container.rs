@@ -415,7 +415,13 @@ impl Dockerfile<'_> {
         let s = script::read(&text);
         for c in s.commands {
             for (i, w) in c.words.iter().enumerate() {
-                if w == "--group" || w == "--extra" {
+                if w == "--all-extras" {
+                    // `uv sync --all-extras`, `uv export --all-extras`: every extra of the
+                    // project (expanded where the project is read).
+                    self.ev
+                        .groups
+                        .push((w.clone(), Source::new(self.file, ins.line)));
+                } else if w == "--group" || w == "--extra" {
                     if let Some(g) = c.words.get(i + 1) {
                         self.ev
                             .groups

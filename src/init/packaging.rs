@@ -326,13 +326,49 @@ impl Init<'_> {
     /// uv dependency groups and extras the production install selects (`uv sync --group
     /// docker`, `pip wheel --group docker .`).
     fn groups(&mut self) {
-        let groups: Vec<(String, Source)> = self.ev.groups.clone();
-        for (g, s) in groups {
-            if !self.plan.groups.contains(&g) {
-                self.plan.groups.push(g.clone());
-                self.report.add(s, format!("--group {g}"), Outcome::Decided(format!("the environment holds the dependency group `{g}`, as the production install does")));
+        let mut groups: Vec<(String, Source, String)> = Vec::new();
+        for (g, s) in self.ev.groups.clone() {
+            if g == "--all-extras" {
+                groups.extend(self.extras().into_iter().map(|e| {
+                    let what = format!("the extra `{e}` (`--all-extras`)");
+                    (e, s.clone(), what)
+                }));
+            } else {
+                let what = format!("the dependency group `{g}`");
+                groups.push((g, s, what));
             }
         }
+        for (g, s, what) in groups {
+            if !self.plan.groups.contains(&g) {
+                self.plan.groups.push(g.clone());
+                self.report.add(
+                    s,
+                    format!("--group {g}"),
+                    Outcome::Decided(format!(
+                        "the environment holds {what}, as the production install does"
+                    )),
+                );
+            }
+        }
+    }
+
+    /// The extras of the project (`[project.optional-dependencies]` of the nearest
+    /// pyproject.toml).
+    fn extras(&self) -> Vec<String> {
+        self.nearest("pyproject.toml")
+            .and_then(|f| self.project.read(&f))
+            .and_then(|t| t.parse::<toml::Table>().ok())
+            .and_then(|t| {
+                Some(
+                    t.get("project")?
+                        .get("optional-dependencies")?
+                        .as_table()?
+                        .keys()
+                        .cloned()
+                        .collect(),
+                )
+            })
+            .unwrap_or_default()
     }
 
     /// `uv.lock`, reported: its path when the environment is built from it; `None` when it
