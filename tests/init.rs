@@ -2,7 +2,8 @@
 //! factory and gunicorn.conf.py, a FastAPI app with Poetry and a Procfile, a Vite SPA beside
 //! a FastAPI API, an ASGI app the Procfile runs with granian (kept as its server), and a
 //! uv.lock whose package files start like a vendor's token (`hf_xet-1.5.1.tar.gz`), a uv
-//! project whose code lives in `src/` below its pyproject.toml. Each
+//! project whose code lives in `src/` below its pyproject.toml, a uv project that runs uWSGI
+//! and locks no gunicorn (nixpkgs' gunicorn is built into the environment). Each
 //! description and report is a snapshot; each description must pass `check` and generate;
 //! secret values never reach the description.
 
@@ -20,6 +21,7 @@ const TREES: &[&str] = &[
     "granian",
     "uv-hub",
     "uv-src-dir",
+    "uv-uwsgi",
 ];
 
 /// Trees `init` reads as a new user would, with the domain and the ACME e-mail:

@@ -31,6 +31,15 @@ struct PythonEnvContext {
     project: String,
     /// Its extras and dependency groups the environment holds.
     groups: Vec<String>,
+    /// Packages the lock does not hold, built from nixpkgs' source of them.
+    added: Vec<AddedCtx>,
+}
+
+#[derive(Debug, Serialize)]
+struct AddedCtx {
+    name: String,
+    build_system: String,
+    dependencies: Vec<String>,
 }
 
 /// Render the environment when the app is built from uv.lock.
@@ -57,6 +66,15 @@ pub fn python_env(m: &Model, layout: &Layout) -> Result<Option<String>, Error> {
         env_name: format!("{}-env", m.name),
         project: env.project.clone(),
         groups: env.groups.clone(),
+        added: env
+            .added
+            .iter()
+            .map(|a| AddedCtx {
+                name: a.name.clone(),
+                build_system: a.build_system.clone(),
+                dependencies: a.dependencies.clone(),
+            })
+            .collect(),
     };
     environment()
         .get_template("python-env.nix")?
