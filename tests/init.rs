@@ -3,7 +3,8 @@
 //! a FastAPI API, an ASGI app the Procfile runs with granian (kept as its server), and a
 //! uv.lock whose package files start like a vendor's token (`hf_xet-1.5.1.tar.gz`), a uv
 //! project whose code lives in `src/` below its pyproject.toml, a uv project that runs uWSGI
-//! and locks no gunicorn (nixpkgs' gunicorn is built into the environment). Each
+//! and locks no gunicorn (nixpkgs' gunicorn is built into the environment) and its database
+//! driver only in an extra. Each
 //! description and report is a snapshot; each description must pass `check` and generate;
 //! secret values never reach the description.
 

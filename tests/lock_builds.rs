@@ -199,7 +199,7 @@ fn a_server_the_lock_lacks_is_built_from_nixpkgs_source() {
     let env = python_env(&dir, "bookshelf");
     assert_eq!(
         env["deps"],
-        serde_json::json!({ "bookshelf": [], "gunicorn": [], "packaging": [] })
+        serde_json::json!({ "bookshelf": ["postgres"], "gunicorn": [], "packaging": [] })
     );
     assert_eq!(
         env["built"]["gunicorn"],

@@ -588,6 +588,14 @@ impl Init<'_> {
                 driver: driver.clone(),
                 ..DbPlan::default()
             });
+            // A driver the project declares only in an extra (`pip install "app[postgres]"`):
+            // the environment holds that extra.
+            let names: Vec<&str> = DRIVERS
+                .iter()
+                .filter(|(_, s)| *s == db)
+                .map(|(d, _)| *d)
+                .collect();
+            self.select_extra(&names, &format!("the {kind} driver"));
         }
         if let Some((s, w)) = why.get(&Service::Redis).cloned() {
             self.report.add(

@@ -352,6 +352,62 @@ impl Init<'_> {
         }
     }
 
+    /// With a uv lock: when none of `packages` is a dependency of the project but an extra of
+    /// it declares one, the environment holds that extra (`what` says why, in the report).
+    pub(super) fn select_extra(&mut self, packages: &[&str], what: &str) {
+        if self.draft.no_lock || self.nearest("uv.lock").is_none() {
+            return;
+        }
+        let Some(file) = self.nearest("pyproject.toml") else {
+            return;
+        };
+        let Some(project) = self
+            .project
+            .read(&file)
+            .and_then(|t| t.parse::<toml::Table>().ok())
+            .and_then(|t| t.get("project").cloned())
+        else {
+            return;
+        };
+        let names = |v: Option<&toml::Value>| -> Vec<String> {
+            v.and_then(|d| d.as_array())
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|r| r.as_str())
+                        .map(requirement_name)
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        let provides = |deps: &[String]| deps.iter().any(|d| packages.contains(&d.as_str()));
+        if provides(&names(project.get("dependencies"))) {
+            return;
+        }
+        let Some(extras) = project
+            .get("optional-dependencies")
+            .and_then(|o| o.as_table())
+        else {
+            return;
+        };
+        let Some(extra) = extras
+            .iter()
+            .find(|(_, deps)| provides(&names(Some(deps))))
+            .map(|(e, _)| e.clone())
+        else {
+            return;
+        };
+        if !self.plan.groups.contains(&extra) {
+            self.plan.groups.push(extra.clone());
+            self.report.add(
+                Source::new(&file, 0),
+                format!("extra {extra}"),
+                Outcome::Decided(format!(
+                    "the environment holds the extra `{extra}`: it provides {what}"
+                )),
+            );
+        }
+    }
+
     /// The extras of the project (`[project.optional-dependencies]` of the nearest
     /// pyproject.toml).
     fn extras(&self) -> Vec<String> {
@@ -466,6 +522,16 @@ fn pinned_major(constraint: &str) -> Option<u32> {
         .map_or(c, |(_, r)| r.trim());
     let v = c.strip_prefix("==").or_else(|| c.strip_prefix("~="))?;
     v.trim().split('.').next()?.parse().ok()
+}
+
+/// The normalized name of a requirement (`psycopg[c,pool]==3.3` → `psycopg`).
+fn requirement_name(spec: &str) -> String {
+    let name: String = spec
+        .trim()
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || "-_.".contains(*c))
+        .collect();
+    crate::lockfiles::normalize_python_name(&name)
 }
 
 #[cfg(test)]

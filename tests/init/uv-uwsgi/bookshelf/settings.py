@@ -10,7 +10,7 @@ ROOT_URLCONF = "bookshelf.urls"
 WSGI_APPLICATION = "bookshelf.wsgi.application"
 DATABASES = {
     "default": {
-        "ENGINE": "django.db.backends.sqlite3",
-        "NAME": os.path.join(os.environ.get("BOOKSHELF_DATA", str(BASE_DIR / "data")), "db.sqlite3"),
+        "ENGINE": "django.db.backends.postgresql",
+        "NAME": os.environ.get("BOOKSHELF_DB_NAME", "bookshelf"),
     }
 }
