@@ -433,10 +433,20 @@ fn data_dir_leaf(name: &str, default: &Default) -> String {
 
 /// A value no production host should get: a container's path, a Compose service's host, a
 /// development address, a placeholder or an example.
+/// A path, or a `:`-separated list of them (`LD_LIBRARY_PATH`), only an image's file system
+/// has: `/usr/local` and `/usr/lib` are a distribution's, which NixOS does not lay out.
+fn image_only_paths(value: &str) -> bool {
+    value.split(':').all(|p| {
+        ["/usr/local", "/usr/lib", "/usr/share", "/usr/include"]
+            .iter()
+            .any(|d| p == *d || p.starts_with(&format!("{d}/")))
+    })
+}
+
 fn trap(value: &str, compose_hosts: &[String]) -> Option<&'static str> {
     let v = value.trim();
     let lower = v.to_ascii_lowercase();
-    if super::processes::container_path(v) {
+    if super::processes::container_path(v) || image_only_paths(v) {
         return Some("a container's path");
     }
     if v.starts_with('$')
