@@ -4,7 +4,8 @@
 //! uv.lock whose package files start like a vendor's token (`hf_xet-1.5.1.tar.gz`), a uv
 //! project whose code lives in `src/` below its pyproject.toml, a uv project that runs uWSGI
 //! and locks no gunicorn (nixpkgs' gunicorn is built into the environment) and its database
-//! driver only in an extra. Each
+//! driver only in an extra, a Django project with a Celery application whose worker no
+//! deployment file runs. Each
 //! description and report is a snapshot; each description must pass `check` and generate;
 //! secret values never reach the description.
 
@@ -23,6 +24,7 @@ const TREES: &[&str] = &[
     "uv-hub",
     "uv-src-dir",
     "uv-uwsgi",
+    "django-celery",
 ];
 
 /// Trees `init` reads as a new user would, with the domain and the ACME e-mail:

@@ -607,6 +607,60 @@ impl Init<'_> {
         words.join(" ")
     }
 
+    /// A Celery application whose broker is the local Redis, and no deployment file runs its
+    /// worker (a guide describes the unit in prose): queued tasks would wait forever, so a
+    /// worker runs it (`celery -A proj.celery_app worker`).
+    pub(super) fn celery_worker(&mut self) {
+        if !self.draft.redis {
+            return;
+        }
+        let runs_worker = self.draft.processes.values().any(|p| match &p.kind {
+            ProcessKind::Command(words) => classify(words, &self.scripts) == Role::Worker("celery"),
+            ProcessKind::Shell(line) => line.contains("celery") && line.contains("worker"),
+            _ => false,
+        });
+        if runs_worker {
+            return;
+        }
+        let src = self.src.clone();
+        let Some((module, _, file, line)) = self
+            .found
+            .celery
+            .iter()
+            .find(|(_, _, f, _)| src.is_empty() || f.starts_with(&format!("{src}/")))
+            .cloned()
+        else {
+            return;
+        };
+        let mut name = "worker".to_string();
+        let mut n = 2;
+        while self.draft.processes.contains_key(&name) || self.draft.tasks.contains_key(&name) {
+            name = format!("worker-{n}");
+            n += 1;
+        }
+        let argv: Vec<String> = vec![
+            "celery".into(),
+            "-A".into(),
+            self.relative_module(&module),
+            "worker".into(),
+        ];
+        self.report.add(
+            Source::new(&file, line),
+            "Celery application",
+            Outcome::Decided(format!(
+                "[processes.{name}] `{}`: its broker is the local Redis and no deployment file runs a worker",
+                argv.join(" ")
+            )),
+        );
+        self.draft.processes.insert(
+            name,
+            Process {
+                kind: ProcessKind::Command(argv),
+                ..Process::default()
+            },
+        );
+    }
+
     /// The words a lone `$NAME` / `${NAME}` stands for when NAME is a variable of the
     /// container's start script the app does not read: its value there, split into words.
     fn knob(&self, word: &str) -> Option<Vec<String>> {

@@ -58,6 +58,8 @@ pub(super) struct Found {
     pub(super) imports: Vec<(String, String, usize)>,
     /// Routes that stream (server-sent events): the proxy must not buffer them.
     pub(super) streams: Vec<RouteHint>,
+    /// Celery applications (`app = Celery("proj")`): (module, variable, file, line).
+    pub(super) celery: Vec<(String, String, String, usize)>,
 }
 
 /// Substrings that make a module worth parsing: an application object or factory, Django's
@@ -80,6 +82,7 @@ const WORTH_PARSING: &[&str] = &[
     "DATABASES",
     "dj_database_url",
     "STATIC_ROOT",
+    "Celery(",
 ];
 
 /// Route paths of health checks as they appear in a route's string.
@@ -334,7 +337,11 @@ fn assignment(f: &PyFile, stmt: Node, found: &mut Found) {
     let Some(c) = called.as_deref() else {
         return;
     };
-    if let Some(framework) = FRAMEWORKS.iter().copied().find(|fw| *fw == c) {
+    if c == "Celery" {
+        found
+            .celery
+            .push((f.module.clone(), name, f.rel.clone(), line(stmt)));
+    } else if let Some(framework) = FRAMEWORKS.iter().copied().find(|fw| *fw == c) {
         found
             .apps
             .push((f.module.clone(), name, f.rel.clone(), line(stmt), framework));
