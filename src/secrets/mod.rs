@@ -72,6 +72,11 @@ const SECRET_WORDS: &[&str] = &[
 const DESCRIPTORS: &[&str] = &[
     "TTL",
     "TIMEOUT",
+    "TIME",
+    "THRESHOLD",
+    "INTERVAL",
+    "DURATION",
+    "DELAY",
     "EXPIRY",
     "EXPIRES",
     "EXPIRE",
@@ -1013,6 +1018,10 @@ mod tests {
             "CACHE_KEY_PREFIX",
             "SESSION_ENGINE",
             "ALLOWED_HOSTS",
+            // Durations of what a password or token does.
+            "RESET_PASSWORD_LOCK_TIME",
+            "TOKEN_UPDATE_LAST_LOGIN_THRESHOLD",
+            "PASSWORD_RESET_INTERVAL",
         ] {
             assert!(!is_secret_name(s), "{s}");
         }
