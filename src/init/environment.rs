@@ -1047,6 +1047,19 @@ impl Init<'_> {
             );
             return;
         }
+        if deployed.is_none()
+            && example.is_none()
+            && let Some(cmd) = self.only_in_unrun_command(name)
+        {
+            self.report.add(
+                source,
+                name,
+                Outcome::Covered(format!(
+                    "read only by the management command `{cmd}`, which the deployment does not run (give it when you run it)"
+                )),
+            );
+            return;
+        }
         if crate::secrets::is_secret_name(name) || secret_type {
             if self.local_credential(name) {
                 self.report.add(source, name, Outcome::Covered("a credential of the local database or Redis: the app's user reaches them over their sockets, without one".into()));
@@ -1229,6 +1242,37 @@ impl Init<'_> {
             "required"
         };
         self.report.add(source, name, Outcome::Mapped(format!("[secrets] {name} = \"env\" ({how}; the value is never copied: encrypt it with `agenix -e`)")));
+    }
+
+    /// The Django management command (`management/commands/<cmd>.py`) that is the only reader
+    /// of `name`, when no process or task runs it: an operator's command, given its variables
+    /// when run by hand.
+    fn only_in_unrun_command(&self, name: &str) -> Option<String> {
+        let mut command = None;
+        for r in self.ev.reads(name) {
+            let (dir, file) = r.source.file.rsplit_once('/')?;
+            if !dir.ends_with("management/commands") {
+                return None;
+            }
+            let cmd = file.strip_suffix(".py")?.to_string();
+            if command.as_ref().is_some_and(|c| *c != cmd) {
+                return None;
+            }
+            command = Some(cmd);
+        }
+        let cmd = command?;
+        let runs = |line: &str| line.split_whitespace().any(|w| w == cmd);
+        let in_processes = self.draft.processes.values().any(|p| match &p.kind {
+            crate::draft::ProcessKind::Command(words) => words.iter().any(|w| *w == cmd),
+            crate::draft::ProcessKind::Shell(line) => runs(line),
+            _ => false,
+        });
+        let in_tasks = self
+            .draft
+            .tasks
+            .values()
+            .any(|t| t.command.as_deref().is_some_and(runs));
+        (!in_processes && !in_tasks).then_some(cmd)
     }
 
     /// A user or password of the local database or Redis (`DB_PASSWORD`, `REDIS_PASSWORD`):
