@@ -157,6 +157,12 @@ const QUALIFIERS: &[&str] = &[
     "CACHE",
     "MAX",
     "MIN",
+    // The key of a field or attribute (`LDAP_DISPLAY_NAME_KEY = "displayName"`).
+    "NAME",
+    "FIELD",
+    "ATTR",
+    "ATTRIBUTE",
+    "LOOKUP",
 ];
 
 /// The words of a name, upper-cased: split at non-alphanumerics and at camelCase humps
@@ -1022,6 +1028,7 @@ mod tests {
             "RESET_PASSWORD_LOCK_TIME",
             "TOKEN_UPDATE_LAST_LOGIN_THRESHOLD",
             "PASSWORD_RESET_INTERVAL",
+            "LDAP_DISPLAY_NAME_KEY",
         ] {
             assert!(!is_secret_name(s), "{s}");
         }
