@@ -484,10 +484,32 @@ impl Init<'_> {
     /// the app's environment.
     pub(super) fn scope_reads(&mut self) {
         let src = self.src.clone();
+        // A maintainer's script (`bin/release_manager.py`, `scripts/bump.py`) that no deployment
+        // file runs is a tool beside the app, whatever its directory's place.
+        let run: Vec<String> = self
+            .ev
+            .commands
+            .iter()
+            .flat_map(|c| c.argv.iter())
+            .filter_map(|w| w.rsplit('/').next())
+            .filter(|b| b.ends_with(".py"))
+            .map(str::to_string)
+            .collect();
+        let tool = |file: &str| {
+            let rel = file
+                .strip_prefix(&format!("{src}/"))
+                .filter(|_| !src.is_empty())
+                .unwrap_or(file);
+            let top = rel.split('/').next().unwrap_or("");
+            ["bin", "scripts", "tools", "ci", ".github", "dev"].contains(&top)
+                && rel.matches('/').count() == 1
+                && !run.iter().any(|b| rel.ends_with(&format!("/{b}")))
+        };
         self.ev.env_reads.retain(|r| {
-            src.is_empty()
+            (src.is_empty()
                 || r.source.file.starts_with(&format!("{src}/"))
-                || r.source.file.ends_with(".ini")
+                || r.source.file.ends_with(".ini"))
+                && !tool(&r.source.file)
         });
     }
 
