@@ -628,6 +628,17 @@ impl Init<'_> {
                 .map(|(d, _)| *d)
                 .collect();
             self.select_extra(&names, &format!("the {kind} driver"));
+            // An extra of only the other database's drivers (`mariadb = ["mysqlclient"]` beside
+            // PostgreSQL) builds a driver nothing uses, from source with its C library.
+            let others: Vec<&str> = DRIVERS
+                .iter()
+                .filter(|(_, s)| *s != db)
+                .map(|(d, _)| *d)
+                .collect();
+            self.drop_extras_of(
+                &others,
+                "only a driver of the database the deployment does not use",
+            );
         }
         if let Some((s, w)) = why.get(&Service::Redis).cloned() {
             self.report.add(

@@ -408,6 +408,49 @@ impl Init<'_> {
         }
     }
 
+    /// Leave out the selected extras whose every requirement is one of `packages` (`why` says
+    /// why, in the report).
+    pub(super) fn drop_extras_of(&mut self, packages: &[&str], why: &str) {
+        let Some(file) = self.nearest("pyproject.toml") else {
+            return;
+        };
+        let Some(extras) = self
+            .project
+            .read(&file)
+            .and_then(|t| t.parse::<toml::Table>().ok())
+            .and_then(|t| {
+                t.get("project")?
+                    .get("optional-dependencies")?
+                    .as_table()
+                    .cloned()
+            })
+        else {
+            return;
+        };
+        for (extra, deps) in &extras {
+            let names: Vec<String> = deps
+                .as_array()
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|r| r.as_str())
+                        .map(requirement_name)
+                        .collect()
+                })
+                .unwrap_or_default();
+            if !names.is_empty()
+                && names.iter().all(|n| packages.contains(&n.as_str()))
+                && self.plan.groups.contains(extra)
+            {
+                self.plan.groups.retain(|g| g != extra);
+                self.report.add(
+                    Source::new(&file, 0),
+                    format!("extra {extra}"),
+                    Outcome::Decided(format!("left out of the environment: {why}")),
+                );
+            }
+        }
+    }
+
     /// The extras of the project (`[project.optional-dependencies]` of the nearest
     /// pyproject.toml).
     fn extras(&self) -> Vec<String> {

@@ -11,7 +11,7 @@ WSGI_APPLICATION = "docstore.wsgi.application"
 ASGI_APPLICATION = "docstore.asgi.application"
 DATABASES = {
     "default": {
-        "ENGINE": "django.db.backends.sqlite3",
-        "NAME": os.environ.get("DOCSTORE_DB", str(BASE_DIR / "db.sqlite3")),
+        "ENGINE": "django.db.backends.postgresql",
+        "NAME": os.environ.get("DOCSTORE_DB_NAME", "docstore"),
     }
 }
