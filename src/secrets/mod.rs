@@ -74,6 +74,7 @@ const DESCRIPTORS: &[&str] = &[
     "TIMEOUT",
     "TIME",
     "THRESHOLD",
+    "RATE",
     "INTERVAL",
     "DURATION",
     "DELAY",
@@ -1029,6 +1030,7 @@ mod tests {
             "TOKEN_UPDATE_LAST_LOGIN_THRESHOLD",
             "PASSWORD_RESET_INTERVAL",
             "LDAP_DISPLAY_NAME_KEY",
+            "TOKEN_THROTTLE_RATE",
         ] {
             assert!(!is_secret_name(s), "{s}");
         }

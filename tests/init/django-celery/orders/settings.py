@@ -17,3 +17,5 @@ DATABASES = {
 CELERY_BROKER_URL = os.environ.get("ORDERS_BROKER_URL", "redis://localhost:6379/0")
 # How long an account stays locked after failed logins (a duration, not a secret).
 RESET_PASSWORD_LOCK_TIME = os.environ.get("ORDERS_RESET_PASSWORD_LOCK_TIME", "15 minutes")
+# How often an API token may be used ("150/minute"), a rate, not a secret.
+TOKEN_THROTTLE_RATE = os.environ.get("ORDERS_TOKEN_THROTTLE_RATE", "150/minute")
