@@ -443,6 +443,18 @@ fn image_only_paths(value: &str) -> bool {
     })
 }
 
+/// A variable an image sets to tell the app it runs in a container (`PNGX_CONTAINERIZED`,
+/// `RUNNING_IN_DOCKER`, `IS_KUBERNETES`).
+fn says_in_a_container(name: &str) -> bool {
+    name.to_ascii_uppercase().split('_').any(|w| {
+        matches!(
+            w,
+            "CONTAINERIZED" | "CONTAINER" | "DOCKER" | "DOCKERIZED" | "KUBERNETES" | "K8S"
+        )
+    }) && !name.to_ascii_uppercase().contains("HOST")
+        && !name.to_ascii_uppercase().contains("URL")
+}
+
 fn trap(value: &str, compose_hosts: &[String]) -> Option<&'static str> {
     let v = value.trim();
     let lower = v.to_ascii_lowercase();
@@ -1356,6 +1368,19 @@ impl Init<'_> {
         source: Source,
         compose_hosts: &[String],
     ) {
+        if let Some(d) = &deployed
+            && says_in_a_container(name)
+        {
+            self.report.add(
+                d.source.clone(),
+                name,
+                Outcome::Decided(
+                    "not copied: it tells the app it runs in a container, which it does not here"
+                        .into(),
+                ),
+            );
+            return;
+        }
         if let Some(d) = &deployed {
             match trap(&d.value, compose_hosts) {
                 None if !d.value.is_empty() && !crate::secrets::is_secret(name, &d.value) => {
