@@ -5,7 +5,8 @@
 //! project whose code lives in `src/` below its pyproject.toml, a uv project that runs uWSGI
 //! and locks no gunicorn (nixpkgs' gunicorn is built into the environment) and its database
 //! driver only in an extra, a Django project with a Celery application whose worker no
-//! deployment file runs. Each
+//! deployment file runs, Django settings that build the database's dict under another name
+//! from module-level variables and a switch variable. Each
 //! description and report is a snapshot; each description must pass `check` and generate;
 //! secret values never reach the description.
 
@@ -25,6 +26,7 @@ const TREES: &[&str] = &[
     "uv-src-dir",
     "uv-uwsgi",
     "django-celery",
+    "django-db-switch",
 ];
 
 /// Trees `init` reads as a new user would, with the domain and the ACME e-mail:
