@@ -271,6 +271,30 @@ fn env_call(call: Node, src: &str) -> Option<(String, Default, Reader)> {
     None
 }
 
+/// `environ["PATH_INFO"]`, `environ.get("HTTP_X_SCHEME")` inside a WSGI callable or middleware
+/// (`def application(environ, start_response)`): the request's environ, not the process's.
+fn wsgi_environ(n: Node, src: &str) -> bool {
+    if !text(n, src).starts_with("environ") {
+        return false;
+    }
+    let mut p = n.parent();
+    while let Some(f) = p {
+        if f.kind() == "function_definition"
+            && let Some(params) = f.child_by_field_name("parameters")
+        {
+            let mut c = params.walk();
+            if params
+                .named_children(&mut c)
+                .any(|x| text(x, src) == "environ")
+            {
+                return true;
+            }
+        }
+        p = f.parent();
+    }
+    false
+}
+
 /// One module: every variable read, and the settings facts of a Django settings module.
 pub(super) fn scan(m: &Module, root: Node, ev: &mut Evidence) {
     let mut stack = vec![root];
@@ -278,7 +302,9 @@ pub(super) fn scan(m: &Module, root: Node, ev: &mut Evidence) {
         match n.kind() {
             "call" => {
                 config_read(n, m, ev);
-                if let Some((name, mut d, reader)) = env_call(n, m.text) {
+                if let Some((name, mut d, reader)) = env_call(n, m.text)
+                    && !wsgi_environ(n, m.text)
+                {
                     // `getenv("X") or "d"`: the default is on the right.
                     if d == Default::None
                         && let Some(p) = n.parent()
@@ -306,6 +332,7 @@ pub(super) fn scan(m: &Module, root: Node, ev: &mut Evidence) {
                     n.child_by_field_name("value"),
                     n.child_by_field_name("subscript"),
                 ) && text(v, m.text).ends_with("environ")
+                    && !wsgi_environ(n, m.text)
                     && let Some(name) = string(s, m.text).filter(|x| is_var_name(x))
                 {
                     let is_target = n.parent().is_some_and(|p| {
