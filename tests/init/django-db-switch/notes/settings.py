@@ -29,3 +29,6 @@ else:
     }
 
 DATABASES = {"default": default_database}
+
+# django-auth-ldap's settings share the AUTH_ prefix; the search filter is no secret.
+AUTH_LDAP_USER_SEARCH_FILTER_STR = os.getenv("AUTH_LDAP_USER_SEARCH_FILTER_STR", "(uid=%(user)s)")
