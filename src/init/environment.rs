@@ -1308,7 +1308,7 @@ impl Init<'_> {
         let cmd = command?;
         let runs = |line: &str| line.split_whitespace().any(|w| w == cmd);
         let in_processes = self.draft.processes.values().any(|p| match &p.kind {
-            crate::draft::ProcessKind::Command(words) => words.iter().any(|w| *w == cmd),
+            crate::draft::ProcessKind::Command(words) => words.contains(&cmd),
             crate::draft::ProcessKind::Shell(line) => runs(line),
             _ => false,
         });
