@@ -798,37 +798,42 @@ impl Init<'_> {
             (
                 manage.clone().unwrap_or_else(|| "manage.py".into()),
                 "Django",
-                cmd,
+                cmd.to_string(),
             )
         } else if let Some(ini) = self.in_source_file("alembic.ini") {
             (
                 ini,
                 "Alembic",
                 if flask_migrate {
-                    "flask db upgrade"
+                    "flask db upgrade".to_string()
                 } else {
-                    "alembic upgrade head"
+                    "alembic upgrade head".to_string()
                 },
             )
-        } else if flask_migrate
-            && self
-                .project
-                .names
-                .iter()
-                .any(|n| n.ends_with("migrations/env.py"))
-        {
-            (
-                "migrations/env.py".into(),
-                "Flask-Migrate",
-                "flask db upgrade",
-            )
+        } else if flask_migrate && let Some(env) = self.flask_migrations() {
+            // `flask db upgrade` reads `migrations/` in its working directory, the package
+            // source; one inside the app's package (`app/migrations`) is named.
+            let dir = env.trim_end_matches("/env.py");
+            let rel = if self.src.is_empty() {
+                dir.to_string()
+            } else {
+                dir.strip_prefix(&format!("{}/", self.src))
+                    .unwrap_or(dir)
+                    .to_string()
+            };
+            let cmd = if rel == "migrations" {
+                "flask db upgrade".to_string()
+            } else {
+                format!("flask db upgrade --directory {}", crate::shell::quote(&rel))
+            };
+            (env, "Flask-Migrate", cmd)
         } else {
             return;
         };
         self.draft.tasks.insert(
             "migrate".into(),
             Task {
-                command: Some(cmd.into()),
+                command: Some(cmd.clone()),
                 ..Task::default()
             },
         );
@@ -837,6 +842,24 @@ impl Init<'_> {
             what,
             Outcome::Mapped(format!("[tasks.migrate] `{cmd}` before the processes")),
         );
+    }
+
+    /// Flask-Migrate's `migrations/env.py` in the package source, the shallowest first.
+    fn flask_migrations(&self) -> Option<String> {
+        let prefix = if self.src.is_empty() {
+            String::new()
+        } else {
+            format!("{}/", self.src)
+        };
+        self.project
+            .names
+            .iter()
+            .filter(|n| {
+                n.starts_with(&prefix)
+                    && (*n == "migrations/env.py" || n.ends_with("/migrations/env.py"))
+            })
+            .min_by_key(|n| n.matches('/').count())
+            .cloned()
     }
 
     /// A file at the package source's root, as a project path.
