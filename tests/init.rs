@@ -6,7 +6,8 @@
 //! and locks no gunicorn (nixpkgs' gunicorn is built into the environment) and its database
 //! driver only in an extra, a Django project with a Celery application whose worker no
 //! deployment file runs, Django settings that build the database's dict under another name
-//! from module-level variables and a switch variable. Each
+//! from module-level variables and a switch variable, a FastAPI application made by a
+//! `create_app()` factory. Each
 //! description and report is a snapshot; each description must pass `check` and generate;
 //! secret values never reach the description.
 
@@ -27,6 +28,7 @@ const TREES: &[&str] = &[
     "uv-uwsgi",
     "django-celery",
     "django-db-switch",
+    "fastapi-factory",
 ];
 
 /// Trees `init` reads as a new user would, with the domain and the ACME e-mail:

@@ -44,6 +44,9 @@ pub(super) struct Found {
     pub(super) apps: Vec<(String, String, String, usize, &'static str)>,
     /// Flask factories: (module, function, file, line)
     pub(super) factories: Vec<(String, String, String, usize)>,
+    /// Factories that build an ASGI application instead (`def create_app() -> FastAPI:`):
+    /// (function, framework).
+    pub(super) asgi_factories: Vec<(String, &'static str)>,
     /// Modules calling a factory at top level: (module, variable, factory, file, line)
     pub(super) factory_calls: Vec<(String, String, String, String, usize)>,
     /// Django: (settings module, WSGI/ASGI target, asgi?, file, line)
@@ -369,6 +372,16 @@ fn function(f: &PyFile, stmt: Node, found: &mut Found) {
     {
         let fname = text(n, &f.text);
         if fname == "create_app" || fname == "make_app" {
+            // The framework the factory builds: its return annotation or the application
+            // object its body makes.
+            let body = text(def, &f.text);
+            if let Some(fw) = ["FastAPI", "Starlette", "Quart"]
+                .into_iter()
+                .find(|fw| body.contains(&format!("{fw}(")) || body.contains(&format!("-> {fw}")))
+                .filter(|_| !body.contains("Flask("))
+            {
+                found.asgi_factories.push((fname.to_string(), fw));
+            }
             found.factories.push((
                 f.module.clone(),
                 fname.to_string(),
