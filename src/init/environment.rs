@@ -235,7 +235,11 @@ fn kind_of(name: &str, reader: Option<&Reader>) -> Kind {
         return Kind::RedisUrl("limits", 3);
     }
     if n.contains("REDIS")
-        && (n.ends_with("_URL") || n.ends_with("_URI") || n.ends_with("_LOCATION") || n == "REDIS")
+        && (n.ends_with("_URL")
+            || n.ends_with("_URI")
+            || n.ends_with("_LOCATION")
+            || n == "REDIS"
+            || n.ends_with("_REDIS"))
     {
         return Kind::RedisUrl("redis-py", if n.contains("CACHE") { 1 } else { 0 });
     }

@@ -32,3 +32,6 @@ DATABASES = {"default": default_database}
 
 # django-auth-ldap's settings share the AUTH_ prefix; the search filter is no secret.
 AUTH_LDAP_USER_SEARCH_FILTER_STR = os.getenv("AUTH_LDAP_USER_SEARCH_FILTER_STR", "(uid=%(user)s)")
+
+# The Redis the cache and the task queue share, as one URL (`redis://…` or `unix://…`).
+NOTES_REDIS_URL_PARTS = os.getenv("NOTES_REDIS", None)
