@@ -447,7 +447,7 @@ fn image_only_paths(value: &str) -> bool {
     })
 }
 
-/// A variable an image sets to tell the app it runs in a container (`PNGX_CONTAINERIZED`,
+/// A variable an image sets to tell the app it runs in a container (`SHOP_CONTAINERIZED`,
 /// `RUNNING_IN_DOCKER`, `IS_KUBERNETES`).
 fn says_in_a_container(name: &str) -> bool {
     name.to_ascii_uppercase().split('_').any(|w| {
@@ -500,7 +500,7 @@ impl Init<'_> {
     /// the app's environment.
     pub(super) fn scope_reads(&mut self) {
         let src = self.src.clone();
-        // A maintainer's script (`bin/release_manager.py`, `scripts/bump.py`) that no deployment
+        // A maintainer's script (`bin/release.py`, `scripts/bump.py`) that no deployment
         // file runs is a tool beside the app, whatever its directory's place.
         let run: Vec<String> = self
             .ev

@@ -1031,11 +1031,11 @@ mod tests {
             "SESSION_ENGINE",
             "ALLOWED_HOSTS",
             // Durations of what a password or token does.
-            "RESET_PASSWORD_LOCK_TIME",
-            "TOKEN_UPDATE_LAST_LOGIN_THRESHOLD",
+            "ACCOUNT_PASSWORD_LOCK_TIME",
+            "TOKEN_REFRESH_THRESHOLD",
             "PASSWORD_RESET_INTERVAL",
             "LDAP_DISPLAY_NAME_KEY",
-            "TOKEN_THROTTLE_RATE",
+            "API_TOKEN_THROTTLE_RATE",
             "AUTH_LDAP_USER_SEARCH_FILTER_STR",
         ] {
             assert!(!is_secret_name(s), "{s}");
