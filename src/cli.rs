@@ -509,6 +509,12 @@ fn emit(
 fn print_notes(model: &model::Model) {
     let mut err = std::io::stderr().lock();
     for n in &model.notes {
-        let _ = writeln!(err, "note: {}", crate::diagnostic::escaped(n));
+        // A warning says so itself; other notes are notes.
+        let prefix = if n.starts_with(model::WARNING) {
+            ""
+        } else {
+            "note: "
+        };
+        let _ = writeln!(err, "{prefix}{}", crate::diagnostic::escaped(n));
     }
 }

@@ -400,6 +400,29 @@ pub struct PythonPackage {
     /// (what `uv sync --group docker` / `--extra postgres` installs), e.g. `["docker"]`.
     #[serde(default)]
     pub groups: Vec<Sp<String>>,
+    /// With a uv lock: the native libraries of locked packages, by package, as nixpkgs
+    /// attributes: `[package.python.native.psycopg] libraries = ["libpq"]`.
+    #[serde(default)]
+    pub native: BTreeMap<Sp<String>, Sp<Native>>,
+}
+
+/// `[package.python.native.<package>]`: what a locked package needs of nixpkgs beyond Python.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Native {
+    /// Libraries its build links against (an sdist's headers and libraries, a wheel's
+    /// extension modules' dependencies): `buildInputs`, e.g. `["libpq", "zeromq"]`.
+    #[serde(default)]
+    pub build_inputs: Vec<Sp<String>>,
+    /// Programs its build runs (`pkg-config`, `pg_config` of `libpq`): `nativeBuildInputs`.
+    #[serde(default)]
+    pub native_build_inputs: Vec<Sp<String>>,
+    /// Packages holding the shared libraries it loads by name at run time
+    /// (`ctypes.util.find_library("pq")`, which finds nothing on NixOS): each such call of its
+    /// code becomes the library's path, as nixpkgs patches them. `["libpq"]` for psycopg 3
+    /// without its `binary` extra.
+    #[serde(default)]
+    pub libraries: Vec<Sp<String>>,
 }
 
 /// `lock`: a path, or `false`.
@@ -440,6 +463,13 @@ pub struct Asset {
     /// they end up in the public bundle.
     #[serde(default)]
     pub build_env: BTreeMap<Sp<String>, Sp<String>>,
+    /// Where the built files go in the Python package's source tree (relative to
+    /// `[package.python] src`), for an app that reads them there (`app/frontend`): the units
+    /// run in that tree. nginx still serves the asset where a route names it.
+    pub into: Option<Sp<String>>,
+    /// The fixed-output hash of the dependencies of a project locked by bun, pnpm or Yarn
+    /// (`sha256-…`): the first `nix build` without it prints the one to write here.
+    pub hash: Option<Sp<String>>,
 }
 
 /// A command: a shell command line (string) or an argument vector (array).

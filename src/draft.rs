@@ -219,6 +219,12 @@ pub struct AssetDraft {
     pub spa: bool,
     /// Build-time environment of an npm build (`[assets.*] build_env`).
     pub build_env: BTreeMap<String, String>,
+    /// Where the app reads the build in its source tree (`[assets.*] into`).
+    pub into: Option<String>,
+    /// The build command, when not the default `build` script (`[assets.*] build`).
+    pub build: Option<String>,
+    /// The output directory, when the model would not find it (`[assets.*] out`).
+    pub out: Option<String>,
 }
 
 /// A route target.
@@ -309,6 +315,9 @@ pub struct Draft {
     pub groups: Vec<String>,
     /// `[package.python] dependencies`.
     pub dependencies: Vec<String>,
+    /// `[package.python.native.<package>] libraries`: packages of the lock that load a shared
+    /// library by name at run time, with the nixpkgs attributes that hold it.
+    pub native_libraries: BTreeMap<String, Vec<String>>,
     /// `[assets.*]`: src and SPA flag.
     pub assets: BTreeMap<String, AssetDraft>,
     /// `[processes.*]`.
@@ -522,6 +531,10 @@ impl Draft {
         if !self.dependencies.is_empty() {
             let _ = writeln!(out, "dependencies = {}", list(&self.dependencies));
         }
+        for (package, libraries) in &self.native_libraries {
+            self.section(out, &format!("package.python.native.{}", toml_key(package)));
+            let _ = writeln!(out, "libraries = {}", list(libraries));
+        }
         for (name, a) in &self.assets {
             self.section(out, &format!("assets.{}", toml_key(name)));
             let _ = writeln!(out, "src = {}", toml_str(&a.src));
@@ -537,6 +550,15 @@ impl Draft {
                     .map(|(k, v)| format!("{} = {}", toml_key(k), toml_str(v)))
                     .collect();
                 let _ = writeln!(out, "build_env = {{ {} }}", pairs.join(", "));
+            }
+            if let Some(b) = &a.build {
+                let _ = writeln!(out, "build = {}", toml_str(b));
+            }
+            if let Some(o) = &a.out {
+                let _ = writeln!(out, "out = {}", toml_str(o));
+            }
+            if let Some(i) = &a.into {
+                let _ = writeln!(out, "into = {}", toml_str(i));
             }
         }
     }
@@ -894,7 +916,7 @@ mod tests {
         d.files.insert(
             "config".into(),
             FileDraft {
-                path: Some("netbox/configuration.py".into()),
+                path: Some("inventory/configuration.py".into()),
                 text: Some("SECRET_KEY = {{secret.SECRET_KEY}}\n".into()),
                 ..FileDraft::default()
             },

@@ -1153,3 +1153,32 @@ fn the_database_driver_is_added_when_the_app_names_none() {
     let mysql = module_with("[mysql]", None);
     assert!(env(&mysql).contains("ps.mysqlclient\n"), "{}", env(&mysql));
 }
+
+/// psycopg 3 locked without its `binary` or `c` implementation loads libpq by name at run time,
+/// which NixOS does not find: `check` says so and names the override (issue 18, item 10), and
+/// is quiet once `[package.python.native.psycopg]` gives it the library.
+#[test]
+fn psycopg_without_its_binary_names_the_native_override() {
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/uv-native");
+    let description = std::fs::read_to_string(fixture.join("app2nix.toml")).expect("fixture");
+    let without: String = {
+        let start = description
+            .find("[package.python.native.psycopg]")
+            .expect("native");
+        let end = description.find("[processes.web]").expect("processes");
+        format!("{}{}", &description[..start], &description[end..])
+    };
+    for (text, noted) in [(without.as_str(), true), (description.as_str(), false)] {
+        let p = Project::new(text);
+        copy_tree(&fixture.join("app"), &p.path("app"));
+        let out = p.run(&["check"]);
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(0), "{err}");
+        assert_eq!(
+            err.contains("[package.python.native.psycopg]")
+                && err.contains("libraries = [\"libpq\"]"),
+            noted,
+            "{err}"
+        );
+    }
+}

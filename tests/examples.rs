@@ -41,6 +41,23 @@ fn snapshots() {
     }
 }
 
+/// The fixture whose driver loads a native library (`tests/fixtures/uv-native`): its Python
+/// environment, with `[package.python.native]` applied to the locked package (issue 18, item
+/// 10).
+#[test]
+fn native_libraries_snapshot() {
+    let file = root().join("tests/fixtures/uv-native/app2nix.toml");
+    let files = match app2nix::generate::generate(&file, None) {
+        Ok(files) => files,
+        Err(e) => panic!("uv-native: {e:?}"),
+    };
+    let env = files
+        .iter()
+        .find(|f| f.path.ends_with("ledger-python.nix"))
+        .expect("ledger-python.nix");
+    insta::assert_snapshot!("uv-native-python", env.text);
+}
+
 #[test]
 fn committed_modules_are_fresh() {
     let mut stale = Vec::new();

@@ -39,10 +39,22 @@ const TREES: &[&str] = &[
 /// route), `workspace` (a uv workspace member run by `fastapi run`, a pre-start script, pydantic
 /// settings, Compose's required variables and a development `.env`), `confmod` (a configuration
 /// module the app requires with an example beside it, units with a gunicorn configuration, an
-/// upgrade script, a Django major version nixpkgs has under its own attribute).
+/// upgrade script, a Django major version nixpkgs has under its own attribute), `bun-workspace`
+/// (a bun workspace whose Vite member builds into the FastAPI package, which serves it),
+/// `theme` (a Vite theme whose built output is committed: no asset to build), `nuxt` (a Nuxt
+/// site prerendered by `nuxt generate`, without a lock: its output, which the app serves),
 /// `flask-rq` (an entrypoint whose `case "$1"` branches exec the image's roles, an rq group
 /// under the app's own CLI, a supervisor program reading a knob of the start script).
-const READ_AS_A_USER_WOULD: &[&str] = &["container", "procman", "workspace", "confmod", "flask-rq"];
+const READ_AS_A_USER_WOULD: &[&str] = &[
+    "container",
+    "procman",
+    "workspace",
+    "confmod",
+    "bun-workspace",
+    "theme",
+    "nuxt",
+    "flask-rq",
+];
 
 /// A copy of a fixture tree, in a directory with the fixture's name (the app name comes from it).
 fn tree(name: &str) -> (tempfile::TempDir, std::path::PathBuf) {
@@ -218,4 +230,28 @@ fn links_out_of_the_project_are_not_followed() {
             "{report}"
         );
     }
+}
+
+/// A lock holding psycopg 3 without its `binary` or `c` implementation: init gives it libpq
+/// (`[package.python.native.psycopg]`), without which it fails at its first import on NixOS
+/// (issue 18, item 10), and `check` then has nothing to say about it.
+#[test]
+fn init_gives_pure_psycopg_its_libpq() {
+    let (_tmp, dir) = tree("workspace");
+    let out = run(&dir, &["init"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let description = std::fs::read_to_string(dir.join("app2nix.toml")).expect("written");
+    assert!(
+        description.contains("[package.python.native.psycopg]\nlibraries = [\"libpq\"]\n"),
+        "{description}"
+    );
+    let check = run(&dir, &["check"]);
+    let err = String::from_utf8_lossy(&check.stderr);
+    assert_eq!(check.status.code(), Some(0), "{err}");
+    assert!(!err.contains("psycopg is locked without"), "{err}");
 }

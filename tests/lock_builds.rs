@@ -59,6 +59,12 @@ fn project(rel: &str) -> (tempfile::TempDir, PathBuf) {
 /// Evaluate `<app>-python.nix` over a stand-in scope: what the overlays and the environment
 /// give.
 fn python_env(dir: &Path, app: &str) -> serde_json::Value {
+    python_env_with(dir, app, "/nix/store/00000000000000000000000000000000-")
+}
+
+/// [`python_env`], the nixpkgs packages an override names (`libpq`, `pkg-config`, the C
+/// library) standing in as `<store><name>`.
+fn python_env_with(dir: &Path, app: &str, store: &str) -> serde_json::Value {
     let lib = common::nixpkgs_lib();
     let file = dir.join(format!("{app}-python.nix"));
     nix_eval(&format!(
@@ -71,10 +77,11 @@ let
     build.packages = {{ __standIn = true; }};
   }};
   uv2nix.lib = import ({uv2nix}/lib) {{ inherit lib pyproject-nix; }};
+  # (environment markers read its platforms and name: `python_full_version < '3.13'`)
   python = {{
-    pythonVersion = "3.13"; version = "3.13.5"; implementation = "cpython";
+    pname = "python3"; pythonVersion = "3.13"; version = "3.13.5"; implementation = "cpython";
     passthru = {{ pythonVersion = "3.13"; implementation = "cpython"; }};
-    stdenv.hostPlatform = platform;
+    stdenv = {{ hostPlatform = platform; targetPlatform = platform; buildPlatform = platform; }};
     # nixpkgs' releases of what app2nix may add beside the lock.
     pkgs = lib.genAttrs [ "gunicorn" "packaging" ] (n: {{
       pname = n; version = "1.0"; src = "/nixpkgs-source-of-${{n}}";
@@ -101,8 +108,13 @@ let
     overrideScope = overlay: set (lib.fix (final: base // overlay final base));
     mkVirtualEnv = name: deps: {{ inherit name deps; scope = base; }};
   }};
+  standIn = name: {{ inherit name; outPath = "{store}${{name}}"; }};
   pkgs = {{
     callPackage = fn: args: assert fn ? __standIn; assert args.python == python; set scope;
+    libpq = standIn "libpq";
+    pkg-config = standIn "pkg-config";
+    # (the C library; the platforms as the scope has them)
+    stdenv = scope.stdenv // {{ cc.libc = standIn "glibc"; }};
   }};
   env = import {file} {{
     inherit lib pkgs python pyproject-nix uv2nix;
@@ -122,6 +134,8 @@ in
   }}) (lib.filterAttrs (_: p: lib.isAttrs p && p.built or false) env.scope);
   overridden = lib.mapAttrs (_: p: {{
     nativeBuildInputs = p.overridden.nativeBuildInputs or null;
+    buildInputs = p.overridden.buildInputs or null;
+    postFixup = p.overridden.postFixup or null;
     filtered_src = p.overridden ? src && lib.isAttrs p.overridden.src && p.overridden.src ? filter;
   }}) (lib.filterAttrs (_: p: p ? overridden) packages);
 }}
@@ -130,6 +144,7 @@ in
         pyproject = env_path("PYPROJECT_NIX").display(),
         uv2nix = env_path("UV2NIX").display(),
         file = file.display(),
+        store = store,
     ))
 }
 
@@ -257,4 +272,133 @@ in
     assert_eq!(result["env"]["VITE_API_URL"], "/api");
     assert!(result["packages"].as_u64().unwrap_or(0) >= 50, "{result}");
     assert_eq!(result["all_from_store"], true, "{result}");
+}
+
+/// A package's native libraries (issue 18, item 10): `[package.python.native.psycopg]` of the
+/// fixture gives the resolved `psycopg` its build inputs, and its `find_library("pq")` (psycopg
+/// 3's pure-Python libpq loader) and `find_library("c")` become the files of libpq and of the
+/// C library, as nixpkgs' psycopg does with a patch. The fixup script is run on a copy of
+/// psycopg's loader, against stand-in packages holding those libraries.
+#[test]
+#[ignore = "needs NIXPKGS_LIB, PYPROJECT_NIX and UV2NIX: run by .ci/run"]
+fn native_libraries_reach_the_resolved_package() {
+    let (tmp, dir) = project("tests/fixtures/uv-native");
+    let store = tmp.path().join("store");
+    for (pkg, libs) in [
+        ("libpq", &["libpq.so", "libpq.so.5", "libpq.so.5.18"][..]),
+        ("glibc", &["libc.so", "libc.so.6", "libm.so.6"][..]),
+    ] {
+        std::fs::create_dir_all(store.join(pkg).join("lib")).expect("lib");
+        for l in libs {
+            std::fs::write(store.join(pkg).join("lib").join(l), "ELF").expect("library");
+        }
+    }
+    let prefix = format!("{}/", store.display());
+    let env = python_env_with(&dir, "ledger", &prefix);
+    let packages = env["packages"].as_array().expect("packages");
+    assert!(packages.iter().any(|p| p == "psycopg"), "{packages:?}");
+    let psycopg = &env["overridden"]["psycopg"];
+    assert_eq!(
+        psycopg["buildInputs"],
+        serde_json::json!([format!("{prefix}libpq")]),
+        "{env}"
+    );
+    assert_eq!(
+        psycopg["nativeBuildInputs"],
+        serde_json::json!(["hook", format!("{prefix}pkg-config")])
+    );
+    // No other package is touched.
+    assert_eq!(
+        env["overridden"]
+            .as_object()
+            .expect("overridden")
+            .keys()
+            .collect::<Vec<_>>(),
+        ["ledger", "psycopg"]
+    );
+
+    // The fixup, on psycopg's loader as psycopg 3.3 ships it.
+    let script = psycopg["postFixup"].as_str().expect("postFixup");
+    let out = tmp.path().join("out");
+    let pq = out.join("lib/python3.13/site-packages/psycopg/pq");
+    std::fs::create_dir_all(&pq).expect("pq");
+    std::fs::write(
+        pq.join("misc.py"),
+        "    else:\n        libname = ctypes.util.find_library(\"pq\")\n",
+    )
+    .expect("misc.py");
+    std::fs::write(
+        pq.join("_pq_ctypes.py"),
+        "if not (libcname := ctypes.util.find_library(\"c\")):\n    libcname = \"libc.so\"\nother = find_library('pqx')\n",
+    )
+    .expect("_pq_ctypes.py");
+    let run = Command::new("bash")
+        .args(["-euo", "pipefail", "-c", script])
+        .env("out", &out)
+        .output()
+        .expect("bash");
+    assert!(run.status.success(), "{}", common::printed(&run));
+    let misc = std::fs::read_to_string(pq.join("misc.py")).expect("misc.py");
+    assert_eq!(
+        misc,
+        format!("    else:\n        libname = \"{prefix}libpq/lib/libpq.so\"\n")
+    );
+    let ctypes = std::fs::read_to_string(pq.join("_pq_ctypes.py")).expect("_pq_ctypes.py");
+    assert!(
+        ctypes.starts_with(&format!(
+            "if not (libcname := \"{prefix}glibc/lib/libc.so.6\"):"
+        )),
+        "{ctypes}"
+    );
+    assert!(
+        ctypes.ends_with("other = find_library('pqx')\n"),
+        "{ctypes}"
+    );
+
+    // A package built from source and given native inputs gets one override with both.
+    let (_tmp2, dir) = project("tests/fixtures/uv-workspace");
+    let description = std::fs::read_to_string(dir.join("app2nix.toml")).expect("description");
+    std::fs::write(
+        dir.join("app2nix.toml"),
+        description.replace(
+            "[processes.web]",
+            "[package.python.native.docopt]\nbuild_inputs = [\"libpq\"]\nnative_build_inputs = [\"pkg-config\"]\n\n[processes.web]",
+        ),
+    )
+    .expect("description");
+    generate(&dir);
+    let env = python_env_with(&dir, "board", &prefix);
+    assert_eq!(
+        env["overridden"]["docopt"]["nativeBuildInputs"],
+        serde_json::json!([
+            "hook",
+            "build-system:setuptools",
+            "build-system:wheel",
+            format!("{prefix}pkg-config")
+        ]),
+        "{env}"
+    );
+    assert_eq!(
+        env["overridden"]["docopt"]["buildInputs"],
+        serde_json::json!([format!("{prefix}libpq")])
+    );
+    assert_eq!(
+        env["overridden"]["docopt"]["postFixup"],
+        serde_json::Value::Null
+    );
+
+    // A package that loads none of the libraries fails to build, saying which.
+    std::fs::write(pq.join("misc.py"), "libname = None\n").expect("misc.py");
+    std::fs::write(pq.join("_pq_ctypes.py"), "\n").expect("_pq_ctypes.py");
+    let run = Command::new("bash")
+        .args(["-euo", "pipefail", "-c", script])
+        .env("out", &out)
+        .output()
+        .expect("bash");
+    let err = String::from_utf8_lossy(&run.stderr);
+    assert!(!run.status.success());
+    assert!(
+        err.contains("no find_library call") && err.contains("libpq/lib"),
+        "{err}"
+    );
 }

@@ -946,3 +946,68 @@ fn host_addresses_and_interfaces_are_typed() {
         assert!(hba.contains(address), "{address}: {hba}");
     }
 }
+
+/// A machine of the cluster example is the same system whichever engine deploys it (issue 18,
+/// item 9): `nixosConfigurations.<host>` (nixpkgs' `lib.nixosSystem`, which adds the flake's
+/// nixpkgs source and its version) and colmena's hive (nixpkgs' eval-config.nix, with the
+/// plain lib of the channel's files), both modelled on their sources in
+/// `tests/nixos-eval/deploy-engines.nix`. The nixpkgs is a channel tarball as flake.lock pins
+/// it: `.version-suffix` and `.git-revision` beside `lib/`.
+#[test]
+#[ignore = "needs NIXPKGS_LIB and nix-instantiate: run by .ci/run"]
+fn deploy_engines_build_the_same_system() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let channel = tempfile::tempdir().expect("tempdir");
+    common::copy_dir(&common::nixpkgs_lib(), &channel.path().join("lib"));
+    std::fs::write(
+        channel.path().join(".version-suffix"),
+        ".10927.78e9c786dc08",
+    )
+    .expect("suffix");
+    std::fs::write(
+        channel.path().join(".git-revision"),
+        "78e9c786dc08cd4f3420c2395cd977206a9b1da2",
+    )
+    .expect("revision");
+    let out = std::process::Command::new("nix-instantiate")
+        .args(["--eval", "--strict", "--json"])
+        .arg(root.join("tests/nixos-eval/deploy-engines.nix"))
+        .arg("--arg")
+        .arg("libDir")
+        .arg(channel.path().join("lib"))
+        .arg("--arg")
+        .arg("dir")
+        .arg(root.join("examples/nanotrace-cluster"))
+        .arg("--arg")
+        .arg("tools")
+        .arg(root.join("../shared/tools/nixos-eval"))
+        .env("NIX_STATE_DIR", "/tmp/nix-state")
+        .env("NIX_LOG_DIR", "/tmp/nix-log")
+        .output()
+        .expect("nix-instantiate");
+    assert!(out.status.success(), "{}", common::printed(&out));
+    let systems: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let hosts = systems["nixosConfigurations"]
+        .as_object()
+        .expect("nixosConfigurations");
+    assert_eq!(
+        hosts.keys().collect::<Vec<_>>(),
+        ["app1", "app2", "db", "edge"]
+    );
+    for (host, by_nixos_system) in hosts {
+        let by_colmena = &systems["colmena"][host];
+        for (key, value) in by_nixos_system.as_object().expect("system") {
+            assert_eq!(
+                &by_colmena[key], value,
+                "{host}: {key} differs between nixosConfigurations and colmena"
+            );
+        }
+        assert_eq!(by_colmena["flakeSource"], systems["nixpkgs"], "{host}");
+        assert_eq!(
+            by_colmena["registry"]["nixpkgs"]["path"], systems["nixpkgs"],
+            "{host}"
+        );
+        assert_eq!(by_colmena["versionSuffix"], ".20260930.78e9c78", "{host}");
+        assert_eq!(by_colmena["hostName"], host.as_str());
+    }
+}

@@ -580,8 +580,8 @@ mod tests {
     /// workers keep gunicorn as the server.
     #[test]
     fn gunicorn_worker_options_are_mapped() {
-        let unit = "[Service]\nExecStart=/srv/venv/bin/gunicorn --bind 127.0.0.1:8001 -k gthread --threads 3 --preload --max-requests 5000 --max-requests-jitter 500 netbox.wsgi:application\n";
-        let (t, report) = imported(&[("netbox.service", unit)]);
+        let unit = "[Service]\nExecStart=/srv/venv/bin/gunicorn --bind 127.0.0.1:8001 -k gthread --threads 3 --preload --max-requests 5000 --max-requests-jitter 500 inventory.wsgi:application\n";
+        let (t, report) = imported(&[("inventory.service", unit)]);
         let web = &t["processes"]["web"];
         assert_eq!(web["worker_class"].as_str(), Some("gthread"), "{t:?}");
         assert_eq!(web["threads"].as_integer(), Some(3));
@@ -616,7 +616,7 @@ mod tests {
             ),
             (
                 "demo-d.service",
-                "[Service]\nExecStart=uwsgi --http-socket :8002 --module hc.wsgi:application --processes 4 --harakiri 10 --master\n",
+                "[Service]\nExecStart=uwsgi --http-socket :8002 --module pulse.wsgi:application --processes 4 --harakiri 10 --master\n",
             ),
         ];
         let (t, report) = imported(&units);
@@ -628,7 +628,7 @@ mod tests {
         assert_eq!(p["demo-b"]["listen"].as_str(), Some("unix"));
         assert_eq!(p["demo-c"]["timeout"].as_integer(), Some(60));
         assert_eq!(p["demo-c"]["listen"].as_str(), Some("127.0.0.1:8001"));
-        assert_eq!(p["demo-d"]["wsgi"].as_str(), Some("hc.wsgi:application"));
+        assert_eq!(p["demo-d"]["wsgi"].as_str(), Some("pulse.wsgi:application"));
         assert_eq!(p["demo-d"]["listen"].as_str(), Some("127.0.0.1:8002"));
         assert_eq!(p["demo-d"]["timeout"].as_integer(), Some(10));
         assert!(!report.contains("not mapped"), "{report}");

@@ -299,6 +299,7 @@ impl Importer {
                     src: src.clone(),
                     spa: true,
                     build_env: Default::default(),
+                    ..Default::default()
                 };
                 self.draft.assets.insert(name.clone(), asset);
                 self.by_service

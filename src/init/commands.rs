@@ -42,7 +42,7 @@ pub(super) enum Role {
     Migrate,
     /// A build step: its output belongs in the package (static files, compiled translations).
     Build,
-    /// Another command of the app's framework or CLI (`manage.py sendalerts`, `wger
+    /// Another command of the app's framework or CLI (`manage.py sendalerts`, `fitness
     /// bootstrap`), by its name.
     Management(String),
     /// `python path/to/script.py`: a script of the project.
@@ -614,7 +614,7 @@ pub(super) fn app_target(kind: &ServerKind, argv: &[String]) -> Option<String> {
 }
 
 /// `pkg.module:variable` or `pkg.module:factory()` (with arguments), or a bare module path a
-/// server takes with its default variable (`hc.wsgi` for uWSGI's `module`).
+/// server takes with its default variable (`pulse.wsgi` for uWSGI's `module`).
 pub(super) fn looks_like_target(s: &str) -> bool {
     let (module, var) = match s.split_once(':') {
         Some((m, v)) => (m, v),
@@ -647,11 +647,11 @@ mod tests {
         let none: Vec<String> = Vec::new();
         let cases: &[(&str, Role)] = &[
             (
-                "exec gunicorn 'CTFd:create_app()' --bind 0.0.0.0:8000",
+                "exec gunicorn 'Arena:create_app()' --bind 0.0.0.0:8000",
                 Role::Server(ServerKind::Gunicorn),
             ),
             (
-                "/opt/venv/bin/gunicorn --config /opt/x.py netbox.wsgi",
+                "/opt/venv/bin/gunicorn --config /opt/x.py inventory.wsgi",
                 Role::Server(ServerKind::Gunicorn),
             ),
             ("python3 manage.py collectstatic --no-input", Role::Build),
@@ -662,7 +662,7 @@ mod tests {
             ("pybabel compile -d app/translations", Role::Build),
             ("alembic upgrade head", Role::Migrate),
             (
-                "celery --app wger worker --pool=gevent",
+                "celery --app fitness worker --pool=gevent",
                 Role::Worker("celery"),
             ),
             (
@@ -670,9 +670,9 @@ mod tests {
                 Role::Scheduler("celery"),
             ),
             ("celery -A proj flower", Role::Admin),
-            ("rq worker microblog-tasks", Role::Worker("rq")),
+            ("rq worker blog-tasks", Role::Worker("rq")),
             (
-                "python3 /opt/netbox/netbox/manage.py rqworker high default low",
+                "python3 /opt/inventory/inventory/manage.py rqworker high default low",
                 Role::Worker("rq"),
             ),
             (
@@ -716,9 +716,9 @@ mod tests {
         for (cmd, role) in cases {
             assert_eq!(&classify(&v(cmd), &none), role, "{cmd}");
         }
-        let scripts = vec!["wger".to_string()];
+        let scripts = vec!["fitness".to_string()];
         assert_eq!(
-            classify(&v("wger bootstrap --no-process-static"), &scripts),
+            classify(&v("fitness bootstrap --no-process-static"), &scripts),
             Role::Management("bootstrap".into())
         );
     }
@@ -728,20 +728,20 @@ mod tests {
         assert_eq!(
             app_target(
                 &ServerKind::Gunicorn,
-                &v("gunicorn 'CTFd:create_app()' --bind '0.0.0.0:8000' --workers 1")
+                &v("gunicorn 'Arena:create_app()' --bind '0.0.0.0:8000' --workers 1")
             ),
-            Some("CTFd:create_app()".into())
+            Some("Arena:create_app()".into())
         );
         assert_eq!(
             app_target(
                 &ServerKind::Gunicorn,
-                &v("gunicorn -b :5000 --access-logfile - microblog:app")
+                &v("gunicorn -b :5000 --access-logfile - blog:app")
             ),
-            Some("microblog:app".into())
+            Some("blog:app".into())
         );
         assert_eq!(
-            app_target(&ServerKind::Uwsgi, &v("uwsgi --module hc.wsgi")),
-            Some("hc.wsgi:application".into())
+            app_target(&ServerKind::Uwsgi, &v("uwsgi --module pulse.wsgi")),
+            Some("pulse.wsgi:application".into())
         );
         assert_eq!(
             app_target(&ServerKind::FastapiRun, &v("fastapi run --workers 4")),
@@ -751,10 +751,10 @@ mod tests {
             app_target(
                 &ServerKind::Gunicorn,
                 &v(
-                    "gunicorn --pythonpath /opt/netbox/netbox --config /opt/netbox/gunicorn.py netbox.wsgi"
+                    "gunicorn --pythonpath /opt/inventory/inventory --config /opt/inventory/gunicorn.py inventory.wsgi"
                 )
             ),
-            Some("netbox.wsgi:application".into())
+            Some("inventory.wsgi:application".into())
         );
     }
 }

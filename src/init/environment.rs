@@ -788,6 +788,11 @@ impl Init<'_> {
                     lines.push(format!("{name} = {{{{state_dir}}}} + \"/{leaf}\""));
                 }
             }
+            if lines.iter().any(|l| l.contains("os.environ.get(")) {
+                // After the header's comments: the connection settings read the environment.
+                let at = lines.iter().take_while(|l| l.starts_with('#')).count();
+                lines.insert(at, "import os".to_string());
+            }
             let text = lines.join("\n") + "\n";
             let file = crate::model::suggest_name(
                 path.rsplit('/')
@@ -818,7 +823,6 @@ impl Init<'_> {
     /// A required setting's value in a Python configuration module, from the deployment (as a
     /// placeholder the module renders), when init knows it.
     fn config_value(&mut self, name: &str, example: &str) -> Option<String> {
-        let app = self.draft.name.clone().unwrap_or_default();
         match kind_of(name, None) {
             Kind::Hosts => return Some("{{domains}}".into()),
             Kind::Origins => return Some("{{origins}}".into()),
@@ -829,19 +833,57 @@ impl Init<'_> {
             self.draft.secrets.insert(name.to_string(), "env".into());
             return Some(format!("{{{{secret.{name}}}}}"));
         }
-        if (name == "DATABASES" || name == "DATABASE") && self.plan.db.is_some() {
-            let engine = if self.plan.db.as_ref().is_some_and(|d| d.kind == "mysql") {
-                "django.db.backends.mysql"
+        if (name == "DATABASES" || name == "DATABASE")
+            && let Some(db) = self.plan.db.as_mut()
+        {
+            // The connection comes from the module as the client libraries' own variables
+            // (`[postgresql] parts`): they follow the `user` option, point at the database host
+            // on several hosts, and are the administrator's to set when the database is not
+            // created locally. Literal names and socket paths followed nothing. Empty when
+            // unset: the build steps import the file without the units' environment.
+            let mysql = db.kind == "mysql";
+            let (engine, host_part, vars): (&str, &str, &[(&str, &str)]) = if mysql {
+                (
+                    "django.db.backends.mysql",
+                    "socket",
+                    &[
+                        ("socket", "MYSQL_UNIX_PORT"),
+                        ("name", "MYSQL_DATABASE"),
+                        ("user", "MYSQL_USER"),
+                    ],
+                )
             } else {
-                "django.db.backends.postgresql"
+                (
+                    "django.db.backends.postgresql",
+                    "host",
+                    &[
+                        ("host", "PGHOST"),
+                        ("port", "PGPORT"),
+                        ("name", "PGDATABASE"),
+                        ("user", "PGUSER"),
+                    ],
+                )
             };
-            let host = if engine.ends_with("mysql") {
-                "/run/mysqld/mysqld.sock"
+            for (part, var) in vars {
+                db.parts
+                    .entry((*part).to_string())
+                    .or_insert_with(|| (*var).to_string());
+            }
+            let env = |part: &str| {
+                db.parts
+                    .get(part)
+                    .map_or_else(String::new, |v| format!("os.environ.get(\"{v}\", \"\")"))
+            };
+            let port = if mysql {
+                String::new()
             } else {
-                "/run/postgresql"
+                format!(", \"PORT\": {}", env("port"))
             };
             let one = format!(
-                "{{\"ENGINE\": \"{engine}\", \"NAME\": \"{app}\", \"USER\": \"{app}\", \"HOST\": \"{host}\", \"CONN_MAX_AGE\": 300}}"
+                "{{\"ENGINE\": \"{engine}\", \"NAME\": {}, \"USER\": {}, \"HOST\": {}{port}, \"CONN_MAX_AGE\": 300}}",
+                env("name"),
+                env("user"),
+                env(host_part),
             );
             return Some(if name == "DATABASES" {
                 format!("{{\"default\": {one}}}")
@@ -861,14 +903,34 @@ impl Init<'_> {
                     (!key.is_empty()).then(|| key.to_string())
                 })
                 .collect();
-            let socket = format!("/run/redis-{app}/redis.sock");
+            // Each section's URL is a `[redis] urls` variable in redis-py's form: the module
+            // writes the socket (or, on several hosts, the Redis host with its password).
+            let mut url = |var: String, db: u32| {
+                self.plan
+                    .redis_urls
+                    .entry(var.clone())
+                    .or_insert_with(|| ("redis-py".to_string(), db));
+                format!("os.environ.get(\"{var}\", \"\")")
+            };
             if sections.is_empty() {
-                return Some(format!("{{\"URL\": \"unix://{socket}?db=0\"}}"));
+                let u = url(format!("{name}_URL"), 0);
+                return Some(format!("{{\"URL\": {u}}}"));
             }
             let parts: Vec<String> = sections
                 .iter()
                 .enumerate()
-                .map(|(i, s)| format!("\"{s}\": {{\"URL\": \"unix://{socket}?db={i}\", \"DATABASE\": {i}, \"SSL\": False}}"))
+                .map(|(i, s)| {
+                    let var = format!(
+                        "{name}_{}_URL",
+                        s.to_ascii_uppercase()
+                            .replace(|c: char| !c.is_ascii_alphanumeric(), "_")
+                    );
+                    let db = u32::try_from(i).unwrap_or(0);
+                    format!(
+                        "\"{s}\": {{\"URL\": {}, \"DATABASE\": {i}, \"SSL\": False}}",
+                        url(var, db)
+                    )
+                })
                 .collect();
             return Some(format!("{{{}}}", parts.join(", ")));
         }

@@ -192,7 +192,7 @@ pub(super) struct RouteHint {
 pub(super) struct ConfigModule {
     /// Where it is imported.
     pub(super) source: Source,
-    /// The missing file, relative to the project (`netbox/netbox/configuration.py`).
+    /// The missing file, relative to the project (`inventory/inventory/configuration.py`).
     pub(super) path: String,
     /// Its example beside it.
     pub(super) example: String,

@@ -1,80 +1,370 @@
-//! A Vite single-page app: the first `package.json` that builds with Vite becomes
-//! `[assets.frontend]`: the npm project itself when npm's `package-lock.json` is there (app2nix
-//! builds it), else its build output (`build.outDir` of its Vite config, else `dist`), which
-//! must be built before `generate`; the report says which.
+//! A frontend built from source: the first `package.json` with a build (a `build` script, or
+//! Nuxt's `generate`) becomes `[assets.frontend]`.
 //!
-//! It may call the project's files ([`super::scan`]), `serde_json` and import's `line_of`.
+//! - The package manager is the lock's: npm's `package-lock.json` beside it, or bun's, pnpm's or
+//!   Yarn's there or at the root of the workspace it is a member of; app2nix builds it. Without
+//!   a lock, the asset is its build output, which must be built before `generate`.
+//! - The output directory: Vite's `build.outDir` (relative to its configuration), Nuxt's
+//!   `.output/public`, else `dist`.
+//! - An SPA has an `index.html` (Vite's entry, or `public/index.html`); a Vite project without
+//!   one whose output is committed (a theme's `static/`) is no asset to build: the app reads the
+//!   committed files. A project without a build script is none either.
+//! - `into`: where the output lands in the Python package's source tree, when the build writes
+//!   there (Vite's `outDir: "../backend/app/frontend"`), a Dockerfile copies it there
+//!   (`COPY --from=frontend /app/dist /app/app/frontend`) or a Python file names the directory
+//!   (`StaticFiles(directory="client/dist")`).
+//!
+//! It may call the project's files ([`super::scan`]), [`crate::lockfiles`], `serde_json` and
+//! import's `line_of`.
 
 use super::Init;
 use crate::draft::{Outcome, Source};
 use crate::import::line_of;
+use crate::lockfiles::js;
 use crate::lockfiles::npm::{VITE_CONFIGS, vite_out_dir};
 
+/// What a `package.json` builds.
+struct Frontend {
+    /// The project's directory (`""` for the root).
+    base: String,
+    /// `scripts.build`, or `generate` for Nuxt.
+    script: String,
+    /// The output directory, relative to the project (may climb out of it).
+    out: String,
+    spa: bool,
+    vite: bool,
+}
+
 impl Init<'_> {
-    /// `[assets.frontend]` from the first Vite project found.
+    /// `[assets.frontend]` from the first frontend with a build.
     pub(super) fn frontend(&mut self) {
+        let project = self.project;
+        for pkg in project.names.iter().filter(|n| n.ends_with("package.json")) {
+            let Some(f) = self.read_frontend(pkg) else {
+                continue;
+            };
+            let source = Source::new(
+                pkg,
+                line_of(&project.read(pkg).unwrap_or_default(), "\"build\""),
+            );
+            let out_path = join(&f.base, &f.out);
+            // Built files that are committed are read from the source tree as they are.
+            if !f.spa && project.is_dir(&out_path) {
+                self.report.add(
+                    source,
+                    format!("build: {}", f.script),
+                    Outcome::Decided(format!(
+                        "not an asset to build: its output `{out_path}` is committed, and the app reads it from its source tree"
+                    )),
+                );
+                continue;
+            }
+            let lock = self.lock_of(&f.base);
+            // Built output the tree already holds is where the app reads it: nothing to copy.
+            let into = lock.as_ref().and_then(|_| self.placed_at(&out_path));
+            let src = match &lock {
+                Some((tool, lockfile)) => {
+                    let src = if f.base.is_empty() {
+                        ".".to_string()
+                    } else {
+                        f.base.clone()
+                    };
+                    self.report.add(
+                        source,
+                        format!("build: {}", f.script),
+                        Outcome::Mapped(format!(
+                            "[assets.frontend] src = {src:?}: {} built from source with {tool} from {lockfile} (`{tool} run {}`), output `{out_path}`",
+                            if f.spa { "a single-page app" } else { "static files" },
+                            if f.script.starts_with("nuxt generate") || f.script == "generate" { "generate" } else { "build" },
+                        )),
+                    );
+                    src
+                }
+                None => {
+                    self.report.add(source, format!("build: {}", f.script), Outcome::Decided(format!("[assets.frontend] src = {out_path:?}: {}; without a lockfile app2nix does not build it: run the build before `app2nix generate`", if f.spa { "a single-page app" } else { "static files" })));
+                    out_path.clone()
+                }
+            };
+            if let Some((into, s)) = &into {
+                self.report.add(
+                    s.clone(),
+                    format!("{out_path} in the app's tree"),
+                    Outcome::Mapped(format!(
+                        "[assets.frontend] into = {into:?}: the app reads the build there"
+                    )),
+                );
+            }
+            let asset = crate::draft::AssetDraft {
+                src,
+                spa: f.spa,
+                build_env: Default::default(),
+                into: into.map(|(i, _)| i),
+                build: lock
+                    .as_ref()
+                    .filter(|_| f.script == "generate")
+                    .map(|(tool, _)| format!("{tool} run generate")),
+                out: (lock.is_some() && !f.vite && f.out != "dist").then(|| f.out.clone()),
+            };
+            self.draft.assets.insert("frontend".into(), asset);
+            return;
+        }
+        self.installed_packages();
+    }
+
+    /// `[assets.node-modules]`: the installed packages of a project without a build, when the
+    /// app reads its `node_modules` (Django's `STATICFILES_DIRS`, a Dockerfile copying it from a
+    /// build stage) and a lock pins them.
+    fn installed_packages(&mut self) {
         let project = self.project;
         for pkg in project.names.iter().filter(|n| n.ends_with("package.json")) {
             let Some(t) = project.read(pkg) else { continue };
             let Ok(json) = serde_json::from_str::<serde_json::Value>(&t) else {
                 continue;
             };
-            let uses_vite = ["dependencies", "devDependencies"]
-                .iter()
-                .any(|k| json.get(k).and_then(|d| d.get("vite")).is_some());
-            let build = json
-                .get("scripts")
-                .and_then(|s| s.get("build"))
-                .and_then(|b| b.as_str())
-                .unwrap_or("");
-            if !uses_vite && !build.contains("vite") {
+            let has_dependencies = ["dependencies", "devDependencies"].iter().any(|k| {
+                json.get(k)
+                    .and_then(|d| d.as_object())
+                    .is_some_and(|d| !d.is_empty())
+            });
+            let builds = json.get("scripts").and_then(|s| s.get("build")).is_some();
+            if !has_dependencies || builds {
                 continue;
             }
-            let base = pkg.trim_end_matches("package.json").trim_end_matches('/');
-            let source = Source::new(pkg, line_of(&t, "\"build\""));
-            let lock = if base.is_empty() {
-                "package-lock.json".to_string()
+            let base = pkg
+                .trim_end_matches("package.json")
+                .trim_end_matches('/')
+                .to_string();
+            let out = join(&base, "node_modules");
+            let Some((into, evidence)) = self.placed_at(&out) else {
+                continue;
+            };
+            let Some((tool, lockfile)) = self.lock_of(&base) else {
+                continue;
+            };
+            let src = if base.is_empty() {
+                ".".to_string()
             } else {
-                format!("{base}/package-lock.json")
+                base.clone()
             };
-            // With npm's lock, app2nix builds it (and reads the Vite config itself).
-            let src = if project.has(&lock) {
-                let src = if base.is_empty() {
-                    ".".to_string()
-                } else {
-                    base.to_string()
-                };
-                self.report.add(source, format!("build: {build}"), Outcome::Mapped(format!("[assets.frontend] src = {src:?}: a single-page app built from source with npm (`npm run build`) from {lock}")));
-                src
-            } else {
-                let out_dir = self.vite_out_dir(base);
-                let src = if base.is_empty() {
-                    out_dir.clone()
-                } else {
-                    format!("{base}/{out_dir}")
-                };
-                self.report.add(source, format!("build: {build}"), Outcome::Decided(format!("[assets.frontend] src = {src:?}: a single-page app; without npm's package-lock.json app2nix does not build it: run the build before `app2nix generate`")));
-                src
-            };
-            let asset = crate::draft::AssetDraft {
-                src,
-                spa: true,
-                build_env: Default::default(),
-            };
-            self.draft.assets.insert("frontend".into(), asset);
-            break;
+            self.report.add(
+                evidence,
+                "node_modules",
+                Outcome::Mapped(format!(
+                    "[assets.node-modules] src = {src:?}, out = \"node_modules\", into = {into:?}: the packages {tool} installs from {lockfile}, which the app reads"
+                )),
+            );
+            self.draft.assets.insert(
+                "node-modules".into(),
+                crate::draft::AssetDraft {
+                    src,
+                    spa: false,
+                    out: Some("node_modules".into()),
+                    into: Some(into),
+                    ..Default::default()
+                },
+            );
+            return;
         }
+    }
+
+    /// The frontend `pkg` builds, if any.
+    fn read_frontend(&mut self, pkg: &str) -> Option<Frontend> {
+        let t = self.project.read(pkg)?;
+        let json = serde_json::from_str::<serde_json::Value>(&t).ok()?;
+        let has = |name: &str| {
+            ["dependencies", "devDependencies"]
+                .iter()
+                .any(|k| json.get(k).and_then(|d| d.get(name)).is_some())
+        };
+        let script = |name: &str| {
+            json.get("scripts")
+                .and_then(|s| s.get(name))
+                .and_then(|b| b.as_str())
+                .map(str::to_string)
+        };
+        let base = pkg
+            .trim_end_matches("package.json")
+            .trim_end_matches('/')
+            .to_string();
+        let at = |f: &str| join(&base, f);
+        if has("nuxt") {
+            // `nuxt generate` prerenders every route to static files; `nuxt build` makes a
+            // Node server, which app2nix does not run.
+            script("generate").filter(|s| s.contains("nuxt generate"))?;
+            return Some(Frontend {
+                base,
+                script: "generate".into(),
+                out: ".output/public".into(),
+                spa: true,
+                vite: false,
+            });
+        }
+        let build = script("build")?;
+        let vite = has("vite") || build.contains("vite");
+        if !vite
+            && !build.contains("react-scripts")
+            && !build.contains("webpack")
+            && !build.contains("parcel")
+        {
+            return None;
+        }
+        let out = if vite {
+            self.vite_out_dir(&base)
+        } else if build.contains("react-scripts") {
+            "build".to_string()
+        } else {
+            "dist".to_string()
+        };
+        let out = out
+            .trim_start_matches("./")
+            .trim_end_matches('/')
+            .to_string();
+        // The entry Vite builds, Create React App's template, or a build output already there
+        // (which the walk skips).
+        let spa = self.project.has(&at("index.html"))
+            || self.project.has(&at("public/index.html"))
+            || self
+                .project
+                .path(&at(&format!("{out}/index.html")))
+                .is_file();
+        Some(Frontend {
+            base,
+            script: build,
+            out: out
+                .trim_start_matches("./")
+                .trim_end_matches('/')
+                .to_string(),
+            spa,
+            vite,
+        })
+    }
+
+    /// The package manager whose lock pins the project in `base` (with where the lock is), or
+    /// `None` without a lock.
+    fn lock_of(&mut self, base: &str) -> Option<(&'static str, String)> {
+        let dir = self.project.path("");
+        let own = join(base, "package-lock.json");
+        if self.project.has(&own) {
+            return Some(("npm", own));
+        }
+        match js::find(&dir, base) {
+            Ok(Some(found)) => {
+                let lock = join(&found.root, found.manager.lock());
+                Some((found.manager.as_str(), lock))
+            }
+            Ok(None) => None,
+            Err(e) => {
+                self.report.add(
+                    Source::new(&join(base, "package.json"), 0),
+                    "lockfile",
+                    Outcome::Unmapped(e),
+                );
+                None
+            }
+        }
+    }
+
+    /// Where the app reads the build output `out` (relative to the project) in the Python
+    /// package's source tree, relative to that tree, with the evidence.
+    fn placed_at(&mut self, out: &str) -> Option<(String, Source)> {
+        let python = self.draft.python_src.clone().unwrap_or_default();
+        let python = if python == "." { String::new() } else { python };
+        let within = |p: &str| -> Option<String> {
+            if python.is_empty() {
+                return Some(p.to_string());
+            }
+            p.strip_prefix(&format!("{python}/")).map(str::to_string)
+        };
+        let project = self.project;
+        // The build writes into the Python package's tree.
+        if let Some(rel) = within(out).filter(|r| !r.is_empty())
+            && parent(out).is_some_and(|d| holds_python(project, Some(d)))
+        {
+            return Some((rel, Source::new(out, 0)));
+        }
+        // A Dockerfile copies the build output from a build stage into the app's tree.
+        let last = out.rsplit('/').next().unwrap_or(out);
+        for file in project.names.iter().filter(|n| {
+            n.rsplit('/').next().is_some_and(|b| {
+                b == "Dockerfile" || b.starts_with("Dockerfile.") || b.ends_with(".Dockerfile")
+            })
+        }) {
+            let Some(text) = project.read(file) else {
+                continue;
+            };
+            for (i, line) in text.lines().enumerate() {
+                let words: Vec<&str> = line.split_whitespace().collect();
+                if words
+                    .first()
+                    .is_none_or(|w| !w.eq_ignore_ascii_case("COPY"))
+                    || !words.iter().any(|w| w.starts_with("--from="))
+                {
+                    continue;
+                }
+                let paths: Vec<&str> = words[1..]
+                    .iter()
+                    .copied()
+                    .filter(|w| !w.starts_with("--"))
+                    .collect();
+                let [from, to] = paths.as_slice() else {
+                    continue;
+                };
+                let from = from.trim_end_matches('/');
+                if !(from.ends_with(&format!("/{out}"))
+                    || from.ends_with(&format!("/{last}"))
+                    || from == out)
+                {
+                    continue;
+                }
+                // The destination's place in the project: the longest tail of it whose parent
+                // directory holds the app's Python files.
+                let to = to.trim_end_matches('/');
+                let parts: Vec<&str> = to.split('/').filter(|p| !p.is_empty()).collect();
+                for start in 0..parts.len() {
+                    let tail = parts[start..].join("/");
+                    let Some(rel) = within(&tail).filter(|r| !r.is_empty()) else {
+                        continue;
+                    };
+                    if holds_python(project, parent(&tail)) {
+                        return Some((rel, Source::new(file, i + 1)));
+                    }
+                }
+            }
+        }
+        // A Python file serves the directory (`StaticFiles(directory="client/dist")`,
+        // `static_folder="../client/dist"`).
+        for file in project.names.iter().filter(|n| n.ends_with(".py")) {
+            let Some(rel) = within(out).or_else(|| Some(out.to_string())) else {
+                continue;
+            };
+            let Some(text) = project.read(file) else {
+                continue;
+            };
+            for (i, line) in text.lines().enumerate() {
+                let serves = [
+                    "STATICFILES_DIRS",
+                    "StaticFiles(",
+                    "static_folder",
+                    "send_from_directory",
+                    "directory=",
+                ]
+                .iter()
+                .any(|k| line.contains(k));
+                if serves
+                    && (line.contains(&format!("\"{rel}\"")) || line.contains(&format!("'{rel}'")))
+                {
+                    return Some((rel, Source::new(file, i + 1)));
+                }
+            }
+        }
+        None
     }
 
     /// The build output directory of the Vite project in `base` (relative to it): the `outDir`
     /// of the configuration Vite reads (the first of [`VITE_CONFIGS`]), else Vite's `dist`.
     fn vite_out_dir(&mut self, base: &str) -> String {
         for cfg in VITE_CONFIGS {
-            let p = if base.is_empty() {
-                cfg.to_string()
-            } else {
-                format!("{base}/{cfg}")
-            };
+            let p = join(base, cfg);
             let Some(c) = self.project.read(&p) else {
                 continue;
             };
@@ -97,6 +387,24 @@ impl Init<'_> {
     }
 }
 
+/// `rel` in the directory `base` (`""` for the project), normalized (`..` resolved).
+fn join(base: &str, rel: &str) -> String {
+    crate::lockfiles::inside(base, rel).unwrap_or_else(|| rel.to_string())
+}
+
+/// Whether the directory `dir` (`None` for the project's root) holds Python files itself.
+fn holds_python(project: &super::scan::Project, dir: Option<&str>) -> bool {
+    project
+        .names
+        .iter()
+        .any(|n| n.ends_with(".py") && parent(n) == dir)
+}
+
+/// The directory holding `path`, if it has one.
+fn parent(path: &str) -> Option<&str> {
+    path.rsplit_once('/').map(|(d, _)| d)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -108,5 +416,10 @@ mod tests {
             Some(("public/app".into(), 1))
         );
         assert_eq!(vite_out_dir("export default {}"), None);
+        assert_eq!(
+            join("frontend", "../backend/app/frontend"),
+            "backend/app/frontend"
+        );
+        assert_eq!(join("", "dist"), "dist");
     }
 }

@@ -180,8 +180,8 @@ impl Init<'_> {
         }
     }
 
-    /// A path of the project relative to the package source (`netbox/manage.py` with source
-    /// `netbox` → `manage.py`), or `None` outside it.
+    /// A path of the project relative to the package source (`inventory/manage.py` with source
+    /// `inventory` → `manage.py`), or `None` outside it.
     fn in_source(&self, rel: &str) -> Option<String> {
         if self.src.is_empty() {
             return Some(rel.to_string());

@@ -206,11 +206,12 @@ impl Init<'_> {
             })
             .collect();
         if let Some(lock) = &uv_lock {
-            self.python_packages.extend(
+            let locked: Vec<String> =
                 crate::lockfiles::uv::read(&self.project.path(""), std::path::Path::new(lock))
-                    .map(|l| l.packages.into_iter().collect::<Vec<_>>())
-                    .unwrap_or_default(),
-            );
+                    .map(|l| l.packages.into_iter().collect())
+                    .unwrap_or_default();
+            self.native_libraries(lock, &locked);
+            self.python_packages.extend(locked);
         }
         self.importing(|im| {
             im.uv_lock = uv_lock.clone();
@@ -468,6 +469,23 @@ impl Init<'_> {
                 )
             })
             .unwrap_or_default()
+    }
+
+    /// Locked packages that load a shared library by name at run time, which NixOS does not
+    /// find: psycopg 3 without its `binary` or `c` implementation loads libpq with
+    /// `ctypes.util.find_library("pq")`.
+    fn native_libraries(&mut self, lock: &str, locked: &[String]) {
+        let has = |p: &str| locked.iter().any(|l| l == p);
+        if has("psycopg") && !has("psycopg-binary") && !has("psycopg-c") {
+            self.draft
+                .native_libraries
+                .insert("psycopg".into(), vec!["libpq".into()]);
+            self.report.add(
+                Source::new(lock, 0),
+                "psycopg",
+                Outcome::Mapped("[package.python.native.psycopg] libraries = [\"libpq\"]: locked without its `binary` or `c` implementation, it loads libpq by name at run time, which NixOS does not find".into()),
+            );
+        }
     }
 
     /// `uv.lock`, reported: its path when the environment is built from it; `None` when it

@@ -261,7 +261,7 @@ impl Init<'_> {
             | ServerKind::Granian
             | ServerKind::Hypercorn
             | ServerKind::Daphne => {
-                // The word that names the app (`netbox.wsgi` is gunicorn's `netbox.wsgi:application`)
+                // The word that names the app (`inventory.wsgi` is gunicorn's `inventory.wsgi:application`)
                 // becomes the target for the package source.
                 if let (Some(raw), Some(t)) = (&raw, &target)
                     && let Some(slot) = argv
@@ -466,7 +466,7 @@ impl Init<'_> {
     /// source (`backend.app.main:app` run from the root is `app.main:app` in `backend`).
     fn rebase_module(&self, target: &str, cwd: &str) -> String {
         let (module, var) = target.split_once(':').unwrap_or((target, ""));
-        // Already a module of the package source (`netbox.wsgi` with `--pythonpath` at it).
+        // Already a module of the package source (`inventory.wsgi` with `--pythonpath` at it).
         let path = module.replace('.', "/");
         let in_src = |p: &str| {
             self.in_source_file(&format!("{p}.py")).is_some()
@@ -536,7 +536,7 @@ impl Init<'_> {
                 return rel;
             }
         }
-        // `netbox/manage.py` run from the root, with the source `netbox`; `app/x.py` already
+        // `inventory/manage.py` run from the root, with the source `inventory`; `app/x.py` already
         // relative to the source stays.
         if (w.ends_with(".py") || w.ends_with(".sh")) && !w.starts_with('/') {
             let clean = w.trim_start_matches("./");
@@ -1114,8 +1114,8 @@ mod tests {
 
     #[test]
     fn signatures_ignore_wrappers_and_paths() {
-        let a = crate::shell::words("/home/u/venv/bin/rq worker microblog-tasks");
-        let b = crate::shell::words("rq worker microblog-tasks");
+        let a = crate::shell::words("/home/u/venv/bin/rq worker blog-tasks");
+        let b = crate::shell::words("rq worker blog-tasks");
         assert_eq!(signature(&a), signature(&b));
         assert_eq!(
             build_signature(&crate::shell::words(

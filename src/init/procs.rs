@@ -421,7 +421,7 @@ mod tests {
         let mut ev = Evidence::default();
         uwsgi(
             "docker/uwsgi.ini",
-            "[uwsgi]\nif-not-env = P\nprocesses = 4\nendif =\nmodule = hc.wsgi:application\nhook-pre-app = exec:./manage.py migrate\nattach-daemon = ./manage.py sendalerts\nif-env = SMTPD_PORT\nattach-daemon = ./manage.py smtpd\nendif =\n",
+            "[uwsgi]\nif-not-env = P\nprocesses = 4\nendif =\nmodule = pulse.wsgi:application\nhook-pre-app = exec:./manage.py migrate\nattach-daemon = ./manage.py sendalerts\nif-env = SMTPD_PORT\nattach-daemon = ./manage.py smtpd\nendif =\n",
             &mut ev,
             Origin::UwsgiDaemon,
         );
@@ -441,7 +441,7 @@ mod tests {
         );
         assert_eq!(
             cmds[2].0,
-            "uwsgi --processes 4 --module hc.wsgi:application"
+            "uwsgi --processes 4 --module pulse.wsgi:application"
         );
     }
 

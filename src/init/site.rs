@@ -59,7 +59,12 @@ impl Init<'_> {
     /// `[sites.main]` and `[acme]`, and the description's intro.
     pub(super) fn site(&mut self, name: &str) {
         let mut routes = Vec::new();
-        let frontend_routed = self.draft.assets.get("frontend").is_some_and(|a| a.spa);
+        // A frontend the app serves itself (`into`) is reached through the app.
+        let frontend_routed = self
+            .draft
+            .assets
+            .get("frontend")
+            .is_some_and(|a| a.spa && a.into.is_none());
         if frontend_routed {
             routes.push(("/".to_string(), Route::Asset("frontend".into())));
             if self.draft.processes.contains_key("web") {

@@ -160,7 +160,7 @@ pub(super) fn scan(project: &Project, ev: &mut Evidence) -> Result<Found, String
 }
 
 /// Modules imported by name that the tree lacks but has an example of
-/// (`netbox/configuration.py` beside `configuration_example.py`): the app requires a
+/// (`inventory/configuration.py` beside `configuration_example.py`): the app requires a
 /// configuration module the deployment writes.
 fn config_modules(project: &Project, found: &Found, ev: &mut Evidence) {
     let mut roots: Vec<String> = vec![String::new()];

@@ -1,5 +1,6 @@
-//! Lock files app2nix builds from: `uv.lock` (Python, built with uv2nix) and
-//! `package-lock.json` (npm, built with nixpkgs' `importNpmLock`). Each is read into a summary
+//! Lock files app2nix builds from: `uv.lock` (Python, built with uv2nix),
+//! `package-lock.json` (npm, built with nixpkgs' `importNpmLock`) and the locks of bun, pnpm and
+//! Yarn ([`js`]). Each is read into a summary
 //! of what the generated Nix needs and what `check` reports: the packages, the workspace's own
 //! ones, those that must be built from source, and why a lock cannot be used.
 //!
@@ -10,6 +11,7 @@
 //! Calls nothing of the crate but [`crate::input`] (reading files) and [`crate::secrets`] (what
 //! a credential looks like).
 
+pub mod js;
 pub mod npm;
 pub mod uv;
 

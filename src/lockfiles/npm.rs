@@ -97,6 +97,23 @@ pub fn read(dir: &Path) -> Result<NpmProject, Error> {
     parse(&package, &lock)
 }
 
+/// `package.json` alone, for a project another package manager locks: its name, version and
+/// scripts, and the URLs of it that hold a credential (`packages` and `local` stay empty).
+pub fn manifest(dir: &Path) -> Result<NpmProject, Error> {
+    let text = crate::input::read_text_within(
+        dir,
+        Path::new("package.json"),
+        crate::input::MAX_LOCK_BYTES,
+    )
+    .map_err(|e| format!("`package.json`: {e}"))?;
+    let package: serde_json::Value =
+        serde_json::from_str(&text).map_err(|e| format!("`package.json` is not JSON: {e}"))?;
+    let empty = serde_json::json!({});
+    let mut project = parse(&text, r#"{ "lockfileVersion": 3, "packages": {} }"#)?;
+    project.problems = source_problems(&text, &package, "", &empty);
+    Ok(project)
+}
+
 /// Parse `package.json` and `package-lock.json`.
 pub fn parse(package_text: &str, lock_text: &str) -> Result<NpmProject, Error> {
     let package: serde_json::Value = serde_json::from_str(package_text)

@@ -20,7 +20,7 @@ use crate::placeholders::{self, Name, Text};
 
 /// What every secret holds while the package builds, documented and not secret: the build has
 /// no secrets (they would end up in the world-readable store), and settings modules that
-/// refuse to import without one (Django's `SECRET_KEY`, NetBox's 50 characters) get this.
+/// refuse to import without one (Django's `SECRET_KEY`, a 50-character minimum) get this.
 pub const BUILD_SECRET: &str = "app2nix-build-time-placeholder-not-a-secret-do-not-use-at-runtime";
 
 /// `[build]`: steps run in the source tree when the package builds.
@@ -420,7 +420,7 @@ fn link_path(c: &mut Checker, package: &Package, p: &Sp<String>) -> Option<Strin
         c.err(
             p.span(),
             format!("file path `{rel}` is a directory of the package source"),
-            "name the file itself, e.g. `netbox/configuration.py`",
+            "name the file itself, e.g. `myapp/configuration.py`",
         );
         return None;
     }

@@ -51,6 +51,9 @@ impl<'a> Checker<'a> {
     }
 }
 
+/// How a note that is a warning starts ([`Checker::warn`]).
+pub const WARNING: &str = "warning: ";
+
 impl Checker<'_> {
     /// An error at `span`, with how to fix it.
     pub(super) fn err(
@@ -78,6 +81,12 @@ impl Checker<'_> {
     /// Something `check` and `generate` tell the user besides errors.
     pub(super) fn note(&mut self, note: String) {
         self.notes.push(note);
+    }
+
+    /// Something to do before the output works, which does not stop `generate` (printed as a
+    /// warning).
+    pub(super) fn warn(&mut self, warning: String) {
+        self.notes.push(format!("{WARNING}{warning}"));
     }
 
     /// Text reaching Nix may hold anything but NUL, which Nix strings cannot carry.
@@ -567,6 +576,23 @@ pub fn is_plain_path(p: &str) -> bool {
         })
 }
 
+/// A relative directory path whose segments are file names a shell and Nix take as they are:
+/// letters, digits and `._-`, not starting with `-`, and neither `.` nor `..` (a hidden
+/// directory such as Nuxt's `.output` is one).
+pub fn is_dir_path(p: &str) -> bool {
+    !p.is_empty()
+        && p.split('/').all(|seg| {
+            !seg.is_empty()
+                && seg != "."
+                && seg != ".."
+                && !seg.starts_with('-')
+                && seg.len() <= 255
+                && seg
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c))
+        })
+}
+
 /// Normalize a relative path lexically; `None` if it is absolute or climbs out with `..`.
 pub(super) fn normalize_relative(s: &str) -> Option<PathBuf> {
     let mut out = PathBuf::new();
@@ -620,6 +646,23 @@ pub(super) fn shown(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn directory_paths_may_be_hidden_but_not_climb() {
+        for ok in [
+            ".output/public",
+            "app/frontend",
+            "node_modules",
+            "a_b/c-d.e",
+        ] {
+            assert!(is_dir_path(ok), "{ok}");
+        }
+        for bad in [
+            "", "..", "a/../b", "./a", "a//b", "/abs", "-rf", "a b", "a/${x}", "a\\b",
+        ] {
+            assert!(!is_dir_path(bad), "{bad}");
+        }
+    }
 
     #[test]
     fn names() {

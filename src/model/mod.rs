@@ -51,7 +51,7 @@ mod uv;
 
 pub use app::{Host, SYSTEMS};
 pub use build::{BUILD_SECRET, Build, ConfigFile, FileFormat, Template};
-pub use check::{is_env_name, is_name, is_plain_path, suggest_name};
+pub use check::{WARNING, is_env_name, is_name, is_plain_path, suggest_name};
 pub use cluster::{
     Cluster, ClusterHost, DATABASE_PASSWORD, REDIS_PASSWORD, Role, SCRIPT_NAMES, decrypted_by,
     python_name_taken,
@@ -61,7 +61,7 @@ pub use data::{
     UrlReader,
 };
 pub use monitoring::{Alerts, Metrics, MetricsEndpoint, Smtp};
-pub use npm::{NpmBuild, NpmScript};
+pub use npm::{Manager, NpmBuild, NpmScript};
 pub use package::{Asset, DEFAULT_PYTHON, Package, PythonPackage};
 pub use processes::{Command, Health, Listen, Process, Server, default_unit_description};
 pub use secrets::{Agenix, Delivery, Secret};
@@ -174,10 +174,12 @@ impl Model {
 
     /// Whether the units run in a source tree built here (`pkgs.runCommand`) rather than the
     /// package's own: `[build]` steps run in it, or configuration files are linked into it.
-    /// (Assets placed into the source tree, issue 19, would build it too.)
+    /// Assets placed into the source tree (`into`) build it too.
     pub fn built_source(&self) -> bool {
         matches!(self.package, Package::Python(_))
-            && (self.build.is_some() || self.files.iter().any(|f| f.path.is_some()))
+            && (self.build.is_some()
+                || self.files.iter().any(|f| f.path.is_some())
+                || self.assets.iter().any(|a| a.into.is_some()))
     }
 
     /// The directory configuration files are rendered into (a `RuntimeDirectory=`).

@@ -13,7 +13,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
-use super::check::{Checker, Places, join_relative, shown};
+use super::check::{Checker, Places, is_dir_path, join_relative, shown};
 use super::data::Database;
 use super::npm::NpmBuild;
 use super::uv::UvEnv;
@@ -92,6 +92,9 @@ pub struct Asset {
     pub hashed_dir: Option<String>,
     /// Built from source with npm (`src` is the npm project).
     pub build: Option<NpmBuild>,
+    /// Where the built files are placed in the Python package's source tree (relative to it),
+    /// for an app that reads them there.
+    pub into: Option<String>,
 }
 
 /// nixos-26.05's `python3`: the one interpreter whose packages the binary cache holds.
@@ -180,6 +183,13 @@ fn python_package(
             name.span(),
             "`source_builds` applies to environments built from uv.lock, and there is none",
             "lock the project with `uv lock`, or remove `source_builds`",
+        );
+    }
+    if let Some((name, _)) = py.native.iter().next() {
+        c.err(
+            name.span(),
+            "`native` applies to environments built from uv.lock, and there is none",
+            "lock the project with `uv lock`; without one, nixpkgs' Python packages come with their libraries",
         );
     }
     if valid {
@@ -390,13 +400,29 @@ fn pyproject_version(path: &Path) -> String {
 /// `[assets.*]`: directories of the project, by name; an invalid one is left out.
 pub(super) fn assets(c: &mut Checker, desc: &d::Description) -> Vec<Asset> {
     let mut out = Vec::new();
+    let mut placed: BTreeMap<String, String> = BTreeMap::new();
     for (name, a) in &desc.assets {
         c.name(name, "asset name");
         let spa = c.choice(&a.kind, "asset kind", &["spa", "static"], "static") == "spa";
+        let into = a.into.as_ref().and_then(|i| into(c, desc, i));
+        // Two assets copied to the same place, or one inside the other, would overwrite.
+        if let (Some(i), Some(span)) = (&into, a.into.as_ref().map(|i| i.span())) {
+            let clash = placed.iter().find(|(p, _)| {
+                *p == i || i.starts_with(&format!("{p}/")) || p.starts_with(&format!("{i}/"))
+            });
+            if let Some((p, other)) = clash {
+                c.err(
+                    span,
+                    format!("`into` `{i}` overlaps `{p}`, where asset `{other}` is copied"),
+                    "give each asset a directory of its own",
+                );
+            }
+            placed.insert(i.clone(), name.to_string());
+        }
         if let Some(src) = c.project_path(&a.src, "asset directory", true) {
             // An npm project is built here: none of a build output's checks apply to it.
             let npm_project = c.project_dir().join(&src).join("package.json").is_file();
-            let build = super::npm::build(c, name, a, &src);
+            let build = super::npm::build(c, name, a, &src, desc.app.name.as_str());
             if let Some(b) = build {
                 out.push(Asset {
                     name: name.to_string(),
@@ -405,6 +431,7 @@ pub(super) fn assets(c: &mut Checker, desc: &d::Description) -> Vec<Asset> {
                     // Vite's build output keeps its content-hashed files in `assets/`.
                     hashed_dir: b.vite.then(|| "assets".to_string()),
                     build: Some(b),
+                    into,
                 });
                 continue;
             }
@@ -430,10 +457,40 @@ pub(super) fn assets(c: &mut Checker, desc: &d::Description) -> Vec<Asset> {
                 spa,
                 hashed_dir,
                 build: None,
+                into,
             });
         }
     }
     out
+}
+
+/// `into`: a plain path inside the Python package's source tree, which a package built
+/// elsewhere (nixpkgs, another flake) has not.
+fn into(c: &mut Checker, desc: &d::Description, i: &Sp<String>) -> Option<String> {
+    let Some(py) = &desc.package.python else {
+        c.err(
+            i.span(),
+            "`into` places the asset into the Python package's source tree, and [package] builds none",
+            "remove `into` and serve the asset with a route, or build the app from source with [package.python]",
+        );
+        return None;
+    };
+    let path = i.trim_start_matches("./").trim_end_matches('/');
+    if !is_dir_path(path) {
+        c.err(
+            i.span(),
+            format!(
+                "`into` `{}` is not a directory inside the source tree",
+                shown(i)
+            ),
+            format!(
+                "give the directory the app reads its files from, relative to `{}` (e.g. `app/frontend`)",
+                shown(&py.src)
+            ),
+        );
+        return None;
+    }
+    Some(path.to_string())
 }
 
 /// Directories whose files become store paths (the package source, the local projects of a uv

@@ -1,5 +1,6 @@
-//! System packages on a unit's `PATH` (`path = ["git"]` of a process or task): nixpkgs
-//! attribute names, checked against a small data file of the programs applications run
+//! System packages on a unit's `PATH` (`path = ["git"]` of a process or task) and the native
+//! inputs of a locked Python package (`[package.python.native]`): nixpkgs attribute names,
+//! checked against a small data file of the programs and libraries applications use
 //! (`nixpkgs-tools.tsv`: attributes with their Debian and program names).
 //!
 //! nixpkgs has far too many attributes to list, and app2nix has no nixpkgs at hand: a known
@@ -54,6 +55,11 @@ fn is_attribute_path(s: &str) -> bool {
 
 /// A unit's `path`: valid, known or noted attribute paths, each once.
 pub(super) fn path(c: &mut Checker, names: &[Sp<String>]) -> Vec<String> {
+    attribute_list(c, "path", names)
+}
+
+/// The nixpkgs attributes of the list `key`: valid, known or noted attribute paths, each once.
+pub(super) fn attribute_list(c: &mut Checker, key: &str, names: &[Sp<String>]) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     let mut seen = BTreeSet::new();
     for n in names {
@@ -101,7 +107,7 @@ pub(super) fn path(c: &mut Checker, names: &[Sp<String>]) -> Vec<String> {
             None => String::new(),
         };
         c.note(format!(
-            "`path` names `{}`, which is not among the nixpkgs attributes app2nix knows{hint}: the module fails to evaluate if nixpkgs has no such attribute (https://search.nixos.org/packages)",
+            "`{key}` names `{}`, which is not among the nixpkgs attributes app2nix knows{hint}: the module fails to evaluate if nixpkgs has no such attribute (https://search.nixos.org/packages)",
             n.as_str()
         ));
         out.push(n.to_string());

@@ -35,6 +35,8 @@ pub struct UvEnv {
     pub project: String,
     /// The project's extras and dependency groups the environment holds too.
     pub groups: Vec<String>,
+    /// Native libraries of locked packages (`[package.python.native]`), by normalized name.
+    pub native: BTreeMap<String, NativeInputs>,
     /// The source trees of [`UvEnv::local_sources`], relative to the description's directory:
     /// `check` names the files their filtered copies leave out.
     pub local_dirs: Vec<String>,
@@ -71,6 +73,18 @@ impl UvEnv {
             format!("{}/uv.lock", self.root)
         }
     }
+}
+
+/// What a locked package gets of nixpkgs (`[package.python.native.<package>]`): attribute
+/// paths of `pkgs`, checked.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct NativeInputs {
+    /// `buildInputs` of its build.
+    pub build_inputs: Vec<String>,
+    /// `nativeBuildInputs` of its build.
+    pub native_build_inputs: Vec<String>,
+    /// Packages whose shared libraries it loads by name at run time.
+    pub libraries: Vec<String>,
 }
 
 /// The lock of the package in `src`, when there is one and it is used.
@@ -116,7 +130,9 @@ pub(super) fn environment(
     };
     let added = holds_what_processes_need(c, desc, py, database, &lock_path, &lock, &held);
     let source_builds = source_builds(c, py, &lock);
+    let native = native(c, py, &lock);
     c.note(summary(&lock_path, &lock, &source_builds));
+    libpq_by_name(c, &held, &native);
     Some(UvEnv {
         root,
         local_sources: lock.members.union(&lock.directories).cloned().collect(),
@@ -124,6 +140,7 @@ pub(super) fn environment(
         packages: lock.packages,
         project: project.unwrap_or_default(),
         groups,
+        native,
         local_dirs,
         added,
     })
@@ -635,6 +652,65 @@ fn source_builds(
         .and_then(|m| m.parse().ok())
         .unwrap_or(13);
     uv::build_systems(lock, minor, &given)
+}
+
+/// `[package.python.native]`: packages of the lock, and the nixpkgs attributes each gets.
+fn native(c: &mut Checker, py: &d::PythonPackage, lock: &UvLock) -> BTreeMap<String, NativeInputs> {
+    let mut out = BTreeMap::new();
+    for (name, inputs) in &py.native {
+        let n = normalize_python_name(name);
+        if !lock.packages.contains(&n) {
+            let help = match did_you_mean(&n, lock.packages.iter().map(String::as_str)) {
+                Some(s) => format!("did you mean `{s}`?"),
+                None => "name a package of uv.lock".into(),
+            };
+            c.err(
+                name.span(),
+                format!("`{}` is not in uv.lock", shown(name)),
+                help,
+            );
+            continue;
+        }
+        let given = NativeInputs {
+            build_inputs: super::tools::attribute_list(c, "build_inputs", &inputs.build_inputs),
+            native_build_inputs: super::tools::attribute_list(
+                c,
+                "native_build_inputs",
+                &inputs.native_build_inputs,
+            ),
+            libraries: super::tools::attribute_list(c, "libraries", &inputs.libraries),
+        };
+        if given == NativeInputs::default() {
+            c.err(
+                name.span(),
+                format!("`native.{}` gives the package nothing", shown(name)),
+                "list `build_inputs`, `native_build_inputs` or `libraries` (nixpkgs attributes), or remove it",
+            );
+            continue;
+        }
+        out.insert(n, given);
+    }
+    out
+}
+
+/// psycopg 3 without its `binary` or `c` implementation (extras that lock `psycopg-binary` /
+/// `psycopg-c`) is pure Python: it loads libpq with `ctypes.util.find_library("pq")`, which
+/// finds nothing on NixOS, and the app fails at its first import of psycopg.
+fn libpq_by_name(
+    c: &mut Checker,
+    held: &BTreeSet<String>,
+    native: &BTreeMap<String, NativeInputs>,
+) {
+    let pure =
+        held.contains("psycopg") && !held.contains("psycopg-binary") && !held.contains("psycopg-c");
+    let given = native
+        .get("psycopg")
+        .is_some_and(|n| !n.libraries.is_empty());
+    if pure && !given {
+        c.note(
+            "psycopg is locked without its `binary` or `c` implementation: it loads libpq by name at run time, which NixOS does not find; give it the library with `[package.python.native.psycopg]` `libraries = [\"libpq\"]`, or lock `psycopg[binary]`".into(),
+        );
+    }
 }
 
 fn python_name(c: &mut Checker, s: &Sp<String>) -> bool {

@@ -123,6 +123,10 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../templates/npm-asset.nix.j2"),
     ),
     (
+        "js-asset.nix",
+        include_str!("../../templates/js-asset.nix.j2"),
+    ),
+    (
         "python-env.nix",
         include_str!("../../templates/python-env.nix.j2"),
     ),

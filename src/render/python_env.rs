@@ -4,14 +4,14 @@
 //!
 //! May call: `model` (read only), the template environment of [`super`], [`crate::secrets`].
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use minijinja::Error;
 use minijinja::value::Value;
 use serde::Serialize;
 
 use super::{Layout, environment, header};
-use crate::model::{Model, Package};
+use crate::model::{Model, Package, UvEnv};
 
 #[derive(Debug, Serialize)]
 struct PythonEnvContext {
@@ -31,10 +31,55 @@ struct PythonEnvContext {
     project: String,
     /// Its extras and dependency groups the environment holds.
     groups: Vec<String>,
+    /// The locked packages the overlay changes: built from source, or given native inputs.
+    package_overrides: Vec<PackageOverride>,
+    /// Whether a package loads libraries by name (the helper that links them is written).
+    links_libraries: bool,
+    /// Whether `[package.python.native]` gives any package anything.
+    has_native: bool,
     /// Packages the lock does not hold, built from nixpkgs' source of them.
     added: Vec<AddedCtx>,
 }
 
+/// One locked package's override: the build systems of a source build (`source_builds`) and
+/// its `[package.python.native.<package>]`, nixpkgs attribute paths (checked by the model)
+/// each as its segments (each escaped as an attribute name by the template).
+#[derive(Debug, Serialize)]
+struct PackageOverride {
+    name: String,
+    build_systems: Vec<String>,
+    build_inputs: Vec<Vec<String>>,
+    native_build_inputs: Vec<Vec<String>>,
+    libraries: Vec<Vec<String>>,
+}
+
+/// The packages built from source and those given native inputs, one override each.
+fn package_overrides(env: &UvEnv) -> Vec<PackageOverride> {
+    let names: BTreeSet<&String> = env.source_builds.keys().chain(env.native.keys()).collect();
+    names
+        .into_iter()
+        .map(|name| {
+            let native = env.native.get(name).cloned().unwrap_or_default();
+            PackageOverride {
+                name: name.clone(),
+                build_systems: env.source_builds.get(name).cloned().unwrap_or_default(),
+                build_inputs: segments(&native.build_inputs),
+                native_build_inputs: segments(&native.native_build_inputs),
+                libraries: segments(&native.libraries),
+            }
+        })
+        .collect()
+}
+
+/// Attribute paths as their segments.
+fn segments(paths: &[String]) -> Vec<Vec<String>> {
+    paths
+        .iter()
+        .map(|p| p.split('.').map(str::to_string).collect())
+        .collect()
+}
+
+/// A package the lock does not hold, built from nixpkgs' source of it.
 #[derive(Debug, Serialize)]
 struct AddedCtx {
     name: String,
@@ -66,6 +111,9 @@ pub fn python_env(m: &Model, layout: &Layout) -> Result<Option<String>, Error> {
         env_name: format!("{}-env", m.name),
         project: env.project.clone(),
         groups: env.groups.clone(),
+        package_overrides: package_overrides(env),
+        links_libraries: env.native.values().any(|n| !n.libraries.is_empty()),
+        has_native: !env.native.is_empty(),
         added: env
             .added
             .iter()

@@ -6,6 +6,7 @@ let
   inherit (lib) mkOption types;
   opt = type: default: mkOption { inherit type default; };
   msmtp = config.programs.msmtp;
+  flake = config.nixpkgs.flake;
 in
 {
   options = {
@@ -58,6 +59,36 @@ in
       accounts = opt (types.attrsOf types.attrs) { };
       extraConfig = opt types.lines "";
     };
+
+    # nixos/modules/misc/nixpkgs.nix: the platform a flake's machine is built for (`apply =
+    # lib.systems.elaborate` and the pkgs it builds are left out: nothing here reads them) and
+    # the legacy `system` that eval-config.nix's `system` argument defaults (colmena passes it).
+    nixpkgs.hostPlatform = mkOption { type = types.either types.str types.attrs; };
+    nixpkgs.system = mkOption { type = types.str; };
+    nixpkgs.overlays = opt (types.listOf types.unspecified) [ ];
+    nixpkgs.config = opt types.attrs { };
+
+    # nixos/modules/misc/nixpkgs-flake.nix (its config is below): the nixpkgs a machine was
+    # built from, which `nixpkgs.lib.nixosSystem` sets to its own source.
+    nixpkgs.flake = {
+      source = opt (types.nullOr (types.either types.str types.path)) null;
+      setNixPath = opt types.bool (flake.source != null);
+      setFlakeRegistry = opt types.bool (flake.source != null);
+    };
+    # nixos/modules/config/nix-flakes.nix (`nix.registry`, entries reduced to their `to`),
+    # nix-channel.nix (`nix.channel.enable`) and nix.nix (`nix.nixPath`).
+    nix.registry = opt (types.attrsOf (types.submodule { options.to = opt types.attrs { }; })) { };
+    nix.channel.enable = opt types.bool true;
+    nix.nixPath = opt (types.listOf types.str) [ ];
+
+    # nixos/modules/misc/version.nix: the version a machine reports (/etc/os-release, `nixos-
+    # version`), by default that of the `lib` the system is evaluated with.
+    system.nixos = {
+      release = opt types.str lib.trivial.release;
+      versionSuffix = opt types.str lib.trivial.versionSuffix;
+      revision = opt (types.nullOr types.str) (lib.trivial.revisionWithDefault null);
+      version = mkOption { type = types.str; };
+    };
   };
 
   # What programs.msmtp sets that the modules read: its sendmail wrapper (msmtp.nix's config).
@@ -69,6 +100,29 @@ in
     owner = "root";
     group = "root";
   };
+
+  # version.nix's config.
+  config.system.nixos.version = lib.mkDefault (
+    config.system.nixos.release + config.system.nixos.versionSuffix
+  );
+
+  # nixpkgs-flake.nix's config: the machine's `nixpkgs` flake and NIX_PATH are its source.
+  config.nix = lib.mkIf (flake.source != null) (
+    lib.mkMerge [
+      (lib.mkIf flake.setFlakeRegistry {
+        registry.nixpkgs.to = lib.mkDefault {
+          type = "path";
+          path = flake.source;
+        };
+      })
+      (lib.mkIf flake.setNixPath {
+        nixPath = lib.mkDefault (
+          [ "nixpkgs=flake:nixpkgs" ]
+          ++ lib.optional config.nix.channel.enable "/nix/var/nix/profiles/per-user/root/channels"
+        );
+      })
+    ]
+  );
 
   # The real firewall modules' assertions that generated modules can trip
   # (firewall-nftables.nix), as the slice mirrors the others'.

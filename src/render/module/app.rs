@@ -78,8 +78,14 @@ struct AssetCtx {
     name: String,
     src: String,
     spa: bool,
-    /// Built from source with npm: its package file, beside the module.
+    /// Built from source: its package file, beside the module.
     package_file: Option<String>,
+    /// What builds it (`npm`, `bun`, …), for the option's description.
+    tool: String,
+    /// Where the source tree holds a copy (`into`).
+    into: Option<String>,
+    /// Some route serves it.
+    served: bool,
 }
 
 pub(super) fn context(m: &Model, layout: &Layout) -> AppCtx {
@@ -144,6 +150,17 @@ pub(super) fn context(m: &Model, layout: &Layout) -> AppCtx {
                     .build
                     .as_ref()
                     .map(|_| super::asset_file_name(&m.name, &a.name)),
+                tool: a
+                    .build
+                    .as_ref()
+                    .map_or("npm", |b| b.manager.as_str())
+                    .into(),
+                into: a.into.clone(),
+                served: m.sites.iter().any(|s| {
+                    s.routes.iter().any(
+                        |r| matches!(&r.target, crate::model::RouteTarget::Asset { name, .. } if *name == a.name),
+                    )
+                }),
             })
             .collect(),
         python_path: matches!(&m.package, Package::Python(_)),

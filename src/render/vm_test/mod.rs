@@ -88,6 +88,9 @@ struct VmTestContext {
     cluster: Option<cluster::ClusterTest>,
     /// The configuration files rendered at start.
     files: Option<FilesTest>,
+    /// Assets copied into the source tree (`into`): a process unit that runs there, and each
+    /// directory with whether it is a single-page app (an `index.html`).
+    placed: Option<(String, Vec<(String, bool)>)>,
     /// Units with packages on their `PATH`: the unit and the packages (attribute paths split at
     /// their dots), which the test machine lists for the script to find in the unit's `PATH`.
     unit_packages: Vec<(String, Vec<Vec<String>>)>,
@@ -242,6 +245,14 @@ fn vm_test_context(m: &Model, source_label: &str) -> VmTestContext {
         environment_files: !m.environment_files.is_empty(),
         state_dir: m.state_dir(),
         files: files(m),
+        placed: m.processes.first().and_then(|p| {
+            let dirs: Vec<(String, bool)> = m
+                .assets
+                .iter()
+                .filter_map(|a| Some((a.into.clone()?, a.spa)))
+                .collect();
+            (m.built_source() && !dirs.is_empty()).then(|| (unit(m, &p.name), dirs))
+        }),
         exposed_ports: m
             .processes
             .iter()

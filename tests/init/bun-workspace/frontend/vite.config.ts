@@ -1,0 +1,8 @@
+import { defineConfig } from "vite"
+
+export default defineConfig({
+  build: {
+    outDir: "../backend/app/frontend",
+    emptyOutDir: true,
+  },
+})

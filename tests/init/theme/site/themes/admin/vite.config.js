@@ -1,0 +1,6 @@
+export default {
+  build: {
+    outDir: "static",
+    rollupOptions: { input: { admin: "assets/admin.js" } },
+  },
+}
