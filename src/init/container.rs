@@ -559,12 +559,13 @@ impl Dockerfile<'_> {
                     .unwrap_or_else(|| base_cwd.clone())
             };
             // Another `exec` (a `case "$1"` branch or a function the container's argument
-            // selects: `worker`, `scheduler`) ends the script too: a worker or scheduler there
-            // is one of the image's long-running roles, not a step before its main command.
+            // selects: `server`, `worker`, `scheduler`) ends the script too: a server, worker or
+            // scheduler there is one of the image's long-running roles, not a step before its
+            // main command.
             let alternative = c.exec
                 && matches!(
                     classify(&argv, self.scripts),
-                    Role::Worker(_) | Role::Scheduler(_)
+                    Role::Server(_) | Role::Worker(_) | Role::Scheduler(_)
                 );
             let origin = if is_main || alternative {
                 Origin::ContainerMain
