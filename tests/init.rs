@@ -1,7 +1,15 @@
 //! `app2nix init` on fixture source trees (`tests/init/`): a Django project, a Flask app with a
 //! factory and gunicorn.conf.py, a FastAPI app with Poetry and a Procfile, a Vite SPA beside
-//! a FastAPI API, and an ASGI app the Procfile runs with granian (kept as its server). Each description and report is a snapshot; each description must pass
-//! `check` and generate; secret values never reach the description.
+//! a FastAPI API, an ASGI app the Procfile runs with granian (kept as its server), and a
+//! uv.lock whose package files start like a vendor's token (`hf_xet-1.5.1.tar.gz`), a uv
+//! project whose code lives in `src/` below its pyproject.toml, a uv project that runs uWSGI
+//! and locks no gunicorn (nixpkgs' gunicorn is built into the environment) and its database
+//! driver only in an extra, a Django project with a Celery application whose worker no
+//! deployment file runs, Django settings that build the database's dict under another name
+//! from module-level variables and a switch variable, a FastAPI application made by a
+//! `create_app()` factory. Each
+//! description and report is a snapshot; each description must pass `check` and generate;
+//! secret values never reach the description.
 
 use std::path::Path;
 
@@ -15,6 +23,12 @@ const TREES: &[&str] = &[
     "vite",
     "uv-vite",
     "granian",
+    "uv-hub",
+    "uv-src-dir",
+    "uv-uwsgi",
+    "django-celery",
+    "django-db-switch",
+    "fastapi-factory",
 ];
 
 /// Trees `init` reads as a new user would, with the domain and the ACME e-mail:
@@ -28,7 +42,9 @@ const TREES: &[&str] = &[
 /// upgrade script, a Django major version nixpkgs has under its own attribute), `bun-workspace`
 /// (a bun workspace whose Vite member builds into the FastAPI package, which serves it),
 /// `theme` (a Vite theme whose built output is committed: no asset to build), `nuxt` (a Nuxt
-/// site prerendered by `nuxt generate`, without a lock: its output, which the app serves).
+/// site prerendered by `nuxt generate`, without a lock: its output, which the app serves),
+/// `flask-rq` (an entrypoint whose `case "$1"` branches exec the image's roles, an rq group
+/// under the app's own CLI, a supervisor program reading a knob of the start script).
 const READ_AS_A_USER_WOULD: &[&str] = &[
     "container",
     "procman",
@@ -37,6 +53,7 @@ const READ_AS_A_USER_WOULD: &[&str] = &[
     "bun-workspace",
     "theme",
     "nuxt",
+    "flask-rq",
 ];
 
 /// A copy of a fixture tree, in a directory with the fixture's name (the app name comes from it).

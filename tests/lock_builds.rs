@@ -82,6 +82,10 @@ let
     pname = "python3"; pythonVersion = "3.13"; version = "3.13.5"; implementation = "cpython";
     passthru = {{ pythonVersion = "3.13"; implementation = "cpython"; }};
     stdenv = {{ hostPlatform = platform; targetPlatform = platform; buildPlatform = platform; }};
+    # nixpkgs' releases of what app2nix may add beside the lock.
+    pkgs = lib.genAttrs [ "gunicorn" "packaging" ] (n: {{
+      pname = n; version = "1.0"; src = "/nixpkgs-source-of-${{n}}";
+    }});
   }};
   # A package of the scope: what an override makes of it is kept for the checks.
   package = name: {{
@@ -92,7 +96,10 @@ let
   }};
   scope = {{
     inherit python;
-    stdenv = {{ hostPlatform = platform; targetPlatform = platform; buildPlatform = platform; }};
+    stdenv = {{
+      hostPlatform = platform; targetPlatform = platform; buildPlatform = platform;
+      mkDerivation = attrs: attrs // {{ built = true; }};
+    }};
     pyprojectHook = "hook";
     resolveBuildSystem = spec: map (n: "build-system:" + n) (lib.attrNames spec);
     callPackage = _fn: _args: package "from-lock";
@@ -120,6 +127,11 @@ in
   deps = env.deps;
   packages = lib.attrNames packages;
   # Sources are not forced (that would copy them): a filtered source is `cleanSourceWith`'s.
+  # Packages built outside the lock: from what source, with what, depending on what.
+  built = lib.mapAttrs (_: p: {{
+    inherit (p) pname src nativeBuildInputs;
+    dependencies = p.passthru.dependencies or {{ }};
+  }}) (lib.filterAttrs (_: p: lib.isAttrs p && p.built or false) env.scope);
   overridden = lib.mapAttrs (_: p: {{
     nativeBuildInputs = p.overridden.nativeBuildInputs or null;
     buildInputs = p.overridden.buildInputs or null;
@@ -179,6 +191,47 @@ fn uv_environments_resolve_with_the_real_uv2nix() {
             "{member}: {env}"
         );
     }
+}
+
+/// A project whose lock holds no gunicorn (it runs uWSGI): init's description, generated, gets
+/// nixpkgs' gunicorn (and `packaging`, which the lock lacks too) built into the environment.
+#[test]
+#[ignore = "needs NIXPKGS_LIB, PYPROJECT_NIX and UV2NIX: run by .ci/run"]
+fn a_server_the_lock_lacks_is_built_from_nixpkgs_source() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = tmp.path().join("bookshelf");
+    common::copy_dir(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/init/uv-uwsgi"),
+        &dir,
+    );
+    let init = common::run(&dir, &["init"]);
+    assert!(
+        init.status.success(),
+        "{}",
+        String::from_utf8_lossy(&init.stderr)
+    );
+    generate(&dir);
+    let env = python_env(&dir, "bookshelf");
+    assert_eq!(
+        env["deps"],
+        serde_json::json!({ "bookshelf": ["postgres"], "gunicorn": [], "packaging": [] })
+    );
+    assert_eq!(
+        env["built"]["gunicorn"],
+        serde_json::json!({
+            "pname": "gunicorn",
+            "src": "/nixpkgs-source-of-gunicorn",
+            "nativeBuildInputs": ["hook", "build-system:setuptools"],
+            "dependencies": { "packaging": [] },
+        })
+    );
+    assert_eq!(
+        env["built"]["packaging"]["nativeBuildInputs"],
+        serde_json::json!(["hook", "build-system:flit-core"])
+    );
+    // The lock's own packages are still uv2nix's.
+    let packages = env["packages"].as_array().expect("packages");
+    assert!(packages.iter().any(|p| p == "django"), "{packages:?}");
 }
 
 #[test]

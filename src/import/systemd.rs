@@ -31,6 +31,11 @@ pub fn systemd_unit(text: &str) -> Vec<UnitEntry> {
     for (i, raw) in text.lines().enumerate() {
         let line = raw.trim();
         if let Some(mut p) = pending.take() {
+            // systemd ignores comment lines between the lines of a continued value.
+            if line.starts_with('#') || line.starts_with(';') {
+                pending = Some(p);
+                continue;
+            }
             let (part, more) = match line.strip_suffix('\\') {
                 Some(x) => (x, true),
                 None => (line, false),
@@ -246,6 +251,9 @@ mod tests {
         let u = systemd_unit("[Service]\n# c\nExecStart=/bin/x \\\n  --flag\nUser=me\n");
         assert_eq!(u[0].value, "/bin/x --flag");
         assert_eq!((u[1].key.as_str(), u[1].line), ("User", 5));
+        // Comment lines between a value's lines are not part of it.
+        let u = systemd_unit("[Service]\nExecStart=/bin/sh -c '\\\n  # why \\\n  exec x'\n");
+        assert_eq!(u[0].value, "/bin/sh -c ' exec x'");
     }
 
     /// `WorkingDirectory=`: the report says where the units run (the source tree, as the

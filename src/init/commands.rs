@@ -307,15 +307,7 @@ pub(super) fn classify(argv: &[String], scripts: &[String]) -> Role {
             };
         }
         "celery" => return celery(&w),
-        "rq" => {
-            return match w.get(1).map(String::as_str) {
-                Some("worker") | Some("worker-pool") => Role::Worker("rq"),
-                Some("scheduler") => Role::Scheduler("rq"),
-                Some("info") | Some("empty") | Some("requeue") | Some("suspend")
-                | Some("resume") => Role::Admin,
-                _ => Role::Other,
-            };
-        }
+        "rq" => return rq(&w),
         "rqworker" => return Role::Worker("rq"),
         "rqscheduler" => return Role::Scheduler("rq"),
         "dramatiq" => return Role::Worker("dramatiq"),
@@ -382,6 +374,25 @@ pub(super) fn classify(argv: &[String], scripts: &[String]) -> Role {
 
 /// A Django or Flask subcommand.
 fn framework_command(framework: &str, cmd: &str, rest: &[String]) -> Role {
+    // A task queue's command group under the app's CLI (Flask-RQ2's `flask rq worker`, a
+    // `manage.py rq scheduler`, `manage.py celery worker`): what the queue's own CLI does
+    // with the same words.
+    if cmd == "rq" || cmd == "celery" {
+        // Flask's words start at the group; Django's follow the command.
+        let after = rest
+            .strip_prefix(std::slice::from_ref(&cmd.to_string()))
+            .unwrap_or(rest);
+        let mut words = vec![cmd.to_string()];
+        words.extend(after.iter().cloned());
+        let role = if cmd == "celery" {
+            celery(&words)
+        } else {
+            rq(&words)
+        };
+        if role != Role::Other {
+            return role;
+        }
+    }
     if framework == "django" {
         if DJANGO_MIGRATE.contains(&cmd) {
             return Role::Migrate;
@@ -416,6 +427,18 @@ fn framework_command(framework: &str, cmd: &str, rest: &[String]) -> Role {
         "shell" | "routes" | "db migrate" | "db init" | "db revision" | "db downgrade"
         | "translate init" | "translate update" => Role::Admin,
         other => Role::Management(other.to_string()),
+    }
+}
+
+/// `rq worker|scheduler|info|…`.
+fn rq(w: &[String]) -> Role {
+    match w.get(1).map(String::as_str) {
+        Some("worker") | Some("worker-pool") => Role::Worker("rq"),
+        Some("scheduler") => Role::Scheduler("rq"),
+        Some("info") | Some("empty") | Some("requeue") | Some("suspend") | Some("resume") => {
+            Role::Admin
+        }
+        _ => Role::Other,
     }
 }
 
@@ -678,6 +701,13 @@ mod tests {
                 Role::Server(ServerKind::Gunicorn),
             ),
             ("manage.py createsuperuser", Role::Admin),
+            ("flask rq worker", Role::Worker("rq")),
+            ("./manage.py rq scheduler", Role::Scheduler("rq")),
+            ("./manage.py rq worker high low", Role::Worker("rq")),
+            (
+                "python manage.py celery -A proj beat",
+                Role::Scheduler("celery"),
+            ),
             (
                 "uwsgi /opt/hc/docker/uwsgi.ini",
                 Role::Server(ServerKind::Uwsgi),

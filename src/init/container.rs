@@ -415,7 +415,13 @@ impl Dockerfile<'_> {
         let s = script::read(&text);
         for c in s.commands {
             for (i, w) in c.words.iter().enumerate() {
-                if w == "--group" || w == "--extra" {
+                if w == "--all-extras" {
+                    // `uv sync --all-extras`, `uv export --all-extras`: every extra of the
+                    // project (expanded where the project is read).
+                    self.ev
+                        .groups
+                        .push((w.clone(), Source::new(self.file, ins.line)));
+                } else if w == "--group" || w == "--extra" {
                     if let Some(g) = c.words.get(i + 1) {
                         self.ev
                             .groups
@@ -552,7 +558,16 @@ impl Dockerfile<'_> {
                     .project_path(&absolute(&stage.workdir, &c.cwd))
                     .unwrap_or_else(|| base_cwd.clone())
             };
-            let origin = if is_main {
+            // Another `exec` (a `case "$1"` branch or a function the container's argument
+            // selects: `server`, `worker`, `scheduler`) ends the script too: a server, worker or
+            // scheduler there is one of the image's long-running roles, not a step before its
+            // main command.
+            let alternative = c.exec
+                && matches!(
+                    classify(&argv, self.scripts),
+                    Role::Server(_) | Role::Worker(_) | Role::Scheduler(_)
+                );
+            let origin = if is_main || alternative {
                 Origin::ContainerMain
             } else if i > last.unwrap_or(usize::MAX) {
                 continue;

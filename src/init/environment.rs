@@ -235,7 +235,11 @@ fn kind_of(name: &str, reader: Option<&Reader>) -> Kind {
         return Kind::RedisUrl("limits", 3);
     }
     if n.contains("REDIS")
-        && (n.ends_with("_URL") || n.ends_with("_URI") || n.ends_with("_LOCATION") || n == "REDIS")
+        && (n.ends_with("_URL")
+            || n.ends_with("_URI")
+            || n.ends_with("_LOCATION")
+            || n == "REDIS"
+            || n.ends_with("_REDIS"))
     {
         return Kind::RedisUrl("redis-py", if n.contains("CACHE") { 1 } else { 0 });
     }
@@ -433,10 +437,32 @@ fn data_dir_leaf(name: &str, default: &Default) -> String {
 
 /// A value no production host should get: a container's path, a Compose service's host, a
 /// development address, a placeholder or an example.
+/// A path, or a `:`-separated list of them (`LD_LIBRARY_PATH`), only an image's file system
+/// has: `/usr/local` and `/usr/lib` are a distribution's, which NixOS does not lay out.
+fn image_only_paths(value: &str) -> bool {
+    value.split(':').all(|p| {
+        ["/usr/local", "/usr/lib", "/usr/share", "/usr/include"]
+            .iter()
+            .any(|d| p == *d || p.starts_with(&format!("{d}/")))
+    })
+}
+
+/// A variable an image sets to tell the app it runs in a container (`SHOP_CONTAINERIZED`,
+/// `RUNNING_IN_DOCKER`, `IS_KUBERNETES`).
+fn says_in_a_container(name: &str) -> bool {
+    name.to_ascii_uppercase().split('_').any(|w| {
+        matches!(
+            w,
+            "CONTAINERIZED" | "CONTAINER" | "DOCKER" | "DOCKERIZED" | "KUBERNETES" | "K8S"
+        )
+    }) && !name.to_ascii_uppercase().contains("HOST")
+        && !name.to_ascii_uppercase().contains("URL")
+}
+
 fn trap(value: &str, compose_hosts: &[String]) -> Option<&'static str> {
     let v = value.trim();
     let lower = v.to_ascii_lowercase();
-    if super::processes::container_path(v) {
+    if super::processes::container_path(v) || image_only_paths(v) {
         return Some("a container's path");
     }
     if v.starts_with('$')
@@ -474,10 +500,32 @@ impl Init<'_> {
     /// the app's environment.
     pub(super) fn scope_reads(&mut self) {
         let src = self.src.clone();
+        // A maintainer's script (`bin/release.py`, `scripts/bump.py`) that no deployment
+        // file runs is a tool beside the app, whatever its directory's place.
+        let run: Vec<String> = self
+            .ev
+            .commands
+            .iter()
+            .flat_map(|c| c.argv.iter())
+            .filter_map(|w| w.rsplit('/').next())
+            .filter(|b| b.ends_with(".py"))
+            .map(str::to_string)
+            .collect();
+        let tool = |file: &str| {
+            let rel = file
+                .strip_prefix(&format!("{src}/"))
+                .filter(|_| !src.is_empty())
+                .unwrap_or(file);
+            let top = rel.split('/').next().unwrap_or("");
+            ["bin", "scripts", "tools", "ci", ".github", "dev"].contains(&top)
+                && rel.matches('/').count() == 1
+                && !run.iter().any(|b| rel.ends_with(&format!("/{b}")))
+        };
         self.ev.env_reads.retain(|r| {
-            src.is_empty()
+            (src.is_empty()
                 || r.source.file.starts_with(&format!("{src}/"))
-                || r.source.file.ends_with(".ini")
+                || r.source.file.ends_with(".ini"))
+                && !tool(&r.source.file)
         });
     }
 
@@ -588,6 +636,25 @@ impl Init<'_> {
                 driver: driver.clone(),
                 ..DbPlan::default()
             });
+            // A driver the project declares only in an extra (`pip install "app[postgres]"`):
+            // the environment holds that extra.
+            let names: Vec<&str> = DRIVERS
+                .iter()
+                .filter(|(_, s)| *s == db)
+                .map(|(d, _)| *d)
+                .collect();
+            self.select_extra(&names, &format!("the {kind} driver"));
+            // An extra of only the other database's drivers (`mariadb = ["mysqlclient"]` beside
+            // PostgreSQL) builds a driver nothing uses, from source with its C library.
+            let others: Vec<&str> = DRIVERS
+                .iter()
+                .filter(|(_, s)| *s != db)
+                .map(|(d, _)| *d)
+                .collect();
+            self.drop_extras_of(
+                &others,
+                "only a driver of the database the deployment does not use",
+            );
         }
         if let Some((s, w)) = why.get(&Service::Redis).cloned() {
             self.report.add(
@@ -1091,6 +1158,19 @@ impl Init<'_> {
             );
             return;
         }
+        if deployed.is_none()
+            && example.is_none()
+            && let Some(cmd) = self.only_in_unrun_command(name)
+        {
+            self.report.add(
+                source,
+                name,
+                Outcome::Covered(format!(
+                    "read only by the management command `{cmd}`, which the deployment does not run (give it when you run it)"
+                )),
+            );
+            return;
+        }
         if crate::secrets::is_secret_name(name) || secret_type {
             if self.local_credential(name) {
                 self.report.add(source, name, Outcome::Covered("a credential of the local database or Redis: the app's user reaches them over their sockets, without one".into()));
@@ -1275,6 +1355,37 @@ impl Init<'_> {
         self.report.add(source, name, Outcome::Mapped(format!("[secrets] {name} = \"env\" ({how}; the value is never copied: encrypt it with `agenix -e`)")));
     }
 
+    /// The Django management command (`management/commands/<cmd>.py`) that is the only reader
+    /// of `name`, when no process or task runs it: an operator's command, given its variables
+    /// when run by hand.
+    fn only_in_unrun_command(&self, name: &str) -> Option<String> {
+        let mut command = None;
+        for r in self.ev.reads(name) {
+            let (dir, file) = r.source.file.rsplit_once('/')?;
+            if !dir.ends_with("management/commands") {
+                return None;
+            }
+            let cmd = file.strip_suffix(".py")?.to_string();
+            if command.as_ref().is_some_and(|c| *c != cmd) {
+                return None;
+            }
+            command = Some(cmd);
+        }
+        let cmd = command?;
+        let runs = |line: &str| line.split_whitespace().any(|w| w == cmd);
+        let in_processes = self.draft.processes.values().any(|p| match &p.kind {
+            crate::draft::ProcessKind::Command(words) => words.contains(&cmd),
+            crate::draft::ProcessKind::Shell(line) => runs(line),
+            _ => false,
+        });
+        let in_tasks = self
+            .draft
+            .tasks
+            .values()
+            .any(|t| t.command.as_deref().is_some_and(runs));
+        (!in_processes && !in_tasks).then_some(cmd)
+    }
+
     /// A user or password of the local database or Redis (`DB_PASSWORD`, `REDIS_PASSWORD`):
     /// the local services need none.
     fn local_credential(&self, name: &str) -> bool {
@@ -1323,6 +1434,19 @@ impl Init<'_> {
         source: Source,
         compose_hosts: &[String],
     ) {
+        if let Some(d) = &deployed
+            && says_in_a_container(name)
+        {
+            self.report.add(
+                d.source.clone(),
+                name,
+                Outcome::Decided(
+                    "not copied: it tells the app it runs in a container, which it does not here"
+                        .into(),
+                ),
+            );
+            return;
+        }
         if let Some(d) = &deployed {
             match trap(&d.value, compose_hosts) {
                 None if !d.value.is_empty() && !crate::secrets::is_secret(name, &d.value) => {

@@ -114,6 +114,7 @@ pub fn init(dir: &Path, opts: &Options) -> Result<(Draft, Report), String> {
     init.build_steps();
     init.health();
     init.services();
+    init.celery_worker();
     init.metrics();
     init.environment();
     init.frontend();

@@ -327,13 +327,148 @@ impl Init<'_> {
     /// uv dependency groups and extras the production install selects (`uv sync --group
     /// docker`, `pip wheel --group docker .`).
     fn groups(&mut self) {
-        let groups: Vec<(String, Source)> = self.ev.groups.clone();
-        for (g, s) in groups {
-            if !self.plan.groups.contains(&g) {
-                self.plan.groups.push(g.clone());
-                self.report.add(s, format!("--group {g}"), Outcome::Decided(format!("the environment holds the dependency group `{g}`, as the production install does")));
+        let mut groups: Vec<(String, Source, String)> = Vec::new();
+        for (g, s) in self.ev.groups.clone() {
+            if g == "--all-extras" {
+                groups.extend(self.extras().into_iter().map(|e| {
+                    let what = format!("the extra `{e}` (`--all-extras`)");
+                    (e, s.clone(), what)
+                }));
+            } else {
+                let what = format!("the dependency group `{g}`");
+                groups.push((g, s, what));
             }
         }
+        for (g, s, what) in groups {
+            if !self.plan.groups.contains(&g) {
+                self.plan.groups.push(g.clone());
+                self.report.add(
+                    s,
+                    format!("--group {g}"),
+                    Outcome::Decided(format!(
+                        "the environment holds {what}, as the production install does"
+                    )),
+                );
+            }
+        }
+    }
+
+    /// With a uv lock: when none of `packages` is a dependency of the project but an extra of
+    /// it declares one, the environment holds that extra (`what` says why, in the report).
+    pub(super) fn select_extra(&mut self, packages: &[&str], what: &str) {
+        if self.draft.no_lock || self.nearest("uv.lock").is_none() {
+            return;
+        }
+        let Some(file) = self.nearest("pyproject.toml") else {
+            return;
+        };
+        let Some(project) = self
+            .project
+            .read(&file)
+            .and_then(|t| t.parse::<toml::Table>().ok())
+            .and_then(|t| t.get("project").cloned())
+        else {
+            return;
+        };
+        let names = |v: Option<&toml::Value>| -> Vec<String> {
+            v.and_then(|d| d.as_array())
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|r| r.as_str())
+                        .map(requirement_name)
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        let provides = |deps: &[String]| deps.iter().any(|d| packages.contains(&d.as_str()));
+        if provides(&names(project.get("dependencies"))) {
+            return;
+        }
+        let Some(extras) = project
+            .get("optional-dependencies")
+            .and_then(|o| o.as_table())
+        else {
+            return;
+        };
+        let Some(extra) = extras
+            .iter()
+            .find(|(_, deps)| provides(&names(Some(deps))))
+            .map(|(e, _)| e.clone())
+        else {
+            return;
+        };
+        if !self.plan.groups.contains(&extra) {
+            self.plan.groups.push(extra.clone());
+            self.report.add(
+                Source::new(&file, 0),
+                format!("extra {extra}"),
+                Outcome::Decided(format!(
+                    "the environment holds the extra `{extra}`: it provides {what}"
+                )),
+            );
+        }
+    }
+
+    /// Leave out the selected extras whose every requirement is one of `packages` (`why` says
+    /// why, in the report).
+    pub(super) fn drop_extras_of(&mut self, packages: &[&str], why: &str) {
+        let Some(file) = self.nearest("pyproject.toml") else {
+            return;
+        };
+        let Some(extras) = self
+            .project
+            .read(&file)
+            .and_then(|t| t.parse::<toml::Table>().ok())
+            .and_then(|t| {
+                t.get("project")?
+                    .get("optional-dependencies")?
+                    .as_table()
+                    .cloned()
+            })
+        else {
+            return;
+        };
+        for (extra, deps) in &extras {
+            let names: Vec<String> = deps
+                .as_array()
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|r| r.as_str())
+                        .map(requirement_name)
+                        .collect()
+                })
+                .unwrap_or_default();
+            if !names.is_empty()
+                && names.iter().all(|n| packages.contains(&n.as_str()))
+                && self.plan.groups.contains(extra)
+            {
+                self.plan.groups.retain(|g| g != extra);
+                self.report.add(
+                    Source::new(&file, 0),
+                    format!("extra {extra}"),
+                    Outcome::Decided(format!("left out of the environment: {why}")),
+                );
+            }
+        }
+    }
+
+    /// The extras of the project (`[project.optional-dependencies]` of the nearest
+    /// pyproject.toml).
+    fn extras(&self) -> Vec<String> {
+        self.nearest("pyproject.toml")
+            .and_then(|f| self.project.read(&f))
+            .and_then(|t| t.parse::<toml::Table>().ok())
+            .and_then(|t| {
+                Some(
+                    t.get("project")?
+                        .get("optional-dependencies")?
+                        .as_table()?
+                        .keys()
+                        .cloned()
+                        .collect(),
+                )
+            })
+            .unwrap_or_default()
     }
 
     /// Locked packages that load a shared library by name at run time, which NixOS does not
@@ -448,6 +583,16 @@ fn pinned_major(constraint: &str) -> Option<u32> {
         .map_or(c, |(_, r)| r.trim());
     let v = c.strip_prefix("==").or_else(|| c.strip_prefix("~="))?;
     v.trim().split('.').next()?.parse().ok()
+}
+
+/// The normalized name of a requirement (`psycopg[c,pool]==3.3` → `psycopg`).
+fn requirement_name(spec: &str) -> String {
+    let name: String = spec
+        .trim()
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || "-_.".contains(*c))
+        .collect();
+    crate::lockfiles::normalize_python_name(&name)
 }
 
 #[cfg(test)]

@@ -578,6 +578,13 @@ impl Init<'_> {
                 i += 2;
                 continue;
             }
+            // A knob of the container's start script (`$QUEUES`, from supervisor's
+            // `%(ENV_QUEUES)s`): the value the deployment gives it, nothing when it gives none.
+            if let Some(knob) = self.knob(a) {
+                words.extend(knob.iter().map(|w| crate::shell::quote(w)));
+                i += 1;
+                continue;
+            }
             words.push(crate::shell::quote(&self.project_word(a)));
             i += 1;
         }
@@ -598,6 +605,82 @@ impl Init<'_> {
             words[0] = format!("python {}", words[0]);
         }
         words.join(" ")
+    }
+
+    /// A Celery application whose broker is the local Redis, and no deployment file runs its
+    /// worker (a guide describes the unit in prose): queued tasks would wait forever, so a
+    /// worker runs it (`celery -A proj.celery_app worker`).
+    pub(super) fn celery_worker(&mut self) {
+        if !self.draft.redis {
+            return;
+        }
+        let runs_worker = self.draft.processes.values().any(|p| match &p.kind {
+            ProcessKind::Command(words) => classify(words, &self.scripts) == Role::Worker("celery"),
+            ProcessKind::Shell(line) => line.contains("celery") && line.contains("worker"),
+            _ => false,
+        });
+        if runs_worker {
+            return;
+        }
+        let src = self.src.clone();
+        let Some((module, _, file, line)) = self
+            .found
+            .celery
+            .iter()
+            .find(|(_, _, f, _)| src.is_empty() || f.starts_with(&format!("{src}/")))
+            .cloned()
+        else {
+            return;
+        };
+        let mut name = "worker".to_string();
+        let mut n = 2;
+        while self.draft.processes.contains_key(&name) || self.draft.tasks.contains_key(&name) {
+            name = format!("worker-{n}");
+            n += 1;
+        }
+        let argv: Vec<String> = vec![
+            "celery".into(),
+            "-A".into(),
+            self.relative_module(&module),
+            "worker".into(),
+        ];
+        self.report.add(
+            Source::new(&file, line),
+            "Celery application",
+            Outcome::Decided(format!(
+                "[processes.{name}] `{}`: its broker is the local Redis and no deployment file runs a worker",
+                argv.join(" ")
+            )),
+        );
+        self.draft.processes.insert(
+            name,
+            Process {
+                kind: ProcessKind::Command(argv),
+                ..Process::default()
+            },
+        );
+    }
+
+    /// The words a lone `$NAME` / `${NAME}` stands for when NAME is a variable of the
+    /// container's start script the app does not read: its value there, split into words.
+    fn knob(&self, word: &str) -> Option<Vec<String>> {
+        let name = word.strip_prefix('$')?;
+        let name = name
+            .strip_prefix('{')
+            .and_then(|n| n.strip_suffix('}'))
+            .unwrap_or(name);
+        if !self.ev.script_vars.iter().any(|v| v == name) || self.ev.is_read(name) {
+            return None;
+        }
+        let value = self
+            .ev
+            .env_values
+            .iter()
+            .rev()
+            .find(|v| v.name == name && !v.example)
+            .map(|v| v.value.clone())
+            .unwrap_or_default();
+        Some(crate::shell::words(&value))
     }
 
     /// The release tasks, in the order the project runs them; the migration first.
@@ -663,7 +746,8 @@ impl Init<'_> {
             }
             let mut name = name;
             let mut n = 2;
-            while self.draft.tasks.contains_key(&name) {
+            // A task and a process would both be the unit `<app>-<name>`.
+            while self.draft.tasks.contains_key(&name) || self.draft.processes.contains_key(&name) {
                 name = format!("{}-{n}", name);
                 n += 1;
             }
@@ -714,37 +798,42 @@ impl Init<'_> {
             (
                 manage.clone().unwrap_or_else(|| "manage.py".into()),
                 "Django",
-                cmd,
+                cmd.to_string(),
             )
         } else if let Some(ini) = self.in_source_file("alembic.ini") {
             (
                 ini,
                 "Alembic",
                 if flask_migrate {
-                    "flask db upgrade"
+                    "flask db upgrade".to_string()
                 } else {
-                    "alembic upgrade head"
+                    "alembic upgrade head".to_string()
                 },
             )
-        } else if flask_migrate
-            && self
-                .project
-                .names
-                .iter()
-                .any(|n| n.ends_with("migrations/env.py"))
-        {
-            (
-                "migrations/env.py".into(),
-                "Flask-Migrate",
-                "flask db upgrade",
-            )
+        } else if flask_migrate && let Some(env) = self.flask_migrations() {
+            // `flask db upgrade` reads `migrations/` in its working directory, the package
+            // source; one inside the app's package (`app/migrations`) is named.
+            let dir = env.trim_end_matches("/env.py");
+            let rel = if self.src.is_empty() {
+                dir.to_string()
+            } else {
+                dir.strip_prefix(&format!("{}/", self.src))
+                    .unwrap_or(dir)
+                    .to_string()
+            };
+            let cmd = if rel == "migrations" {
+                "flask db upgrade".to_string()
+            } else {
+                format!("flask db upgrade --directory {}", crate::shell::quote(&rel))
+            };
+            (env, "Flask-Migrate", cmd)
         } else {
             return;
         };
         self.draft.tasks.insert(
             "migrate".into(),
             Task {
-                command: Some(cmd.into()),
+                command: Some(cmd.clone()),
                 ..Task::default()
             },
         );
@@ -753,6 +842,24 @@ impl Init<'_> {
             what,
             Outcome::Mapped(format!("[tasks.migrate] `{cmd}` before the processes")),
         );
+    }
+
+    /// Flask-Migrate's `migrations/env.py` in the package source, the shallowest first.
+    fn flask_migrations(&self) -> Option<String> {
+        let prefix = if self.src.is_empty() {
+            String::new()
+        } else {
+            format!("{}/", self.src)
+        };
+        self.project
+            .names
+            .iter()
+            .filter(|n| {
+                n.starts_with(&prefix)
+                    && (*n == "migrations/env.py" || n.ends_with("/migrations/env.py"))
+            })
+            .min_by_key(|n| n.matches('/').count())
+            .cloned()
     }
 
     /// A file at the package source's root, as a project path.

@@ -216,6 +216,26 @@ fn push_line(ev: &mut Evidence, source: &Source, origin: Origin, cmd: &str, _chd
     }
 }
 
+/// supervisor's `%(ENV_NAME)s` (the variable of its environment) as the shell's `${NAME}`, so a
+/// command reads the variable instead of the expansion's literal text.
+fn supervisor_env(command: &str) -> String {
+    let mut out = String::new();
+    let mut rest = command;
+    while let Some(at) = rest.find("%(ENV_") {
+        let after = &rest[at + 6..];
+        let Some(end) = after.find(")s") else { break };
+        let name = &after[..end];
+        if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+            break;
+        }
+        out.push_str(&rest[..at]);
+        out.push_str(&format!("${{{name}}}"));
+        rest = &after[end + 2..];
+    }
+    out.push_str(rest);
+    out
+}
+
 /// supervisor's `[program:x]` sections.
 fn supervisor(rel: &str, text: &str, ev: &mut Evidence) {
     let mut program: Option<String> = None;
@@ -238,7 +258,13 @@ fn supervisor(rel: &str, text: &str, ev: &mut Evidence) {
         };
         let source = Source::new(rel, i + 1);
         match k.trim() {
-            "command" => push_line(ev, &source, Origin::Supervisor(name.clone()), v.trim(), ""),
+            "command" => push_line(
+                ev,
+                &source,
+                Origin::Supervisor(name.clone()),
+                &supervisor_env(v.trim()),
+                "",
+            ),
             "environment" => {
                 for pair in v.split(',') {
                     if let Some((k, val)) = pair.split_once('=') {
@@ -254,6 +280,19 @@ fn supervisor(rel: &str, text: &str, ev: &mut Evidence) {
             _ => {}
         }
     }
+}
+
+/// The script of `sh -c SCRIPT` (`/bin/bash -c`, `bash -lc`).
+fn shell_c(line: &str) -> Option<String> {
+    let words = crate::shell::words(line);
+    let shell = words.first()?.rsplit('/').next()?;
+    if !matches!(shell, "sh" | "bash" | "dash") {
+        return None;
+    }
+    let at = words
+        .iter()
+        .position(|w| w.starts_with('-') && !w.starts_with("--") && w.ends_with('c'))?;
+    words.get(at + 1).cloned()
 }
 
 /// A systemd unit shipped in the tree: `ExecStart=` is a process, `ExecStartPre=` a task,
@@ -276,7 +315,30 @@ fn unit(rel: &str, text: &str, ev: &mut Evidence) {
             "ExecStart" if oneshot => {
                 ev.unread.push((source, format!("ExecStart= of the one-shot unit {name}: a scheduled or manual job, not a process")));
             }
-            "ExecStart" => push_line(ev, &source, Origin::Unit(name.clone()), value, ""),
+            "ExecStart" => match shell_c(value) {
+                // `sh -c '…; exec granian …'`: the script's final command is the process, the
+                // commands before it run first.
+                Some(inner) => {
+                    let s = script::read(&inner);
+                    let last = s.final_command().or(s.commands.len().checked_sub(1));
+                    for (i, c) in s.commands.into_iter().enumerate() {
+                        let origin = if Some(i) == last {
+                            Origin::Unit(name.clone())
+                        } else {
+                            Origin::UnitPre(name.clone())
+                        };
+                        ev.commands.push(Command {
+                            source: source.clone(),
+                            origin,
+                            argv: c.words,
+                            env: c.assigns,
+                            cwd: String::new(),
+                            conditional: c.condition,
+                        });
+                    }
+                }
+                None => push_line(ev, &source, Origin::Unit(name.clone()), value, ""),
+            },
             "ExecStartPre" => push_line(ev, &source, Origin::UnitPre(name.clone()), value, ""),
             "Environment" => {
                 for w in crate::shell::words(&e.value) {
@@ -394,5 +456,9 @@ mod tests {
         assert_eq!(ev.commands[0].argv, ["/srv/venv/bin/rq", "worker", "q"]);
         assert_eq!(ev.commands[0].origin, Origin::Supervisor("tasks".into()));
         assert_eq!(ev.env_values.len(), 2);
+        assert_eq!(
+            supervisor_env("./manage.py rq worker %(ENV_QUEUES)s -n %(process_num)s"),
+            "./manage.py rq worker ${QUEUES} -n %(process_num)s"
+        );
     }
 }

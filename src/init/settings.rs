@@ -271,6 +271,30 @@ fn env_call(call: Node, src: &str) -> Option<(String, Default, Reader)> {
     None
 }
 
+/// `environ["PATH_INFO"]`, `environ.get("HTTP_X_SCHEME")` inside a WSGI callable or middleware
+/// (`def application(environ, start_response)`): the request's environ, not the process's.
+fn wsgi_environ(n: Node, src: &str) -> bool {
+    if !text(n, src).starts_with("environ") {
+        return false;
+    }
+    let mut p = n.parent();
+    while let Some(f) = p {
+        if f.kind() == "function_definition"
+            && let Some(params) = f.child_by_field_name("parameters")
+        {
+            let mut c = params.walk();
+            if params
+                .named_children(&mut c)
+                .any(|x| text(x, src) == "environ")
+            {
+                return true;
+            }
+        }
+        p = f.parent();
+    }
+    false
+}
+
 /// One module: every variable read, and the settings facts of a Django settings module.
 pub(super) fn scan(m: &Module, root: Node, ev: &mut Evidence) {
     let mut stack = vec![root];
@@ -278,7 +302,9 @@ pub(super) fn scan(m: &Module, root: Node, ev: &mut Evidence) {
         match n.kind() {
             "call" => {
                 config_read(n, m, ev);
-                if let Some((name, mut d, reader)) = env_call(n, m.text) {
+                if let Some((name, mut d, reader)) = env_call(n, m.text)
+                    && !wsgi_environ(n, m.text)
+                {
                     // `getenv("X") or "d"`: the default is on the right.
                     if d == Default::None
                         && let Some(p) = n.parent()
@@ -306,6 +332,7 @@ pub(super) fn scan(m: &Module, root: Node, ev: &mut Evidence) {
                     n.child_by_field_name("value"),
                     n.child_by_field_name("subscript"),
                 ) && text(v, m.text).ends_with("environ")
+                    && !wsgi_environ(n, m.text)
                     && let Some(name) = string(s, m.text).filter(|x| is_var_name(x))
                 {
                     let is_target = n.parent().is_some_and(|p| {
@@ -468,6 +495,14 @@ fn settings_assignment(stmt: Node, m: &Module, ev: &mut Evidence) {
     };
     let name = text(left, m.text);
     if !NAMES.contains(&name) {
+        // A database's dict built under another name (`default_database = {"ENGINE": …}`,
+        // then `DATABASES = {"default": default_database}`).
+        if right.kind() == "dictionary"
+            && text(right, m.text).contains("django.db.backends.")
+            && text(right, m.text).contains("ENGINE")
+        {
+            databases(right, m, ev, &Source::new(m.rel, line(stmt)), stmt);
+        }
         return;
     }
     let source = Source::new(m.rel, line(stmt));
@@ -505,8 +540,7 @@ fn databases(dict: Node, m: &Module, ev: &mut Evidence, source: &Source, stmt: N
                 (n.child_by_field_name("key"), n.child_by_field_name("value"))
             && let Some(key) = string(k, m.text)
             && ["HOST", "PORT", "NAME", "USER", "PASSWORD"].contains(&key.as_str())
-            && v.kind() == "call"
-            && let Some((var, _, _)) = env_call(v, m.text)
+            && let Some(var) = env_var_of(v, stmt, m)
         {
             ev.db_parts
                 .push((key, var, service, Source::new(m.rel, line(n))));
@@ -526,10 +560,7 @@ fn databases(dict: Node, m: &Module, ev: &mut Evidence, source: &Source, stmt: N
             {
                 let mut c = cond.walk();
                 let parts: Vec<Node> = cond.named_children(&mut c).collect();
-                let var = parts
-                    .iter()
-                    .find_map(|x| env_call(*x, m.text))
-                    .map(|(v, _, _)| v);
+                let var = parts.iter().find_map(|x| env_var_of(*x, stmt, m));
                 let lit = parts.iter().find_map(|x| string(*x, m.text));
                 if let (Some(var), Some(lit)) = (var, lit) {
                     why = format!("DATABASES names it when {var} is `{lit}`");
@@ -542,6 +573,33 @@ fn databases(dict: Node, m: &Module, ev: &mut Evidence, source: &Source, stmt: N
         p = n.parent();
     }
     ev.services.push((service, source.clone(), why));
+}
+
+/// The variable an expression reads: `os.getenv("DB_HOST")` itself, or a name the module
+/// assigns from one at its top level (`DB_HOST = os.getenv("DB_HOST", "localhost")`).
+fn env_var_of(n: Node, at: Node, m: &Module) -> Option<String> {
+    if n.kind() == "call" {
+        return env_call(n, m.text).map(|(v, _, _)| v);
+    }
+    if n.kind() != "identifier" {
+        return None;
+    }
+    let wanted = text(n, m.text);
+    let mut root = at;
+    while let Some(p) = root.parent() {
+        root = p;
+    }
+    let mut c = root.walk();
+    root.named_children(&mut c).find_map(|stmt| {
+        let a = stmt
+            .named_child(0)
+            .filter(|a| stmt.kind() == "expression_statement" && a.kind() == "assignment")?;
+        let left = a.child_by_field_name("left")?;
+        let right = a.child_by_field_name("right")?;
+        (text(left, m.text) == wanted && right.kind() == "call")
+            .then(|| env_call(right, m.text).map(|(v, _, _)| v))
+            .flatten()
+    })
 }
 
 /// A pydantic `BaseSettings` class: each annotated field is a variable (its name, or with the

@@ -44,6 +44,9 @@ pub(super) struct Found {
     pub(super) apps: Vec<(String, String, String, usize, &'static str)>,
     /// Flask factories: (module, function, file, line)
     pub(super) factories: Vec<(String, String, String, usize)>,
+    /// Factories that build an ASGI application instead (`def create_app() -> FastAPI:`):
+    /// (function, framework).
+    pub(super) asgi_factories: Vec<(String, &'static str)>,
     /// Modules calling a factory at top level: (module, variable, factory, file, line)
     pub(super) factory_calls: Vec<(String, String, String, String, usize)>,
     /// Django: (settings module, WSGI/ASGI target, asgi?, file, line)
@@ -58,6 +61,8 @@ pub(super) struct Found {
     pub(super) imports: Vec<(String, String, usize)>,
     /// Routes that stream (server-sent events): the proxy must not buffer them.
     pub(super) streams: Vec<RouteHint>,
+    /// Celery applications (`app = Celery("proj")`): (module, variable, file, line).
+    pub(super) celery: Vec<(String, String, String, usize)>,
 }
 
 /// Substrings that make a module worth parsing: an application object or factory, Django's
@@ -80,6 +85,7 @@ const WORTH_PARSING: &[&str] = &[
     "DATABASES",
     "dj_database_url",
     "STATIC_ROOT",
+    "Celery(",
 ];
 
 /// Route paths of health checks as they appear in a route's string.
@@ -334,7 +340,11 @@ fn assignment(f: &PyFile, stmt: Node, found: &mut Found) {
     let Some(c) = called.as_deref() else {
         return;
     };
-    if let Some(framework) = FRAMEWORKS.iter().copied().find(|fw| *fw == c) {
+    if c == "Celery" {
+        found
+            .celery
+            .push((f.module.clone(), name, f.rel.clone(), line(stmt)));
+    } else if let Some(framework) = FRAMEWORKS.iter().copied().find(|fw| *fw == c) {
         found
             .apps
             .push((f.module.clone(), name, f.rel.clone(), line(stmt), framework));
@@ -362,6 +372,16 @@ fn function(f: &PyFile, stmt: Node, found: &mut Found) {
     {
         let fname = text(n, &f.text);
         if fname == "create_app" || fname == "make_app" {
+            // The framework the factory builds: its return annotation or the application
+            // object its body makes.
+            let body = text(def, &f.text);
+            if let Some(fw) = ["FastAPI", "Starlette", "Quart"]
+                .into_iter()
+                .find(|fw| body.contains(&format!("{fw}(")) || body.contains(&format!("-> {fw}")))
+                .filter(|_| !body.contains("Flask("))
+            {
+                found.asgi_factories.push((fname.to_string(), fw));
+            }
             found.factories.push((
                 f.module.clone(),
                 fname.to_string(),

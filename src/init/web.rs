@@ -67,12 +67,25 @@ impl Init<'_> {
             app_module(m) && found.factories.iter().any(|(_, n, _, _)| n == f)
         }) {
             let t = format!("{}:{v}", self.relative_module(m));
+            let asgi = found
+                .asgi_factories
+                .iter()
+                .find(|(n, _)| n == f)
+                .map(|(_, fw)| *fw);
             self.report.add(
                 Source::new(c, *l),
                 format!("{v} = {f}()"),
-                Outcome::Mapped(format!("gunicorn `{t}` (application factory `{f}`)")),
+                Outcome::Mapped(format!(
+                    "{} `{t}` (application factory `{f}`{})",
+                    if asgi.is_some() {
+                        "uvicorn"
+                    } else {
+                        "gunicorn"
+                    },
+                    asgi.map(|fw| format!(", {fw}")).unwrap_or_default()
+                )),
             );
-            return Some((t, false, "Flask"));
+            return Some((t, asgi.is_some(), asgi.unwrap_or("Flask")));
         }
         let apps: Vec<_> = found.apps.iter().filter(|a| app_module(&a.0)).collect();
         if let Some((m, v, f, l, fw)) = apps
@@ -100,14 +113,24 @@ impl Init<'_> {
         }
         let (m, fname, f, l) = found.factories.iter().find(|x| app_module(&x.0))?;
         let t = format!("{}:{fname}()", self.relative_module(m));
+        let asgi = found
+            .asgi_factories
+            .iter()
+            .find(|(n, _)| n == fname)
+            .map(|(_, fw)| *fw);
+        let server = if asgi.is_some() {
+            "uvicorn"
+        } else {
+            "gunicorn"
+        };
         self.report.add(
             Source::new(f, *l),
             format!("def {fname}()"),
             Outcome::Decided(format!(
-                "gunicorn `{t}`: no module calls the factory, so gunicorn calls it"
+                "{server} `{t}`: no module calls the factory, so {server} calls it"
             )),
         );
-        Some((t, false, "Flask"))
+        Some((t, asgi.is_some(), asgi.unwrap_or("Flask")))
     }
 
     /// Django's `WSGI_APPLICATION` / `ASGI_APPLICATION`: the target (the settings module is

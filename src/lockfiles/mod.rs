@@ -72,13 +72,30 @@ pub fn url_credential(url: &str) -> Option<&'static str> {
     }) {
         return Some("a secret query parameter");
     }
+    // A package's file name (`hf_xet-1.5.1.tar.gz`) starts like a token but is the name and
+    // version of what the lock fetches.
     if url
         .split(['/', '?', '&', '#', ';'])
+        .filter(|segment| !is_package_file(segment))
         .any(crate::secrets::has_token_prefix)
     {
         return Some("an access token");
     }
     None
+}
+
+/// A distribution's file name: `NAME-VERSION` and an archive's extension (a wheel, an sdist,
+/// an npm tarball).
+fn is_package_file(segment: &str) -> bool {
+    const ARCHIVES: &[&str] = &[
+        ".whl", ".tar.gz", ".tgz", ".zip", ".tar.bz2", ".tar.xz", ".egg",
+    ];
+    ARCHIVES.iter().any(|ext| {
+        segment.strip_suffix(ext).is_some_and(|stem| {
+            stem.match_indices('-')
+                .any(|(i, _)| stem[i + 1..].starts_with(|c: char| c.is_ascii_digit()))
+        })
+    })
 }
 
 /// The 1-based line of the first occurrence of `needle` in `text`.
@@ -156,6 +173,9 @@ mod tests {
             "git+ssh://git@github.com/acme/app.git#0123abcd",
             "ssh://git@github.com/acme/app.git",
             "https://example.org/x.tgz?version=1.0&download=1",
+            // Package files whose names start like a vendor's token (`hf_`).
+            "https://files.pythonhosted.org/packages/4b/2d/57fd21d84d93efb4bd0b962383790e19dd1bc053501b4264c97903b4e83e/hf_xet-1.5.1.tar.gz",
+            "https://files.pythonhosted.org/packages/64/ee/dd9ba7beae1005e54131b7d45263cc74c8a066d47d354e6d58ae9445a388/hf_xet-1.5.1-cp313-cp313t-manylinux2014_x86_64.manylinux_2_17_x86_64.whl",
         ] {
             assert_eq!(url_credential(url), None, "{url}");
         }

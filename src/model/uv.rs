@@ -40,7 +40,29 @@ pub struct UvEnv {
     /// The source trees of [`UvEnv::local_sources`], relative to the description's directory:
     /// `check` names the files their filtered copies leave out.
     pub local_dirs: Vec<String>,
+    /// Packages the app's server needs that the lock does not hold: nixpkgs' release of each,
+    /// built from its source into the environment.
+    pub added: Vec<Added>,
 }
+
+/// A package added to a uv environment from nixpkgs' source (see [`ADDABLE`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Added {
+    /// Its name, as in nixpkgs' Python package set and uv2nix's.
+    pub name: String,
+    /// The build system its source needs.
+    pub build_system: String,
+    /// What it depends on at run time.
+    pub dependencies: Vec<String>,
+}
+
+/// Pure-Python servers (and what they depend on) app2nix adds when the lock lacks them (a
+/// guide that says `pip install gunicorn` beside the project, a project that runs uWSGI):
+/// name, build system, dependencies.
+const ADDABLE: &[(&str, &str, &[&str])] = &[
+    ("gunicorn", "setuptools", &["packaging"]),
+    ("packaging", "flit-core", &[]),
+];
 
 impl UvEnv {
     /// The lock's path as the user knows it (relative to the description).
@@ -106,7 +128,7 @@ pub(super) fn environment(
         Some(p) => lock.closure(p, &groups),
         None => lock.packages.clone(),
     };
-    holds_what_processes_need(c, desc, py, database, &lock_path, &lock, &held);
+    let added = holds_what_processes_need(c, desc, py, database, &lock_path, &lock, &held);
     let source_builds = source_builds(c, py, &lock);
     let native = native(c, py, &lock);
     c.note(summary(&lock_path, &lock, &source_builds));
@@ -120,6 +142,7 @@ pub(super) fn environment(
         groups,
         native,
         local_dirs,
+        added,
     })
 }
 
@@ -410,6 +433,16 @@ fn locks_the_app(
     lock_path: &str,
     lock: &UvLock,
 ) -> Option<String> {
+    // The app's code may live in a directory of the project (`src/manage.py` beside a
+    // `pyproject.toml` above it): the project is the nearest pyproject.toml from `src` up to
+    // the lock's directory.
+    let root = Path::new(lock_path).parent().unwrap_or(Path::new(""));
+    let dir = Path::new(src)
+        .ancestors()
+        .take_while(|d| d.starts_with(root))
+        .find(|d| c.project_dir().join(d).join("pyproject.toml").is_file())
+        .map_or_else(|| src.to_string(), path_to_slash);
+    let src = dir.as_str();
     let pyproject = c.project_dir().join(src).join("pyproject.toml");
     let name = crate::input::read_text_if_any(&pyproject)
         .and_then(|t| t.parse::<toml::Table>().ok())
@@ -495,7 +528,7 @@ fn holds_what_processes_need(
     lock_path: &str,
     lock: &UvLock,
     held: &BTreeSet<String>,
-) {
+) -> Vec<Added> {
     let mut needed: BTreeSet<&str> = BTreeSet::new();
     for p in desc.processes.values() {
         needed.extend(super::servers::packages(p));
@@ -520,6 +553,7 @@ fn holds_what_processes_need(
         None => None,
     };
     needed.extend(driver.as_deref());
+    let mut added: Vec<Added> = Vec::new();
     for package in needed {
         // `psycopg2-binary` and `psycopg[binary]` provide the driver too.
         let binary = format!("{package}-binary");
@@ -544,6 +578,11 @@ fn holds_what_processes_need(
                     None => format!("make it a dependency of the project (`uv add {package}`)"),
                 },
             );
+        } else if let Some(a) = addable(package, lock) {
+            c.note(format!(
+                "`{package}` is not in `{lock_path}`: nixpkgs' release of it is built into the environment (to pin its version, `uv add {package}` and commit the new lock)"
+            ));
+            added.extend(a);
         } else {
             c.err(
                 py.src.span(),
@@ -552,6 +591,23 @@ fn holds_what_processes_need(
             );
         }
     }
+    added
+}
+
+/// `package` from [`ADDABLE`] and what it depends on that the lock does not hold either.
+fn addable(package: &str, lock: &UvLock) -> Option<Vec<Added>> {
+    let (name, build_system, deps) = ADDABLE.iter().find(|(n, _, _)| *n == package)?;
+    let mut out = vec![Added {
+        name: (*name).to_string(),
+        build_system: (*build_system).to_string(),
+        dependencies: deps.iter().map(|d| (*d).to_string()).collect(),
+    }];
+    for d in *deps {
+        if !lock.packages.contains(*d) {
+            out.extend(addable(d, lock)?);
+        }
+    }
+    Some(out)
 }
 
 /// Whether `lock` holds `package`: `psycopg2-binary` and `psycopg[binary]` provide the driver

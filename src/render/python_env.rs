@@ -37,6 +37,8 @@ struct PythonEnvContext {
     links_libraries: bool,
     /// Whether `[package.python.native]` gives any package anything.
     has_native: bool,
+    /// Packages the lock does not hold, built from nixpkgs' source of them.
+    added: Vec<AddedCtx>,
 }
 
 /// One locked package's override: the build systems of a source build (`source_builds`) and
@@ -77,6 +79,14 @@ fn segments(paths: &[String]) -> Vec<Vec<String>> {
         .collect()
 }
 
+/// A package the lock does not hold, built from nixpkgs' source of it.
+#[derive(Debug, Serialize)]
+struct AddedCtx {
+    name: String,
+    build_system: String,
+    dependencies: Vec<String>,
+}
+
 /// Render the environment when the app is built from uv.lock.
 pub fn python_env(m: &Model, layout: &Layout) -> Result<Option<String>, Error> {
     let Package::Python(py) = &m.package else {
@@ -104,6 +114,15 @@ pub fn python_env(m: &Model, layout: &Layout) -> Result<Option<String>, Error> {
         package_overrides: package_overrides(env),
         links_libraries: env.native.values().any(|n| !n.libraries.is_empty()),
         has_native: !env.native.is_empty(),
+        added: env
+            .added
+            .iter()
+            .map(|a| AddedCtx {
+                name: a.name.clone(),
+                build_system: a.build_system.clone(),
+                dependencies: a.dependencies.clone(),
+            })
+            .collect(),
     };
     environment()
         .get_template("python-env.nix")?

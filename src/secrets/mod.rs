@@ -72,6 +72,12 @@ const SECRET_WORDS: &[&str] = &[
 const DESCRIPTORS: &[&str] = &[
     "TTL",
     "TIMEOUT",
+    "TIME",
+    "THRESHOLD",
+    "RATE",
+    "INTERVAL",
+    "DURATION",
+    "DELAY",
     "EXPIRY",
     "EXPIRES",
     "EXPIRE",
@@ -152,6 +158,12 @@ const QUALIFIERS: &[&str] = &[
     "CACHE",
     "MAX",
     "MIN",
+    // The key of a field or attribute (`LDAP_DISPLAY_NAME_KEY = "displayName"`).
+    "NAME",
+    "FIELD",
+    "ATTR",
+    "ATTRIBUTE",
+    "LOOKUP",
 ];
 
 /// The words of a name, upper-cased: split at non-alphanumerics and at camelCase humps
@@ -189,6 +201,9 @@ fn secret_mentions(name: &str) -> Vec<(bool, bool)> {
         .iter()
         .enumerate()
         .filter(|(_, w)| is_secret_word(w))
+        // `AUTH_` before other words is a namespace of settings (`AUTH_LDAP_SERVER_URI`,
+        // `AUTH_LDAP_USER_SEARCH_FILTER_STR`); a name ending in it holds one (`BASIC_AUTH`).
+        .filter(|(i, w)| *w != "AUTH" || *i + 1 == words.len())
         .map(|(i, _)| {
             // A webhook or a DSN is a URL whose knowledge is the credential: `…_URL` holds it.
             let is_url_secret = ["WEBHOOK", "DSN"].iter().any(|p| words[i].contains(p));
@@ -996,6 +1011,8 @@ mod tests {
             "AWS_ACCESS_KEY_ID",
             "SESSION_COOKIE",
             "ENCRYPTION_KEY",
+            "BASIC_AUTH",
+            "AUTH_LDAP_BIND_PASSWORD",
         ] {
             assert!(is_secret_name(s), "{s}");
         }
@@ -1013,6 +1030,13 @@ mod tests {
             "CACHE_KEY_PREFIX",
             "SESSION_ENGINE",
             "ALLOWED_HOSTS",
+            // Durations of what a password or token does.
+            "ACCOUNT_PASSWORD_LOCK_TIME",
+            "TOKEN_REFRESH_THRESHOLD",
+            "PASSWORD_RESET_INTERVAL",
+            "LDAP_DISPLAY_NAME_KEY",
+            "API_TOKEN_THROTTLE_RATE",
+            "AUTH_LDAP_USER_SEARCH_FILTER_STR",
         ] {
             assert!(!is_secret_name(s), "{s}");
         }
