@@ -60,6 +60,29 @@ impl Init<'_> {
                 continue;
             }
             let lock = self.lock_of(&f.base);
+            // app2nix builds the tree the lock pins, and takes the output from it: a build that
+            // writes elsewhere (Vite's `outDir: "../app/static/ui"` beside a lock of its own)
+            // cannot be described; a frontend never makes init fail.
+            let root = lock
+                .as_ref()
+                .and_then(|(_, l)| parent(l))
+                .unwrap_or_default();
+            let inside_root = crate::lockfiles::inside(&f.base, &f.out).is_some_and(|o| {
+                !o.is_empty() && (root.is_empty() || o.starts_with(&format!("{root}/")))
+            });
+            if !inside_root {
+                self.report.add(
+                    source,
+                    format!("build: {}", f.script),
+                    Outcome::Unmapped(format!(
+                        "not an asset: the build writes `{}` (relative to `{}`), outside the {} app2nix would build; build it before deploying, or describe [assets.frontend] by hand",
+                        f.out,
+                        if f.base.is_empty() { "." } else { &f.base },
+                        if root.is_empty() { "project".to_string() } else { format!("npm project `{root}`") },
+                    )),
+                );
+                return;
+            }
             // Built output the tree already holds is where the app reads it: nothing to copy.
             let into = lock.as_ref().and_then(|_| self.placed_at(&out_path));
             let src = match &lock {
