@@ -46,7 +46,9 @@ const TREES: &[&str] = &[
 /// `flask-rq` (an entrypoint whose `case "$1"` branches exec the image's roles, an rq group
 /// under the app's own CLI, a supervisor program reading a knob of the start script),
 /// `vite-climb` (a Vite project with a lock of its own whose `outDir` climbs into the Python
-/// package: no asset app2nix can build, reported, and init still succeeds).
+/// package: no asset app2nix can build, reported, and init still succeeds), `vite-unbuilt` (a Vite
+/// project without a lock whose output is not built: `check` would refuse the asset, so init
+/// leaves it out and says why).
 const READ_AS_A_USER_WOULD: &[&str] = &[
     "container",
     "procman",
@@ -57,6 +59,7 @@ const READ_AS_A_USER_WOULD: &[&str] = &[
     "nuxt",
     "flask-rq",
     "vite-climb",
+    "vite-unbuilt",
 ];
 
 /// A copy of a fixture tree, in a directory with the fixture's name (the app name comes from it).
