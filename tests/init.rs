@@ -48,7 +48,8 @@ const TREES: &[&str] = &[
 /// `vite-climb` (a Vite project with a lock of its own whose `outDir` climbs into the Python
 /// package: no asset app2nix can build, reported, and init still succeeds), `vite-unbuilt` (a Vite
 /// project without a lock whose output is not built: `check` would refuse the asset, so init
-/// leaves it out and says why).
+/// leaves it out and says why), `spa-stage` (an image that copies its client's build from a
+/// build stage to a path an `ENV` names: that path is not copied into `[env]`).
 const READ_AS_A_USER_WOULD: &[&str] = &[
     "container",
     "procman",
@@ -60,6 +61,7 @@ const READ_AS_A_USER_WOULD: &[&str] = &[
     "flask-rq",
     "vite-climb",
     "vite-unbuilt",
+    "spa-stage",
 ];
 
 /// A copy of a fixture tree, in a directory with the fixture's name (the app name comes from it).
