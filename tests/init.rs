@@ -49,7 +49,8 @@ const TREES: &[&str] = &[
 /// package: no asset app2nix can build, reported, and init still succeeds), `vite-unbuilt` (a Vite
 /// project without a lock whose output is not built: `check` would refuse the asset, so init
 /// leaves it out and says why), `spa-stage` (an image that copies its client's build from a
-/// build stage to a path an `ENV` names: that path is not copied into `[env]`).
+/// build stage to a path an `ENV` names: that path is not copied into `[env]`), `vite-computed`
+/// (a Vite theme whose `outDir` is computed into the package's static files: no `dist` guessed).
 const READ_AS_A_USER_WOULD: &[&str] = &[
     "container",
     "procman",
@@ -62,6 +63,7 @@ const READ_AS_A_USER_WOULD: &[&str] = &[
     "vite-climb",
     "vite-unbuilt",
     "spa-stage",
+    "vite-computed",
 ];
 
 /// A copy of a fixture tree, in a directory with the fixture's name (the app name comes from it).

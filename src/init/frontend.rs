@@ -232,7 +232,7 @@ impl Init<'_> {
             return None;
         }
         let out = if vite {
-            self.vite_out_dir(&base)
+            self.vite_out_dir(&base)?
         } else if build.contains("react-scripts") {
             "build".to_string()
         } else {
@@ -384,8 +384,9 @@ impl Init<'_> {
     }
 
     /// The build output directory of the Vite project in `base` (relative to it): the `outDir`
-    /// of the configuration Vite reads (the first of [`VITE_CONFIGS`]), else Vite's `dist`.
-    fn vite_out_dir(&mut self, base: &str) -> String {
+    /// of the configuration Vite reads (the first of [`VITE_CONFIGS`]), else Vite's `dist`;
+    /// `None` (reported) when `outDir` is an expression app2nix does not evaluate.
+    fn vite_out_dir(&mut self, base: &str) -> Option<String> {
         for cfg in VITE_CONFIGS {
             let p = join(base, cfg);
             let Some(c) = self.project.read(&p) else {
@@ -397,17 +398,41 @@ impl Init<'_> {
                     format!("outDir: {d:?}"),
                     Outcome::Mapped("the built files".into()),
                 );
-                return d;
+                return Some(d);
+            }
+            // `outDir: PATH.dist`, `outDir: resolve(…)`: the output is somewhere Vite computes;
+            // guessing `dist` would build an asset whose files are not there.
+            if let Some(l) = out_dir_expression(&c) {
+                self.report.add(
+                    Source::new(&p, l),
+                    "build.outDir",
+                    Outcome::Unmapped("not an asset: the output directory is an expression app2nix does not evaluate; if the app needs the build, describe [assets.frontend] with `out` by hand".into()),
+                );
+                return None;
             }
             self.report.add(
                 Source::new(&p, 0),
                 "build.outDir",
                 Outcome::Decided("not set: Vite's default `dist`".into()),
             );
-            return "dist".into();
+            return Some("dist".into());
         }
-        "dist".into()
+        Some("dist".into())
     }
+}
+
+/// The line (1-based) of a Vite configuration's `outDir:` whose value is no string literal (an
+/// identifier, a call), if any.
+fn out_dir_expression(config: &str) -> Option<usize> {
+    config.lines().enumerate().find_map(|(i, l)| {
+        let t = l.trim_start();
+        if t.starts_with("//") || t.starts_with('*') {
+            return None;
+        }
+        let value = t.split("outDir").nth(1)?.trim_start().strip_prefix(':')?;
+        let first = value.trim_start().chars().next()?;
+        (!matches!(first, '\'' | '"' | '`')).then_some(i + 1)
+    })
 }
 
 /// `rel` in the directory `base` (`""` for the project), normalized (`..` resolved).
@@ -444,5 +469,11 @@ mod tests {
             "backend/app/frontend"
         );
         assert_eq!(join("", "dist"), "dist");
+        assert_eq!(
+            out_dir_expression("build: {\n  outDir: PATH.dist,\n}"),
+            Some(2)
+        );
+        assert_eq!(out_dir_expression("build: { outDir: 'dist' }"), None);
+        assert_eq!(out_dir_expression("// outDir: where it goes\n"), None);
     }
 }
