@@ -50,7 +50,9 @@ const TREES: &[&str] = &[
 /// project without a lock whose output is not built: `check` would refuse the asset, so init
 /// leaves it out and says why), `spa-stage` (an image that copies its client's build from a
 /// build stage to a path an `ENV` names: that path is not copied into `[env]`), `vite-computed`
-/// (a Vite theme whose `outDir` is computed into the package's static files: no `dist` guessed).
+/// (a Vite theme whose `outDir` is computed into the package's static files: no `dist` guessed),
+/// `pages-spa` (a Flask app that renders `/` itself beside a Vite page with an `index.html`: no
+/// SPA takes the site's `/`).
 const READ_AS_A_USER_WOULD: &[&str] = &[
     "container",
     "procman",
@@ -64,6 +66,7 @@ const READ_AS_A_USER_WOULD: &[&str] = &[
     "vite-unbuilt",
     "spa-stage",
     "vite-computed",
+    "pages-spa",
 ];
 
 /// A copy of a fixture tree, in a directory with the fixture's name (the app name comes from it).

@@ -85,6 +85,22 @@ impl Init<'_> {
             }
             // Built output the tree already holds is where the app reads it: nothing to copy.
             let into = lock.as_ref().and_then(|_| self.placed_at(&out_path));
+            // An SPA takes `/`, and the app then answers under a prefix: an app that renders
+            // its own page at `/` makes the `index.html` a development page, not the site.
+            if f.spa
+                && into.is_none()
+                && let Some(serves) = self.app_serves_root()
+            {
+                self.report.add(
+                    serves,
+                    "route /",
+                    Outcome::Decided(format!(
+                        "not an asset: the app serves `/` itself, so `{}` is not the site's single-page app; if the app reads its build, describe [assets.frontend] with `into` by hand",
+                        if f.base.is_empty() { "." } else { &f.base }
+                    )),
+                );
+                return;
+            }
             let src = match &lock {
                 Some((tool, lockfile)) => {
                     let src = if f.base.is_empty() {
@@ -260,6 +276,38 @@ impl Init<'_> {
             spa,
             vite,
         })
+    }
+
+    /// Where the module the web process serves declares a view at `/` on the application
+    /// (`@app.route("/")`, `@app.get("/")`), if it does.
+    fn app_serves_root(&self) -> Option<Source> {
+        let target = match &self.draft.processes.get("web")?.kind {
+            crate::draft::ProcessKind::Wsgi(t) | crate::draft::ProcessKind::Asgi(t) => t.clone(),
+            _ => return None,
+        };
+        let (module, attr) = target.split_once(':')?;
+        let attr = attr.split('(').next().unwrap_or(attr).trim();
+        let python = self.draft.python_src.clone().unwrap_or_default();
+        let module = module.replace('.', "/");
+        for file in [format!("{module}.py"), format!("{module}/__init__.py")] {
+            let file = join(if python == "." { "" } else { &python }, &file);
+            let Some(text) = self.project.read(&file) else {
+                continue;
+            };
+            for (i, line) in text.lines().enumerate() {
+                let l: String = line.chars().filter(|c| !c.is_whitespace()).collect();
+                let root = ["app", attr].iter().any(|o| {
+                    ["route", "get"].iter().any(|m| {
+                        l.starts_with(&format!("@{o}.{m}(\"/\""))
+                            || l.starts_with(&format!("@{o}.{m}('/'"))
+                    })
+                });
+                if root {
+                    return Some(Source::new(&file, i + 1));
+                }
+            }
+        }
+        None
     }
 
     /// The package manager whose lock pins the project in `base` (with where the lock is), or
