@@ -442,7 +442,23 @@ fn init_cmd(dir: &Path, stdout: bool, mut opts: crate::init::Options) -> Result<
             dir.display()
         )));
     }
-    let (draft, report) = crate::init::init(dir, &opts).map_err(Failure::Internal)?;
+    let (mut draft, mut report) = crate::init::init(dir, &opts).map_err(Failure::Internal)?;
+    // A frontend never makes init fail: when the description does not pass `check` with its
+    // assets but does without them, they are left out and reported.
+    if !draft.assets.is_empty()
+        && let Err(why) = passes(&draft.to_toml(), &absolute(dir))?
+    {
+        let why = why
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .trim_start_matches("error: ");
+        let (d, r) =
+            crate::init::init_without_frontend(dir, &opts, why).map_err(Failure::Internal)?;
+        if passes(&d.to_toml(), &absolute(dir))?.is_ok() {
+            (draft, report) = (d, r);
+        }
+    }
     let target = dir.join("app2nix.toml");
     emit(
         &draft.to_toml(),
@@ -450,6 +466,26 @@ fn init_cmd(dir: &Path, stdout: bool, mut opts: crate::init::Options) -> Result<
         &absolute(dir),
         (!stdout).then_some(target.as_path()),
     )
+}
+
+/// Whether the description `text` passes `check` where it will live (in `dir`), else the
+/// first error's text.
+fn passes(text: &str, dir: &Path) -> Result<Result<(), String>, Failure> {
+    let probe = tempfile::Builder::new()
+        .prefix(".app2nix-import-")
+        .suffix(".toml")
+        .tempfile_in(dir)
+        .and_then(|mut t| t.write_all(text.as_bytes()).map(|_| t))
+        .map_err(|e| {
+            Failure::Internal(format!(
+                "error: cannot write in {}: {e}\nhelp: run init in a writable directory",
+                dir.display()
+            ))
+        })?;
+    Ok(match load(probe.path()) {
+        Err(Failure::Invalid(msg)) => Err(msg),
+        _ => Ok(()),
+    })
 }
 
 /// Print the report, check the description where it will live, and write it (or print it).

@@ -44,7 +44,15 @@ const TREES: &[&str] = &[
 /// `theme` (a Vite theme whose built output is committed: no asset to build), `nuxt` (a Nuxt
 /// site prerendered by `nuxt generate`, without a lock: its output, which the app serves),
 /// `flask-rq` (an entrypoint whose `case "$1"` branches exec the image's roles, an rq group
-/// under the app's own CLI, a supervisor program reading a knob of the start script).
+/// under the app's own CLI, a supervisor program reading a knob of the start script),
+/// `vite-climb` (a Vite project with a lock of its own whose `outDir` climbs into the Python
+/// package: no asset app2nix can build, reported, and init still succeeds), `vite-unbuilt` (a Vite
+/// project without a lock whose output is not built: `check` would refuse the asset, so init
+/// leaves it out and says why), `spa-stage` (an image that copies its client's build from a
+/// build stage to a path an `ENV` names: that path is not copied into `[env]`), `vite-computed`
+/// (a Vite theme whose `outDir` is computed into the package's static files: no `dist` guessed),
+/// `pages-spa` (a Flask app that renders `/` itself beside a Vite page with an `index.html`: no
+/// SPA takes the site's `/`).
 const READ_AS_A_USER_WOULD: &[&str] = &[
     "container",
     "procman",
@@ -54,6 +62,11 @@ const READ_AS_A_USER_WOULD: &[&str] = &[
     "theme",
     "nuxt",
     "flask-rq",
+    "vite-climb",
+    "vite-unbuilt",
+    "spa-stage",
+    "vite-computed",
+    "pages-spa",
 ];
 
 /// A copy of a fixture tree, in a directory with the fixture's name (the app name comes from it).

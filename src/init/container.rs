@@ -289,7 +289,7 @@ impl Dockerfile<'_> {
                         s.workdir = absolute(&s.workdir, ins.args.trim().trim_matches('"'));
                     }
                 }
-                "COPY" | "ADD" => self.copy(&mut stages, &ins.args),
+                "COPY" | "ADD" => self.copy(&mut stages, &ins.args, ins.line),
                 "ARG" => {
                     for w in crate::shell::words(&ins.args) {
                         if let Some((k, v)) = w.split_once('=') {
@@ -325,7 +325,7 @@ impl Dockerfile<'_> {
     }
 
     /// `COPY [--from=stage] SRC… DEST`: where the project's files land in the container.
-    fn copy(&mut self, stages: &mut [Stage], args: &str) {
+    fn copy(&mut self, stages: &mut [Stage], args: &str, line: usize) {
         let words = crate::shell::words(args);
         let from = words
             .iter()
@@ -342,6 +342,11 @@ impl Dockerfile<'_> {
             return;
         };
         let dest_abs = absolute(&stage.workdir, dest);
+        if earlier.is_some() {
+            self.ev
+                .stage_copies
+                .push((dest_abs.clone(), Source::new(self.file, line)));
+        }
         let to_dir =
             dest.ends_with('/') || srcs.len() > 1 || *dest == "." || stage.workdir == dest_abs;
         for src in srcs {

@@ -1448,7 +1448,20 @@ impl Init<'_> {
             return;
         }
         if let Some(d) = &deployed {
-            match trap(&d.value, compose_hosts) {
+            // Where the image copies a build stage's output (a frontend's build) is a path
+            // of the image's only: the built files are an asset here.
+            let copied = self
+                .ev
+                .stage_copies
+                .iter()
+                .find(|(p, _)| {
+                    let v = d.value.trim().trim_end_matches('/');
+                    !v.is_empty() && p.trim_end_matches('/') == v
+                })
+                .map(|(_, s)| {
+                    format!("a path inside the image, where it copies a build stage's output ({s}); the build is an asset here")
+                });
+            match copied.or_else(|| trap(&d.value, compose_hosts).map(str::to_string)) {
                 None if !d.value.is_empty() && !crate::secrets::is_secret(name, &d.value) => {
                     self.report.add(
                         d.source.clone(),

@@ -207,6 +207,9 @@ pub(super) struct Evidence {
     pub(super) commands: Vec<Command>,
     /// Variables deployment files set.
     pub(super) env_values: Vec<EnvValue>,
+    /// Where an image copies files from one of its build stages (`COPY --from=builder
+    /// /app/dist /spa/static`): paths inside the image, with the `COPY` line.
+    pub(super) stage_copies: Vec<(String, Source)>,
     /// Variables the app's code reads.
     pub(super) env_reads: Vec<EnvRead>,
     /// Local services, with why.

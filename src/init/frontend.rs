@@ -60,8 +60,47 @@ impl Init<'_> {
                 continue;
             }
             let lock = self.lock_of(&f.base);
+            // app2nix builds the tree the lock pins, and takes the output from it: a build that
+            // writes elsewhere (Vite's `outDir: "../app/static/ui"` beside a lock of its own)
+            // cannot be described; a frontend never makes init fail.
+            let root = lock
+                .as_ref()
+                .and_then(|(_, l)| parent(l))
+                .unwrap_or_default();
+            let inside_root = crate::lockfiles::inside(&f.base, &f.out).is_some_and(|o| {
+                !o.is_empty() && (root.is_empty() || o.starts_with(&format!("{root}/")))
+            });
+            if !inside_root {
+                self.report.add(
+                    source,
+                    format!("build: {}", f.script),
+                    Outcome::Unmapped(format!(
+                        "not an asset: the build writes `{}` (relative to `{}`), outside the {} app2nix would build; build it before deploying, or describe [assets.frontend] by hand",
+                        f.out,
+                        if f.base.is_empty() { "." } else { &f.base },
+                        if root.is_empty() { "project".to_string() } else { format!("npm project `{root}`") },
+                    )),
+                );
+                return;
+            }
             // Built output the tree already holds is where the app reads it: nothing to copy.
             let into = lock.as_ref().and_then(|_| self.placed_at(&out_path));
+            // An SPA takes `/`, and the app then answers under a prefix: an app that renders
+            // its own page at `/` makes the `index.html` a development page, not the site.
+            if f.spa
+                && into.is_none()
+                && let Some(serves) = self.app_serves_root()
+            {
+                self.report.add(
+                    serves,
+                    "route /",
+                    Outcome::Decided(format!(
+                        "not an asset: the app serves `/` itself, so `{}` is not the site's single-page app; if the app reads its build, describe [assets.frontend] with `into` by hand",
+                        if f.base.is_empty() { "." } else { &f.base }
+                    )),
+                );
+                return;
+            }
             let src = match &lock {
                 Some((tool, lockfile)) => {
                     let src = if f.base.is_empty() {
@@ -209,7 +248,7 @@ impl Init<'_> {
             return None;
         }
         let out = if vite {
-            self.vite_out_dir(&base)
+            self.vite_out_dir(&base)?
         } else if build.contains("react-scripts") {
             "build".to_string()
         } else {
@@ -237,6 +276,38 @@ impl Init<'_> {
             spa,
             vite,
         })
+    }
+
+    /// Where the module the web process serves declares a view at `/` on the application
+    /// (`@app.route("/")`, `@app.get("/")`), if it does.
+    fn app_serves_root(&self) -> Option<Source> {
+        let target = match &self.draft.processes.get("web")?.kind {
+            crate::draft::ProcessKind::Wsgi(t) | crate::draft::ProcessKind::Asgi(t) => t.clone(),
+            _ => return None,
+        };
+        let (module, attr) = target.split_once(':')?;
+        let attr = attr.split('(').next().unwrap_or(attr).trim();
+        let python = self.draft.python_src.clone().unwrap_or_default();
+        let module = module.replace('.', "/");
+        for file in [format!("{module}.py"), format!("{module}/__init__.py")] {
+            let file = join(if python == "." { "" } else { &python }, &file);
+            let Some(text) = self.project.read(&file) else {
+                continue;
+            };
+            for (i, line) in text.lines().enumerate() {
+                let l: String = line.chars().filter(|c| !c.is_whitespace()).collect();
+                let root = ["app", attr].iter().any(|o| {
+                    ["route", "get"].iter().any(|m| {
+                        l.starts_with(&format!("@{o}.{m}(\"/\""))
+                            || l.starts_with(&format!("@{o}.{m}('/'"))
+                    })
+                });
+                if root {
+                    return Some(Source::new(&file, i + 1));
+                }
+            }
+        }
+        None
     }
 
     /// The package manager whose lock pins the project in `base` (with where the lock is), or
@@ -361,8 +432,9 @@ impl Init<'_> {
     }
 
     /// The build output directory of the Vite project in `base` (relative to it): the `outDir`
-    /// of the configuration Vite reads (the first of [`VITE_CONFIGS`]), else Vite's `dist`.
-    fn vite_out_dir(&mut self, base: &str) -> String {
+    /// of the configuration Vite reads (the first of [`VITE_CONFIGS`]), else Vite's `dist`;
+    /// `None` (reported) when `outDir` is an expression app2nix does not evaluate.
+    fn vite_out_dir(&mut self, base: &str) -> Option<String> {
         for cfg in VITE_CONFIGS {
             let p = join(base, cfg);
             let Some(c) = self.project.read(&p) else {
@@ -374,17 +446,41 @@ impl Init<'_> {
                     format!("outDir: {d:?}"),
                     Outcome::Mapped("the built files".into()),
                 );
-                return d;
+                return Some(d);
+            }
+            // `outDir: PATH.dist`, `outDir: resolve(…)`: the output is somewhere Vite computes;
+            // guessing `dist` would build an asset whose files are not there.
+            if let Some(l) = out_dir_expression(&c) {
+                self.report.add(
+                    Source::new(&p, l),
+                    "build.outDir",
+                    Outcome::Unmapped("not an asset: the output directory is an expression app2nix does not evaluate; if the app needs the build, describe [assets.frontend] with `out` by hand".into()),
+                );
+                return None;
             }
             self.report.add(
                 Source::new(&p, 0),
                 "build.outDir",
                 Outcome::Decided("not set: Vite's default `dist`".into()),
             );
-            return "dist".into();
+            return Some("dist".into());
         }
-        "dist".into()
+        Some("dist".into())
     }
+}
+
+/// The line (1-based) of a Vite configuration's `outDir:` whose value is no string literal (an
+/// identifier, a call), if any.
+fn out_dir_expression(config: &str) -> Option<usize> {
+    config.lines().enumerate().find_map(|(i, l)| {
+        let t = l.trim_start();
+        if t.starts_with("//") || t.starts_with('*') {
+            return None;
+        }
+        let value = t.split("outDir").nth(1)?.trim_start().strip_prefix(':')?;
+        let first = value.trim_start().chars().next()?;
+        (!matches!(first, '\'' | '"' | '`')).then_some(i + 1)
+    })
 }
 
 /// `rel` in the directory `base` (`""` for the project), normalized (`..` resolved).
@@ -421,5 +517,11 @@ mod tests {
             "backend/app/frontend"
         );
         assert_eq!(join("", "dist"), "dist");
+        assert_eq!(
+            out_dir_expression("build: {\n  outDir: PATH.dist,\n}"),
+            Some(2)
+        );
+        assert_eq!(out_dir_expression("build: { outDir: 'dist' }"), None);
+        assert_eq!(out_dir_expression("// outDir: where it goes\n"), None);
     }
 }

@@ -82,6 +82,21 @@ struct Init<'a> {
 
 /// Run `init` on `dir`: the draft and the report.
 pub fn init(dir: &Path, opts: &Options) -> Result<(Draft, Report), String> {
+    run(dir, opts, None)
+}
+
+/// Run `init` on `dir` without the frontend assets, reporting `why` (a description with them
+/// did not pass `check`): a frontend never makes init fail.
+pub fn init_without_frontend(
+    dir: &Path,
+    opts: &Options,
+    why: &str,
+) -> Result<(Draft, Report), String> {
+    run(dir, opts, Some(why))
+}
+
+/// `init`, with the frontend left out for the reason given.
+fn run(dir: &Path, opts: &Options, skip_frontend: Option<&str>) -> Result<(Draft, Report), String> {
     let project = scan::Project::scan(dir);
     let mut ev = evidence::Evidence::default();
     let found = sources::scan(&project, &mut ev)?;
@@ -117,7 +132,16 @@ pub fn init(dir: &Path, opts: &Options) -> Result<(Draft, Report), String> {
     init.celery_worker();
     init.metrics();
     init.environment();
-    init.frontend();
+    match skip_frontend {
+        None => init.frontend(),
+        Some(why) => init.report.add(
+            Source::new(".", 0),
+            "[assets]",
+            Outcome::Unmapped(format!(
+                "the frontend is left out: with it the description did not pass `check` ({why}); build it before deploying, or describe it by hand"
+            )),
+        ),
+    }
     init.site(&name);
     init.unread();
     for rel in project.links_out() {

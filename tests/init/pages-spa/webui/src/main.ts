@@ -1,0 +1,1 @@
+document.getElementById("widgets").textContent = "widgets";
