@@ -44,7 +44,8 @@ const TREES: &[&str] = &[
 /// `theme` (a Vite theme whose built output is committed: no asset to build), `nuxt` (a Nuxt
 /// site prerendered by `nuxt generate`, without a lock: its output, which the app serves),
 /// `flask-rq` (an entrypoint whose `case "$1"` branches exec the image's roles, an rq group
-/// under the app's own CLI, a supervisor program reading a knob of the start script).
+/// under the app's own CLI, a supervisor program reading a knob of the start script),
+/// `gunicorn-attached` (gunicorn's short options with their values attached: `-w4`, `-b0.0.0.0:5000`).
 const READ_AS_A_USER_WOULD: &[&str] = &[
     "container",
     "procman",
@@ -54,6 +55,7 @@ const READ_AS_A_USER_WOULD: &[&str] = &[
     "theme",
     "nuxt",
     "flask-rq",
+    "gunicorn-attached",
 ];
 
 /// A copy of a fixture tree, in a directory with the fixture's name (the app name comes from it).
