@@ -45,7 +45,8 @@ const TREES: &[&str] = &[
 /// site prerendered by `nuxt generate`, without a lock: its output, which the app serves),
 /// `flask-rq` (an entrypoint whose `case "$1"` branches exec the image's roles, an rq group
 /// under the app's own CLI, a supervisor program reading a knob of the start script),
-/// `gunicorn-attached` (gunicorn's short options with their values attached: `-w4`, `-b0.0.0.0:5000`).
+/// `gunicorn-attached` (gunicorn's short options with their values attached: `-w4`, `-b0.0.0.0:5000`),
+/// `django-media` (Django settings that put uploads in the source, no variable moving them).
 const READ_AS_A_USER_WOULD: &[&str] = &[
     "container",
     "procman",
@@ -56,6 +57,7 @@ const READ_AS_A_USER_WOULD: &[&str] = &[
     "nuxt",
     "flask-rq",
     "gunicorn-attached",
+    "django-media",
 ];
 
 /// A copy of a fixture tree, in a directory with the fixture's name (the app name comes from it).

@@ -698,6 +698,56 @@ impl Init<'_> {
         }
         self.flask_app();
         self.config_files();
+        self.media_root_in_source();
+    }
+
+    /// Uploads the settings put in the source tree (`MEDIA_ROOT = os.path.join(BASE_DIR,
+    /// "media")`) with no variable to move them: the deployed source is read-only, and init
+    /// cannot redirect the directory through the environment. Reported, not guessed: a link
+    /// from the store into the state directory would need the built source to hold a link
+    /// the module creates, which app2nix.toml does not describe.
+    fn media_root_in_source(&mut self) {
+        // An example settings file is the user's to copy, not what runs.
+        let runs = |s: &Source| {
+            let base = s.file.rsplit('/').next().unwrap_or(&s.file);
+            !base.contains("example") && !base.contains("sample")
+        };
+        let in_source: Vec<(String, Source)> = self
+            .ev
+            .media_root_in_source
+            .iter()
+            .filter(|(_, s)| runs(s))
+            .cloned()
+            .collect();
+        let assigned = self
+            .ev
+            .settings
+            .iter()
+            .filter(|(n, _, s)| n == "MEDIA_ROOT" && runs(s))
+            .count();
+        let read = self
+            .ev
+            .env_reads
+            .iter()
+            .any(|r| matches!(kind_of(&r.name, None), Kind::MediaRoot))
+            || self
+                .ev
+                .config_reads
+                .iter()
+                .any(|(n, _, _)| n == "MEDIA_ROOT");
+        if assigned == 0 || assigned != in_source.len() || read {
+            return;
+        }
+        for (dir, source) in in_source {
+            self.report.add(
+                source,
+                format!("MEDIA_ROOT {dir}"),
+                Outcome::Unmapped(format!(
+                    "uploads go into the source tree ({dir}), which is read-only when deployed, and the settings read no variable for it: read one (`MEDIA_ROOT = os.environ.get(\"MEDIA_ROOT\", …)`) and set [env] MEDIA_ROOT = \"{{{{state_dir}}}}/{leaf}\", or render a settings module that sets it with [files]",
+                    leaf = dir.rsplit('/').next().unwrap_or("media"),
+                )),
+            );
+        }
     }
 
     /// `FLASK_APP` for the `flask` commands the deployment runs (`flask db upgrade`): the
