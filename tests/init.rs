@@ -46,7 +46,9 @@ const TREES: &[&str] = &[
 /// `flask-rq` (an entrypoint whose `case "$1"` branches exec the image's roles, an rq group
 /// under the app's own CLI, a supervisor program reading a knob of the start script),
 /// `gunicorn-attached` (gunicorn's short options with their values attached: `-w4`, `-b0.0.0.0:5000`),
-/// `django-media` (Django settings that put uploads in the source, no variable moving them).
+/// `django-media` (Django settings that put uploads in the source, no variable moving them),
+/// `compose-sqlite` (a production Compose file selecting SQLite beside a development one that
+/// runs PostgreSQL).
 const READ_AS_A_USER_WOULD: &[&str] = &[
     "container",
     "procman",
@@ -58,6 +60,7 @@ const READ_AS_A_USER_WOULD: &[&str] = &[
     "flask-rq",
     "gunicorn-attached",
     "django-media",
+    "compose-sqlite",
 ];
 
 /// A copy of a fixture tree, in a directory with the fixture's name (the app name comes from it).

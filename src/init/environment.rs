@@ -382,6 +382,18 @@ fn names_a_credential(name: &str) -> bool {
     .any(|w| name.contains(w))
 }
 
+/// A variable that chooses the database engine (`DB_ENGINE`, `DATABASE_TYPE`, `DB_BACKEND`).
+fn selects_a_database(name: &str) -> bool {
+    let n = name.to_ascii_uppercase();
+    (n.starts_with("DB_")
+        || n.starts_with("DATABASE_")
+        || n.contains("_DB_")
+        || n.contains("_DATABASE_"))
+        && ["ENGINE", "TYPE", "BACKEND", "PROVIDER", "DIALECT", "VENDOR"]
+            .iter()
+            .any(|w| n.ends_with(w))
+}
+
 /// A word (`read-write`, `prefer`, `lax`): a setting's value, not a secret's.
 fn is_plain_word(v: &str) -> bool {
     !v.is_empty()
@@ -595,6 +607,33 @@ impl Init<'_> {
                 })
                 .unwrap_or_else(|| Source::new(".", 0));
             why.insert(Service::Redis, (r, "the settings read a Redis URL".into()));
+        }
+        // A production file that selects SQLite by name (`DB_ENGINE: sqlite`) outweighs a
+        // database server that only a development or test Compose file runs, or a driver
+        // among the dependencies (an option the app supports, not the one deployed).
+        if let Some(v) = self.ev.env_values.iter().find(|v| {
+            !v.example
+                && selects_a_database(&v.name)
+                && v.value.to_ascii_lowercase().contains("sqlite")
+        }) {
+            let (source, name) = (v.source.clone(), v.name.clone());
+            self.plan.sqlite_selected = true;
+            for db in [Service::Postgresql, Service::Mysql] {
+                let in_production = self
+                    .ev
+                    .services
+                    .iter()
+                    .any(|(s, src, _)| *s == db && !super::compose::is_example(&src.file));
+                if !in_production && let Some((_, w)) = why.remove(&db) {
+                    self.report.add(
+                        source.clone(),
+                        name.clone(),
+                        Outcome::Decided(format!(
+                            "SQLite, which the production configuration selects: no database server (not from: {w})"
+                        )),
+                    );
+                }
+            }
         }
         // One database: PostgreSQL where the project names it, else MySQL.
         let database = if why.contains_key(&Service::Postgresql)
@@ -1223,7 +1262,11 @@ impl Init<'_> {
         }
         if crate::secrets::is_secret_name(name) || secret_type {
             if self.local_credential(name) {
-                self.report.add(source, name, Outcome::Covered("a credential of the local database or Redis: the app's user reaches them over their sockets, without one".into()));
+                self.report.add(source, name, Outcome::Covered(if self.plan.db.is_none() && !name.contains("REDIS") {
+                    "a database server's credential, and the deployment uses SQLite: not needed".into()
+                } else {
+                    "a credential of the local database or Redis: the app's user reaches them over their sockets, without one".into()
+                }));
                 return;
             }
             // A secret-looking name whose default is a switch or a number is a setting; so is one
@@ -1439,7 +1482,7 @@ impl Init<'_> {
     /// A user or password of the local database or Redis (`DB_PASSWORD`, `REDIS_PASSWORD`):
     /// the local services need none.
     fn local_credential(&self, name: &str) -> bool {
-        let db = self.plan.db.is_some()
+        let db = (self.plan.db.is_some() || self.plan.sqlite_selected)
             && ["DB_", "DATABASE_", "POSTGRES", "PG", "MYSQL", "MARIADB"]
                 .iter()
                 .any(|p| name.starts_with(p) || name.contains(&format!("_{p}")));
