@@ -48,7 +48,8 @@ const TREES: &[&str] = &[
 /// `gunicorn-attached` (gunicorn's short options with their values attached: `-w4`, `-b0.0.0.0:5000`),
 /// `django-media` (Django settings that put uploads in the source, no variable moving them),
 /// `compose-sqlite` (a production Compose file selecting SQLite beside a development one that
-/// runs PostgreSQL).
+/// runs PostgreSQL), `container-dist` (a builder image beside the shipped one, which copies a
+/// directory of container files, not the Python code, into its working directory).
 const READ_AS_A_USER_WOULD: &[&str] = &[
     "container",
     "procman",
@@ -61,6 +62,7 @@ const READ_AS_A_USER_WOULD: &[&str] = &[
     "gunicorn-attached",
     "django-media",
     "compose-sqlite",
+    "container-dist",
 ];
 
 /// A copy of a fixture tree, in a directory with the fixture's name (the app name comes from it).
