@@ -49,7 +49,8 @@ const TREES: &[&str] = &[
 /// `django-media` (Django settings that put uploads in the source, no variable moving them),
 /// `compose-sqlite` (a production Compose file selecting SQLite beside a development one that
 /// runs PostgreSQL), `container-dist` (a builder image beside the shipped one, which copies a
-/// directory of container files, not the Python code, into its working directory).
+/// directory of container files, not the Python code, into its working directory), `granian-env`
+/// (an image setting granian's and uvicorn's own variables beside the granian command).
 const READ_AS_A_USER_WOULD: &[&str] = &[
     "container",
     "procman",
@@ -63,6 +64,7 @@ const READ_AS_A_USER_WOULD: &[&str] = &[
     "django-media",
     "compose-sqlite",
     "container-dist",
+    "granian-env",
 ];
 
 /// A copy of a fixture tree, in a directory with the fixture's name (the app name comes from it).

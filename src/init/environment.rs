@@ -18,7 +18,7 @@ use super::Init;
 use super::evidence::{Default, EnvValue, Evidence, Reader, Service};
 use super::plan::DbPlan;
 use super::scan::Project;
-use crate::draft::{Outcome, Source};
+use crate::draft::{Outcome, ProcessKind, Source};
 
 /// Read the environment files and the INI files whose empty keys are variables.
 pub(super) fn read_env_files(project: &Project, ev: &mut Evidence) {
@@ -733,6 +733,48 @@ impl Init<'_> {
             {
                 continue;
             }
+            if let Some(why) = self.server_configuration(&name) {
+                let source = self
+                    .ev
+                    .env_values
+                    .iter()
+                    .find(|v| v.name == name)
+                    .map(|v| v.source.clone())
+                    .or_else(|| {
+                        self.ev
+                            .env_reads
+                            .iter()
+                            .find(|r| r.name == name)
+                            .map(|r| r.source.clone())
+                    })
+                    .unwrap_or_else(|| Source::new(".", 0));
+                // `GRANIAN_WORKERS=2` beside a command line without `--workers`: the count
+                // moves onto the process, whose command line then sets it.
+                let value = self
+                    .ev
+                    .env_values
+                    .iter()
+                    .find(|v| v.name == name && !v.example)
+                    .and_then(|v| v.value.trim().parse::<i64>().ok())
+                    .filter(|n| *n > 0);
+                let process = self.draft.processes.iter_mut().find(|(_, p)| {
+                    p.workers.is_none()
+                        && matches!(p.kind, ProcessKind::Wsgi(_) | ProcessKind::Asgi(_))
+                });
+                if name.ends_with("_WORKERS")
+                    && let (Some(n), Some((key, p))) = (value, process)
+                    && why.contains(&format!("[processes.{key}]"))
+                {
+                    p.workers = Some(n);
+                    let what = format!(
+                        "[processes.{key}] workers = {n}: the server's own variable, on its command line"
+                    );
+                    self.report.add(source, &name, Outcome::Mapped(what));
+                    continue;
+                }
+                self.report.add(source, &name, Outcome::Covered(why));
+                continue;
+            }
             self.variable(&name, &compose_hosts);
         }
         self.flask_app();
@@ -1060,6 +1102,66 @@ impl Init<'_> {
     }
 
     /// Whether a variable is decided already (the database wiring, the Redis URLs).
+    /// A server's own configuration variable (`GRANIAN_PORT`, `UVICORN_WORKERS`,
+    /// `GUNICORN_CMD_ARGS`): the command line app2nix writes for a mapped process sets the
+    /// listen address, interface and workers (the variables would contradict it), and a server
+    /// no process runs does not read them. Kept when a process runs that server as written.
+    fn server_configuration(&self, name: &str) -> Option<String> {
+        let server = if name == "GUNICORN_CMD_ARGS" {
+            "gunicorn"
+        } else if name.starts_with("GRANIAN_") {
+            "granian"
+        } else if name.starts_with("UVICORN_") {
+            "uvicorn"
+        } else if name.starts_with("HYPERCORN_") {
+            "hypercorn"
+        } else {
+            return None;
+        };
+        let is_server = |w: &str| w.rsplit('/').next() == Some(server);
+        let as_written = self.draft.processes.values().any(|p| match &p.kind {
+            ProcessKind::Command(argv) => argv.iter().take(3).any(|w| is_server(w)),
+            ProcessKind::Shell(line) => line.split_whitespace().any(is_server),
+            _ => false,
+        });
+        if as_written {
+            return None;
+        }
+        let mapped = self.draft.processes.iter().find(|(_, p)| {
+            let runs = match &p.kind {
+                ProcessKind::Wsgi(_) => p.server.as_deref().unwrap_or("gunicorn"),
+                ProcessKind::Asgi(_) => p.server.as_deref().unwrap_or("uvicorn"),
+                _ => "",
+            };
+            runs == server
+        });
+        // What app2nix's command line for the server sets; the server's other variables
+        // (`GRANIAN_WEBSOCKETS`) still apply and stay in [env].
+        let setting = name.split_once('_').map(|(_, k)| k).unwrap_or("");
+        let on_the_command_line = name == "GUNICORN_CMD_ARGS"
+            || [
+                "HOST",
+                "PORT",
+                "BIND",
+                "UDS",
+                "WORKERS",
+                "INTERFACE",
+                "THREADS",
+                "BLOCKING_THREADS",
+                "FACTORY",
+            ]
+            .contains(&setting);
+        if mapped.is_some() && !on_the_command_line {
+            return None;
+        }
+        Some(match mapped {
+            Some((n, _)) => format!(
+                "{server}'s configuration: [processes.{n}] runs {server} with its listen address and workers on the command line"
+            ),
+            None => format!("{server}'s configuration, and no process runs {server}: not needed"),
+        })
+    }
+
     fn handled(&self, name: &str) -> bool {
         self.plan.db.as_ref().is_some_and(|d| {
             d.url_env.as_deref() == Some(name) || d.parts.values().any(|v| v == name)
