@@ -52,7 +52,13 @@ const TREES: &[&str] = &[
 /// build stage to a path an `ENV` names: that path is not copied into `[env]`), `vite-computed`
 /// (a Vite theme whose `outDir` is computed into the package's static files: no `dist` guessed),
 /// `pages-spa` (a Flask app that renders `/` itself beside a Vite page with an `index.html`: no
-/// SPA takes the site's `/`).
+/// SPA takes the site's `/`),
+/// `gunicorn-attached` (gunicorn's short options with their values attached: `-w4`, `-b0.0.0.0:5000`),
+/// `django-media` (Django settings that put uploads in the source, no variable moving them),
+/// `compose-sqlite` (a production Compose file selecting SQLite beside a development one that
+/// runs PostgreSQL), `container-dist` (a builder image beside the shipped one, which copies a
+/// directory of container files, not the Python code, into its working directory), `granian-env`
+/// (an image setting granian's and uvicorn's own variables beside the granian command).
 const READ_AS_A_USER_WOULD: &[&str] = &[
     "container",
     "procman",
@@ -67,6 +73,11 @@ const READ_AS_A_USER_WOULD: &[&str] = &[
     "spa-stage",
     "vite-computed",
     "pages-spa",
+    "gunicorn-attached",
+    "django-media",
+    "compose-sqlite",
+    "container-dist",
+    "granian-env",
 ];
 
 /// A copy of a fixture tree, in a directory with the fixture's name (the app name comes from it).

@@ -110,6 +110,37 @@ fn unwrapped(args: &[String]) -> Vec<String> {
     args
 }
 
+/// The short options of `server` that take a value (`-w 4`), which may also be written attached
+/// (`-w4`, `-b0.0.0.0:5000`, `-kgevent`); uvicorn and granian have none.
+fn short_options_with_value(server: &str) -> &'static [&'static str] {
+    match server {
+        "gunicorn" => &[
+            "-b", "-c", "-e", "-g", "-k", "-m", "-n", "-p", "-t", "-u", "-w",
+        ],
+        "hypercorn" => &["-b", "-c", "-k", "-w"],
+        "daphne" => &["-b", "-p", "-t", "-u"],
+        "uwsgi" => &["-p", "-w"],
+        _ => &[],
+    }
+}
+
+/// `-w4` → `-w 4` for the short options of `server` that take a value, so that an attached
+/// value is read as the option's, not as an unknown option that swallows the next word.
+fn detached(server: &str, args: Vec<String>) -> Vec<String> {
+    let shorts = short_options_with_value(server);
+    let mut out = Vec::with_capacity(args.len());
+    for a in args {
+        match a.get(..2) {
+            Some(flag) if a.len() > 2 && !a.starts_with("--") && shorts.contains(&flag) => {
+                out.push(flag.to_string());
+                out.push(a[2..].to_string());
+            }
+            _ => out.push(a),
+        }
+    }
+    out
+}
+
 impl Importer {
     /// [`Self::server`] for `init`: a server command line found in a project, its findings in
     /// this importer's report and the secrets it passes in its draft.
@@ -127,6 +158,7 @@ impl Importer {
         // `python -m gunicorn` / `uv run gunicorn` / a venv path.
         let args = unwrapped(args);
         let prog = args.first().map(|p| file_name(p))?;
+        let args = detached(&prog, args);
         let mut words = Words {
             file,
             line,

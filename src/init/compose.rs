@@ -71,7 +71,7 @@ pub(super) fn is_compose(rel: &str) -> bool {
 }
 
 /// A development or test file: its values are hints only.
-fn is_example(rel: &str) -> bool {
+pub(super) fn is_example(rel: &str) -> bool {
     let lower = rel.to_ascii_lowercase();
     ["override", "dev", "test", "local", "example", "ci."]
         .iter()

@@ -201,7 +201,27 @@ fn rank(path: &str) -> i32 {
             r += 5;
         }
     }
+    // The image that is shipped (`dist.dockerfile`, `release.Dockerfile`) over the one that
+    // only builds for it (`builder.dockerfile`).
+    let base = lower.rsplit('/').next().unwrap_or(&lower);
+    let stem = base
+        .trim_end_matches(".dockerfile")
+        .trim_start_matches("dockerfile.");
+    if stem == "dist" {
+        r += 5;
+    }
+    if stem.contains("builder") {
+        r -= 5;
+    }
     r - path.matches('/').count() as i32
+}
+
+/// Whether a Dockerfile runs something: an image without `CMD` or `ENTRYPOINT` only builds
+/// for another one.
+fn runs_something(text: &str) -> bool {
+    instructions(text)
+        .iter()
+        .any(|i| i.keyword == "CMD" || i.keyword == "ENTRYPOINT")
 }
 
 /// Whether a project file is a Dockerfile.
@@ -216,7 +236,10 @@ fn is_dockerfile(rel: &str) -> bool {
 /// Read the production Dockerfile of the project (the best-ranked one) and what it runs.
 pub(super) fn read(project: &Project, ev: &mut Evidence, scripts: &[String]) {
     let mut files: Vec<&String> = project.names.iter().filter(|n| is_dockerfile(n)).collect();
-    files.sort_by_key(|f| (-rank(f), (*f).clone()));
+    files.sort_by_key(|f| {
+        let runs = project.read(f).is_some_and(|t| runs_something(&t));
+        (!runs, -rank(f), (*f).clone())
+    });
     let Some(file) = files.first() else { return };
     for other in files.iter().skip(1) {
         ev.unread.push((

@@ -18,7 +18,7 @@ use super::Init;
 use super::evidence::{Default, EnvValue, Evidence, Reader, Service};
 use super::plan::DbPlan;
 use super::scan::Project;
-use crate::draft::{Outcome, Source};
+use crate::draft::{Outcome, ProcessKind, Source};
 
 /// Read the environment files and the INI files whose empty keys are variables.
 pub(super) fn read_env_files(project: &Project, ev: &mut Evidence) {
@@ -382,6 +382,18 @@ fn names_a_credential(name: &str) -> bool {
     .any(|w| name.contains(w))
 }
 
+/// A variable that chooses the database engine (`DB_ENGINE`, `DATABASE_TYPE`, `DB_BACKEND`).
+fn selects_a_database(name: &str) -> bool {
+    let n = name.to_ascii_uppercase();
+    (n.starts_with("DB_")
+        || n.starts_with("DATABASE_")
+        || n.contains("_DB_")
+        || n.contains("_DATABASE_"))
+        && ["ENGINE", "TYPE", "BACKEND", "PROVIDER", "DIALECT", "VENDOR"]
+            .iter()
+            .any(|w| n.ends_with(w))
+}
+
 /// A word (`read-write`, `prefer`, `lax`): a setting's value, not a secret's.
 fn is_plain_word(v: &str) -> bool {
     !v.is_empty()
@@ -596,6 +608,33 @@ impl Init<'_> {
                 .unwrap_or_else(|| Source::new(".", 0));
             why.insert(Service::Redis, (r, "the settings read a Redis URL".into()));
         }
+        // A production file that selects SQLite by name (`DB_ENGINE: sqlite`) outweighs a
+        // database server that only a development or test Compose file runs, or a driver
+        // among the dependencies (an option the app supports, not the one deployed).
+        if let Some(v) = self.ev.env_values.iter().find(|v| {
+            !v.example
+                && selects_a_database(&v.name)
+                && v.value.to_ascii_lowercase().contains("sqlite")
+        }) {
+            let (source, name) = (v.source.clone(), v.name.clone());
+            self.plan.sqlite_selected = true;
+            for db in [Service::Postgresql, Service::Mysql] {
+                let in_production = self
+                    .ev
+                    .services
+                    .iter()
+                    .any(|(s, src, _)| *s == db && !super::compose::is_example(&src.file));
+                if !in_production && let Some((_, w)) = why.remove(&db) {
+                    self.report.add(
+                        source.clone(),
+                        name.clone(),
+                        Outcome::Decided(format!(
+                            "SQLite, which the production configuration selects: no database server (not from: {w})"
+                        )),
+                    );
+                }
+            }
+        }
         // One database: PostgreSQL where the project names it, else MySQL.
         let database = if why.contains_key(&Service::Postgresql)
             && (!why.contains_key(&Service::Mysql)
@@ -694,10 +733,102 @@ impl Init<'_> {
             {
                 continue;
             }
+            if let Some(why) = self.server_configuration(&name) {
+                let source = self
+                    .ev
+                    .env_values
+                    .iter()
+                    .find(|v| v.name == name)
+                    .map(|v| v.source.clone())
+                    .or_else(|| {
+                        self.ev
+                            .env_reads
+                            .iter()
+                            .find(|r| r.name == name)
+                            .map(|r| r.source.clone())
+                    })
+                    .unwrap_or_else(|| Source::new(".", 0));
+                // `GRANIAN_WORKERS=2` beside a command line without `--workers`: the count
+                // moves onto the process, whose command line then sets it.
+                let value = self
+                    .ev
+                    .env_values
+                    .iter()
+                    .find(|v| v.name == name && !v.example)
+                    .and_then(|v| v.value.trim().parse::<i64>().ok())
+                    .filter(|n| *n > 0);
+                let process = self.draft.processes.iter_mut().find(|(_, p)| {
+                    p.workers.is_none()
+                        && matches!(p.kind, ProcessKind::Wsgi(_) | ProcessKind::Asgi(_))
+                });
+                if name.ends_with("_WORKERS")
+                    && let (Some(n), Some((key, p))) = (value, process)
+                    && why.contains(&format!("[processes.{key}]"))
+                {
+                    p.workers = Some(n);
+                    let what = format!(
+                        "[processes.{key}] workers = {n}: the server's own variable, on its command line"
+                    );
+                    self.report.add(source, &name, Outcome::Mapped(what));
+                    continue;
+                }
+                self.report.add(source, &name, Outcome::Covered(why));
+                continue;
+            }
             self.variable(&name, &compose_hosts);
         }
         self.flask_app();
         self.config_files();
+        self.media_root_in_source();
+    }
+
+    /// Uploads the settings put in the source tree (`MEDIA_ROOT = os.path.join(BASE_DIR,
+    /// "media")`) with no variable to move them: the deployed source is read-only, and init
+    /// cannot redirect the directory through the environment. Reported, not guessed: a link
+    /// from the store into the state directory would need the built source to hold a link
+    /// the module creates, which app2nix.toml does not describe.
+    fn media_root_in_source(&mut self) {
+        // An example settings file is the user's to copy, not what runs.
+        let runs = |s: &Source| {
+            let base = s.file.rsplit('/').next().unwrap_or(&s.file);
+            !base.contains("example") && !base.contains("sample")
+        };
+        let in_source: Vec<(String, Source)> = self
+            .ev
+            .media_root_in_source
+            .iter()
+            .filter(|(_, s)| runs(s))
+            .cloned()
+            .collect();
+        let assigned = self
+            .ev
+            .settings
+            .iter()
+            .filter(|(n, _, s)| n == "MEDIA_ROOT" && runs(s))
+            .count();
+        let read = self
+            .ev
+            .env_reads
+            .iter()
+            .any(|r| matches!(kind_of(&r.name, None), Kind::MediaRoot))
+            || self
+                .ev
+                .config_reads
+                .iter()
+                .any(|(n, _, _)| n == "MEDIA_ROOT");
+        if assigned == 0 || assigned != in_source.len() || read {
+            return;
+        }
+        for (dir, source) in in_source {
+            self.report.add(
+                source,
+                format!("MEDIA_ROOT {dir}"),
+                Outcome::Unmapped(format!(
+                    "uploads go into the source tree ({dir}), which is read-only when deployed, and the settings read no variable for it: read one (`MEDIA_ROOT = os.environ.get(\"MEDIA_ROOT\", …)`) and set [env] MEDIA_ROOT = \"{{{{state_dir}}}}/{leaf}\", or render a settings module that sets it with [files]",
+                    leaf = dir.rsplit('/').next().unwrap_or("media"),
+                )),
+            );
+        }
     }
 
     /// `FLASK_APP` for the `flask` commands the deployment runs (`flask db upgrade`): the
@@ -971,6 +1102,66 @@ impl Init<'_> {
     }
 
     /// Whether a variable is decided already (the database wiring, the Redis URLs).
+    /// A server's own configuration variable (`GRANIAN_PORT`, `UVICORN_WORKERS`,
+    /// `GUNICORN_CMD_ARGS`): the command line app2nix writes for a mapped process sets the
+    /// listen address, interface and workers (the variables would contradict it), and a server
+    /// no process runs does not read them. Kept when a process runs that server as written.
+    fn server_configuration(&self, name: &str) -> Option<String> {
+        let server = if name == "GUNICORN_CMD_ARGS" {
+            "gunicorn"
+        } else if name.starts_with("GRANIAN_") {
+            "granian"
+        } else if name.starts_with("UVICORN_") {
+            "uvicorn"
+        } else if name.starts_with("HYPERCORN_") {
+            "hypercorn"
+        } else {
+            return None;
+        };
+        let is_server = |w: &str| w.rsplit('/').next() == Some(server);
+        let as_written = self.draft.processes.values().any(|p| match &p.kind {
+            ProcessKind::Command(argv) => argv.iter().take(3).any(|w| is_server(w)),
+            ProcessKind::Shell(line) => line.split_whitespace().any(is_server),
+            _ => false,
+        });
+        if as_written {
+            return None;
+        }
+        let mapped = self.draft.processes.iter().find(|(_, p)| {
+            let runs = match &p.kind {
+                ProcessKind::Wsgi(_) => p.server.as_deref().unwrap_or("gunicorn"),
+                ProcessKind::Asgi(_) => p.server.as_deref().unwrap_or("uvicorn"),
+                _ => "",
+            };
+            runs == server
+        });
+        // What app2nix's command line for the server sets; the server's other variables
+        // (`GRANIAN_WEBSOCKETS`) still apply and stay in [env].
+        let setting = name.split_once('_').map(|(_, k)| k).unwrap_or("");
+        let on_the_command_line = name == "GUNICORN_CMD_ARGS"
+            || [
+                "HOST",
+                "PORT",
+                "BIND",
+                "UDS",
+                "WORKERS",
+                "INTERFACE",
+                "THREADS",
+                "BLOCKING_THREADS",
+                "FACTORY",
+            ]
+            .contains(&setting);
+        if mapped.is_some() && !on_the_command_line {
+            return None;
+        }
+        Some(match mapped {
+            Some((n, _)) => format!(
+                "{server}'s configuration: [processes.{n}] runs {server} with its listen address and workers on the command line"
+            ),
+            None => format!("{server}'s configuration, and no process runs {server}: not needed"),
+        })
+    }
+
     fn handled(&self, name: &str) -> bool {
         self.plan.db.as_ref().is_some_and(|d| {
             d.url_env.as_deref() == Some(name) || d.parts.values().any(|v| v == name)
@@ -1173,7 +1364,11 @@ impl Init<'_> {
         }
         if crate::secrets::is_secret_name(name) || secret_type {
             if self.local_credential(name) {
-                self.report.add(source, name, Outcome::Covered("a credential of the local database or Redis: the app's user reaches them over their sockets, without one".into()));
+                self.report.add(source, name, Outcome::Covered(if self.plan.db.is_none() && !name.contains("REDIS") {
+                    "a database server's credential, and the deployment uses SQLite: not needed".into()
+                } else {
+                    "a credential of the local database or Redis: the app's user reaches them over their sockets, without one".into()
+                }));
                 return;
             }
             // A secret-looking name whose default is a switch or a number is a setting; so is one
@@ -1389,7 +1584,7 @@ impl Init<'_> {
     /// A user or password of the local database or Redis (`DB_PASSWORD`, `REDIS_PASSWORD`):
     /// the local services need none.
     fn local_credential(&self, name: &str) -> bool {
-        let db = self.plan.db.is_some()
+        let db = (self.plan.db.is_some() || self.plan.sqlite_selected)
             && ["DB_", "DATABASE_", "POSTGRES", "PG", "MYSQL", "MARIADB"]
                 .iter()
                 .any(|p| name.starts_with(p) || name.contains(&format!("_{p}")));

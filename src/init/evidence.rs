@@ -236,6 +236,9 @@ pub(super) struct Evidence {
     /// A settings module's `STATIC_ROOT` when it is a directory of the source
     /// (`BASE_DIR / "static-collected"`): relative to the source's root, with where.
     pub(super) static_root: Option<(String, Source)>,
+    /// Each `MEDIA_ROOT` a settings module sets to a directory of the source
+    /// (`os.path.join(BASE_DIR, "media")`, no variable read): relative to the source, with where.
+    pub(super) media_root_in_source: Vec<(String, Source)>,
     /// Django settings facts: name → (value expression as text, source).
     pub(super) settings: Vec<(String, String, Source)>,
     /// Settings read from a configuration module with a default (`getattr(configuration,

@@ -73,6 +73,18 @@ impl Init<'_> {
             }
         }
         for (r, s) in &self.ev.roots {
+            // The image's directory may be filled from a directory of scripts and configuration
+            // (`COPY ./container/ ./`): only one holding Python code is the package's source.
+            let prefix = format!("{r}/");
+            let holds_python = r.is_empty()
+                || self
+                    .project
+                    .names
+                    .iter()
+                    .any(|n| n.starts_with(&prefix) && n.ends_with(".py"));
+            if !holds_python {
+                continue;
+            }
             candidates.push((
                 r.clone(),
                 s.clone(),

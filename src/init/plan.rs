@@ -96,6 +96,9 @@ pub(super) struct Plan {
     pub(super) files: BTreeMap<String, FilePlan>,
     /// The database connection.
     pub(super) db: Option<DbPlan>,
+    /// The production configuration selects SQLite (`DB_ENGINE: sqlite`): a database server's
+    /// credentials are the unused option's.
+    pub(super) sqlite_selected: bool,
     /// Redis URLs: variable → (library, database number).
     pub(super) redis_urls: BTreeMap<String, (String, u32)>,
     /// Routes served from the built source tree: path → directory.

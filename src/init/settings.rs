@@ -514,6 +514,11 @@ fn settings_assignment(stmt: Node, m: &Module, ev: &mut Evidence) {
     if name == "DATABASES" {
         databases(right, m, ev, &source, stmt);
     }
+    if name == "MEDIA_ROOT"
+        && let Some(p) = source_path(right, m.text)
+    {
+        ev.media_root_in_source.push((p, source.clone()));
+    }
     if name == "STATIC_ROOT"
         && let Some(p) = source_path(right, m.text)
     {
