@@ -159,21 +159,34 @@ pub struct ParseFailure {
     pub message: String,
 }
 
-/// Parse `text` with rnix and return the first error, if any.
+/// Parse `text` with rnix and return the first error, if any. An empty `let in` counts as
+/// one: valid Nix that no one writes, left by a template whose bindings were all conditional.
 pub fn check_parses(text: &str) -> Result<(), ParseFailure> {
+    use rnix::SyntaxKind as K;
     let parse = rnix::Root::parse(text);
-    let Some(err) = parse.errors().first() else {
-        return Ok(());
+    let (offset, message) = match parse.errors().first() {
+        Some(err) => (error_offset(err), err.to_string()),
+        None => {
+            let empty_let = parse.syntax().descendants().find(|n| {
+                n.kind() == K::NODE_LET_IN
+                    && !n
+                        .children()
+                        .any(|c| matches!(c.kind(), K::NODE_ATTRPATH_VALUE | K::NODE_INHERIT))
+            });
+            match empty_let {
+                Some(l) => (
+                    usize::from(l.text_range().start()),
+                    "a `let` without bindings".to_string(),
+                ),
+                None => return Ok(()),
+            }
+        }
     };
-    let offset = error_offset(err).min(text.len());
+    let offset = offset.min(text.len());
     let before = &text[..text.floor_char_boundary(offset)];
     let line = before.matches('\n').count() + 1;
     let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
-    Err(ParseFailure {
-        line,
-        col,
-        message: err.to_string(),
-    })
+    Err(ParseFailure { line, col, message })
 }
 
 /// `text` as nixfmt (1.2, through its byte-compatible Rust port) formats it. `text` has passed
@@ -292,6 +305,15 @@ mod tests {
         for p in ["app", "../x/y", "my app", "a/${b}", "."] {
             assert!(check_parses(&relative_path(p)).is_ok(), "{p}");
         }
+    }
+
+    #[test]
+    fn an_empty_let_is_refused_where_it_stands() {
+        let err = check_parses("{\n  a = let\n  in 1;\n}\n").expect_err("empty let");
+        assert_eq!((err.line, err.col), (2, 7));
+        assert_eq!(err.message, "a `let` without bindings");
+        assert!(check_parses("let a = 1; in a").is_ok());
+        assert!(check_parses("let inherit (x) y; in y").is_ok());
     }
 
     #[test]

@@ -53,7 +53,7 @@ impl fmt::Display for OutputError {
         match self {
             OutputError::InvalidNix { path, failure } => write!(
                 f,
-                "internal error: generated {} does not parse at line {}, column {}: {}\nThis is a bug in app2nix, not in your description; please report it with the description attached.",
+                "internal error: generated {} is wrong at line {}, column {}: {}\nThis is a bug in app2nix, not in your description; please report it with the description attached.",
                 path.display(),
                 failure.line,
                 failure.col,
@@ -75,9 +75,9 @@ impl fmt::Display for OutputError {
 
 impl std::error::Error for OutputError {}
 
-/// Every `.nix` file must parse (anything else is a bug, reported as such) and is then written
-/// exactly as nixfmt would format it, so `nix fmt` in a user's project changes nothing and
-/// `generate --check` stays quiet after it.
+/// Every `.nix` file must parse and hold no empty `let` (anything else is a bug, reported as
+/// such) and is then written exactly as nixfmt would format it, so `nix fmt` in a user's project
+/// changes nothing and `generate --check` stays quiet after it.
 pub fn finish_all(files: &mut [GeneratedFile]) -> Result<(), OutputError> {
     for f in files.iter_mut() {
         if f.path.extension().is_some_and(|e| e == "nix") {

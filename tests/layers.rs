@@ -282,6 +282,21 @@ fn nginx_problems(module: &str, expected: &[(&str, &str)]) -> Vec<String> {
     problems
 }
 
+/// A relative directory as the model keeps it: `.` dropped, `..` applied, no trailing `/`.
+fn normalized_dir(dir: &str) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    for component in std::path::Path::new(dir).components() {
+        match component {
+            std::path::Component::Normal(p) => parts.push(p.to_string_lossy().into_owned()),
+            std::path::Component::ParentDir => {
+                parts.pop();
+            }
+            _ => {}
+        }
+    }
+    parts.join("/")
+}
+
 fn toml_str(s: &str) -> String {
     toml::Value::String(s.to_string()).to_string()
 }
@@ -317,7 +332,8 @@ proptest! {
                 let problems = nginx_problems(&files[0].text, &[
                     ("domain", domain.as_str()),
                     ("route", path.as_str()),
-                    ("state directory", dir.as_str()),
+                    // As `[state] dirs` keeps it: `_/` and `./_` are the directory `_`.
+                    ("state directory", normalized_dir(&dir).as_str()),
                     ("redirect", redirect.as_str()),
                     // The site refuses the app's metrics at their exact path.
                     ("refused metrics path", format!("= {}", metrics.trim_end_matches('/')).as_str()),
@@ -325,6 +341,36 @@ proptest! {
                 prop_assert!(problems.is_empty(), "{problems:#?}");
             }
         }
+    }
+}
+
+/// A route names a state directory the way `[state] dirs` does (`_/` is `_`): the location
+/// was dropped from the site without an error when the two were spelled differently.
+#[test]
+fn a_state_route_finds_its_directory_spelled_another_way() {
+    for (declared, routed) in [("_/", "_/"), ("media", "media/"), ("media/", "./media")] {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::create_dir(dir.path().join("app")).expect("app");
+        let file = dir.path().join("app2nix.toml");
+        std::fs::write(
+            &file,
+            format!(
+                "[app]\nname = \"demo\"\n\n[package.python]\nsrc = \"app\"\n\n[processes.web]\nwsgi = \"demo.wsgi:app\"\nlisten = \"127.0.0.1:8000\"\n\n[state]\ndirs = [{}]\n\n[sites.main]\ndomains = [\"a.example.org\"]\n\n[sites.main.routes]\n\"/\" = \"web\"\n\"/files/\" = {{ state = {} }}\n\n[acme]\nemail = \"ops@example.org\"\naccept_terms = true\n",
+                toml_str(declared),
+                toml_str(routed)
+            ),
+        )
+        .expect("write");
+        let files = match app2nix::generate::generate(&file, None) {
+            Ok(files) => files,
+            Err(e) => panic!("{declared} / {routed}: {e:?}"),
+        };
+        let parts = nginx_parts(&files[0].text);
+        assert!(
+            parts.locations.iter().any(|l| l == "/files/"),
+            "{declared} / {routed}: {:?}",
+            parts.locations
+        );
     }
 }
 

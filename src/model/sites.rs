@@ -8,7 +8,9 @@
 //! directories) and the secrets (ACME's DNS credentials are one). `crate::secrets` judges
 //! redirect targets.
 
-use super::check::{Checker, PLAIN_PATH_HELP, is_plain_path, shown};
+use super::check::{
+    Checker, PLAIN_PATH_HELP, is_plain_path, normalize_relative, path_to_slash, shown,
+};
 use super::package::Asset;
 use super::processes::Process;
 use super::secrets::{Delivery, Secret};
@@ -601,11 +603,24 @@ fn state_target(
     sd: &Sp<String>,
     t: &Targets,
 ) -> Option<RouteTarget> {
-    if t.state_dirs.iter().any(|x| x == sd.as_str()) {
-        return Some(RouteTarget::State(sd.to_string()));
+    // Compared as `[state] dirs` are kept: normalized, so `media/` and `./media` name `media`
+    // (a route naming a declared directory otherwise found neither it nor an error, and its
+    // location vanished from the site).
+    let normalized = |s: &str| normalize_relative(s).map(|p| path_to_slash(&p));
+    let wanted = normalized(sd.as_str());
+    if let Some(dir) = t
+        .state_dirs
+        .iter()
+        .find(|x| Some(x.as_str()) == wanted.as_deref())
+    {
+        return Some(RouteTarget::State(dir.clone()));
     }
     // Declared, but invalid: that error is reported at the directory already.
-    if !t.declared_state_dirs.contains(&sd.as_str()) {
+    let declared = t
+        .declared_state_dirs
+        .iter()
+        .any(|d| *d == sd.as_str() || (wanted.is_some() && normalized(d) == wanted));
+    if !declared {
         let help = match did_you_mean(sd, t.state_dirs.iter().map(String::as_str)) {
             Some(s) => format!("did you mean `{s}`?"),
             None => format!("add `{}` to `dirs` under [state]", shown(sd)),
