@@ -169,6 +169,30 @@ impl Init<'_> {
             for (k, line) in packages {
                 deps.push((k.to_string(), file.clone(), line));
             }
+            // Without a lock, the dependency groups the production install selects (`pip
+            // install --group main`) are the environment's packages too (with one, uv2nix
+            // builds them: `groups`).
+            if uv_lock.is_none() {
+                for (g, s) in self.ev.groups.clone() {
+                    let Some(reqs) = py.dependency_group(&g) else {
+                        continue;
+                    };
+                    if development_group(&g) {
+                        self.report.add(s, format!("--group {g}"), Outcome::Decided(format!("the dependency group `{g}` is for development (tests, type checks): not in the production environment")));
+                        continue;
+                    }
+                    self.report.add(
+                        s,
+                        format!("--group {g}"),
+                        Outcome::Decided(format!(
+                            "the environment holds the dependency group `{g}` of {file}, as the production install does"
+                        )),
+                    );
+                    for (d, line) in reqs {
+                        deps.push((d.to_string(), file.clone(), line));
+                    }
+                }
+            }
             dynamic = text.contains("dynamic")
                 && text.parse::<toml::Table>().ok().is_some_and(|t| {
                     t.get("project")
@@ -570,6 +594,23 @@ impl Init<'_> {
             ),
         }
     }
+}
+
+/// A dependency group by the conventional names of development-only groups (uv's `dev`,
+/// `test`, `lint`, `typing`, `docs`): test runners and type checkers, not the app's packages.
+fn development_group(name: &str) -> bool {
+    [
+        "dev",
+        "develop",
+        "development",
+        "test",
+        "tests",
+        "testing",
+        "lint",
+        "typing",
+        "docs",
+    ]
+    .contains(&name.to_ascii_lowercase().as_str())
 }
 
 /// A marker no Linux host satisfies (`sys_platform == "win32"`, `platform_system == "Darwin"`).
