@@ -60,7 +60,9 @@ const TREES: &[&str] = &[
 /// directory of container files, not the Python code, into its working directory), `granian-env`
 /// (an image setting granian's and uvicorn's own variables beside the granian command),
 /// `pip-groups` (a pyproject.toml of PEP 735 dependency groups only, no lock, the image
-/// installing one group that includes another and a development group).
+/// installing one group that includes another and a development group), `image-paths` (an
+/// image building in a working directory of its own name, inherited from its base stage, that
+/// runs `manage.py` by its path inside the image).
 const READ_AS_A_USER_WOULD: &[&str] = &[
     "container",
     "procman",
@@ -81,6 +83,7 @@ const READ_AS_A_USER_WOULD: &[&str] = &[
     "container-dist",
     "granian-env",
     "pip-groups",
+    "image-paths",
 ];
 
 /// A copy of a fixture tree, in a directory with the fixture's name (the app name comes from it).

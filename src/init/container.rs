@@ -140,6 +140,15 @@ impl Stage {
     }
 }
 
+/// A project path `path` as seen from the project directory `dir` (`None` when it lies
+/// outside it).
+fn relative_to(dir: &str, path: &str) -> Option<String> {
+    if dir.is_empty() {
+        return Some(path.to_string());
+    }
+    path.strip_prefix(&format!("{dir}/")).map(str::to_string)
+}
+
 /// `path` made absolute against `dir` (container paths).
 fn absolute(dir: &str, path: &str) -> String {
     let p = if path.starts_with('/') {
@@ -470,10 +479,25 @@ impl Dockerfile<'_> {
             let cwd = stage
                 .project_path(&absolute(&stage.workdir, &c.cwd))
                 .unwrap_or_default();
+            // A file of the project named by its path inside the image (`python
+            // /srv/app/manage.py collectstatic`) is named from where the step runs here: the
+            // image's path does not exist in the build.
+            let argv = c
+                .words
+                .iter()
+                .map(|w| {
+                    w.starts_with('/')
+                        .then(|| stage.project_path(w))
+                        .flatten()
+                        .filter(|p| self.project.has(p))
+                        .and_then(|p| relative_to(&cwd, &p))
+                        .unwrap_or_else(|| w.clone())
+                })
+                .collect();
             self.ev.commands.push(Command {
                 source: Source::new(self.file, ins.line),
                 origin: Origin::ImageBuild,
-                argv: c.words.clone(),
+                argv,
                 env: c.assigns.clone(),
                 cwd,
                 conditional: None,
