@@ -62,7 +62,8 @@ const TREES: &[&str] = &[
 /// `pip-groups` (a pyproject.toml of PEP 735 dependency groups only, no lock, the image
 /// installing one group that includes another and a development group), `image-paths` (an
 /// image building in a working directory of its own name, inherited from its base stage, that
-/// runs `manage.py` by its path inside the image).
+/// runs `manage.py` by its path inside the image, and installs a requirements file of its own
+/// beside a development `requirements.txt`).
 const READ_AS_A_USER_WOULD: &[&str] = &[
     "container",
     "procman",

@@ -451,6 +451,36 @@ impl Dockerfile<'_> {
         };
         let s = script::read(&text);
         for c in s.commands {
+            // `pip install -r FILE`: the requirements the image installs, wherever they are.
+            let pip = c
+                .words
+                .iter()
+                .position(|w| w == "install")
+                .is_some_and(|i| {
+                    c.words[..i]
+                        .iter()
+                        .any(|w| w.rsplit('/').next().is_some_and(|p| p.starts_with("pip")))
+                });
+            if pip {
+                let dir = absolute(&stage.workdir, &c.cwd);
+                for (i, w) in c.words.iter().enumerate() {
+                    let file = if w == "-r" || w == "--requirement" {
+                        c.words.get(i + 1).cloned()
+                    } else {
+                        w.strip_prefix("--requirement=")
+                            .or_else(|| w.strip_prefix("-r").filter(|f| !f.is_empty()))
+                            .map(str::to_string)
+                    };
+                    if let Some(f) = file
+                        && let Some(p) = stage.project_path(&absolute(&dir, &f))
+                        && self.project.has(&p)
+                    {
+                        self.ev
+                            .requirement_files
+                            .push((p, Source::new(self.file, ins.line)));
+                    }
+                }
+            }
             for (i, w) in c.words.iter().enumerate() {
                 if w == "--all-extras" {
                     // `uv sync --all-extras`, `uv export --all-extras`: every extra of the

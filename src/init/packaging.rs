@@ -212,11 +212,30 @@ impl Init<'_> {
                 );
             }
         }
-        // requirements.txt: when the pyproject lists no dependencies (or they are dynamic).
-        if uv_lock.is_none()
-            && (deps.is_empty() || dynamic)
-            && let Some(req) = self.nearest("requirements.txt")
-        {
+        // The requirements files the production image installs, else requirements.txt: when
+        // the pyproject lists no dependencies (or they are dynamic).
+        let read_requirements = uv_lock.is_none() && (deps.is_empty() || dynamic);
+        let mut files: Vec<String> = Vec::new();
+        let usual = self.nearest("requirements.txt");
+        for (f, s) in self.ev.requirement_files.clone() {
+            if read_requirements && !files.contains(&f) {
+                // Said only when it is not the file app2nix would read anyway.
+                if usual.as_ref() != Some(&f) {
+                    self.report.add(
+                    s,
+                    format!("pip install -r {f}"),
+                    Outcome::Decided(format!(
+                        "the dependencies are read from {f}, as the production image installs them"
+                    )),
+                );
+                }
+                files.push(f);
+            }
+        }
+        if files.is_empty() {
+            files.extend(usual);
+        }
+        for req in files.into_iter().filter(|_| read_requirements) {
             if dynamic {
                 self.report.add(
                     Source::new(pyproject.as_deref().unwrap_or("pyproject.toml"), 0),
