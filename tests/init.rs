@@ -58,7 +58,12 @@ const TREES: &[&str] = &[
 /// `compose-sqlite` (a production Compose file selecting SQLite beside a development one that
 /// runs PostgreSQL), `container-dist` (a builder image beside the shipped one, which copies a
 /// directory of container files, not the Python code, into its working directory), `granian-env`
-/// (an image setting granian's and uvicorn's own variables beside the granian command).
+/// (an image setting granian's and uvicorn's own variables beside the granian command),
+/// `pip-groups` (a pyproject.toml of PEP 735 dependency groups only, no lock, the image
+/// installing one group that includes another and a development group), `image-paths` (an
+/// image building in a working directory of its own name, inherited from its base stage, that
+/// runs `manage.py` by its path inside the image, and installs a requirements file of its own
+/// beside a development `requirements.txt`).
 const READ_AS_A_USER_WOULD: &[&str] = &[
     "container",
     "procman",
@@ -78,6 +83,8 @@ const READ_AS_A_USER_WOULD: &[&str] = &[
     "compose-sqlite",
     "container-dist",
     "granian-env",
+    "pip-groups",
+    "image-paths",
 ];
 
 /// A copy of a fixture tree, in a directory with the fixture's name (the app name comes from it).

@@ -107,6 +107,36 @@ impl<'a> Pyproject<'a> {
         (python, packages)
     }
 
+    /// The requirements of the PEP 735 dependency group `name` (`[dependency-groups]`), each
+    /// with its line, following `{ include-group = "…" }`; `None` when there is no such group.
+    pub(crate) fn dependency_group(&self, name: &str) -> Option<Vec<Lined<'_>>> {
+        let groups = self.table.get("dependency-groups")?.as_table()?;
+        let mut out = Vec::new();
+        let mut todo = vec![name];
+        let mut seen: Vec<&str> = Vec::new();
+        // Includes may form a cycle (an error uv reports); each group is read once.
+        while let Some(g) = todo.pop() {
+            if seen.contains(&g) {
+                continue;
+            }
+            seen.push(g);
+            let Some(entries) = groups.get(g).and_then(|v| v.as_array()) else {
+                if g == name {
+                    return None;
+                }
+                continue;
+            };
+            for e in entries {
+                if let Some(r) = e.as_str() {
+                    out.push((r, line_of(self.text, r)));
+                } else if let Some(inc) = e.get("include-group").and_then(|i| i.as_str()) {
+                    todo.push(inc);
+                }
+            }
+        }
+        Some(out)
+    }
+
     /// The line of `[build-system]`, when there is one (0 when it is written inline).
     pub(crate) fn build_system(&self) -> Option<usize> {
         self.table

@@ -140,6 +140,15 @@ impl Stage {
     }
 }
 
+/// A project path `path` as seen from the project directory `dir` (`None` when it lies
+/// outside it).
+fn relative_to(dir: &str, path: &str) -> Option<String> {
+    if dir.is_empty() {
+        return Some(path.to_string());
+    }
+    path.strip_prefix(&format!("{dir}/")).map(str::to_string)
+}
+
 /// `path` made absolute against `dir` (container paths).
 fn absolute(dir: &str, path: &str) -> String {
     let p = if path.starts_with('/') {
@@ -442,6 +451,36 @@ impl Dockerfile<'_> {
         };
         let s = script::read(&text);
         for c in s.commands {
+            // `pip install -r FILE`: the requirements the image installs, wherever they are.
+            let pip = c
+                .words
+                .iter()
+                .position(|w| w == "install")
+                .is_some_and(|i| {
+                    c.words[..i]
+                        .iter()
+                        .any(|w| w.rsplit('/').next().is_some_and(|p| p.starts_with("pip")))
+                });
+            if pip {
+                let dir = absolute(&stage.workdir, &c.cwd);
+                for (i, w) in c.words.iter().enumerate() {
+                    let file = if w == "-r" || w == "--requirement" {
+                        c.words.get(i + 1).cloned()
+                    } else {
+                        w.strip_prefix("--requirement=")
+                            .or_else(|| w.strip_prefix("-r").filter(|f| !f.is_empty()))
+                            .map(str::to_string)
+                    };
+                    if let Some(f) = file
+                        && let Some(p) = stage.project_path(&absolute(&dir, &f))
+                        && self.project.has(&p)
+                    {
+                        self.ev
+                            .requirement_files
+                            .push((p, Source::new(self.file, ins.line)));
+                    }
+                }
+            }
             for (i, w) in c.words.iter().enumerate() {
                 if w == "--all-extras" {
                     // `uv sync --all-extras`, `uv export --all-extras`: every extra of the
@@ -470,10 +509,25 @@ impl Dockerfile<'_> {
             let cwd = stage
                 .project_path(&absolute(&stage.workdir, &c.cwd))
                 .unwrap_or_default();
+            // A file of the project named by its path inside the image (`python
+            // /srv/app/manage.py collectstatic`) is named from where the step runs here: the
+            // image's path does not exist in the build.
+            let argv = c
+                .words
+                .iter()
+                .map(|w| {
+                    w.starts_with('/')
+                        .then(|| stage.project_path(w))
+                        .flatten()
+                        .filter(|p| self.project.has(p))
+                        .and_then(|p| relative_to(&cwd, &p))
+                        .unwrap_or_else(|| w.clone())
+                })
+                .collect();
             self.ev.commands.push(Command {
                 source: Source::new(self.file, ins.line),
                 origin: Origin::ImageBuild,
-                argv: c.words.clone(),
+                argv,
                 env: c.assigns.clone(),
                 cwd,
                 conditional: None,

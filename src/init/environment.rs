@@ -218,7 +218,16 @@ fn kind_of(name: &str, reader: Option<&Reader>) -> Kind {
     {
         return Kind::DatabaseUrl;
     }
-    if has(n, &["BROKER"]) && !n.contains("TRANSPORT") && !n.contains("OPTIONS") {
+    // A broker's URL (`CELERY_BROKER_URL`, `BROKER`), not a part or a setting of the broker
+    // (`REDIS_BROKER_PORT`, `BROKER_POOL_LIMIT`) a URL in its place would break.
+    if has(n, &["BROKER"])
+        && !n.contains("TRANSPORT")
+        && !n.contains("OPTIONS")
+        && (n.ends_with("BROKER")
+            || ["_URL", "_URLS", "_URI", "_DSN"]
+                .iter()
+                .any(|s| n.ends_with(s)))
+    {
         return Kind::RedisUrl("celery-broker", 0);
     }
     if n == "CELERY_RESULT_BACKEND" || n == "CELERY_BACKEND" || n == "RESULT_BACKEND" {

@@ -224,6 +224,9 @@ pub(super) struct Evidence {
     pub(super) body_size: Vec<(String, Source)>,
     /// uv dependency groups / extras the production install selects (`uv sync --group docker`).
     pub(super) groups: Vec<(String, Source)>,
+    /// Requirements files the production image installs (`pip install -r requirements/prod.txt`),
+    /// as project paths.
+    pub(super) requirement_files: Vec<(String, Source)>,
     /// Directories a deployment puts on `PYTHONPATH` or runs in, relative to the project.
     pub(super) roots: Vec<(String, Source)>,
     /// Required configuration modules with an example beside them.

@@ -169,6 +169,30 @@ impl Init<'_> {
             for (k, line) in packages {
                 deps.push((k.to_string(), file.clone(), line));
             }
+            // Without a lock, the dependency groups the production install selects (`pip
+            // install --group main`) are the environment's packages too (with one, uv2nix
+            // builds them: `groups`).
+            if uv_lock.is_none() {
+                for (g, s) in self.ev.groups.clone() {
+                    let Some(reqs) = py.dependency_group(&g) else {
+                        continue;
+                    };
+                    if development_group(&g) {
+                        self.report.add(s, format!("--group {g}"), Outcome::Decided(format!("the dependency group `{g}` is for development (tests, type checks): not in the production environment")));
+                        continue;
+                    }
+                    self.report.add(
+                        s,
+                        format!("--group {g}"),
+                        Outcome::Decided(format!(
+                            "the environment holds the dependency group `{g}` of {file}, as the production install does"
+                        )),
+                    );
+                    for (d, line) in reqs {
+                        deps.push((d.to_string(), file.clone(), line));
+                    }
+                }
+            }
             dynamic = text.contains("dynamic")
                 && text.parse::<toml::Table>().ok().is_some_and(|t| {
                     t.get("project")
@@ -188,11 +212,30 @@ impl Init<'_> {
                 );
             }
         }
-        // requirements.txt: when the pyproject lists no dependencies (or they are dynamic).
-        if uv_lock.is_none()
-            && (deps.is_empty() || dynamic)
-            && let Some(req) = self.nearest("requirements.txt")
-        {
+        // The requirements files the production image installs, else requirements.txt: when
+        // the pyproject lists no dependencies (or they are dynamic).
+        let read_requirements = uv_lock.is_none() && (deps.is_empty() || dynamic);
+        let mut files: Vec<String> = Vec::new();
+        let usual = self.nearest("requirements.txt");
+        for (f, s) in self.ev.requirement_files.clone() {
+            if read_requirements && !files.contains(&f) {
+                // Said only when it is not the file app2nix would read anyway.
+                if usual.as_ref() != Some(&f) {
+                    self.report.add(
+                    s,
+                    format!("pip install -r {f}"),
+                    Outcome::Decided(format!(
+                        "the dependencies are read from {f}, as the production image installs them"
+                    )),
+                );
+                }
+                files.push(f);
+            }
+        }
+        if files.is_empty() {
+            files.extend(usual);
+        }
+        for req in files.into_iter().filter(|_| read_requirements) {
             if dynamic {
                 self.report.add(
                     Source::new(pyproject.as_deref().unwrap_or("pyproject.toml"), 0),
@@ -570,6 +613,23 @@ impl Init<'_> {
             ),
         }
     }
+}
+
+/// A dependency group by the conventional names of development-only groups (uv's `dev`,
+/// `test`, `lint`, `typing`, `docs`): test runners and type checkers, not the app's packages.
+fn development_group(name: &str) -> bool {
+    [
+        "dev",
+        "develop",
+        "development",
+        "test",
+        "tests",
+        "testing",
+        "lint",
+        "typing",
+        "docs",
+    ]
+    .contains(&name.to_ascii_lowercase().as_str())
 }
 
 /// A marker no Linux host satisfies (`sys_platform == "win32"`, `platform_system == "Darwin"`).

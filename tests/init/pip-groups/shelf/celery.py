@@ -1,0 +1,8 @@
+import os
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shelf.settings")
+app = Celery("shelf")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
