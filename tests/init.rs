@@ -58,7 +58,9 @@ const TREES: &[&str] = &[
 /// `compose-sqlite` (a production Compose file selecting SQLite beside a development one that
 /// runs PostgreSQL), `container-dist` (a builder image beside the shipped one, which copies a
 /// directory of container files, not the Python code, into its working directory), `granian-env`
-/// (an image setting granian's and uvicorn's own variables beside the granian command).
+/// (an image setting granian's and uvicorn's own variables beside the granian command),
+/// `poetry-subdir` (a Poetry pyproject.toml at the root, the Django project its image copies
+/// from a subdirectory: the pyproject lists the dependencies but does not build the source).
 const READ_AS_A_USER_WOULD: &[&str] = &[
     "container",
     "procman",
@@ -78,6 +80,7 @@ const READ_AS_A_USER_WOULD: &[&str] = &[
     "compose-sqlite",
     "container-dist",
     "granian-env",
+    "poetry-subdir",
 ];
 
 /// A copy of a fixture tree, in a directory with the fixture's name (the app name comes from it).
