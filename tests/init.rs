@@ -60,7 +60,9 @@ const TREES: &[&str] = &[
 /// directory of container files, not the Python code, into its working directory), `granian-env`
 /// (an image setting granian's and uvicorn's own variables beside the granian command),
 /// `poetry-subdir` (a Poetry pyproject.toml at the root, the Django project its image copies
-/// from a subdirectory: the pyproject lists the dependencies but does not build the source).
+/// from a subdirectory: the pyproject lists the dependencies but does not build the source),
+/// `flask-wsgi-entry` (a Flask factory called by `wsgi.py` under another name than `app` and by
+/// a Celery worker's bootstrap module, which sorts first: `wsgi.py` is served).
 const READ_AS_A_USER_WOULD: &[&str] = &[
     "container",
     "procman",
@@ -81,6 +83,7 @@ const READ_AS_A_USER_WOULD: &[&str] = &[
     "container-dist",
     "granian-env",
     "poetry-subdir",
+    "flask-wsgi-entry",
 ];
 
 /// A copy of a fixture tree, in a directory with the fixture's name (the app name comes from it).
