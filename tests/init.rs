@@ -62,7 +62,10 @@ const TREES: &[&str] = &[
 /// `poetry-subdir` (a Poetry pyproject.toml at the root, the Django project its image copies
 /// from a subdirectory: the pyproject lists the dependencies but does not build the source),
 /// `flask-wsgi-entry` (a Flask factory called by `wsgi.py` under another name than `app` and by
-/// a Celery worker's bootstrap module, which sorts first: `wsgi.py` is served).
+/// a Celery worker's bootstrap module, which sorts first: `wsgi.py` is served),
+/// `entrypoint-variant` (an image whose entrypoint script is copied from a directory a build
+/// argument without a default picks: the `production` one runs the `CMD` it is handed),
+/// `entrypoint-external` (an entrypoint script from the base image: its `CMD` is the command).
 const READ_AS_A_USER_WOULD: &[&str] = &[
     "container",
     "procman",
@@ -84,6 +87,8 @@ const READ_AS_A_USER_WOULD: &[&str] = &[
     "granian-env",
     "poetry-subdir",
     "flask-wsgi-entry",
+    "entrypoint-variant",
+    "entrypoint-external",
 ];
 
 /// A copy of a fixture tree, in a directory with the fixture's name (the app name comes from it).

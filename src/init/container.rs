@@ -140,6 +140,33 @@ impl Stage {
     }
 }
 
+/// The project's file a container path maps to. A build argument without a default in it
+/// (`COPY ./docker/${SCENARIO}/ /opt/scenario/`) picks one of several directories: the only one
+/// holding the file, else the one named `production` / `prod`.
+fn chosen_variant(project: &Project, path: &str) -> Option<String> {
+    if project.has(path) {
+        return Some(path.to_string());
+    }
+    let start = path.find("${")?;
+    let end = start + path[start..].find('}')?;
+    let (prefix, suffix) = (&path[..start], &path[end + 1..]);
+    let candidates: Vec<(&str, &String)> = project
+        .names
+        .iter()
+        .filter_map(|n| {
+            let middle = n.strip_prefix(prefix)?.strip_suffix(suffix)?;
+            (!middle.is_empty() && !middle.contains('/')).then_some((middle, n))
+        })
+        .collect();
+    match candidates.as_slice() {
+        [(_, only)] => Some((*only).clone()),
+        _ => candidates
+            .iter()
+            .find(|(m, _)| ["production", "prod"].contains(m))
+            .map(|(_, n)| (*n).clone()),
+    }
+}
+
 /// `path` made absolute against `dir` (container paths).
 fn absolute(dir: &str, path: &str) -> String {
     let p = if path.starts_with('/') {
@@ -521,8 +548,9 @@ impl Dockerfile<'_> {
             !["sh", "bash", "/bin/sh", "/bin/bash", "-c", "tini", "--"].contains(&w.as_str())
         });
         if let Some(p) = program
-            && let Some(file) = stage.project_path(p)
-            && self.project.has(&file)
+            && let Some(file) = stage
+                .project_path(p)
+                .and_then(|f| chosen_variant(self.project, &f))
             && is_script(self.project, &file)
         {
             let handed = if entrypoint.is_some() {
@@ -533,8 +561,15 @@ impl Dockerfile<'_> {
             self.entry_script(&file, stage, handed, source);
             return;
         }
+        let script_entry = program.is_some_and(|p| p.ends_with(".sh"));
         let mut argv = first;
         if entrypoint.is_some() {
+            // An entrypoint script the project does not hold as named (copied from a directory
+            // no build argument picks, or from a base image) hands its `CMD` on, as entrypoint
+            // scripts do (`exec "$@"`): the `CMD` is the command.
+            if script_entry && !cmd_words.is_empty() {
+                argv.clear();
+            }
             argv.extend(cmd_words);
         }
         let cwd = stage.project_path(&stage.workdir).unwrap_or_default();
