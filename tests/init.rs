@@ -65,7 +65,9 @@ const TREES: &[&str] = &[
 /// a Celery worker's bootstrap module, which sorts first: `wsgi.py` is served),
 /// `entrypoint-variant` (an image whose entrypoint script is copied from a directory a build
 /// argument without a default picks: the `production` one runs the `CMD` it is handed),
-/// `entrypoint-external` (an entrypoint script from the base image: its `CMD` is the command).
+/// `entrypoint-external` (an entrypoint script from the base image: its `CMD` is the command),
+/// `image-locale` (an image's locale and apt settings beside a variable of the app: only the
+/// app's reaches `[env]`).
 const READ_AS_A_USER_WOULD: &[&str] = &[
     "container",
     "procman",
@@ -89,6 +91,7 @@ const READ_AS_A_USER_WOULD: &[&str] = &[
     "flask-wsgi-entry",
     "entrypoint-variant",
     "entrypoint-external",
+    "image-locale",
 ];
 
 /// A copy of a fixture tree, in a directory with the fixture's name (the app name comes from it).

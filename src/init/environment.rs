@@ -183,6 +183,9 @@ fn kind_of(name: &str, reader: Option<&Reader>) -> Kind {
         "VIRTUAL_ENV",
         "LANG",
         "LC_ALL",
+        // The image's locale and apt's prompt setting: nothing the app reads under systemd.
+        "LANGUAGE",
+        "DEBIAN_FRONTEND",
         "PORT",
         "HOST",
         "BIND",
