@@ -67,7 +67,9 @@ const TREES: &[&str] = &[
 /// argument without a default picks: the `production` one runs the `CMD` it is handed),
 /// `entrypoint-external` (an entrypoint script from the base image: its `CMD` is the command),
 /// `image-locale` (an image's locale and apt settings beside a variable of the app: only the
-/// app's reaches `[env]`).
+/// app's reaches `[env]`), `django-image-settings` (`manage.py` defaults to development settings,
+/// the production image's `ENV` names the production ones, a development Compose file the
+/// development ones: the image's win).
 const READ_AS_A_USER_WOULD: &[&str] = &[
     "container",
     "procman",
@@ -92,6 +94,7 @@ const READ_AS_A_USER_WOULD: &[&str] = &[
     "entrypoint-variant",
     "entrypoint-external",
     "image-locale",
+    "django-image-settings",
 ];
 
 /// A copy of a fixture tree, in a directory with the fixture's name (the app name comes from it).

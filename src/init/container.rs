@@ -252,7 +252,7 @@ fn runs_something(text: &str) -> bool {
 }
 
 /// Whether a project file is a Dockerfile.
-fn is_dockerfile(rel: &str) -> bool {
+pub(super) fn is_dockerfile(rel: &str) -> bool {
     let base = rel.rsplit('/').next().unwrap_or(rel).to_ascii_lowercase();
     base == "dockerfile"
         || base == "containerfile"
