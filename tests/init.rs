@@ -69,7 +69,8 @@ const TREES: &[&str] = &[
 /// `image-locale` (an image's locale and apt settings beside a variable of the app: only the
 /// app's reaches `[env]`), `django-image-settings` (`manage.py` defaults to development settings,
 /// the production image's `ENV` names the production ones, a development Compose file the
-/// development ones: the image's win).
+/// development ones: the image's win), `image-translations` (an image compiling the catalogs at
+/// the container path it copied the package to: the step names the project's path).
 const READ_AS_A_USER_WOULD: &[&str] = &[
     "container",
     "procman",
@@ -95,6 +96,7 @@ const READ_AS_A_USER_WOULD: &[&str] = &[
     "entrypoint-external",
     "image-locale",
     "django-image-settings",
+    "image-translations",
 ];
 
 /// A copy of a fixture tree, in a directory with the fixture's name (the app name comes from it).

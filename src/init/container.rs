@@ -497,10 +497,32 @@ impl Dockerfile<'_> {
             let cwd = stage
                 .project_path(&absolute(&stage.workdir, &c.cwd))
                 .unwrap_or_default();
+            // `pybabel compile -d /app/pkg/translations`: a container path the project's files
+            // were copied to is the project's path, relative to where the step runs (the build
+            // has no `/app`).
+            let argv = c
+                .words
+                .iter()
+                .map(|w| {
+                    w.starts_with('/')
+                        .then(|| stage.project_path(w))
+                        .flatten()
+                        .and_then(|p| {
+                            if cwd.is_empty() {
+                                Some(p)
+                            } else if p == cwd {
+                                Some(".".to_string())
+                            } else {
+                                p.strip_prefix(&format!("{cwd}/")).map(str::to_string)
+                            }
+                        })
+                        .unwrap_or_else(|| w.clone())
+                })
+                .collect();
             self.ev.commands.push(Command {
                 source: Source::new(self.file, ins.line),
                 origin: Origin::ImageBuild,
-                argv: c.words.clone(),
+                argv,
                 env: c.assigns.clone(),
                 cwd,
                 conditional: None,
