@@ -63,7 +63,19 @@ const TREES: &[&str] = &[
 /// installing one group that includes another and a development group), `image-paths` (an
 /// image building in a working directory of its own name, inherited from its base stage, that
 /// runs `manage.py` by its path inside the image, and installs a requirements file of its own
-/// beside a development `requirements.txt`).
+/// beside a development `requirements.txt`),
+/// `poetry-subdir` (a Poetry pyproject.toml at the root, the Django project its image copies
+/// from a subdirectory: the pyproject lists the dependencies but does not build the source),
+/// `flask-wsgi-entry` (a Flask factory called by `wsgi.py` under another name than `app` and by
+/// a Celery worker's bootstrap module, which sorts first: `wsgi.py` is served),
+/// `entrypoint-variant` (an image whose entrypoint script is copied from a directory a build
+/// argument without a default picks: the `production` one runs the `CMD` it is handed),
+/// `entrypoint-external` (an entrypoint script from the base image: its `CMD` is the command),
+/// `image-locale` (an image's locale and apt settings beside a variable of the app: only the
+/// app's reaches `[env]`), `django-image-settings` (`manage.py` defaults to development settings,
+/// the production image's `ENV` names the production ones, a development Compose file the
+/// development ones: the image's win), `image-translations` (an image compiling the catalogs at
+/// the container path it copied the package to: the step names the project's path).
 const READ_AS_A_USER_WOULD: &[&str] = &[
     "container",
     "procman",
@@ -85,6 +97,13 @@ const READ_AS_A_USER_WOULD: &[&str] = &[
     "granian-env",
     "pip-groups",
     "image-paths",
+    "poetry-subdir",
+    "flask-wsgi-entry",
+    "entrypoint-variant",
+    "entrypoint-external",
+    "image-locale",
+    "django-image-settings",
+    "image-translations",
 ];
 
 /// A copy of a fixture tree, in a directory with the fixture's name (the app name comes from it).

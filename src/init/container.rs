@@ -149,6 +149,33 @@ fn relative_to(dir: &str, path: &str) -> Option<String> {
     path.strip_prefix(&format!("{dir}/")).map(str::to_string)
 }
 
+/// The project's file a container path maps to. A build argument without a default in it
+/// (`COPY ./docker/${SCENARIO}/ /opt/scenario/`) picks one of several directories: the only one
+/// holding the file, else the one named `production` / `prod`.
+fn chosen_variant(project: &Project, path: &str) -> Option<String> {
+    if project.has(path) {
+        return Some(path.to_string());
+    }
+    let start = path.find("${")?;
+    let end = start + path[start..].find('}')?;
+    let (prefix, suffix) = (&path[..start], &path[end + 1..]);
+    let candidates: Vec<(&str, &String)> = project
+        .names
+        .iter()
+        .filter_map(|n| {
+            let middle = n.strip_prefix(prefix)?.strip_suffix(suffix)?;
+            (!middle.is_empty() && !middle.contains('/')).then_some((middle, n))
+        })
+        .collect();
+    match candidates.as_slice() {
+        [(_, only)] => Some((*only).clone()),
+        _ => candidates
+            .iter()
+            .find(|(m, _)| ["production", "prod"].contains(m))
+            .map(|(_, n)| (*n).clone()),
+    }
+}
+
 /// `path` made absolute against `dir` (container paths).
 fn absolute(dir: &str, path: &str) -> String {
     let p = if path.starts_with('/') {
@@ -234,7 +261,7 @@ fn runs_something(text: &str) -> bool {
 }
 
 /// Whether a project file is a Dockerfile.
-fn is_dockerfile(rel: &str) -> bool {
+pub(super) fn is_dockerfile(rel: &str) -> bool {
     let base = rel.rsplit('/').next().unwrap_or(rel).to_ascii_lowercase();
     base == "dockerfile"
         || base == "containerfile"
@@ -509,9 +536,10 @@ impl Dockerfile<'_> {
             let cwd = stage
                 .project_path(&absolute(&stage.workdir, &c.cwd))
                 .unwrap_or_default();
-            // A file of the project named by its path inside the image (`python
-            // /srv/app/manage.py collectstatic`) is named from where the step runs here: the
-            // image's path does not exist in the build.
+            // A file or directory of the project named by the container path it was copied
+            // to (`python /srv/app/manage.py collectstatic`, `pybabel compile -d
+            // /app/pkg/translations`) is named from where the step runs here: the build has no
+            // such path. Other absolute paths (a virtualenv's, the system's) stay.
             let argv = c
                 .words
                 .iter()
@@ -519,8 +547,14 @@ impl Dockerfile<'_> {
                     w.starts_with('/')
                         .then(|| stage.project_path(w))
                         .flatten()
-                        .filter(|p| self.project.has(p))
-                        .and_then(|p| relative_to(&cwd, &p))
+                        .filter(|p| self.project.has(p) || self.project.is_dir(p))
+                        .and_then(|p| {
+                            if p == cwd {
+                                Some(".".to_string())
+                            } else {
+                                relative_to(&cwd, &p)
+                            }
+                        })
                         .unwrap_or_else(|| w.clone())
                 })
                 .collect();
@@ -575,8 +609,9 @@ impl Dockerfile<'_> {
             !["sh", "bash", "/bin/sh", "/bin/bash", "-c", "tini", "--"].contains(&w.as_str())
         });
         if let Some(p) = program
-            && let Some(file) = stage.project_path(p)
-            && self.project.has(&file)
+            && let Some(file) = stage
+                .project_path(p)
+                .and_then(|f| chosen_variant(self.project, &f))
             && is_script(self.project, &file)
         {
             let handed = if entrypoint.is_some() {
@@ -587,8 +622,15 @@ impl Dockerfile<'_> {
             self.entry_script(&file, stage, handed, source);
             return;
         }
+        let script_entry = program.is_some_and(|p| p.ends_with(".sh"));
         let mut argv = first;
         if entrypoint.is_some() {
+            // An entrypoint script the project does not hold as named (copied from a directory
+            // no build argument picks, or from a base image) hands its `CMD` on, as entrypoint
+            // scripts do (`exec "$@"`): the `CMD` is the command.
+            if script_entry && !cmd_words.is_empty() {
+                argv.clear();
+            }
             argv.extend(cmd_words);
         }
         let cwd = stage.project_path(&stage.workdir).unwrap_or_default();

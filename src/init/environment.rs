@@ -183,6 +183,9 @@ fn kind_of(name: &str, reader: Option<&Reader>) -> Kind {
         "VIRTUAL_ENV",
         "LANG",
         "LC_ALL",
+        // The image's locale and apt's prompt setting: nothing the app reads under systemd.
+        "LANGUAGE",
+        "DEBIAN_FRONTEND",
         "PORT",
         "HOST",
         "BIND",
@@ -1177,8 +1180,10 @@ impl Init<'_> {
         }) || self.plan.redis_urls.contains_key(name)
     }
 
-    /// `DJANGO_SETTINGS_MODULE`: what `manage.py` sets, else the image's `ENV`, else the
-    /// module defining the WSGI application.
+    /// `DJANGO_SETTINGS_MODULE`: the production image's `ENV`, else what `manage.py` sets, else
+    /// another deployment file's value, else the module defining the WSGI application.
+    /// `manage.py` only sets a default (often the development settings) that the image's value
+    /// overrides where the app runs in production.
     fn settings_module(&mut self) {
         if self.framework != "Django" {
             return;
@@ -1189,18 +1194,24 @@ impl Init<'_> {
             .iter()
             .find(|d| d.source.file.ends_with("manage.py"))
             .map(|d| (d.settings.clone(), d.source.clone()));
-        let from_image = self
-            .ev
-            .env_values
-            .iter()
-            .find(|v| v.name == "DJANGO_SETTINGS_MODULE" && !v.example)
-            .map(|v| (v.value.clone(), v.source.clone()));
+        let value = |image: bool| {
+            self.ev
+                .env_values
+                .iter()
+                .find(|v| {
+                    v.name == "DJANGO_SETTINGS_MODULE"
+                        && !v.example
+                        && super::container::is_dockerfile(&v.source.file) == image
+                })
+                .map(|v| (v.value.clone(), v.source.clone()))
+        };
+        let (from_image, from_other) = (value(true), value(false));
         let from_wsgi = self
             .found
             .django
             .first()
             .map(|d| (self.relative_module(&d.0), Source::new(&d.3, 0)));
-        if let Some((m, s)) = from_manage.or(from_image).or(from_wsgi) {
+        if let Some((m, s)) = from_image.or(from_manage).or(from_other).or(from_wsgi) {
             self.report.add(
                 s,
                 "Django settings",

@@ -124,11 +124,7 @@ impl Init<'_> {
     fn nearest(&self, name: &str) -> Option<String> {
         let mut dir = self.src.clone();
         loop {
-            let p = if dir.is_empty() {
-                name.to_string()
-            } else {
-                format!("{dir}/{name}")
-            };
+            let p = join(&dir, name);
             if self.project.has(&p) {
                 return Some(p);
             }
@@ -178,7 +174,12 @@ impl Init<'_> {
                         continue;
                     };
                     if development_group(&g) {
-                        self.report.add(s, format!("--group {g}"), Outcome::Decided(format!("the dependency group `{g}` is for development (tests, type checks): not in the production environment")));
+                        let why = format!(
+                            "the dependency group `{g}` is for development (tests, type checks): \
+                             not in the production environment"
+                        );
+                        self.report
+                            .add(s, format!("--group {g}"), Outcome::Decided(why));
                         continue;
                     }
                     self.report.add(
@@ -200,10 +201,13 @@ impl Init<'_> {
                         .and_then(|d| d.as_array())
                         .is_some_and(|d| d.iter().any(|x| x.as_str() == Some("dependencies")))
                 });
-            if let Some(line) = py
-                .build_system()
-                .filter(|_| uv_lock.is_none() && !dynamic && deps.iter().any(|(_, f, _)| f == file))
-            {
+            // Only a pyproject.toml in the package source builds it: one above the source (a
+            // Django project whose manage.py lives in a subdirectory) lists the dependencies,
+            // but its build backend would look for a package beside it, not in the source.
+            let in_source = *file == join(&self.src, "pyproject.toml");
+            if let Some(line) = py.build_system().filter(|_| {
+                in_source && uv_lock.is_none() && !dynamic && deps.iter().any(|(_, f, _)| f == file)
+            }) {
                 self.draft.pyproject = true;
                 self.report.add(
                     Source::new(file, line),
@@ -221,13 +225,11 @@ impl Init<'_> {
             if read_requirements && !files.contains(&f) {
                 // Said only when it is not the file app2nix would read anyway.
                 if usual.as_ref() != Some(&f) {
-                    self.report.add(
-                    s,
-                    format!("pip install -r {f}"),
-                    Outcome::Decided(format!(
+                    let why = format!(
                         "the dependencies are read from {f}, as the production image installs them"
-                    )),
-                );
+                    );
+                    self.report
+                        .add(s, format!("pip install -r {f}"), Outcome::Decided(why));
                 }
                 files.push(f);
             }
@@ -665,6 +667,15 @@ fn requirement_name(spec: &str) -> String {
         .take_while(|c| c.is_ascii_alphanumeric() || "-_.".contains(*c))
         .collect();
     crate::lockfiles::normalize_python_name(&name)
+}
+
+/// `name` in the project-relative directory `dir` (the root when empty).
+fn join(dir: &str, name: &str) -> String {
+    if dir.is_empty() {
+        name.to_string()
+    } else {
+        format!("{dir}/{name}")
+    }
 }
 
 #[cfg(test)]

@@ -969,7 +969,8 @@ impl Init<'_> {
                        source: Source,
                        why: &str,
                        report: &mut crate::draft::Report| {
-            if steps.contains_key(sig) {
+            // A deployment file may run the same command (`pybabel compile -d DIR`).
+            if steps.contains_key(sig) || steps.values().any(|(l, _)| *l == line) {
                 return;
             }
             report.add(

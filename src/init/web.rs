@@ -63,9 +63,16 @@ impl Init<'_> {
         // Modules that are scripts (an export, a seed, a dev server) may do work when imported:
         // never serve one.
         let app_module = |m: &str| !is_script_module(m);
-        if let Some((m, v, f, c, l)) = found.factory_calls.iter().find(|(m, _, f, _, _)| {
-            app_module(m) && found.factories.iter().any(|(_, n, _, _)| n == f)
-        }) {
+        // Several modules may call the factory (a WSGI entry point, a Celery worker's bootstrap):
+        // the one named for the server wins, as deployment guides point gunicorn at it.
+        if let Some((m, v, f, c, l)) = found
+            .factory_calls
+            .iter()
+            .filter(|(m, _, f, _, _)| {
+                app_module(m) && found.factories.iter().any(|(_, n, _, _)| n == f)
+            })
+            .min_by_key(|(m, _, _, _, _)| server_module_rank(m))
+        {
             let t = format!("{}:{v}", self.relative_module(m));
             let asgi = found
                 .asgi_factories
@@ -208,6 +215,19 @@ impl Init<'_> {
             );
         }
         self.draft.processes.insert("web".into(), p);
+    }
+}
+
+/// How surely a module is the one a server imports: `wsgi` / `asgi` first, then `main` /
+/// `app`, then any other (a worker's bootstrap that also builds the app).
+fn server_module_rank(module: &str) -> u8 {
+    let last = module.rsplit('.').next().unwrap_or(module);
+    if last.ends_with("wsgi") || last.ends_with("asgi") {
+        0
+    } else if last.ends_with("main") || last.ends_with("app") {
+        1
+    } else {
+        2
     }
 }
 

@@ -1,0 +1,4 @@
+from .base import *  # noqa
+
+DEBUG = True
+ALLOWED_HOSTS = ["*"]

@@ -1,0 +1,4 @@
+#!/bin/sh
+set -eu
+cd /srv/ledger
+exec flask run --debug --host 0.0.0.0

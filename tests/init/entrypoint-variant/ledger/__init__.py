@@ -1,0 +1,6 @@
+from flask import Flask
+
+
+def create_app():
+    app = Flask("ledger")
+    return app
