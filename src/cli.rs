@@ -471,21 +471,27 @@ fn init_cmd(dir: &Path, stdout: bool, mut opts: crate::init::Options) -> Result<
 /// Whether the description `text` passes `check` where it will live (in `dir`), else the
 /// first error's text.
 fn passes(text: &str, dir: &Path) -> Result<Result<(), String>, Failure> {
-    let probe = tempfile::Builder::new()
+    let probe = probe(text, dir, "init")?;
+    Ok(match load(probe.path()) {
+        Err(Failure::Invalid(msg)) => Err(msg),
+        _ => Ok(()),
+    })
+}
+
+/// `text` in a temporary description file in `dir`, where relative paths resolve as they will
+/// for the description itself; `command` names the subcommand in the error.
+fn probe(text: &str, dir: &Path, command: &str) -> Result<tempfile::NamedTempFile, Failure> {
+    tempfile::Builder::new()
         .prefix(".app2nix-import-")
         .suffix(".toml")
         .tempfile_in(dir)
         .and_then(|mut t| t.write_all(text.as_bytes()).map(|_| t))
         .map_err(|e| {
             Failure::Internal(format!(
-                "error: cannot write in {}: {e}\nhelp: run init in a writable directory",
+                "error: cannot write in {}: {e}\nhelp: run {command} in a writable directory",
                 dir.display()
             ))
-        })?;
-    Ok(match load(probe.path()) {
-        Err(Failure::Invalid(msg)) => Err(msg),
-        _ => Ok(()),
-    })
+        })
 }
 
 /// Print the report, check the description where it will live, and write it (or print it).
@@ -496,17 +502,7 @@ fn emit(
     output: Option<&Path>,
 ) -> Result<i32, Failure> {
     let text = text.to_string();
-    let probe = tempfile::Builder::new()
-        .prefix(".app2nix-import-")
-        .suffix(".toml")
-        .tempfile_in(dir)
-        .and_then(|mut t| t.write_all(text.as_bytes()).map(|_| t))
-        .map_err(|e| {
-            Failure::Internal(format!(
-                "error: cannot write in {}: {e}\nhelp: run import in a writable directory",
-                dir.display()
-            ))
-        })?;
+    let probe = probe(&text, dir, "import")?;
     let verdict = load(probe.path());
     let mut err = std::io::stderr().lock();
     let _ = write!(err, "{}", report.render());

@@ -624,19 +624,9 @@ fn source_builds(
 ) -> BTreeMap<String, Vec<String>> {
     let mut given = BTreeMap::new();
     for (name, systems) in &py.source_builds {
-        let n = normalize_python_name(name);
-        if !lock.packages.contains(&n) {
-            let help = match did_you_mean(&n, lock.packages.iter().map(String::as_str)) {
-                Some(s) => format!("did you mean `{s}`?"),
-                None => "name a package of uv.lock".into(),
-            };
-            c.err(
-                name.span(),
-                format!("`{}` is not in uv.lock", shown(name)),
-                help,
-            );
+        let Some(n) = locked_package(c, name, lock) else {
             continue;
-        }
+        };
         let valid: Vec<String> = systems
             .iter()
             .filter(|s| python_name(c, s))
@@ -654,23 +644,31 @@ fn source_builds(
     uv::build_systems(lock, minor, &given)
 }
 
+/// `name` as uv.lock spells its packages, when the lock has it; else an error at `name`.
+fn locked_package(c: &mut Checker, name: &Sp<String>, lock: &UvLock) -> Option<String> {
+    let n = normalize_python_name(name);
+    if lock.packages.contains(&n) {
+        return Some(n);
+    }
+    let help = match did_you_mean(&n, lock.packages.iter().map(String::as_str)) {
+        Some(s) => format!("did you mean `{s}`?"),
+        None => "name a package of uv.lock".into(),
+    };
+    c.err(
+        name.span(),
+        format!("`{}` is not in uv.lock", shown(name)),
+        help,
+    );
+    None
+}
+
 /// `[package.python.native]`: packages of the lock, and the nixpkgs attributes each gets.
 fn native(c: &mut Checker, py: &d::PythonPackage, lock: &UvLock) -> BTreeMap<String, NativeInputs> {
     let mut out = BTreeMap::new();
     for (name, inputs) in &py.native {
-        let n = normalize_python_name(name);
-        if !lock.packages.contains(&n) {
-            let help = match did_you_mean(&n, lock.packages.iter().map(String::as_str)) {
-                Some(s) => format!("did you mean `{s}`?"),
-                None => "name a package of uv.lock".into(),
-            };
-            c.err(
-                name.span(),
-                format!("`{}` is not in uv.lock", shown(name)),
-                help,
-            );
+        let Some(n) = locked_package(c, name, lock) else {
             continue;
-        }
+        };
         let given = NativeInputs {
             build_inputs: super::tools::attribute_list(c, "build_inputs", &inputs.build_inputs),
             native_build_inputs: super::tools::attribute_list(
